@@ -1,0 +1,167 @@
+import { Chart, JsonPatch, ApiObject, Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { dnsEgressRule } from './network-peer';
+import { invalidProp } from './shared/errors';
+import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
+import { checkDnsLabel, checkInteger } from './shared/validation';
+
+/** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
+export enum PodSecurityLevel {
+  RESTRICTED = 'restricted',
+  BASELINE = 'baseline',
+  PRIVILEGED = 'privileged',
+}
+
+/** The namespace's ResourceQuota: totals over all its pods. */
+export interface EnvironmentQuota {
+  readonly requestsCpu: Cpu;
+  readonly requestsMemory: Size;
+  readonly limitsCpu: Cpu;
+  readonly limitsMemory: Size;
+  /** @default 10 */
+  readonly persistentVolumeClaims?: number;
+}
+
+/** What a container without its own resources gets, and the most any container may ask for (LimitRange). */
+export interface ContainerLimits {
+  /** @default Cpu.millis(100) */
+  readonly defaultCpuRequest?: Cpu;
+  /** @default Size.mebibytes(128) */
+  readonly defaultMemoryRequest?: Size;
+  /** @default Cpu.millis(500) */
+  readonly defaultCpuLimit?: Cpu;
+  /** @default Size.mebibytes(512) */
+  readonly defaultMemoryLimit?: Size;
+  /** @default Cpu.units(2) */
+  readonly maxCpu?: Cpu;
+  /** @default Size.gibibytes(4) */
+  readonly maxMemory?: Size;
+}
+
+/** Properties of a {@link FintechEnvironment}. */
+export interface FintechEnvironmentProps {
+  /** The namespace's name; a DNS-1123 label. */
+  readonly namespace: string;
+  /** Labels of the Namespace object (e.g. `environment`, `team`). @default - none besides Pod Security labels */
+  readonly labels?: Record<string, string>;
+  readonly quota: EnvironmentQuota;
+  /** @default - requests 100m / 128Mi, limits 500m / 512Mi, at most 2 CPU / 4Gi per container */
+  readonly containerLimits?: ContainerLimits;
+  /** Pod Security Admission level enforced (and warned and audited) on the namespace. @default PodSecurityLevel.RESTRICTED */
+  readonly podSecurity?: PodSecurityLevel;
+}
+
+/**
+ * One environment's namespace with its guard rails: Pod Security Admission labels, a
+ * ResourceQuota, a LimitRange, and a default-deny NetworkPolicy for ingress and egress that
+ * allows only cluster DNS. Services then open exactly the paths they need.
+ *
+ * Put it in a Chart without a namespace: the Namespace object is cluster-scoped, and the
+ * namespaced objects here name their namespace themselves.
+ */
+export class FintechEnvironment extends Construct {
+  public readonly namespaceName: string;
+  public readonly podSecurity: PodSecurityLevel;
+  public readonly namespace: k8s.KubeNamespace;
+  public readonly resourceQuota: k8s.KubeResourceQuota;
+  public readonly limitRange: k8s.KubeLimitRange;
+  public readonly defaultDenyPolicy: k8s.KubeNetworkPolicy;
+
+  constructor(scope: Construct, id: string, props: FintechEnvironmentProps) {
+    super(scope, id);
+    this.namespaceName = checkDnsLabel(this, 'namespace', props.namespace);
+    this.podSecurity = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    const namespaced = (name: string): k8s.ObjectMeta => ({ name, namespace: this.namespaceName });
+
+    this.namespace = new k8s.KubeNamespace(this, 'Resource', {
+      metadata: { name: this.namespaceName, labels: { ...props.labels, ...podSecurityLabels(this.podSecurity) } },
+    });
+    if (Chart.of(this).namespace !== undefined) {
+      ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+
+    this.resourceQuota = new k8s.KubeResourceQuota(this, 'ResourceQuota', {
+      metadata: namespaced('compute-quota'),
+      spec: { hard: this.quotaLimits(props.quota) },
+    });
+
+    this.limitRange = new k8s.KubeLimitRange(this, 'LimitRange', {
+      metadata: namespaced('container-defaults'),
+      spec: { limits: [this.containerLimitRange(props.containerLimits ?? {})] },
+    });
+
+    this.defaultDenyPolicy = new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: namespaced('default-deny'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [dnsEgressRule()],
+      },
+    });
+  }
+
+  private quotaLimits(quota: EnvironmentQuota): Record<string, k8s.Quantity> {
+    if (cpuMillis(quota.limitsCpu) < cpuMillis(quota.requestsCpu)) {
+      throw invalidProp(this, 'quota.limitsCpu', cpuQuantity(quota.limitsCpu), `must not be below 'quota.requestsCpu' (${cpuQuantity(quota.requestsCpu)})`);
+    }
+    if (memoryMiB(quota.limitsMemory) < memoryMiB(quota.requestsMemory)) {
+      throw invalidProp(this, 'quota.limitsMemory', memoryQuantity(quota.limitsMemory),
+        `must not be below 'quota.requestsMemory' (${memoryQuantity(quota.requestsMemory)})`);
+    }
+    const pvcs = checkInteger(this, 'quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0);
+    return {
+      'requests.cpu': k8s.Quantity.fromString(cpuQuantity(quota.requestsCpu)),
+      'requests.memory': k8s.Quantity.fromString(memoryQuantity(quota.requestsMemory)),
+      'limits.cpu': k8s.Quantity.fromString(cpuQuantity(quota.limitsCpu)),
+      'limits.memory': k8s.Quantity.fromString(memoryQuantity(quota.limitsMemory)),
+      'persistentvolumeclaims': k8s.Quantity.fromString(String(pvcs)),
+    };
+  }
+
+  private containerLimitRange(limits: ContainerLimits): k8s.LimitRangeItem {
+    const cpu = {
+      request: limits.defaultCpuRequest ?? Cpu.millis(100),
+      limit: limits.defaultCpuLimit ?? Cpu.millis(500),
+      max: limits.maxCpu ?? Cpu.units(2),
+    };
+    const memory = {
+      request: limits.defaultMemoryRequest ?? Size.mebibytes(128),
+      limit: limits.defaultMemoryLimit ?? Size.mebibytes(512),
+      max: limits.maxMemory ?? Size.gibibytes(4),
+    };
+    const cpuOrdered = (prop: string, low: Cpu, high: Cpu, highProp: string) => {
+      if (cpuMillis(low) > cpuMillis(high)) {
+        throw invalidProp(this, `containerLimits.${prop}`, cpuQuantity(low), `must not exceed '${highProp}' (${cpuQuantity(high)})`);
+      }
+    };
+    const memoryOrdered = (prop: string, low: Size, high: Size, highProp: string) => {
+      if (memoryMiB(low) > memoryMiB(high)) {
+        throw invalidProp(this, `containerLimits.${prop}`, memoryQuantity(low), `must not exceed '${highProp}' (${memoryQuantity(high)})`);
+      }
+    };
+    cpuOrdered('defaultCpuRequest', cpu.request, cpu.limit, 'defaultCpuLimit');
+    cpuOrdered('defaultCpuLimit', cpu.limit, cpu.max, 'maxCpu');
+    memoryOrdered('defaultMemoryRequest', memory.request, memory.limit, 'defaultMemoryLimit');
+    memoryOrdered('defaultMemoryLimit', memory.limit, memory.max, 'maxMemory');
+    const quantities = (c: Cpu, m: Size) => ({
+      cpu: k8s.Quantity.fromString(cpuQuantity(c)),
+      memory: k8s.Quantity.fromString(memoryQuantity(m)),
+    });
+    return {
+      type: 'Container',
+      defaultRequest: quantities(cpu.request, memory.request),
+      default: quantities(cpu.limit, memory.limit),
+      max: quantities(cpu.max, memory.max),
+    };
+  }
+}
+
+function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const mode of ['enforce', 'audit', 'warn']) {
+    labels[`pod-security.kubernetes.io/${mode}`] = level;
+    labels[`pod-security.kubernetes.io/${mode}-version`] = 'v1.28';
+  }
+  return labels;
+}

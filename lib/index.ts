@@ -1,0 +1,7 @@
+export * from './autoscaling';
+export * from './environment';
+export * from './fintech-service';
+export * from './network-peer';
+export * from './probes';
+export * from './secret-key-ref';
+export * from './synth';

@@ -1,0 +1,31 @@
+/**
+ * Labels in one place. Selector labels are built only from the service's name: never from a
+ * version, a track or a construct path, because a Deployment's selector is immutable and a
+ * rename of the construct must not replace the workload.
+ */
+
+/** The labels that select a service's pods. Stable for the lifetime of the service. */
+export function selectorLabels(serviceName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': serviceName };
+}
+
+/** The labels every object of a service carries: the selector labels plus descriptive ones. */
+export function serviceLabels(serviceName: string, version: string): Record<string, string> {
+  return {
+    ...selectorLabels(serviceName),
+    'app': serviceName,
+    'app.kubernetes.io/instance': serviceName,
+    'app.kubernetes.io/version': version,
+    'app.kubernetes.io/component': 'microservice',
+    'app.kubernetes.io/part-of': 'fintech-platform',
+    'app.kubernetes.io/managed-by': 'cdk8s-fintech',
+  };
+}
+
+/** The version of an image reference (its tag, or the digest's first 12 hex characters). */
+export function imageVersion(image: string): string {
+  const digest = image.match(/@sha256:([a-f0-9]{12})/);
+  if (digest) return `sha256-${digest[1]}`;
+  const lastSegment = image.split('/').pop() ?? image;
+  return lastSegment.slice(lastSegment.lastIndexOf(':') + 1);
+}

@@ -1,0 +1,113 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { stringify } from 'yaml';
+
+/** A synthesized file: its path relative to the output folder, and its content. */
+export interface OutputFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/** One App rendered into its own folder of the output (one folder per environment). */
+export interface OutputFolder {
+  readonly folder: string;
+  readonly app: App;
+}
+
+/**
+ * Synthesizes apps into files in time linear in the number of objects.
+ *
+ * `App.synth()` re-validates and re-resolves the whole app for every chart (`Chart.toJson()`),
+ * which is quadratic in the number of charts. Here the app is validated once, and each chart
+ * then serializes only its own objects. Each folder gets one YAML file per chart (named after
+ * the chart's id, in definition order) and a `kustomization.yaml` listing them.
+ */
+export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[] {
+  const files: OutputFile[] = [];
+  for (const { folder, app } of folders) {
+    const charts = chartsOf(app);
+    const names = charts.map((chart) => `${chart.node.id}.yaml`);
+    charts.forEach((chart, i) => files.push({ path: `${folder}/${names[i]}`, content: chartYaml(chart) }));
+    files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(names) });
+  }
+  return files;
+}
+
+/** Runs every construct's validations once and throws one error listing all problems. */
+export function validateApp(app: App): void {
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) {
+    throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
+  }
+}
+
+function chartsOf(app: App): Chart[] {
+  validateApp(app);
+  const charts = app.node.findAll().filter((c): c is Chart => c instanceof Chart);
+  const ids = new Set<string>();
+  for (const chart of charts) {
+    if (ids.has(chart.node.id)) throw new Error(`Chart '${chart.node.path}': another chart of this app has the id '${chart.node.id}'; file names must be unique`);
+    ids.add(chart.node.id);
+  }
+  return charts;
+}
+
+/** The chart's own objects (not those of nested charts), as multi-document YAML. */
+function chartYaml(chart: Chart): string {
+  const objects = chart.node.findAll()
+    .filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+  return objects.map((o) => stringify(o.toJson(), { lineWidth: 0 })).join('---\n');
+}
+
+function kustomization(resources: readonly string[]): string {
+  return stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources });
+}
+
+/**
+ * Replaces `outdir` with exactly these files, atomically: everything is written to a sibling
+ * temporary folder first, so a failure before the final rename leaves `outdir` as it was.
+ */
+export function writeOutput(files: readonly OutputFile[], outdir: string): void {
+  const target = path.resolve(outdir);
+  const staging = `${path.dirname(target)}/.${path.basename(target)}-staging-${process.pid}`;
+  const previous = `${path.dirname(target)}/.${path.basename(target)}-previous-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    for (const file of files) {
+      const filePath = path.join(staging, file.path);
+      fs.mkdirSync(path.dirname(filePath), { recursive: true });
+      fs.writeFileSync(filePath, file.content);
+    }
+    const hadPrevious = fs.existsSync(target);
+    if (hadPrevious) fs.renameSync(target, previous);
+    fs.renameSync(staging, target);
+    if (hadPrevious) fs.rmSync(previous, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** The differences between these files and what `outdir` holds: one line per differing path. */
+export function compareOutput(files: readonly OutputFile[], outdir: string): string[] {
+  const expected = new Map(files.map((f) => [f.path, f.content]));
+  const actual = new Map(listFiles(outdir).map((p) => [p, fs.readFileSync(path.join(outdir, p), 'utf8')]));
+  const differences: string[] = [];
+  for (const [p, content] of expected) {
+    if (!actual.has(p)) differences.push(`missing: ${p}`);
+    else if (actual.get(p) !== content) differences.push(`changed: ${p}`);
+  }
+  for (const p of actual.keys()) {
+    if (!expected.has(p)) differences.push(`not produced by synth: ${p}`);
+  }
+  return differences.sort();
+}
+
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    return entry.isDirectory() ? listFiles(path.join(dir, entry.name), relative) : [relative];
+  });
+}

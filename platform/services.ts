@@ -1,0 +1,168 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { FintechServiceProps, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
+import { EnvironmentSpec } from './environments';
+
+/** Where the platform's images live: `<registry>/fintech/<service>:<version>`. */
+export const IMAGE_REGISTRY = 'registry.fintech.internal';
+
+/** One service of the catalogue (PLATFORM.md, "Service catalogue"). */
+export interface ServiceSpec {
+  readonly name: string;
+  readonly port: number;
+  /** Release deployed; the image tag. */
+  readonly version: string;
+  /** What the service needs besides the environment's sizing; may depend on the environment. */
+  readonly props?: (env: EnvironmentSpec) => Partial<FintechServiceProps>;
+}
+
+const POSTGRES = NetworkPeer.external('postgres', [{ port: 5432 }]);
+const EVENT_STORE = NetworkPeer.external('eventstore', [{ port: 2113 }]);
+/** The OpenTelemetry collector in front of Jaeger. */
+const TRACING = NetworkPeer.namespace('observability', [{ port: 4317 }]);
+const INGRESS_CONTROLLER = NetworkPeer.namespace('ingress-nginx');
+const GATEWAY = NetworkPeer.service('api-gateway');
+
+/** Internal services: reached only through the gateway (and by the services named in `egressTo`). */
+const internal = (name: string, port: number, version: string, peers: { egressTo?: NetworkPeer[]; alsoFrom?: NetworkPeer[] } = {}): ServiceSpec => ({
+  name, port, version,
+  props: () => ({ ingressFrom: [GATEWAY, ...(peers.alsoFrom ?? [])], egressTo: peers.egressTo }),
+});
+
+const INTERNAL_SERVICES: ServiceSpec[] = [
+  internal('auth-service', 8001, '1.6.0', { egressTo: [POSTGRES] }),
+  internal('account-service', 8001, '1.9.2', {
+    egressTo: [POSTGRES],
+    alsoFrom: [NetworkPeer.service('payment-service'), NetworkPeer.service('transaction-service')],
+  }),
+  internal('transaction-service', 8004, '2.3.1', {
+    egressTo: [POSTGRES, NetworkPeer.service('account-service')],
+    alsoFrom: [NetworkPeer.service('payment-service')],
+  }),
+  internal('payment-service', 8080, '1.4.0', {
+    egressTo: [POSTGRES, NetworkPeer.service('account-service'), NetworkPeer.service('transaction-service'),
+      NetworkPeer.service('risk-service'), NetworkPeer.service('notification-service')],
+  }),
+  internal('risk-service', 8080, '1.2.5', { alsoFrom: [NetworkPeer.service('payment-service')] }),
+  internal('notification-service', 8080, '1.1.3', { alsoFrom: [NetworkPeer.service('payment-service')] }),
+  internal('analytics-service', 8080, '1.0.7'),
+];
+
+/** transactions-service: its own PostgreSQL, credentials in the Secret `postgres-credentials` [004]. */
+const TRANSACTIONS_SERVICE: ServiceSpec = {
+  name: 'transactions-service',
+  port: 8002,
+  version: '1.3.0',
+  props: () => ({
+    ingressFrom: [GATEWAY],
+    egressTo: [POSTGRES],
+    secretEnv: {
+      DB_HOST: SecretKeyRef.of('postgres-credentials', 'host'),
+      DB_USER: SecretKeyRef.of('postgres-credentials', 'user'),
+      DB_PASSWORD: SecretKeyRef.of('postgres-credentials', 'password'),
+    },
+  }),
+};
+
+/**
+ * finance-service [002, 003]: production numbers from PLATFORM.md, "finance-service in
+ * production". Staging keeps its shape (probes, policies, configuration) at staging size.
+ */
+const FINANCE_SERVICE: ServiceSpec = {
+  name: 'finance-service',
+  port: 3014,
+  version: '2.0.0',
+  props: (env) => {
+    const production = env.name === 'production';
+    return {
+      servicePort: 80,
+      replicas: production ? 10 : 2,
+      rollingUpdate: { maxSurge: production ? 3 : 1, maxUnavailable: 0 },
+      sessionAffinityTimeout: Duration.hours(3),
+      autoscaling: {
+        maxReplicas: production ? 25 : 4,
+        cpuUtilizationPercent: 65,
+        memoryUtilizationPercent: 75,
+        scaleUp: {
+          policies: [ScalingPolicy.percent(50, Duration.minutes(1)), ScalingPolicy.pods(3, Duration.minutes(1))],
+          selectPolicy: 'Max',
+        },
+        scaleDown: {
+          stabilizationWindow: Duration.minutes(5),
+          policies: [ScalingPolicy.pods(1, Duration.minutes(2))],
+        },
+      },
+      disruptionBudget: production ? { minAvailable: 7 } : { maxUnavailable: 1 },
+      resources: production
+        ? { cpu: { request: Cpu.millis(600), limit: Cpu.millis(1500) }, memory: { request: Size.mebibytes(1536), limit: Size.gibibytes(3) } }
+        : { cpu: { request: Cpu.millis(300), limit: Cpu.millis(750) }, memory: { request: Size.mebibytes(768), limit: Size.mebibytes(1536) } },
+      env: { NODE_OPTIONS: `--max-old-space-size=${production ? 2048 : 1024}` },
+      livenessProbe: { path: '/health/live', initialDelay: Duration.seconds(60), period: Duration.seconds(15) },
+      readinessProbe: { path: '/health/ready', initialDelay: Duration.seconds(30), period: Duration.seconds(5) },
+      startupProbe: { path: '/health/live', period: Duration.seconds(10), window: Duration.minutes(5) },
+      terminationGracePeriod: Duration.seconds(60),
+      config: {
+        EVENTSTORE_SNAPSHOT_FREQUENCY: '50',
+        EVENTSTORE_SNAPSHOT_RETENTION: '3',
+        EVENTSTORE_READ_BATCH_SIZE: '500',
+        DATABASE_POOL_SIZE: '20',
+        RETRY_ATTEMPTS: '5',
+      },
+      secretEnv: {
+        DATABASE_HOST: SecretKeyRef.of(`finance-db-${env.name}`, 'host'),
+        DATABASE_USERNAME: SecretKeyRef.of(`finance-db-${env.name}`, 'username'),
+        DATABASE_PASSWORD: SecretKeyRef.of(`finance-db-${env.name}`, 'password'),
+        JWT_SECRET: SecretKeyRef.of(`finance-secrets-${env.name}`, 'jwt-secret'),
+        CORS_ORIGIN: SecretKeyRef.of(`finance-secrets-${env.name}`, 'cors-origin'),
+        EVENTSTORE_CONNECTION: SecretKeyRef.of(`finance-secrets-${env.name}`, 'eventstore-connection'),
+      },
+      ingressFrom: [GATEWAY],
+      egressTo: [POSTGRES, EVENT_STORE],
+    };
+  },
+};
+
+/** api-gateway: the only service reachable from outside, through the ingress controller. */
+const API_GATEWAY: ServiceSpec = {
+  name: 'api-gateway',
+  port: 8000,
+  version: '3.2.0',
+  props: () => ({
+    ingressFrom: [INGRESS_CONTROLLER],
+    egressTo: [POSTGRES, ...[...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE].map((s) => NetworkPeer.service(s.name))],
+  }),
+};
+
+/** The ten services, in the order they appear in dist/. */
+export const SERVICES: readonly ServiceSpec[] = [API_GATEWAY, ...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE];
+
+/** The full props of a service in an environment: the environment's sizing, shared configuration, then the service's own. */
+export function servicePropsFor(service: ServiceSpec, env: EnvironmentSpec): FintechServiceProps {
+  const own = service.props?.(env) ?? {};
+  const sizing: Partial<FintechServiceProps> = {
+    replicas: env.replicas,
+    autoscaling: { maxReplicas: env.maxReplicas },
+    resources: env.resources && {
+      cpu: { request: env.resources.cpuRequest, limit: env.resources.cpuLimit },
+      memory: { request: env.resources.memoryRequest, limit: env.resources.memoryLimit },
+    },
+  };
+  return {
+    ...sizing,
+    ...own,
+    image: `${IMAGE_REGISTRY}/fintech/${service.name}:${service.version}`,
+    port: service.port,
+    config: { ...sharedConfig(service, env), ...own.config },
+    egressTo: [...(own.egressTo ?? []), TRACING],
+  };
+}
+
+/** Configuration every service gets: who it is and where traces go. */
+function sharedConfig(service: ServiceSpec, env: EnvironmentSpec): Record<string, string> {
+  return {
+    SERVICE_NAME: service.name,
+    ENVIRONMENT: env.name,
+    LOG_LEVEL: env.name === 'production' ? 'info' : 'debug',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4317',
+  };
+}

@@ -1,0 +1,358 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { FintechService, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
+import { IMAGE, kinds, NAMESPACE, newChart, only, paymentsService, synth } from './support/fixtures';
+
+const PATH = "FintechService 'prod/payments'";
+
+function synthPayments(overrides: Parameters<typeof paymentsService>[0] = {}) {
+  const chart = newChart();
+  const service = paymentsService(overrides, chart);
+  return { service, objects: synth(chart) };
+}
+
+function container(objects: any[]) {
+  return only(objects, 'Deployment').spec.template.spec.containers[0];
+}
+
+describe('FintechService defaults', () => {
+  const { service, objects } = synthPayments();
+  const deployment = only(objects, 'Deployment');
+  const pod = deployment.spec.template.spec;
+
+  test('creates the full set of objects, all named after the service, in the chart namespace', () => {
+    expect(kinds(objects)).toEqual([
+      'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'ServiceMonitor',
+    ]);
+    for (const o of objects) {
+      expect(o.metadata.name).toBe('payments');
+      expect(o.metadata.namespace).toBe(NAMESPACE);
+    }
+  });
+
+  test('selects pods by name only: no version and no construct path in the selector', () => {
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'payments' });
+    expect(only(objects, 'Service').spec.selector).toEqual({ 'app.kubernetes.io/name': 'payments' });
+    expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe('1.4.2');
+  });
+
+  test('rolls out one extra pod at a time and never drops below the desired count', () => {
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  test('lets the autoscaler own the replica count: 3 to 10 pods, CPU 70 %, memory 80 %', () => {
+    expect(deployment.spec.replicas).toBeUndefined();
+    const hpa = only(objects, 'HorizontalPodAutoscaler');
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'payments' });
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 10]);
+    expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 70], ['memory', 80]]);
+    expect(hpa.spec.behavior).toEqual({
+      scaleUp: { stabilizationWindowSeconds: 60, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+      scaleDown: { stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }] },
+    });
+    expect([service.minReplicas, service.maxReplicas]).toEqual([3, 10]);
+  });
+
+  test('has a disruption budget that allows one pod to be evicted at a time', () => {
+    const pdb = only(objects, 'PodDisruptionBudget');
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'payments' } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    });
+  });
+
+  test('runs under the restricted Pod Security Standard', () => {
+    expect(pod.securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container(objects).securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, privileged: false, allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+  });
+
+  test('mounts writable emptyDirs at /tmp and /var/log on the read-only root filesystem', () => {
+    expect(container(objects).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'var-log', mountPath: '/var/log' }]);
+    expect(pod.volumes).toEqual([
+      { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
+      { name: 'var-log', emptyDir: { sizeLimit: '256Mi' } },
+    ]);
+  });
+
+  test('uses its own ServiceAccount without a mounted token, and no Role when it reads nothing', () => {
+    expect(only(objects, 'ServiceAccount').automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('payments');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(service.role).toBeUndefined();
+  });
+
+  test('sets production resources: requests 250m / 512Mi, limits 500m / 1Gi', () => {
+    expect(container(objects).resources).toEqual({
+      requests: { 'cpu': '250m', 'memory': '512Mi', 'ephemeral-storage': '128Mi' },
+      limits: { 'cpu': '500m', 'memory': '1Gi', 'ephemeral-storage': '1Gi' },
+    });
+  });
+
+  test('probes /health (30 s, every 10 s), /ready (5 s, every 5 s) and a 2-minute startup window', () => {
+    const c = container(objects);
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health', port: 'http' }, initialDelaySeconds: 30, periodSeconds: 10 });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/ready', port: 'http' }, initialDelaySeconds: 5, periodSeconds: 5 });
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, failureThreshold: 12 });
+  });
+
+  test('prefers other nodes (weight 100) and spreads across zones', () => {
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([{
+      weight: 100,
+      podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'payments' } } },
+    }]);
+    expect(pod.topologySpreadConstraints[0]).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1 });
+    expect(pod.terminationGracePeriodSeconds).toBe(30);
+  });
+
+  test('is scraped by Prometheus every 15 s at /metrics, through annotations and a ServiceMonitor', () => {
+    expect(deployment.spec.template.metadata.annotations).toMatchObject({
+      'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics', 'prometheus.io/port': '8080',
+    });
+    expect(only(objects, 'ServiceMonitor').spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'payments' } },
+      endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
+    });
+  });
+
+  test('admits only the metrics scrapers and lets the pods reach only cluster DNS', () => {
+    const policy = only(objects, 'NetworkPolicy').spec;
+    expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    }]);
+    expect(policy.egress).toEqual([{
+      to: [{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    }]);
+  });
+
+  test('pulls a pinned image, always', () => {
+    expect(container(objects).image).toBe(IMAGE);
+    expect(container(objects).imagePullPolicy).toBe('Always');
+  });
+});
+
+describe('FintechService overrides', () => {
+  test('replicas, rolling update, session affinity and service port', () => {
+    const { objects } = synthPayments({
+      replicas: 10, servicePort: 80, rollingUpdate: { maxSurge: 3, maxUnavailable: 0 }, sessionAffinityTimeout: Duration.hours(3),
+      autoscaling: false,
+    });
+    const deployment = only(objects, 'Deployment');
+    expect(deployment.spec.replicas).toBe(10);
+    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 3, maxUnavailable: 0 });
+    expect(kinds(objects)).not.toContain('HorizontalPodAutoscaler');
+    const svc = only(objects, 'Service').spec;
+    expect(svc.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.sessionAffinity).toBe('ClientIP');
+    expect(svc.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } });
+  });
+
+  test('autoscaling bounds, targets and scaling policies', () => {
+    const { objects } = synthPayments({
+      replicas: 10,
+      autoscaling: {
+        maxReplicas: 25, cpuUtilizationPercent: 65, memoryUtilizationPercent: 75,
+        scaleUp: { policies: [ScalingPolicy.percent(50, Duration.minutes(1)), ScalingPolicy.pods(3, Duration.minutes(1))] },
+        scaleDown: { stabilizationWindow: Duration.minutes(5), policies: [ScalingPolicy.pods(1, Duration.minutes(2))] },
+      },
+    });
+    const hpa = only(objects, 'HorizontalPodAutoscaler').spec;
+    expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([10, 25]);
+    expect(hpa.metrics.map((m: any) => m.resource.target.averageUtilization)).toEqual([65, 75]);
+    expect(hpa.behavior.scaleUp.policies).toEqual([{ type: 'Percent', value: 50, periodSeconds: 60 }, { type: 'Pods', value: 3, periodSeconds: 60 }]);
+    expect(hpa.behavior.scaleDown).toEqual({ stabilizationWindowSeconds: 300, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] });
+  });
+
+  test('disruption budget by minAvailable', () => {
+    const { objects } = synthPayments({ replicas: 10, disruptionBudget: { minAvailable: 7 } });
+    expect(only(objects, 'PodDisruptionBudget').spec.minAvailable).toBe(7);
+    expect(only(objects, 'PodDisruptionBudget').spec.maxUnavailable).toBeUndefined();
+  });
+
+  test('resources, probes, grace period and run-as identity', () => {
+    const { objects } = synthPayments({
+      resources: { cpu: { request: Cpu.millis(600), limit: Cpu.millis(1500) }, memory: { request: Size.mebibytes(1536), limit: Size.gibibytes(3) } },
+      livenessProbe: { path: '/health/live', initialDelay: Duration.seconds(60), period: Duration.seconds(15) },
+      readinessProbe: { path: '/health/ready', initialDelay: Duration.seconds(30), period: Duration.seconds(5) },
+      startupProbe: { window: Duration.minutes(5) },
+      terminationGracePeriod: Duration.seconds(60),
+      runAs: { user: 10001, group: 10001 },
+    });
+    const c = container(objects);
+    expect(c.resources.requests).toMatchObject({ cpu: '600m', memory: '1536Mi' });
+    expect(c.resources.limits).toMatchObject({ cpu: '1500m', memory: '3Gi' });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/health/live' }, initialDelaySeconds: 60, periodSeconds: 15 });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready' }, initialDelaySeconds: 30, periodSeconds: 5 });
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: '/health/live' }, periodSeconds: 10, failureThreshold: 30 });
+    const pod = only(objects, 'Deployment').spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(60);
+    expect(pod.securityContext).toMatchObject({ runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001 });
+    expect(c.securityContext).toMatchObject({ runAsUser: 10001, runAsNonRoot: true });
+  });
+
+  test('extra ports appear on the container, the Service and the network policy', () => {
+    const { objects } = synthPayments({ extraPorts: [{ name: 'grpc', containerPort: 9090, servicePort: 90 }], ingressFrom: [NetworkPeer.namespace('ingress-nginx')] });
+    expect(container(objects).ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'grpc', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(only(objects, 'Service').spec.ports[1]).toEqual({ name: 'grpc', port: 90, targetPort: 'grpc', protocol: 'TCP' });
+    expect(only(objects, 'NetworkPolicy').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }]);
+  });
+
+  test('metrics off: no ServiceMonitor, no scrape annotations, no scraper ingress', () => {
+    const { objects, service } = synthPayments({ metrics: false });
+    expect(service.serviceMonitor).toBeUndefined();
+    expect(kinds(objects)).not.toContain('ServiceMonitor');
+    expect(only(objects, 'Deployment').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
+    expect(only(objects, 'NetworkPolicy').spec.ingress).toEqual([]);
+  });
+
+  test('automounts the token only when asked', () => {
+    const { objects } = synthPayments({ automountServiceAccountToken: true });
+    expect(only(objects, 'ServiceAccount').automountServiceAccountToken).toBe(true);
+    expect(only(objects, 'Deployment').spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+});
+
+describe('FintechService configuration and secrets', () => {
+  const config = { SNAPSHOT_EVERY: '50', POOL_SIZE: '20' };
+  const secretEnv = {
+    DB_PASSWORD: SecretKeyRef.of('payments-db', 'password'),
+    DB_USER: SecretKeyRef.of('payments-db', 'username'),
+    JWT_SECRET: SecretKeyRef.of('payments-secrets', 'jwt-secret'),
+  };
+  const { objects } = synthPayments({ config, secretEnv, env: { NODE_OPTIONS: '--max-old-space-size=2048' } });
+
+  test('writes configuration to a ConfigMap the container reads as environment', () => {
+    expect(only(objects, 'ConfigMap', 'payments-config').data).toEqual({ POOL_SIZE: '20', SNAPSHOT_EVERY: '50' });
+    expect(container(objects).envFrom).toEqual([{ configMapRef: { name: 'payments-config' } }]);
+  });
+
+  test('a configuration change changes the pod template, so the pods roll', () => {
+    const checksum = (objs: any[]) => only(objs, 'Deployment').spec.template.metadata.annotations['checksum/config'];
+    const changed = synthPayments({ config: { ...config, POOL_SIZE: '30' } }).objects;
+    const reordered = synthPayments({ config: { POOL_SIZE: '20', SNAPSHOT_EVERY: '50' } }).objects;
+    expect(checksum(objects)).toMatch(/^[a-f0-9]{64}$/);
+    expect(checksum(changed)).not.toBe(checksum(objects));
+    expect(checksum(reordered)).toBe(checksum(objects));
+  });
+
+  test('reads secrets only by reference, and emits no Secret object', () => {
+    expect(container(objects).env).toEqual([
+      { name: 'NODE_OPTIONS', value: '--max-old-space-size=2048' },
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'payments-db', key: 'password' } } },
+      { name: 'DB_USER', valueFrom: { secretKeyRef: { name: 'payments-db', key: 'username' } } },
+      { name: 'JWT_SECRET', valueFrom: { secretKeyRef: { name: 'payments-secrets', key: 'jwt-secret' } } },
+    ]);
+    expect(kinds(objects)).not.toContain('Secret');
+  });
+
+  test('its Role reads exactly the ConfigMap and Secrets it uses, bound to its ServiceAccount', () => {
+    expect(only(objects, 'Role').rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['payments-config'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['payments-db', 'payments-secrets'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const binding = only(objects, 'RoleBinding');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'payments' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'payments', namespace: NAMESPACE }]);
+  });
+});
+
+describe('FintechService network policy peers', () => {
+  function twoServices() {
+    const chart = newChart();
+    new FintechService(chart, 'gateway', {
+      image: 'registry.fintech.internal/fintech/gateway:3.2.0', port: 8000,
+      ingressFrom: [NetworkPeer.namespace('ingress-nginx')],
+      egressTo: [NetworkPeer.service('payments'), NetworkPeer.external('postgres', [{ port: 5432 }], '10.20.0.0/16')],
+    });
+    paymentsService({ extraPorts: [{ name: 'grpc', containerPort: 9090 }], ingressFrom: [NetworkPeer.service('gateway')] }, chart);
+    return synth(chart);
+  }
+
+  test('ingress from a namespace, and from another service by its selector labels', () => {
+    const objects = twoServices();
+    expect(only(objects, 'NetworkPolicy', 'gateway').spec.ingress[0].from)
+      .toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
+    expect(only(objects, 'NetworkPolicy', 'payments').spec.ingress[0])
+      .toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }] });
+  });
+
+  test('egress to a service defined later reaches its container ports; egress to an external port by CIDR', () => {
+    const egress = only(twoServices(), 'NetworkPolicy', 'gateway').spec.egress;
+    expect(egress[1]).toEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'payments' } } }],
+      ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }],
+    });
+    expect(egress[2]).toEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+  });
+});
+
+describe('FintechService bad input', () => {
+  const cases: Array<[string, Parameters<typeof paymentsService>[0], string]> = [
+    ['a name that is not DNS-1123', { name: 'Payments_Service' },
+      `${PATH}: 'name' ("Payments_Service") is invalid: must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`],
+    ['an image tagged latest', { image: 'registry.fintech.internal/fintech/payments:latest' },
+      `${PATH}: 'image' ("registry.fintech.internal/fintech/payments:latest") is invalid: must be pinned: a version tag other than 'latest' (registry/fintech/service:1.4.2) or a digest (...@sha256:<64 hex>)`],
+    ['an image without a tag', { image: 'registry.fintech.internal:5000/fintech/payments' },
+      `${PATH}: 'image' ("registry.fintech.internal:5000/fintech/payments") is invalid: must be pinned: a version tag other than 'latest' (registry/fintech/service:1.4.2) or a digest (...@sha256:<64 hex>)`],
+    ['replicas below 1', { replicas: 0 }, `${PATH}: 'replicas' (0) is invalid: must be an integer of at least 1`],
+    ['min replicas above max', { autoscaling: { minReplicas: 12, maxReplicas: 10 } },
+      `${PATH}: 'autoscaling.minReplicas' (12) is invalid: must not exceed 'autoscaling.maxReplicas' (10)`],
+    ['a PDB minAvailable equal to the replicas', { replicas: 3, disruptionBudget: { minAvailable: 3 } },
+      `${PATH}: 'disruptionBudget.minAvailable' (3) is invalid: must be less than the minimum replicas (3), or a node drain could never evict a pod`],
+    ['a CPU request above its limit', { resources: { cpu: { request: Cpu.millis(800), limit: Cpu.millis(500) } } },
+      `${PATH}: 'resources.cpu.request' ("800m") is invalid: must not exceed the limit (500m)`],
+    ['a memory request above its limit', { resources: { memory: { request: Size.gibibytes(2), limit: Size.gibibytes(1) } } },
+      `${PATH}: 'resources.memory.request' ("2Gi") is invalid: must not exceed the limit (1Gi)`],
+    ['a port above 65535', { port: 70000 }, `${PATH}: 'port' (70000) is invalid: must be an integer from 1 to 65535`],
+    ['a port of 0', { port: 0 }, `${PATH}: 'port' (0) is invalid: must be an integer from 1 to 65535`],
+    ['a duplicated container port', { extraPorts: [{ name: 'admin', containerPort: 8080, servicePort: 9000 }] },
+      `${PATH}: 'extraPorts[].containerPort' (8080) is invalid: appears more than once in [8080, 8080]; each must be unique`],
+    ['a duplicated service port', { extraPorts: [{ name: 'admin', containerPort: 9000, servicePort: 8080 }] },
+      `${PATH}: 'extraPorts[].servicePort' (8080) is invalid: appears more than once in [8080, 8080]; each must be unique`],
+    ['a probe path without a leading slash', { livenessProbe: { path: 'health' } },
+      `${PATH}: 'livenessProbe.path' ("health") is invalid: must be an absolute HTTP path starting with "/" and without spaces, e.g. "/health"`],
+    ['a CPU target above 100 %', { autoscaling: { cpuUtilizationPercent: 120 } },
+      `${PATH}: 'autoscaling.cpuUtilizationPercent' (120) is invalid: must be an integer from 1 to 100`],
+    ['a memory target of 0 %', { autoscaling: { memoryUtilizationPercent: 0 } },
+      `${PATH}: 'autoscaling.memoryUtilizationPercent' (0) is invalid: must be an integer from 1 to 100`],
+    ['a secret value in plain env', { env: { DB_PASSWORD: 'hunter2' } },
+      `${PATH}: 'env.DB_PASSWORD' ("hunter2") is invalid: looks like a credential, and secret values never go into manifests: use 'secretEnv' with SecretKeyRef.of(secretName, key)`],
+    ['a secret value in config', { config: { API_KEY: 'abc' } },
+      `${PATH}: 'config.API_KEY' ("abc") is invalid: looks like a credential, and secret values never go into manifests: use 'secretEnv' with SecretKeyRef.of(secretName, key)`],
+    ['a rollout that can never progress', { rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } },
+      `${PATH}: 'rollingUpdate' ({"maxSurge":0,"maxUnavailable":0}) is invalid: maxSurge and maxUnavailable must not both be 0, or a rollout could never progress`],
+  ];
+
+  test.each(cases)('rejects %s', (_, props, message) => {
+    expect(() => paymentsService(props)).toThrow(message);
+  });
+
+  test('rejects a network policy peer that names no known service, at synth time', () => {
+    const chart = newChart();
+    paymentsService({ ingressFrom: [NetworkPeer.service('api-gatewy')] }, chart);
+    new FintechService(chart, 'api-gateway', { image: 'registry.fintech.internal/fintech/api-gateway:3.2.0', port: 8000 });
+    expect(() => synth(chart)).toThrow(
+      `${PATH}: 'ingressFrom[0]' ("service api-gatewy") is invalid: names no FintechService in namespace '${NAMESPACE}'; known: api-gateway`);
+  });
+
+  test('rejects a second service of the same name in the namespace', () => {
+    const chart = newChart();
+    paymentsService({}, chart);
+    expect(() => new FintechService(chart, 'payments-v2', { name: 'payments', image: IMAGE, port: 8080 }))
+      .toThrow("FintechService 'prod/payments-v2': 'name' (\"payments\") is invalid: a service of that name already exists in namespace 'fintech-test'; names must be unique");
+  });
+});

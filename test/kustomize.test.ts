@@ -1,0 +1,22 @@
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { synthesizeFolders } from '../lib';
+import { buildPlatform, ENVIRONMENTS } from '../platform';
+import { hasTool } from './support/tools';
+
+const DIST = path.join(__dirname, '..', 'dist');
+const describeWithKubectl = hasTool('kubectl', 'install kubectl (Debian: apt-get install kubernetes-client)') ? describe : describe.skip;
+
+describeWithKubectl('kubectl kustomize', () => {
+  const files = synthesizeFolders(buildPlatform());
+
+  test.each(ENVIRONMENTS.map((e) => [e.name]))('builds dist/%s with every object of the folder', (env) => {
+    const built = execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' });
+    const identities = (docs: any[]) => docs.map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`).sort();
+    const expected = files
+      .filter((f) => f.path.startsWith(`${env}/`) && !f.path.endsWith('kustomization.yaml'))
+      .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
+    expect(identities(parseAllDocuments(built).map((d) => d.toJSON()))).toEqual(identities(expected));
+  });
+});

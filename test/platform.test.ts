@@ -1,0 +1,146 @@
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { compareOutput, synthesizeFolders } from '../lib';
+import { buildPlatform, ENVIRONMENTS, SERVICES } from '../platform';
+
+const DIST = path.join(__dirname, '..', 'dist');
+const files = synthesizeFolders(buildPlatform());
+const objectsIn = (folder: string) => files
+  .filter((f) => f.path.startsWith(`${folder}/`) && !f.path.endsWith('kustomization.yaml'))
+  .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
+const find = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+
+describe('the reference platform', () => {
+  test.each(files.map((f) => [f.path, f.content]))('%s matches its snapshot', (_, content) => {
+    expect(content).toMatchSnapshot();
+  });
+
+  test('committed dist/ is what a fresh synth produces (run `npm run synth` after a change)', () => {
+    expect(compareOutput(files, DIST)).toEqual([]);
+  });
+
+  test('synthesizes byte-identical output twice', () => {
+    expect(synthesizeFolders(buildPlatform())).toEqual(files);
+  });
+
+  test.each(ENVIRONMENTS.map((e) => [e.name, e.namespace]))('%s: namespace guard rails and every object of all ten services', (env, namespace) => {
+    const objects = objectsIn(env);
+    expect(find(objects, 'Namespace', namespace).metadata.labels).toMatchObject({
+      'environment': env, 'team': 'fintech', 'pod-security.kubernetes.io/enforce': 'restricted',
+    });
+    expect(find(objects, 'ResourceQuota', 'compute-quota')).toBeDefined();
+    expect(find(objects, 'LimitRange', 'container-defaults')).toBeDefined();
+    expect(find(objects, 'NetworkPolicy', 'default-deny').spec.podSelector).toEqual({});
+    expect(SERVICES).toHaveLength(10);
+    for (const { name } of SERVICES) {
+      for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy',
+        'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'ServiceMonitor']) {
+        const objectName = kind === 'ConfigMap' ? `${name}-config` : name;
+        expect([kind, find(objects, kind, objectName)?.metadata.namespace]).toEqual([kind, namespace]);
+      }
+    }
+  });
+
+  test('each environment folder has a kustomization listing exactly its files', () => {
+    for (const { name } of ENVIRONMENTS) {
+      const kustomization = parseAllDocuments(files.find((f) => f.path === `${name}/kustomization.yaml`)!.content)[0].toJSON();
+      const yamlFiles = files.filter((f) => f.path.startsWith(`${name}/`) && !f.path.endsWith('kustomization.yaml')).map((f) => path.basename(f.path));
+      expect([...kustomization.resources].sort()).toEqual(yamlFiles.sort());
+    }
+  });
+
+  test('production finance-service matches PLATFORM.md number for number', () => {
+    const objects = objectsIn('production');
+    const deployment = find(objects, 'Deployment', 'finance-service');
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    const hpa = find(objects, 'HorizontalPodAutoscaler', 'finance-service').spec;
+    const service = find(objects, 'Service', 'finance-service').spec;
+
+    expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([10, 25]);
+    expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 3, maxUnavailable: 0 });
+    expect(service).toMatchObject({
+      type: 'ClusterIP', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } },
+      ports: [{ port: 80, targetPort: 'http' }],
+    });
+    expect(container.ports[0].containerPort).toBe(3014);
+    expect(hpa.metrics.map((m: any) => m.resource.target.averageUtilization)).toEqual([65, 75]);
+    expect(hpa.behavior.scaleUp).toMatchObject({
+      selectPolicy: 'Max',
+      policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }, { type: 'Pods', value: 3, periodSeconds: 60 }],
+    });
+    expect(hpa.behavior.scaleDown).toMatchObject({ stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] });
+    expect(find(objects, 'PodDisruptionBudget', 'finance-service').spec.minAvailable).toBe(7);
+    expect(container.resources).toMatchObject({ requests: { cpu: '600m', memory: '1536Mi' }, limits: { cpu: '1500m', memory: '3Gi' } });
+    expect(container.env).toContainEqual({ name: 'NODE_OPTIONS', value: '--max-old-space-size=2048' });
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/health/live' }, periodSeconds: 15, initialDelaySeconds: 60 });
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready' }, periodSeconds: 5, initialDelaySeconds: 30 });
+    expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBe(300);
+    expect(pod.terminationGracePeriodSeconds).toBe(60);
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    expect(find(objects, 'ConfigMap', 'finance-service-config').data).toMatchObject({
+      EVENTSTORE_SNAPSHOT_FREQUENCY: '50', EVENTSTORE_SNAPSHOT_RETENTION: '3', EVENTSTORE_READ_BATCH_SIZE: '500',
+      DATABASE_POOL_SIZE: '20', RETRY_ATTEMPTS: '5',
+    });
+    const secretRefs = container.env.filter((e: any) => e.valueFrom).map((e: any) => `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`);
+    expect(secretRefs.sort()).toEqual([
+      'finance-db-production/host', 'finance-db-production/password', 'finance-db-production/username',
+      'finance-secrets-production/cors-origin', 'finance-secrets-production/eventstore-connection', 'finance-secrets-production/jwt-secret',
+    ]);
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ 'app': 'finance-service', 'app.kubernetes.io/version': '2.0.0' });
+  });
+
+  test('production services other than finance-service get the production defaults', () => {
+    const objects = objectsIn('production');
+    for (const { name } of SERVICES.filter((s) => s.name !== 'finance-service')) {
+      const hpa = find(objects, 'HorizontalPodAutoscaler', name).spec;
+      const container = find(objects, 'Deployment', name).spec.template.spec.containers[0];
+      expect([name, hpa.minReplicas, hpa.maxReplicas]).toEqual([name, 3, 10]);
+      expect(container.resources).toMatchObject({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '500m', memory: '1Gi' } });
+    }
+  });
+
+  test('only the api-gateway is reachable from the ingress controller', () => {
+    for (const { name } of ENVIRONMENTS) {
+      const fromIngress = objectsIn(name)
+        .filter((o) => o.kind === 'NetworkPolicy' && JSON.stringify(o.spec.ingress ?? []).includes('ingress-nginx'))
+        .map((o) => o.metadata.name);
+      expect(fromIngress).toEqual(['api-gateway']);
+    }
+  });
+
+  test('emits no Secret and no secret value: credentials are only Secret references', () => {
+    for (const { name } of ENVIRONMENTS) {
+      const objects = objectsIn(name);
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+      const plainValues = objects.flatMap((o) => o.kind === 'Deployment' ? o.spec.template.spec.containers.flatMap((c: any) => c.env ?? []) : [])
+        .filter((e: any) => e.value !== undefined).map((e: any) => e.name);
+      const configKeys = objects.filter((o) => o.kind === 'ConfigMap').flatMap((o) => Object.keys(o.data));
+      for (const key of [...plainValues, ...configKeys]) expect(key).not.toMatch(/PASSWORD|SECRET|TOKEN|KEY|CREDENTIAL/i);
+    }
+  });
+
+  test('minimum replicas of all services fit the namespace quota requests', () => {
+    for (const env of ENVIRONMENTS) {
+      const objects = objectsIn(env.name);
+      let cpuMillis = 0;
+      let memoryMiB = 0;
+      for (const { name } of SERVICES) {
+        const replicas = find(objects, 'HorizontalPodAutoscaler', name).spec.minReplicas;
+        const requests = find(objects, 'Deployment', name).spec.template.spec.containers[0].resources.requests;
+        cpuMillis += replicas * parseQuantity(requests.cpu, 'cpu');
+        memoryMiB += replicas * parseQuantity(requests.memory, 'memory');
+      }
+      const hard = find(objects, 'ResourceQuota', 'compute-quota').spec.hard;
+      expect(cpuMillis).toBeLessThanOrEqual(parseQuantity(hard['requests.cpu'], 'cpu'));
+      expect(memoryMiB).toBeLessThanOrEqual(parseQuantity(hard['requests.memory'], 'memory'));
+    }
+  });
+});
+
+/** CPU in millicores or memory in MiB, for the quantity forms this library writes ("600m", "2", "512Mi", "3Gi"). */
+function parseQuantity(quantity: string, kind: 'cpu' | 'memory'): number {
+  const value = parseFloat(quantity);
+  if (kind === 'cpu') return quantity.endsWith('m') ? value : value * 1000;
+  return quantity.endsWith('Gi') ? value * 1024 : value;
+}
