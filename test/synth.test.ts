@@ -1,0 +1,108 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { compareOutput, FintechService, NetworkPeer, OutputFile, synthesizeFolders, writeOutput } from '../lib';
+
+const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
+
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-fintech-synth-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+function onePaymentsApp(): App {
+  const app = new App();
+  new FintechService(new Chart(app, 'payments', { namespace: 'fintech-test' }), 'payments', { image: IMAGE, port: 8080 });
+  return app;
+}
+
+function readTree(dir: string): Record<string, string> {
+  const tree: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const full = path.join(entry.parentPath ?? (entry as any).path, entry.name);
+      tree[path.relative(dir, full)] = fs.readFileSync(full, 'utf8');
+    }
+  }
+  return tree;
+}
+
+describe('synthesizeFolders', () => {
+  test('writes one file per chart, named after the chart, and a kustomization listing them', () => {
+    const files = synthesizeFolders([{ folder: 'test', app: onePaymentsApp() }]);
+    expect(files.map((f) => f.path)).toEqual(['test/payments.yaml', 'test/kustomization.yaml']);
+    expect(files[1].content).toBe('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - payments.yaml\n');
+    expect(files[0].content.split('\n---\n').length).toBe(7);
+  });
+
+  test('runs construct validations, and fails with every problem listed', () => {
+    const app = new App();
+    const chart = new Chart(app, 'payments', { namespace: 'fintech-test' });
+    new FintechService(chart, 'payments', { image: IMAGE, port: 8080, ingressFrom: [NetworkPeer.service('nobody')] });
+    expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(
+      /Validation failed:\n {2}\[payments\/payments\] FintechService 'payments\/payments': 'ingressFrom\[0\]' \("service nobody"\) is invalid/);
+  });
+
+  test('rejects two charts with the same id, which would write the same file', () => {
+    const app = new App();
+    new Chart(app, 'payments');
+    const group = new Chart(app, 'group');
+    new Chart(group, 'payments');
+    expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(/another chart of this app has the id 'payments'/);
+  });
+});
+
+describe('writeOutput', () => {
+  test('replaces the output folder with exactly the files given', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    fs.mkdirSync(path.join(outdir, 'old'), { recursive: true });
+    fs.writeFileSync(path.join(outdir, 'old', 'stale.yaml'), 'stale');
+    writeOutput([{ path: 'staging/a.yaml', content: 'a' }, { path: 'production/b.yaml', content: 'b' }], outdir);
+    expect(readTree(outdir)).toEqual({ 'staging/a.yaml': 'a', 'production/b.yaml': 'b' });
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('leaves the previous output untouched when writing fails half-way', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    writeOutput([{ path: 'staging/a.yaml', content: 'previous' }], outdir);
+    // A file and a folder of the same name: the second write fails after the first succeeded.
+    const conflicting: OutputFile[] = [{ path: 'staging/a.yaml', content: 'new' }, { path: 'staging/a.yaml/b.yaml', content: 'x' }];
+    expect(() => writeOutput(conflicting, outdir)).toThrow();
+    expect(readTree(outdir)).toEqual({ 'staging/a.yaml': 'previous' });
+    expect(fs.readdirSync(path.dirname(outdir))).toEqual(['dist']);
+  });
+
+  test('writes nothing when synthesis fails, so the previous output stays', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    writeOutput([{ path: 'staging/a.yaml', content: 'previous' }], outdir);
+    const synthThenWrite = () => writeOutput(synthesizeFolders([{ folder: 'staging', app: badApp() }]), outdir);
+    expect(synthThenWrite).toThrow(/names no FintechService/);
+    expect(readTree(outdir)).toEqual({ 'staging/a.yaml': 'previous' });
+  });
+});
+
+describe('compareOutput', () => {
+  test('reports changed, missing and extra files, and nothing for an identical folder', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    const files = [{ path: 'staging/a.yaml', content: 'a' }, { path: 'staging/b.yaml', content: 'b' }];
+    writeOutput(files, outdir);
+    expect(compareOutput(files, outdir)).toEqual([]);
+    fs.writeFileSync(path.join(outdir, 'staging/a.yaml'), 'edited by hand');
+    fs.rmSync(path.join(outdir, 'staging/b.yaml'));
+    fs.writeFileSync(path.join(outdir, 'staging/c.yaml'), 'c');
+    expect(compareOutput(files, outdir)).toEqual(['changed: staging/a.yaml', 'missing: staging/b.yaml', 'not produced by synth: staging/c.yaml']);
+  });
+});
+
+function badApp(): App {
+  const app = new App();
+  new FintechService(new Chart(app, 'payments', { namespace: 'fintech-test' }), 'payments', {
+    image: IMAGE, port: 8080, egressTo: [NetworkPeer.service('ledger')],
+  });
+  return app;
+}
