@@ -284,11 +284,10 @@ function main(): void {
         ];
       }),
     ));
-    if (generated.length >= 2) {
-      const first = generated[0];
-      const last = generated[generated.length - 1];
-      const growth = (last.totalMs / last.scenario.services) / (first.totalMs / first.scenario.services);
-      console.log(`per-service total, ${last.scenario.name} vs ${first.scenario.name}: ${ratio(growth)} (1.00x = perfectly linear)`);
+    for (let i = 1; i < generated.length; i++) {
+      const [a, b] = [generated[i - 1], generated[i]];
+      const growth = (b.totalMs / b.scenario.services) / (a.totalMs / a.scenario.services);
+      console.log(`per-service total, ${b.scenario.name} vs ${a.scenario.name}: ${ratio(growth)} (1.00x = linear; above 1 = superlinear)`);
     }
   }
 

@@ -8,14 +8,14 @@ import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } fr
 import { HttpProbeOptions, StartupProbeOptions } from './probes';
 import { SecretKeyRef } from './secret-key-ref';
 import { invalidProp } from './shared/errors';
-import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
+import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
 import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
 import { findService, registerService, serviceNamesIn } from './shared/service-registry';
 import {
-  checkDnsLabel, checkHttpPath, checkInteger, checkPercent, checkPinnedImage, checkPort, checkUnique,
+  checkDnsLabel, checkHttpPath, checkInteger, checkLabels, checkPercent, checkPinnedImage, checkPort, checkUnique,
 } from './shared/validation';
 
 /** An additional port of the service, beside its main HTTP port. */
@@ -50,6 +50,8 @@ export interface MetricsOptions {
   readonly path?: string;
   /** @default Duration.seconds(15) */
   readonly interval?: Duration;
+  /** Pod labels copied onto every scraped series (e.g. `track`, `version`). @default - none */
+  readonly podTargetLabels?: string[];
 }
 
 /** Properties of a {@link FintechService}. Every safeguard is on unless a prop turns it off. */
@@ -131,6 +133,13 @@ export interface FintechServiceProps {
   readonly metrics?: MetricsOptions | false;
   /** Mount a ServiceAccount token into the pods. @default false */
   readonly automountServiceAccountToken?: boolean;
+  /**
+   * Labels added to the pods and to the Deployment's selector, so that several Deployments
+   * (tracks, such as a canary's `track: canary`) of one service can run side by side. The
+   * Service, disruption budget, network policy and ServiceMonitor still select every track.
+   * @default - none
+   */
+  readonly trackLabels?: Record<string, string>;
 }
 
 const MAIN_PORT_NAME = 'http';
@@ -167,8 +176,12 @@ export class FintechService extends Construct {
   /** Autoscaler bounds; both equal `replicas` when autoscaling is off. */
   public readonly minReplicas: number;
   public readonly maxReplicas: number;
-  /** Labels that select the pods: derived from the name only. */
+  /** Labels that select every pod of the service, whatever its track: derived from the name only. */
   public readonly selectorLabels: Record<string, string>;
+  /** Labels of this construct's own Deployment beyond `selectorLabels` (see `trackLabels`). */
+  public readonly trackLabels: Record<string, string>;
+  /** The Service's ports, for other Services in front of the same pods. */
+  public readonly servicePorts: k8s.ServicePort[];
 
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
@@ -186,6 +199,8 @@ export class FintechService extends Construct {
   public readonly serviceMonitor?: ServiceMonitor;
 
   private readonly containerPorts: ReadonlyMap<string, number>;
+  private readonly podSpec: k8s.PodSpec;
+  private readonly podAnnotations: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: FintechServiceProps) {
     super(scope, id);
@@ -197,6 +212,7 @@ export class FintechService extends Construct {
     this.servicePort = checkPort(this, 'servicePort', props.servicePort ?? this.port);
     this.replicas = checkInteger(this, 'replicas', props.replicas ?? 3, 1);
     this.selectorLabels = selectorLabels(this.name);
+    this.trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
 
     const extraPorts = (props.extraPorts ?? []).map((p, i) => this.checkNamedPort(p, i));
     this.containerPorts = new Map([[MAIN_PORT_NAME, this.port], ...extraPorts.map((p) => [p.name, p.containerPort] as const)]);
@@ -229,32 +245,32 @@ export class FintechService extends Construct {
     });
     [this.role, this.roleBinding] = this.createRole(props.secretEnv ?? {}, metadata());
 
+    this.podAnnotations = this.buildPodAnnotations(props.metrics, configData);
+    this.podSpec = this.buildPodSpec(props, extraPorts);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: metadata(),
       spec: {
         replicas: autoscaling ? undefined : this.replicas,
         revisionHistoryLimit: 10,
         progressDeadlineSeconds: 600,
-        selector: { matchLabels: this.selectorLabels },
+        selector: { matchLabels: { ...this.selectorLabels, ...this.trackLabels } },
         strategy: this.rollingUpdateStrategy(props.rollingUpdate ?? {}),
-        template: {
-          metadata: { labels, annotations: this.podAnnotations(props.metrics, configData) },
-          spec: this.podSpec(props, extraPorts),
-        },
+        template: this.podTemplate(this.image),
       },
     });
 
+    this.servicePorts = [
+      { name: MAIN_PORT_NAME, port: this.servicePort, targetPort: k8s.IntOrString.fromString(MAIN_PORT_NAME), protocol: 'TCP' },
+      ...extraPorts.map((p) => ({
+        name: p.name, port: p.servicePort ?? p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP',
+      })),
+    ];
     this.service = new k8s.KubeService(this, 'Service', {
       metadata: metadata(),
       spec: {
         type: 'ClusterIP',
         selector: this.selectorLabels,
-        ports: [
-          { name: MAIN_PORT_NAME, port: this.servicePort, targetPort: k8s.IntOrString.fromString(MAIN_PORT_NAME), protocol: 'TCP' },
-          ...extraPorts.map((p) => ({
-            name: p.name, port: p.servicePort ?? p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP',
-          })),
-        ],
+        ports: this.servicePorts,
         ...this.sessionAffinity(props.sessionAffinityTimeout),
       },
     });
@@ -299,14 +315,30 @@ export class FintechService extends Construct {
     this.serviceMonitor = props.metrics === false ? undefined : new ServiceMonitor(this, 'ServiceMonitor', {
       metadata: metadata(),
       spec: {
-        selector: { matchLabels: this.selectorLabels },
+        // Only the service's own Service: other Services in front of the same pods (a canary's
+        // stable and canary Services) must not make Prometheus scrape every pod twice.
+        selector: { matchLabels: { ...this.selectorLabels, [COMPONENT_LABEL]: labels[COMPONENT_LABEL] } },
         endpoints: [{
           port: MAIN_PORT_NAME,
           path: this.metricsPath(props.metrics),
           interval: `${(props.metrics?.interval ?? Duration.seconds(15)).toSeconds()}s`,
         }],
+        podTargetLabels: props.metrics?.podTargetLabels,
       },
     });
+  }
+
+  /**
+   * The service's pod template running `image`: the same pods, probes, security and
+   * configuration, for another workload (a canary track, an Argo Rollout).
+   * @param trackLabels labels added to the pods; @default - this construct's `trackLabels`
+   */
+  public podTemplate(image: string, trackLabels: Record<string, string> = this.trackLabels): k8s.PodTemplateSpec {
+    const version = imageVersion(checkPinnedImage(this, 'image', image));
+    return {
+      metadata: { labels: { ...serviceLabels(this.name, version), version, ...trackLabels }, annotations: this.podAnnotations },
+      spec: { ...this.podSpec, containers: this.podSpec.containers.map((c) => ({ ...c, image })) },
+    };
   }
 
   private checkNamedPort(port: NamedPort, index: number): NamedPort {
@@ -390,7 +422,7 @@ export class FintechService extends Construct {
     return [role, binding];
   }
 
-  private podAnnotations(metrics: MetricsOptions | false | undefined, configData?: Record<string, string>): Record<string, string> {
+  private buildPodAnnotations(metrics: MetricsOptions | false | undefined, configData?: Record<string, string>): Record<string, string> {
     const annotations: Record<string, string> = { 'kubectl.kubernetes.io/default-container': this.name };
     if (configData) {
       annotations['checksum/config'] = createHash('sha256').update(JSON.stringify(configData)).digest('hex');
@@ -407,7 +439,7 @@ export class FintechService extends Construct {
     return checkHttpPath(this, 'metrics.path', metrics?.path ?? '/metrics');
   }
 
-  private podSpec(props: FintechServiceProps, extraPorts: NamedPort[]): k8s.PodSpec {
+  private buildPodSpec(props: FintechServiceProps, extraPorts: NamedPort[]): k8s.PodSpec {
     const terminationGrace = props.terminationGracePeriod ?? Duration.seconds(30);
     return {
       serviceAccountName: this.serviceAccount.name,

@@ -1,4 +1,5 @@
 export * from './autoscaling';
+export * from './canary-rollout';
 export * from './environment';
 export * from './fintech-service';
 export * from './network-peer';

@@ -1,28 +1,54 @@
 import { App, Chart } from 'cdk8s';
-import { FintechEnvironment, FintechService, OutputFolder } from '../lib';
+import { CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, OutputFolder } from '../lib';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
-import { SERVICES, ServiceSpec, servicePropsFor } from './services';
+import { imageOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
 
 export * from './environments';
 export * from './services';
 
+/** A release being rolled out to a service as a canary; the service's catalogue `version` is the stable release. */
+export interface CanaryRelease {
+  /** The new release (image tag). */
+  readonly canaryVersion: string;
+  /** Plain Kubernetes only: where the rollout stands. */
+  readonly phase?: CanaryPhase;
+}
+
+/** Canary releases in progress, by service name. */
+export type CanaryReleases = Readonly<Record<string, CanaryRelease>>;
+
 /**
  * One environment of the reference platform as an App: a chart `environment` (namespace and
- * guard rails), then one chart per service, each written to its own file.
+ * guard rails), then one chart per service, each written to its own file. A service with a
+ * canary release is delivered by a CanaryRollout, the others by a FintechService.
  */
-export function buildEnvironment(env: EnvironmentSpec, services: readonly ServiceSpec[] = SERVICES): App {
+export function buildEnvironment(env: EnvironmentSpec, services: readonly ServiceSpec[] = SERVICES, canaries: CanaryReleases = {}): App {
+  const unknown = Object.keys(canaries).filter((name) => !services.some((s) => s.name === name && s.canaryBackend));
+  if (unknown.length > 0) throw new Error(`Canary releases name services that are not canary-delivered in the catalogue: ${unknown.join(', ')}`);
   const app = new App();
   const labels = environmentLabels(env);
   const environmentChart = new Chart(app, 'environment', { labels });
   new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
   for (const service of services) {
     const chart = new Chart(app, service.name, { namespace: env.namespace, labels });
-    new FintechService(chart, service.name, servicePropsFor(service, env));
+    const { image, ...props } = servicePropsFor(service, env);
+    const canary = canaries[service.name];
+    if (service.canaryBackend) {
+      new CanaryRollout(chart, service.name, {
+        ...props,
+        backend: service.canaryBackend,
+        stableImage: image,
+        canaryImage: canary && imageOf(service, canary.canaryVersion),
+        phase: canary?.phase,
+      });
+    } else {
+      new FintechService(chart, service.name, { ...props, image });
+    }
   }
   return app;
 }
 
 /** The reference platform: one output folder per environment. */
-export function buildPlatform(services: readonly ServiceSpec[] = SERVICES): OutputFolder[] {
-  return ENVIRONMENTS.map((env) => ({ folder: env.name, app: buildEnvironment(env, services) }));
+export function buildPlatform(canaries: CanaryReleases = {}, services: readonly ServiceSpec[] = SERVICES): OutputFolder[] {
+  return ENVIRONMENTS.map((env) => ({ folder: env.name, app: buildEnvironment(env, services, canaries) }));
 }

@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { FintechServiceProps, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
+import { CanaryBackend, FintechServiceProps, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
 import { EnvironmentSpec } from './environments';
 
 /** Where the platform's images live: `<registry>/fintech/<service>:<version>`. */
@@ -10,8 +10,10 @@ export const IMAGE_REGISTRY = 'registry.fintech.internal';
 export interface ServiceSpec {
   readonly name: string;
   readonly port: number;
-  /** Release deployed; the image tag. */
+  /** Release deployed (the stable release of a canary-delivered service); the image tag. */
   readonly version: string;
+  /** Delivered by a CanaryRollout on this backend. @default - a FintechService, no canary */
+  readonly canaryBackend?: CanaryBackend;
   /** What the service needs besides the environment's sizing; may depend on the environment. */
   readonly props?: (env: EnvironmentSpec) => Partial<FintechServiceProps>;
 }
@@ -72,6 +74,7 @@ const FINANCE_SERVICE: ServiceSpec = {
   name: 'finance-service',
   port: 3014,
   version: '2.0.0',
+  canaryBackend: CanaryBackend.PLAIN_KUBERNETES,
   props: (env) => {
     const production = env.name === 'production';
     return {
@@ -150,11 +153,16 @@ export function servicePropsFor(service: ServiceSpec, env: EnvironmentSpec): Fin
   return {
     ...sizing,
     ...own,
-    image: `${IMAGE_REGISTRY}/fintech/${service.name}:${service.version}`,
+    image: imageOf(service),
     port: service.port,
     config: { ...sharedConfig(service, env), ...own.config },
     egressTo: [...(own.egressTo ?? []), TRACING],
   };
+}
+
+/** `<registry>/fintech/<service>:<version>`, by default the catalogue's version. */
+export function imageOf(service: ServiceSpec, version = service.version): string {
+  return `${IMAGE_REGISTRY}/fintech/${service.name}:${version}`;
 }
 
 /** Configuration every service gets: who it is and where traces go. */

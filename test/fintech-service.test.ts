@@ -116,7 +116,7 @@ describe('FintechService defaults', () => {
       'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics', 'prometheus.io/port': '8080',
     });
     expect(only(objects, 'ServiceMonitor').spec).toEqual({
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'payments' } },
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'payments', 'app.kubernetes.io/component': 'microservice' } },
       endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }],
     });
   });
@@ -209,6 +209,25 @@ describe('FintechService overrides', () => {
     ]);
     expect(only(objects, 'Service').spec.ports[1]).toEqual({ name: 'grpc', port: 90, targetPort: 'grpc', protocol: 'TCP' });
     expect(only(objects, 'NetworkPolicy').spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }]);
+  });
+
+  test('track labels join the pods and the Deployment selector, not the selectors shared by every track', () => {
+    const { objects, service } = synthPayments({ trackLabels: { track: 'stable' } });
+    const deployment = only(objects, 'Deployment');
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'payments', 'track': 'stable' });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({ track: 'stable', version: '1.4.2' });
+    expect(only(objects, 'Service').spec.selector).toEqual(service.selectorLabels);
+    expect(only(objects, 'PodDisruptionBudget').spec.selector.matchLabels).toEqual(service.selectorLabels);
+    expect(only(objects, 'NetworkPolicy').spec.podSelector.matchLabels).toEqual(service.selectorLabels);
+  });
+
+  test('podTemplate gives the same pods for another image and track', () => {
+    const { service } = synthPayments({ trackLabels: { track: 'stable' } });
+    const canary = service.podTemplate('registry.fintech.internal/fintech/payments:1.5.0', { track: 'canary' });
+    expect(canary.metadata?.labels).toMatchObject({ 'track': 'canary', 'version': '1.5.0', 'app.kubernetes.io/version': '1.5.0' });
+    expect(canary.spec?.containers[0].image).toBe('registry.fintech.internal/fintech/payments:1.5.0');
+    expect({ ...canary.spec, containers: [] }).toEqual({ ...service.podTemplate(IMAGE).spec, containers: [] });
+    expect(() => service.podTemplate('registry.fintech.internal/fintech/payments:latest')).toThrow(/'image' \("registry.fintech.internal\/fintech\/payments:latest"\) is invalid: must be pinned/);
   });
 
   test('metrics off: no ServiceMonitor, no scrape annotations, no scraper ingress', () => {

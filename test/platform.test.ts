@@ -1,10 +1,11 @@
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { CANARY_RELEASES } from '../main';
 import { compareOutput, synthesizeFolders } from '../lib';
 import { buildPlatform, ENVIRONMENTS, SERVICES } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
-const files = synthesizeFolders(buildPlatform());
+const files = synthesizeFolders(buildPlatform(CANARY_RELEASES));
 const objectsIn = (folder: string) => files
   .filter((f) => f.path.startsWith(`${folder}/`) && !f.path.endsWith('kustomization.yaml'))
   .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
@@ -20,7 +21,7 @@ describe('the reference platform', () => {
   });
 
   test('synthesizes byte-identical output twice', () => {
-    expect(synthesizeFolders(buildPlatform())).toEqual(files);
+    expect(synthesizeFolders(buildPlatform(CANARY_RELEASES))).toEqual(files);
   });
 
   test.each(ENVIRONMENTS.map((e) => [e.name, e.namespace]))('%s: namespace guard rails and every object of all ten services', (env, namespace) => {
@@ -87,7 +88,9 @@ describe('the reference platform', () => {
       'finance-db-production/host', 'finance-db-production/password', 'finance-db-production/username',
       'finance-secrets-production/cors-origin', 'finance-secrets-production/eventstore-connection', 'finance-secrets-production/jwt-secret',
     ]);
-    expect(deployment.spec.template.metadata.labels).toMatchObject({ 'app': 'finance-service', 'app.kubernetes.io/version': '2.0.0' });
+    expect(deployment.spec.template.metadata.labels).toMatchObject({
+      'app': 'finance-service', 'track': 'stable', 'version': CANARY_RELEASES['finance-service'].canaryVersion,
+    });
   });
 
   test('production services other than finance-service get the production defaults', () => {

@@ -4,6 +4,9 @@
  * rename of the construct must not replace the workload.
  */
 
+/** Tells a service's own objects from others that carry its name (a canary's extra Services). */
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+
 /** The labels that select a service's pods. Stable for the lifetime of the service. */
 export function selectorLabels(serviceName: string): Record<string, string> {
   return { 'app.kubernetes.io/name': serviceName };
@@ -16,7 +19,7 @@ export function serviceLabels(serviceName: string, version: string): Record<stri
     'app': serviceName,
     'app.kubernetes.io/instance': serviceName,
     'app.kubernetes.io/version': version,
-    'app.kubernetes.io/component': 'microservice',
+    [COMPONENT_LABEL]: 'microservice',
     'app.kubernetes.io/part-of': 'fintech-platform',
     'app.kubernetes.io/managed-by': 'cdk8s-fintech',
   };

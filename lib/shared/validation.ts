@@ -2,6 +2,8 @@ import { IConstruct } from 'constructs';
 import { invalidProp } from './errors';
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 
 /** A name that Kubernetes accepts for a Service, a Namespace or a label value: a DNS-1123 label. */
@@ -65,4 +67,15 @@ export function checkUnique<T>(scope: IConstruct, prop: string, values: readonly
     }
     seen.add(value);
   }
+}
+
+/** Kubernetes label keys and values (values: at most 63 alphanumerics, "-", "_", "."). */
+export function checkLabels(scope: IConstruct, prop: string, labels: Record<string, string>): Record<string, string> {
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(key)) throw invalidProp(scope, `${prop}`, key, 'must be a label key such as "track" or "example.com/track"');
+    if (value.length > 63 || !LABEL_VALUE.test(value)) {
+      throw invalidProp(scope, `${prop}.${key}`, value, 'must be a label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+    }
+  }
+  return labels;
 }

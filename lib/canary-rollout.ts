@@ -1,0 +1,409 @@
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  AnalysisTemplate, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsFailureLimit, AnalysisTemplateSpecMetricsInconclusiveLimit,
+} from '../imports/analysistemplates-argoproj.io';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrules-monitoring.coreos.com';
+import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
+import { FintechService, FintechServiceProps } from './fintech-service';
+import { invalidProp } from './shared/errors';
+import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
+import { errorRatePercent, latencyQuantileSeconds, minOverTime } from './shared/promql';
+import { checkInteger, checkPinnedImage } from './shared/validation';
+
+/** Which controller moves the canary forward. */
+export enum CanaryBackend {
+  /**
+   * Argo Rollouts: a `Rollout` steps through the weights by itself, pausing between steps, and
+   * aborts (rolls back) on its own when the analysis fails. Needs the Argo Rollouts controller.
+   */
+  ARGO_ROLLOUTS = 'argo-rollouts',
+  /**
+   * Plain Kubernetes: a stable and a canary Deployment behind one Service, sized to the current
+   * phase; the phase is changed in git, and alerts say when to roll back. Needs no controller.
+   */
+  PLAIN_KUBERNETES = 'plain-kubernetes',
+}
+
+/** A canary phase: the share of traffic (and pods) the canary gets. */
+export class CanaryPhase {
+  /** `percent` % of the traffic on the canary; 100 completes the rollout. */
+  public static percent(percent: number): CanaryPhase {
+    return new CanaryPhase(percent);
+  }
+
+  private constructor(public readonly percent: number) {}
+}
+
+/** The analysis that gates promotion: thresholds on the canary's error rate and latency. */
+export interface CanaryAnalysisOptions {
+  /** Canary 5xx error rate, in percent, above which the canary is rolled back. @default 1 */
+  readonly maxErrorRatePercent?: number;
+  /** Canary P95 latency above which promotion waits for manual review. @default Duration.millis(500) */
+  readonly maxP95Latency?: Duration;
+  /** How long a threshold must be exceeded before it counts. @default Duration.minutes(5) */
+  readonly window?: Duration;
+  /** How often the analysis measures (Argo Rollouts). @default Duration.minutes(1) */
+  readonly interval?: Duration;
+  /** Failed error-rate measurements tolerated before the rollout aborts (Argo Rollouts). @default 0 */
+  readonly failureLimit?: number;
+  /** Inconclusive latency measurements tolerated before the rollout pauses (Argo Rollouts). @default 0 */
+  readonly inconclusiveLimit?: number;
+  /** The Prometheus that Argo Rollouts queries. @default "http://prometheus-operated.monitoring.svc:9090" */
+  readonly prometheusAddress?: string;
+}
+
+/** Properties of a {@link CanaryRollout}: a FintechService's, with two releases instead of one image. */
+export interface CanaryRolloutProps extends Omit<FintechServiceProps, 'image' | 'trackLabels'> {
+  /** The controller that moves the canary forward. @default CanaryBackend.PLAIN_KUBERNETES */
+  readonly backend?: CanaryBackend;
+  /** The release in production now (pinned image). */
+  readonly stableImage: string;
+  /** The release being rolled out (pinned image). @default - none: the stable release runs alone */
+  readonly canaryImage?: string;
+  /**
+   * Where the plain-Kubernetes rollout stands; one of `steps`. Changing it in git promotes or
+   * rolls back. Argo Rollouts moves through the steps itself and takes no phase.
+   * @default - the first step, while a canary image is given
+   */
+  readonly phase?: CanaryPhase;
+  /** Traffic percentages, strictly increasing, ending at 100. @default [10, 30, 60, 100] */
+  readonly steps?: number[];
+  /** How long Argo Rollouts holds each step before the next: a number and a unit (s, m, h). @default "48h" */
+  readonly pause?: string;
+  /** Argo Rollouts waits for a manual promotion at each step instead of a timed pause. @default false */
+  readonly manualApproval?: boolean;
+  /** @default - 1 % errors, P95 500 ms, over 5 minutes, measured every minute */
+  readonly analysis?: CanaryAnalysisOptions;
+  /** Runbook of the rollback alerts. @default "https://runbooks.fintech.internal/canary-rollback" */
+  readonly runbookUrl?: string;
+}
+
+/** How many pods each track gets, and the real canary share that results. */
+export interface ReplicaSplit {
+  readonly stable: number;
+  readonly canary: number;
+  /** `canary / (stable + canary)`, in percent, rounded to 0.1. */
+  readonly canaryPercent: number;
+}
+
+/**
+ * The split nearest to `percent` that keeps at least one stable and one canary pod before
+ * 100 %: 10 % of 10 → 9 + 1; 10 % of 3 → 2 + 1 (33.3 %).
+ * @returns undefined when `total` is too small for two tracks
+ */
+export function splitReplicas(total: number, percent: number): ReplicaSplit | undefined {
+  if (percent >= 100) return { stable: 0, canary: total, canaryPercent: 100 };
+  if (total < 2) return undefined;
+  const canary = Math.min(total - 1, Math.max(1, Math.round((total * percent) / 100)));
+  return { stable: total - canary, canary, canaryPercent: Math.round((canary / total) * 1000) / 10 };
+}
+
+const DEFAULT_STEPS = [10, 30, 60, 100];
+const TRACK = 'track';
+const TRAFFIC_WEIGHT_ANNOTATION = 'fintech.io/traffic-weight-percent';
+const PAUSE = /^[1-9][0-9]*(s|m|h)$/;
+
+/**
+ * Phased delivery of a FintechService: 10 → 30 → 60 → 100 % of the traffic on the new release,
+ * with rollback when the canary's error rate exceeds 1 % for 5 minutes, and manual review
+ * when its P95 latency exceeds 500 ms.
+ *
+ * Both backends share the service's objects (`service`: Service, autoscaler, disruption
+ * budget, network policy, ServiceMonitor, RBAC), which select every track, and the same
+ * PromQL (`errorRateQuery`, `latencyQuery`) for the analysis and the alerts.
+ *
+ * - Argo Rollouts: a `Rollout` whose `workloadRef` points at the service's Deployment (the
+ *   pod template stays in one place, and Argo scales the Deployment down progressively), with
+ *   stable and canary Services, the autoscaler retargeted at the Rollout, and two
+ *   AnalysisTemplates.
+ * - Plain Kubernetes: the service's Deployment is the stable track, a second Deployment
+ *   `<name>-canary` the canary track, sized by `splitReplicas`; a PrometheusRule fires
+ *   `CanaryRollbackRequired`.
+ */
+export class CanaryRollout extends Construct {
+  public readonly backend: CanaryBackend;
+  public readonly steps: readonly number[];
+  public readonly stableImage: string;
+  public readonly canaryImage?: string;
+  /** The phase in force (plain Kubernetes), or undefined. */
+  public readonly phase?: CanaryPhase;
+  /** True while a canary runs beside the stable release (plain Kubernetes). */
+  public readonly inProgress: boolean;
+  /** Pods per track and the real canary share (plain Kubernetes, while in progress). */
+  public readonly split?: ReplicaSplit;
+  /** The canary's 5xx error rate over the window, in percent: the alerts' and (held for the window) the analysis' query. */
+  public readonly errorRateQuery: string;
+  /** The canary's P95 latency over the window, in seconds. */
+  public readonly latencyQuery: string;
+  public readonly maxErrorRatePercent: number;
+  /** In seconds. */
+  public readonly maxP95LatencySeconds: number;
+
+  /** The service's shared objects; its Deployment is the stable track (plain) or the Rollout's workload (Argo). */
+  public readonly service: FintechService;
+  /** Plain Kubernetes, while in progress. */
+  public readonly canaryDeployment?: k8s.KubeDeployment;
+  /** Plain Kubernetes. */
+  public readonly rollbackAlerts?: PrometheusRule;
+  /** Argo Rollouts. */
+  public readonly rollout?: Rollout;
+  public readonly stableService?: k8s.KubeService;
+  public readonly canaryService?: k8s.KubeService;
+  /** Argo Rollouts: the error-rate and latency analyses. */
+  public readonly analysisTemplates: AnalysisTemplate[];
+
+  constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    super(scope, id);
+    this.backend = props.backend ?? CanaryBackend.PLAIN_KUBERNETES;
+    this.steps = this.checkSteps(props.steps ?? DEFAULT_STEPS);
+    this.stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
+    this.canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
+    this.phase = this.checkPhase(props);
+    this.inProgress = this.canaryImage !== undefined && (this.backend === CanaryBackend.ARGO_ROLLOUTS || this.phase!.percent < 100);
+    if (this.inProgress && this.canaryImage === this.stableImage) {
+      throw invalidProp(this, 'canaryImage', this.canaryImage, "must differ from 'stableImage' while a rollout is in progress");
+    }
+
+    const analysis = props.analysis ?? {};
+    this.maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1, 0, 50, '%');
+    this.maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency',
+      (analysis.maxP95Latency ?? Duration.millis(500)).toMilliseconds() / 1000, 0, 60, 's');
+    const window = promRange(this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's'));
+    const interval = promRange(this.checkRange('analysis.interval', (analysis.interval ?? Duration.minutes(1)).toSeconds(), 9, 3600, 's'));
+    const canary = (serviceName: string) => ({ service: serviceName, [TRACK]: 'canary' });
+    const name = props.name ?? id;
+    this.errorRateQuery = errorRatePercent(canary(name), window);
+    this.latencyQuery = latencyQuantileSeconds(canary(name), 0.95, window);
+
+    // Plain: the stable track runs the stable release until the phase reaches 100 %, then the new one.
+    const workloadImage = this.backend === CanaryBackend.ARGO_ROLLOUTS || !this.inProgress
+      ? this.canaryImage ?? this.stableImage
+      : this.stableImage;
+    this.service = new FintechService(this, 'Service', {
+      ...props,
+      name,
+      image: workloadImage,
+      trackLabels: this.backend === CanaryBackend.PLAIN_KUBERNETES ? { [TRACK]: 'stable' } : undefined,
+      metrics: props.metrics === false ? false : { ...props.metrics, podTargetLabels: [TRACK, 'version'] },
+    });
+
+    if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
+      this.stableService = this.createTrackService('StableService', 'stable');
+      this.canaryService = this.createTrackService('CanaryService', 'canary');
+      this.analysisTemplates = this.createAnalysisTemplates(analysis, window, interval);
+      this.rollout = this.createRollout(props, this.stableService, this.canaryService, this.analysisTemplates);
+    } else {
+      this.analysisTemplates = [];
+      this.split = this.inProgress ? this.splitTracks() : undefined;
+      if (this.split) this.canaryDeployment = this.createCanaryDeployment(this.split);
+      this.rollbackAlerts = this.createRollbackAlerts(window, props.runbookUrl ?? 'https://runbooks.fintech.internal/canary-rollback');
+    }
+  }
+
+  private checkSteps(steps: number[]): number[] {
+    const valid = steps.length > 0
+      && steps.every((step, i) => step > 0 && step <= 100 && (i === 0 || step > steps[i - 1]))
+      && steps[steps.length - 1] === 100;
+    if (!valid) {
+      throw invalidProp(this, 'steps', steps, 'must be strictly increasing percentages in (0, 100], ending at 100, e.g. [10, 30, 60, 100]');
+    }
+    return steps;
+  }
+
+  private checkPhase(props: CanaryRolloutProps): CanaryPhase | undefined {
+    if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
+      if (props.phase) {
+        throw invalidProp(this, 'phase', props.phase.percent,
+          'applies to the plain-Kubernetes backend only: Argo Rollouts moves through the steps itself (promote or abort with kubectl argo rollouts)');
+      }
+      return undefined;
+    }
+    if (this.canaryImage === undefined) {
+      if (props.phase) throw invalidProp(this, 'phase', props.phase.percent, "needs a 'canaryImage' to roll out");
+      return undefined;
+    }
+    const phase = props.phase ?? CanaryPhase.percent(this.steps[0]);
+    if (!this.steps.includes(phase.percent)) {
+      throw invalidProp(this, 'phase', phase.percent, `must be one of the steps [${this.steps.join(', ')}]`);
+    }
+    return phase;
+  }
+
+  private checkRange(prop: string, value: number, above: number, atMost: number, unit: string): number {
+    if (!(value > above && value <= atMost)) {
+      throw invalidProp(this, prop, `${value}${unit}`, `must be greater than ${above}${unit} and at most ${atMost}${unit}`);
+    }
+    return value;
+  }
+
+  /** Plain Kubernetes: sizes both tracks and moves the stable track's autoscaler bounds down by the canary's pods. */
+  private splitTracks(): ReplicaSplit {
+    const total = this.service.minReplicas;
+    const split = splitReplicas(total, this.phase!.percent);
+    if (!split) {
+      throw invalidProp(this, 'replicas', total, 'must be at least 2 during a rollout: one stable and one canary pod');
+    }
+    if (split.canary > this.service.maxReplicas - 1) {
+      throw invalidProp(this, 'phase', this.phase!.percent,
+        `needs ${split.canary} canary pods, more than the autoscaler maximum (${this.service.maxReplicas}) leaves beside one stable pod`);
+    }
+    const autoscaler = this.service.autoscaler;
+    if (autoscaler) {
+      ApiObject.of(autoscaler).addJsonPatch(
+        JsonPatch.replace('/spec/minReplicas', split.stable),
+        JsonPatch.replace('/spec/maxReplicas', this.service.maxReplicas - split.canary));
+    } else {
+      ApiObject.of(this.service.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', split.stable));
+    }
+    ApiObject.of(this.service.deployment).metadata.addAnnotation(TRAFFIC_WEIGHT_ANNOTATION, String(100 - split.canaryPercent));
+    return split;
+  }
+
+  private createCanaryDeployment(split: ReplicaSplit): k8s.KubeDeployment {
+    const name = `${this.service.name}-canary`;
+    const canaryLabels = { [TRACK]: 'canary' };
+    return new k8s.KubeDeployment(this, 'CanaryDeployment', {
+      metadata: {
+        name,
+        labels: { ...serviceLabels(this.service.name, imageVersion(this.canaryImage!)), ...canaryLabels },
+        annotations: { [TRAFFIC_WEIGHT_ANNOTATION]: String(split.canaryPercent) },
+      },
+      spec: {
+        replicas: split.canary,
+        revisionHistoryLimit: 10,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: { ...this.service.selectorLabels, ...canaryLabels } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: this.service.podTemplate(this.canaryImage!, canaryLabels),
+      },
+    });
+  }
+
+  private createRollbackAlerts(window: string, runbookUrl: string): PrometheusRule {
+    const name = this.service.name;
+    const rollback = `Roll back: in main.ts, move the phase of ${name} back (or remove its canary release), `
+      + 'open a pull request and merge it; Argo CD or Flux applies the change.';
+    const alert = (alertName: string, reason: string, expr: string, severity: string, summary: string, description: string) => ({
+      alert: alertName,
+      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
+      for: window,
+      labels: { severity, service: name, track: 'canary', reason },
+      annotations: { summary, description: `${description} ${rollback}`, runbook_url: runbookUrl },
+    });
+    const canaryPods = `namespace="${this.service.namespace}",pod=~"${name}-canary-.*"`;
+    return new PrometheusRule(this, 'RollbackAlerts', {
+      metadata: { name: `${name}-canary`, labels: serviceLabels(name, imageVersion(this.canaryImage ?? this.stableImage)) },
+      spec: {
+        groups: [{
+          name: `${name}-canary`,
+          rules: [
+            alert('CanaryRollbackRequired', 'error-rate', `${this.errorRateQuery} > ${this.maxErrorRatePercent}`, 'critical',
+              `${name} canary error rate above ${this.maxErrorRatePercent} %`,
+              `The canary of ${name} has served more than ${this.maxErrorRatePercent} % 5xx responses for ${window}.`),
+            alert('CanaryRollbackRequired', 'crash-loop', `max_over_time(kube_pod_container_status_waiting_reason{${canaryPods},reason="CrashLoopBackOff"}[${window}]) >= 1`,
+              'critical', `${name} canary is crash looping`, `A canary pod of ${name} is in CrashLoopBackOff.`),
+            alert('CanaryLatencyHigh', 'latency', `${this.latencyQuery} > ${this.maxP95LatencySeconds}`, 'warning',
+              `${name} canary P95 latency above ${this.maxP95LatencySeconds * 1000} ms`,
+              `The canary of ${name} has answered slower than ${this.maxP95LatencySeconds * 1000} ms at P95 for ${window}: review before promoting.`),
+          ],
+        }],
+      },
+    });
+  }
+
+  /** Labels of the objects only the Argo backend has; not `microservice`, so the ServiceMonitor ignores its Services. */
+  private argoObjectLabels(): Record<string, string> {
+    return { ...serviceLabels(this.service.name, imageVersion(this.canaryImage ?? this.stableImage)), [COMPONENT_LABEL]: 'canary-track' };
+  }
+
+  /** A Service Argo Rollouts points at one track by adding the ReplicaSet's hash to its selector. */
+  private createTrackService(id: string, track: string): k8s.KubeService {
+    return new k8s.KubeService(this, id, {
+      metadata: { name: `${this.service.name}-${track}`, labels: this.argoObjectLabels() },
+      spec: { type: 'ClusterIP', selector: this.service.selectorLabels, ports: this.service.servicePorts },
+    });
+  }
+
+  /** Each query is held for the window (`minOverTime`), as an alert's `for` would: the analysis has no `for`. */
+  private createAnalysisTemplates(analysis: CanaryAnalysisOptions, window: string, interval: string): AnalysisTemplate[] {
+    const name = this.service.name;
+    const prometheus = analysis.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc:9090';
+    const template = (id: string, metric: AnalysisTemplateSpecMetrics) => new AnalysisTemplate(this, id, {
+      metadata: { name: `${name}-${metric.name}`, labels: this.argoObjectLabels() },
+      spec: { args: [{ name: 'service-name' }], metrics: [metric] },
+    });
+    const queryFor = (query: string) => minOverTime(query, window, interval).split(`service="${name}"`).join('service="{{args.service-name}}"');
+    return [
+      template('ErrorRateAnalysis', {
+        name: 'error-rate',
+        interval,
+        successCondition: `result[0] <= ${this.maxErrorRatePercent}`,
+        failureCondition: `result[0] > ${this.maxErrorRatePercent}`,
+        failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(checkInteger(this, 'analysis.failureLimit', analysis.failureLimit ?? 0, 0)),
+        provider: { prometheus: { address: prometheus, query: queryFor(this.errorRateQuery) } },
+      }),
+      template('LatencyAnalysis', {
+        name: 'latency',
+        interval,
+        // No failure condition: a slow canary is inconclusive, which pauses the rollout for review.
+        successCondition: `result[0] <= ${this.maxP95LatencySeconds}`,
+        inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(
+          checkInteger(this, 'analysis.inconclusiveLimit', analysis.inconclusiveLimit ?? 0, 0)),
+        provider: { prometheus: { address: prometheus, query: queryFor(this.latencyQuery) } },
+      }),
+    ];
+  }
+
+  private createRollout(props: CanaryRolloutProps, stable: k8s.KubeService, canary: k8s.KubeService, templates: AnalysisTemplate[]): Rollout {
+    const name = this.service.name;
+    const pause = props.pause ?? '48h';
+    if (!PAUSE.test(pause)) throw invalidProp(this, 'pause', pause, 'must be a whole number and a unit (s, m or h), e.g. "48h" or "30m"');
+    const steps: RolloutSpecStrategyCanarySteps[] = this.steps.flatMap((weight, i) => [
+      { setWeight: weight },
+      ...(i < this.steps.length - 1
+        ? [{ pause: props.manualApproval ? {} : { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(pause) } }]
+        : []),
+    ]);
+
+    const autoscaler = this.service.autoscaler;
+    const rollout = new Rollout(this, 'Resource', {
+      metadata: { name, labels: serviceLabels(name, imageVersion(this.canaryImage ?? this.stableImage)) },
+      spec: {
+        replicas: autoscaler ? undefined : this.service.replicas,
+        selector: { matchLabels: this.service.selectorLabels },
+        workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name, scaleDown: 'progressively' },
+        revisionHistoryLimit: 10,
+        progressDeadlineSeconds: 600,
+        strategy: {
+          canary: {
+            stableService: stable.name,
+            canaryService: canary.name,
+            stableMetadata: { labels: { [TRACK]: 'stable' } },
+            canaryMetadata: { labels: { [TRACK]: 'canary' } },
+            antiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { weight: 100 } },
+            analysis: {
+              templates: templates.map((t) => ({ templateName: t.name })),
+              startingStep: 1,
+              args: [{ name: 'service-name', value: name }],
+            },
+            steps,
+          },
+        },
+      },
+    });
+    // The Rollout owns the pods: the autoscaler scales it, and the Deployment only lends its template.
+    if (autoscaler) {
+      ApiObject.of(autoscaler).addJsonPatch(JsonPatch.replace('/spec/scaleTargetRef', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name }));
+    } else {
+      ApiObject.of(this.service.deployment).addJsonPatch(JsonPatch.remove('/spec/replicas'));
+    }
+    return rollout;
+  }
+}
+
+/** Seconds as a PromQL/Argo duration: "5m" when whole minutes, else "90s". */
+function promRange(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
