@@ -4,6 +4,7 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
 import { AutoscalingOptions, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, scalingRules } from './autoscaling';
+import { CUSTOM_HEADERS_ANNOTATION, hardeningAnnotations, hstsHeader, IngressOptions } from './ingress';
 import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } from './network-peer';
 import { HttpProbeOptions, StartupProbeOptions } from './probes';
 import { SecretKeyRef } from './secret-key-ref';
@@ -140,12 +141,19 @@ export interface FintechServiceProps {
    * @default - none
    */
   readonly trackLabels?: Record<string, string>;
+  /**
+   * An Ingress in front of the service's main port, through ingress-nginx, with TLS and
+   * hardening (see {@link IngressOptions}); the network policy then admits the controller's namespace.
+   * @default - no Ingress: reachable only inside the cluster
+   */
+  readonly ingress?: IngressOptions;
 }
 
 const MAIN_PORT_NAME = 'http';
 const SECRET_LOOKING_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 const DEFAULT_RESOURCES = {
   cpuRequest: Cpu.millis(250),
@@ -197,6 +205,10 @@ export class FintechService extends Construct {
   public readonly roleBinding?: k8s.KubeRoleBinding;
   /** Undefined when `metrics` is `false`. */
   public readonly serviceMonitor?: ServiceMonitor;
+  /** Undefined without `ingress`. */
+  public readonly ingress?: k8s.KubeIngress;
+  /** The response headers ingress-nginx adds (HSTS); undefined without `ingress` or with `hsts: false`. */
+  public readonly responseHeaders?: k8s.KubeConfigMap;
 
   private readonly containerPorts: ReadonlyMap<string, number>;
   private readonly podSpec: k8s.PodSpec;
@@ -301,6 +313,8 @@ export class FintechService extends Construct {
       },
     });
 
+    [this.ingress, this.responseHeaders] = props.ingress ? this.createIngress(props.ingress, metadata) : [];
+
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: metadata(),
       spec: {
@@ -339,6 +353,49 @@ export class FintechService extends Construct {
       metadata: { labels: { ...serviceLabels(this.name, version), version, ...trackLabels }, annotations: this.podAnnotations },
       spec: { ...this.podSpec, containers: this.podSpec.containers.map((c) => ({ ...c, image })) },
     };
+  }
+
+  private createIngress(options: IngressOptions, metadata: (name?: string) => k8s.ObjectMeta): [k8s.KubeIngress, k8s.KubeConfigMap?] {
+    const host = options.host;
+    if (host.length > 253 || !DNS_NAME.test(host)) {
+      throw invalidProp(this, 'ingress.host', host, 'must be a DNS name such as "api.example.com"; the only wildcard allowed is a leading "*."');
+    }
+    const paths = options.paths ?? [{ path: '/' }];
+    paths.forEach((p, i) => checkHttpPath(this, `ingress.paths[${i}].path`, p.path));
+    checkInteger(this, 'ingress.rateLimitPerSecond', options.rateLimitPerSecond ?? 20, 1);
+    if (options.tls === undefined) {
+      throw invalidProp(this, 'ingress.tls', undefined,
+        'TLS is on by default and needs a certificate source: IngressTls.fromSecret(name) or IngressTls.fromClusterIssuer(issuer) (or false for plain HTTP)');
+    }
+    const tls = options.tls === false ? undefined : options.tls;
+    const hsts = tls && options.hsts !== false ? hstsHeader(options.hsts ?? {}) : undefined;
+    const responseHeaders = hsts ? new k8s.KubeConfigMap(this, 'ResponseHeaders', {
+      metadata: metadata(`${this.name}-response-headers`),
+      data: { 'Strict-Transport-Security': hsts },
+    }) : undefined;
+    const annotations: Record<string, string> = {
+      ...hardeningAnnotations(options, tls !== undefined),
+      ...(responseHeaders ? { [CUSTOM_HEADERS_ANNOTATION]: `${this.namespace}/${responseHeaders.name}` } : {}),
+      ...(tls?.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}),
+    };
+    const ingress = new k8s.KubeIngress(this, 'Ingress', {
+      metadata: { ...metadata(), annotations },
+      spec: {
+        ingressClassName: options.ingressClassName ?? 'nginx',
+        tls: tls ? [{ hosts: [host], secretName: tls.secretName ?? `${this.name}-tls` }] : undefined,
+        rules: [{
+          host,
+          http: {
+            paths: paths.map((p) => ({
+              path: p.path,
+              pathType: p.pathType ?? 'Prefix',
+              backend: { service: { name: this.name, port: { name: MAIN_PORT_NAME } } },
+            })),
+          },
+        }],
+      },
+    });
+    return [ingress, responseHeaders];
   }
 
   private checkNamedPort(port: NamedPort, index: number): NamedPort {
@@ -554,11 +611,10 @@ export class FintechService extends Construct {
   private ingressRules(props: FintechServiceProps): k8s.NetworkPolicyIngressRule[] {
     const ownPorts = policyPorts([...this.containerPorts.values()].map((port) => ({ port })));
     const fromPeers = (props.ingressFrom ?? []).map((peer) => ({ from: [this.policyPeer(peer)], ports: ownPorts }));
-    const scrapers = props.metrics === false ? [] : [{
-      from: [this.policyPeer(props.metricsScrapers ?? NetworkPeer.namespace('monitoring'))],
-      ports: policyPorts([{ port: this.port }]),
-    }];
-    return [...fromPeers, ...scrapers];
+    const onMainPort = (peer: NetworkPeer) => ({ from: [this.policyPeer(peer)], ports: policyPorts([{ port: this.port }]) });
+    const controller = props.ingress ? [onMainPort(NetworkPeer.namespace(props.ingress.controllerNamespace ?? 'ingress-nginx'))] : [];
+    const scrapers = props.metrics === false ? [] : [onMainPort(props.metricsScrapers ?? NetworkPeer.namespace('monitoring'))];
+    return [...controller, ...fromPeers, ...scrapers];
   }
 
   private egressRules(peers: NetworkPeer[]): k8s.NetworkPolicyEgressRule[] {

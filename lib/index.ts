@@ -2,6 +2,7 @@ export * from './autoscaling';
 export * from './canary-rollout';
 export * from './environment';
 export * from './fintech-service';
+export * from './ingress';
 export * from './network-peer';
 export * from './probes';
 export * from './secret-key-ref';

@@ -8,6 +8,10 @@ export interface EnvironmentSpec {
   readonly name: 'staging' | 'production';
   readonly namespace: string;
   readonly quota: EnvironmentQuota;
+  /** Public DNS name of the API gateway. */
+  readonly gatewayHost: string;
+  /** The cert-manager ClusterIssuer that issues the gateway's certificate. */
+  readonly certificateIssuer: string;
   /** Replicas of every service that the catalogue does not size itself. */
   readonly replicas: number;
   /** Autoscaler ceiling of every service that the catalogue does not size itself. */
@@ -28,6 +32,8 @@ export interface EnvironmentSpec {
 export const STAGING: EnvironmentSpec = {
   name: 'staging',
   namespace: 'fintech-staging',
+  gatewayHost: 'api.staging.fintech.example.com',
+  certificateIssuer: 'letsencrypt-staging',
   quota: {
     requestsCpu: Cpu.units(4),
     requestsMemory: Size.gibibytes(8),
@@ -49,6 +55,8 @@ export const STAGING: EnvironmentSpec = {
 export const PRODUCTION: EnvironmentSpec = {
   name: 'production',
   namespace: 'fintech-production',
+  gatewayHost: 'api.fintech.example.com',
+  certificateIssuer: 'letsencrypt-production',
   quota: {
     requestsCpu: Cpu.units(16),
     requestsMemory: Size.gibibytes(32),

@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { CanaryBackend, FintechServiceProps, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
+import { CanaryBackend, FintechServiceProps, IngressTls, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
 import { EnvironmentSpec } from './environments';
 
 /** Where the platform's images live: `<registry>/fintech/<service>:<version>`. */
@@ -22,7 +22,6 @@ const POSTGRES = NetworkPeer.external('postgres', [{ port: 5432 }]);
 const EVENT_STORE = NetworkPeer.external('eventstore', [{ port: 2113 }]);
 /** The OpenTelemetry collector in front of Jaeger. */
 const TRACING = NetworkPeer.namespace('observability', [{ port: 4317 }]);
-const INGRESS_CONTROLLER = NetworkPeer.namespace('ingress-nginx');
 const GATEWAY = NetworkPeer.service('api-gateway');
 
 /** Internal services: reached only through the gateway (and by the services named in `egressTo`). */
@@ -125,13 +124,13 @@ const FINANCE_SERVICE: ServiceSpec = {
   },
 };
 
-/** api-gateway: the only service reachable from outside, through the ingress controller. */
+/** api-gateway: the only service reachable from outside, through the ingress controller (TLS terminated there). */
 const API_GATEWAY: ServiceSpec = {
   name: 'api-gateway',
   port: 8000,
   version: '3.2.0',
-  props: () => ({
-    ingressFrom: [INGRESS_CONTROLLER],
+  props: (env) => ({
+    ingress: { host: env.gatewayHost, tls: IngressTls.fromClusterIssuer(env.certificateIssuer) },
     egressTo: [POSTGRES, ...[...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE].map((s) => NetworkPeer.service(s.name))],
   }),
 };
