@@ -1,4 +1,8 @@
-import { CanaryPhase, compareOutput, synthesizeFolders, writeOutput } from './lib';
+import * as fs from 'fs';
+import {
+  assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, objectsOf, planCapacity, synthesizeFolders,
+  writeFileAtomically, writeOutput,
+} from './lib';
 import { buildPlatform, CanaryReleases } from './platform';
 
 /**
@@ -11,23 +15,44 @@ export const CANARY_RELEASES: CanaryReleases = {
   'finance-service': { canaryVersion: '2.1.0', phase: CanaryPhase.percent(100) },
 };
 
+/** The capacity report, committed beside dist/ (not applied: outside the environment folders). */
+export const CAPACITY_REPORT = 'reports/capacity.md';
+
 /**
- * Synthesizes the reference platform into dist/ (or $CDK8S_OUTDIR when run by `cdk8s synth`).
+ * Synthesizes the reference platform into dist/ (or $CDK8S_OUTDIR when run by `cdk8s synth`)
+ * and its capacity report, after checking that every environment fits its quota.
  * With `--check`, writes nothing and fails when the committed output differs from a fresh synth.
  */
 function main(): void {
   const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
   const files = synthesizeFolders(buildPlatform(CANARY_RELEASES));
+  const capacity = planCapacity(objectsOf(files));
+  const warnings = assertCapacity(capacity);
+  const report = capacityMarkdown(capacity);
+
   if (process.argv.includes('--check')) {
     const differences = compareOutput(files, outdir);
+    const committedReport = fs.existsSync(CAPACITY_REPORT) ? fs.readFileSync(CAPACITY_REPORT, 'utf8') : undefined;
+    if (committedReport !== report) differences.push(`changed: ${CAPACITY_REPORT}`);
     if (differences.length > 0) {
       console.error(`${outdir}/ is stale; run \`npm run synth\` and commit the result:\n  ${differences.join('\n  ')}`);
       process.exit(1);
     }
-    console.log(`${outdir}/ is up to date (${files.length} files).`);
-  } else {
-    writeOutput(files, outdir);
+    console.log(`${outdir}/ and ${CAPACITY_REPORT} are up to date (${files.length} files).`);
+    return;
   }
+  writeOutput(files, outdir);
+  writeFileAtomically(CAPACITY_REPORT, report);
+  console.log(capacity.map(capacityTable).join('\n\n'));
+  for (const warning of warnings) console.warn(`WARNING: ${warning}`);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    // Nothing was written: a failed synthesis leaves dist/ as it was.
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+}

@@ -3,7 +3,7 @@
  * with the cost of serializing the same objects to YAML alone (the "floor").
  *
  *   npm run bench                                  # reference platform + N = 10, 100, 1000; 5 runs each
- *   npm run -s bundle && node build/bench.js --sizes=10,100 --runs=3
+ *   npm run bench -- --sizes=10,100 --runs=3      # arguments reach node build/bench.js
  *
  * Scenarios: the reference platform (platform/, 10 services) and generated platforms of N services,
  * each built for every environment of ENVIRONMENTS (one App per environment) and synthesized with

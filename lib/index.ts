@@ -1,5 +1,6 @@
 export * from './autoscaling';
 export * from './canary-rollout';
+export * from './capacity';
 export * from './environment';
 export * from './fintech-service';
 export * from './ingress';

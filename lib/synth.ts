@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
 export interface OutputFile {
@@ -110,4 +110,19 @@ function listFiles(dir: string, prefix = ''): string[] {
     const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
     return entry.isDirectory() ? listFiles(path.join(dir, entry.name), relative) : [relative];
   });
+}
+
+/** The Kubernetes objects in `files` (kustomization.yaml files aside). */
+export function objectsOf(files: readonly OutputFile[]): any[] {
+  return files
+    .filter((f) => path.basename(f.path) !== 'kustomization.yaml')
+    .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
+}
+
+/** Writes one file atomically: to a temporary sibling first, then renamed into place. */
+export function writeFileAtomically(filePath: string, content: string): void {
+  const staging = `${filePath}.staging-${process.pid}`;
+  fs.mkdirSync(path.dirname(filePath), { recursive: true });
+  fs.writeFileSync(staging, content);
+  fs.renameSync(staging, filePath);
 }

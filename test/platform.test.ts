@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { CANARY_RELEASES } from '../main';
-import { compareOutput, synthesizeFolders } from '../lib';
+import * as fs from 'fs';
+import { CANARY_RELEASES, CAPACITY_REPORT } from '../main';
+import { capacityMarkdown, compareOutput, objectsOf, planCapacity, synthesizeFolders } from '../lib';
 import { buildPlatform, ENVIRONMENTS, SERVICES } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
@@ -123,27 +124,10 @@ describe('the reference platform', () => {
     }
   });
 
-  test('minimum replicas of all services fit the namespace quota requests', () => {
-    for (const env of ENVIRONMENTS) {
-      const objects = objectsIn(env.name);
-      let cpuMillis = 0;
-      let memoryMiB = 0;
-      for (const { name } of SERVICES) {
-        const replicas = find(objects, 'HorizontalPodAutoscaler', name).spec.minReplicas;
-        const requests = find(objects, 'Deployment', name).spec.template.spec.containers[0].resources.requests;
-        cpuMillis += replicas * parseQuantity(requests.cpu, 'cpu');
-        memoryMiB += replicas * parseQuantity(requests.memory, 'memory');
-      }
-      const hard = find(objects, 'ResourceQuota', 'compute-quota').spec.hard;
-      expect(cpuMillis).toBeLessThanOrEqual(parseQuantity(hard['requests.cpu'], 'cpu'));
-      expect(memoryMiB).toBeLessThanOrEqual(parseQuantity(hard['requests.memory'], 'memory'));
-    }
+  test('every environment fits its quota at steady state and during every rollout; the committed report is current', () => {
+    const capacity = planCapacity(objectsOf(files));
+    expect(capacity.map((c) => c.namespace)).toEqual(ENVIRONMENTS.map((e) => e.namespace));
+    expect(capacity.flatMap((c) => c.errors)).toEqual([]);
+    expect(fs.readFileSync(path.join(__dirname, '..', CAPACITY_REPORT), 'utf8')).toBe(capacityMarkdown(capacity));
   });
 });
-
-/** CPU in millicores or memory in MiB, for the quantity forms this library writes ("600m", "2", "512Mi", "3Gi"). */
-function parseQuantity(quantity: string, kind: 'cpu' | 'memory'): number {
-  const value = parseFloat(quantity);
-  if (kind === 'cpu') return quantity.endsWith('m') ? value : value * 1000;
-  return quantity.endsWith('Gi') ? value * 1024 : value;
-}

@@ -137,19 +137,36 @@ export function errorRatioBy(labels: LabelMatchers, by: readonly string[], range
   return `${serverErrorRate(labels, range, by)} / ${requestRate(labels, range, by)}`;
 }
 
+/** Requests per second over `range` counted by the latency histogram (its `+Inf` bucket). */
+export function histogramRequestRate(labels: LabelMatchers, range: PromRange = '5m'): string {
+  return `sum(rate(${HTTP_METRICS.durationBuckets}${selector(labels, 'le="+Inf"')}[${range}]))`;
+}
+
 /**
- * Fraction (0–1) of requests slower than `thresholdSeconds` over `range`, from the latency
- * histogram: 1 − (requests in the bucket `le=threshold`) / (all requests, the `+Inf` bucket).
- * The histogram must have a bucket boundary at exactly the threshold. Clients print a whole
- * number either as "1" or as "1.0", so both are matched.
+ * Requests per second slower than `thresholdSeconds` over `range`, from the latency histogram:
+ * all requests (the `+Inf` bucket) minus those in the bucket `le=threshold`. The histogram must
+ * have a bucket boundary at exactly the threshold. Clients print a whole number either as "1"
+ * or as "1.0", so both are matched.
  */
-export function slowRequestRatio(labels: LabelMatchers, thresholdSeconds: number, range: PromRange = '5m'): string {
+export function slowRequestRate(labels: LabelMatchers, thresholdSeconds: number, range: PromRange = '5m'): string {
   const le = Number.isInteger(thresholdSeconds)
-    ? `le=~"${thresholdSeconds}|${thresholdSeconds}\\\\.0"`
+    ? `le=~"${thresholdSeconds}|${thresholdSeconds}\\.0"`
     : `le="${thresholdSeconds}"`;
   const fast = `sum(rate(${HTTP_METRICS.durationBuckets}${selector(labels, le)}[${range}]))`;
-  const all = `sum(rate(${HTTP_METRICS.durationBuckets}${selector(labels, 'le="+Inf"')}[${range}]))`;
-  return `(${all} - ${fast}) / ${all}`;
+  return `(${histogramRequestRate(labels, range)} - ${fast})`;
+}
+
+/** Fraction (0–1) of requests slower than `thresholdSeconds` over `range` (see {@link slowRequestRate}). */
+export function slowRequestRatio(labels: LabelMatchers, thresholdSeconds: number, range: PromRange = '5m'): string {
+  return `${slowRequestRate(labels, thresholdSeconds, range)} / ${histogramRequestRate(labels, range)}`;
+}
+
+/**
+ * `sum_over_time(numerator[range]) / sum_over_time(denominator[range])`: the ratio of two recorded
+ * rates over a long window, weighted by traffic, at the cost of reading one series each.
+ */
+export function ratioOverTime(numerator: string, denominator: string, labels: LabelMatchers, range: PromRange): string {
+  return `sum_over_time(${numerator}${selector(labels)}[${range}]) / sum_over_time(${denominator}${selector(labels)}[${range}])`;
 }
 
 /** Scrape targets that are down (`up == 0`). */
@@ -219,11 +236,6 @@ export function disruptionBudgetShortfall(labels: LabelMatchers): string {
 /** Jobs that failed (their Failed condition is true). */
 export function jobsFailed(labels: LabelMatchers): string {
   return `${KUBE_METRICS.jobFailed}${selector({ ...labels, condition: 'true' })} > 0`;
-}
-
-/** The value of `metric` at each series averaged over `range` (for long windows built from a recording rule). */
-export function averageOverTime(metric: string, labels: LabelMatchers, range: PromRange): string {
-  return `avg_over_time(${metric}${selector(labels)}[${range}])`;
 }
 
 /** A series selector for a (recorded) metric. */

@@ -1,0 +1,310 @@
+import { formatBytes, formatCpu, parseCpuMillis, parseQuantity } from './shared/quantity';
+
+/**
+ * Capacity planning at synth time: what the objects emitted into a namespace ask of its
+ * ResourceQuota, at steady state, during the largest rollout and at every autoscaler's maximum,
+ * and whether each container fits the namespace's LimitRange. A ResourceQuota blocks pods
+ * silently (a RollingUpdate with maxUnavailable 0 then hangs), so this fails synthesis instead.
+ *
+ * Works on synthesized objects (plain JSON), so it sees every construct's output alike.
+ */
+
+/** The quota-relevant resources; CPU in millicores, memory in bytes. */
+export interface ResourceTotals {
+  readonly 'requests.cpu': number;
+  readonly 'requests.memory': number;
+  readonly 'limits.cpu': number;
+  readonly 'limits.memory': number;
+  readonly 'pods': number;
+}
+
+export type ResourceName = keyof ResourceTotals;
+
+export const RESOURCE_NAMES: readonly ResourceName[] = ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory', 'pods'];
+
+/** What one workload uses at one point. */
+export interface Consumer {
+  /** `Kind/name`. */
+  readonly workload: string;
+  readonly pods: number;
+  readonly totals: ResourceTotals;
+}
+
+/** Use at one point in time. */
+export interface CapacityPoint {
+  readonly used: ResourceTotals;
+  /** Largest first. */
+  readonly consumers: readonly Consumer[];
+  /** What the point assumes, e.g. which rollout. */
+  readonly scenario: string;
+}
+
+/** The capacity report of one namespace. */
+export interface NamespaceCapacity {
+  readonly namespace: string;
+  /** The ResourceQuota's hard limits for the resources it sets. */
+  readonly quota: Partial<ResourceTotals>;
+  readonly steadyState: CapacityPoint;
+  readonly largestRollout: CapacityPoint;
+  readonly autoscalerMaxima: CapacityPoint;
+  /** Problems that must fail synthesis: over quota at steady state or during a rollout, LimitRange violations. */
+  readonly errors: readonly string[];
+  /** Autoscaler maxima beyond the quota: the autoscaler will stop short of its maximum. */
+  readonly warnings: readonly string[];
+}
+
+interface PodShape {
+  readonly perPod: ResourceTotals;
+}
+
+interface Workload extends PodShape {
+  readonly ref: string;
+  /** Rollout group: the service name, so a canary's tracks roll together. */
+  readonly group: string;
+  readonly replicas: number;
+  readonly surge: number;
+  readonly maxReplicas: number;
+}
+
+const ZERO: ResourceTotals = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.cpu': 0, 'limits.memory': 0, 'pods': 0 };
+
+/** The capacity report of every namespace that has a ResourceQuota among `objects`. */
+export function planCapacity(objects: readonly any[]): NamespaceCapacity[] {
+  return objects
+    .filter((o) => o.kind === 'ResourceQuota')
+    .map((quota) => namespaceCapacity(quota, objects.filter((o) => o.metadata?.namespace === quota.metadata.namespace)));
+}
+
+/** Throws one error listing every capacity problem; returns the warnings. */
+export function assertCapacity(reports: readonly NamespaceCapacity[]): string[] {
+  const errors = reports.flatMap((r) => r.errors);
+  if (errors.length > 0) throw new Error(`Capacity check failed:\n  ${errors.join('\n  ')}`);
+  return reports.flatMap((r) => r.warnings);
+}
+
+function namespaceCapacity(quotaObject: any, objects: readonly any[]): NamespaceCapacity {
+  const namespace: string = quotaObject.metadata.namespace;
+  const quota = quotaLimits(quotaObject.spec?.hard ?? {});
+  const limitRange = objects.find((o) => o.kind === 'LimitRange')?.spec?.limits?.find((l: any) => l.type === 'Container');
+  const errors: string[] = [];
+  const workloads = workloadsIn(objects, limitRange, errors);
+
+  const steadyState = point(workloads.map((w) => consumer(w, w.replicas)), 'each workload at its replicas (autoscaler minimum)');
+  const largestRollout = largestRolloutPoint(workloads, quota);
+  const autoscalerMaxima = point(workloads.map((w) => consumer(w, w.maxReplicas)), 'every autoscaler at its maximum');
+
+  const where = `namespace '${namespace}'`;
+  errors.push(...overQuota(steadyState, quota).map((r) => overQuotaMessage(where, 'at steady state', r, steadyState, quota)));
+  errors.push(...overQuota(largestRollout, quota).map((r) => overQuotaMessage(where, `during ${largestRollout.scenario}`, r, largestRollout, quota)));
+  const warnings = overQuota(autoscalerMaxima, quota)
+    .map((r) => overQuotaMessage(where, 'with every autoscaler at its maximum', r, autoscalerMaxima, quota));
+  return { namespace, quota, steadyState, largestRollout, autoscalerMaxima, errors, warnings };
+}
+
+function quotaLimits(hard: Record<string, string>): Partial<ResourceTotals> {
+  const quota: Partial<Record<ResourceName, number>> = {};
+  for (const name of RESOURCE_NAMES) {
+    if (hard[name] === undefined) continue;
+    quota[name] = name.endsWith('.cpu') ? parseCpuMillis(hard[name]) : parseQuantity(hard[name]);
+  }
+  return quota;
+}
+
+/** Every pod-running object, with its replicas at steady state, its rollout surge and its autoscaled maximum. */
+function workloadsIn(objects: readonly any[], limitRange: any, errors: string[]): Workload[] {
+  const autoscalers = new Map(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')
+    .map((h) => [`${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`, h.spec]));
+  const deployments = new Map(objects.filter((o) => o.kind === 'Deployment').map((d) => [d.metadata.name, d]));
+  // A Deployment that an Argo Rollout uses as its workloadRef only lends its template: Argo scales it to 0.
+  const lentTemplates = new Set(objects.filter((o) => o.kind === 'Rollout' && o.spec.workloadRef).map((r) => r.spec.workloadRef.name));
+  const workloads: Workload[] = [];
+  const add = (object: any, podSpec: any, replicas: number, surge: number, maxReplicas = replicas) => {
+    const ref = `${object.kind}/${object.metadata.name}`;
+    const group = object.metadata.labels?.['app.kubernetes.io/name'] ?? ref;
+    workloads.push({ ref, group, replicas, surge, maxReplicas, perPod: podTotals(ref, podSpec, limitRange, errors) });
+  };
+  for (const o of objects) {
+    const hpa = autoscalers.get(`${o.kind}/${o.metadata?.name}`);
+    const replicas = hpa?.minReplicas ?? o.spec?.replicas ?? 1;
+    switch (o.kind) {
+      case 'Deployment':
+        if (!lentTemplates.has(o.metadata.name)) add(o, o.spec.template.spec, replicas, surgeOf(o.spec.strategy, replicas), hpa?.maxReplicas);
+        break;
+      case 'Rollout': {
+        const template = o.spec.template ?? deployments.get(o.spec.workloadRef?.name)?.spec.template;
+        add(o, template.spec, replicas, percentOf(o.spec.strategy?.canary?.maxSurge ?? '25%', replicas), hpa?.maxReplicas);
+        break;
+      }
+      case 'StatefulSet':
+        add(o, o.spec.template.spec, replicas, 0, hpa?.maxReplicas);
+        break;
+      case 'CronJob':
+        add(o, o.spec.jobTemplate.spec.template.spec, o.spec.jobTemplate.spec.parallelism ?? 1, 0);
+        break;
+      case 'Job':
+        add(o, o.spec.template.spec, o.spec.parallelism ?? 1, 0);
+        break;
+      case 'Prometheus':
+      case 'Alertmanager':
+        add(o, { containers: [{ name: o.kind.toLowerCase(), resources: o.spec.resources }] }, o.spec.replicas ?? 1, 0);
+        break;
+    }
+  }
+  return workloads;
+}
+
+/** Pods a RollingUpdate adds on top of the replicas: maxSurge, 25 % when unset, rounded up as Kubernetes does. */
+function surgeOf(strategy: any, replicas: number): number {
+  if (strategy?.type === 'Recreate') return 0;
+  return percentOf(strategy?.rollingUpdate?.maxSurge ?? '25%', replicas);
+}
+
+function percentOf(value: number | string, replicas: number): number {
+  return typeof value === 'number' ? value : Math.ceil((parseFloat(value) / 100) * replicas);
+}
+
+/**
+ * One pod's requests and limits: the sum over containers, or the largest init container when
+ * that is more (init containers run before, not beside, the others). A container without its
+ * own values gets the LimitRange defaults, as admission would give it.
+ */
+function podTotals(ref: string, podSpec: any, limitRange: any, errors: string[]): ResourceTotals {
+  const containerTotals = (c: any) => {
+    const value = (kind: 'requests' | 'limits', resource: 'cpu' | 'memory') => {
+      const given = c.resources?.[kind]?.[resource]
+        ?? (kind === 'requests' ? c.resources?.limits?.[resource] ?? limitRange?.defaultRequest?.[resource] : limitRange?.default?.[resource]);
+      if (given === undefined) return 0;
+      return resource === 'cpu' ? parseCpuMillis(given) : parseQuantity(given);
+    };
+    const totals = {
+      'requests.cpu': value('requests', 'cpu'), 'requests.memory': value('requests', 'memory'),
+      'limits.cpu': value('limits', 'cpu'), 'limits.memory': value('limits', 'memory'), 'pods': 0,
+    };
+    errors.push(...limitRangeViolations(`${ref} container '${c.name}'`, totals, limitRange));
+    return totals;
+  };
+  const main = (podSpec.containers ?? []).map(containerTotals).reduce(addTotals, ZERO);
+  const init = (podSpec.initContainers ?? []).map(containerTotals)
+    .reduce((a: ResourceTotals, b: ResourceTotals) => maxTotals(a, b), ZERO);
+  return { ...maxTotals(main, init), pods: 1 };
+}
+
+function limitRangeViolations(what: string, totals: ResourceTotals, limitRange: any): string[] {
+  if (!limitRange) return [];
+  const problems: string[] = [];
+  for (const resource of ['cpu', 'memory'] as const) {
+    const show = resource === 'cpu' ? formatCpu : formatBytes;
+    const parse = resource === 'cpu' ? parseCpuMillis : parseQuantity;
+    const max = limitRange.max?.[resource] === undefined ? undefined : parse(limitRange.max[resource]);
+    const min = limitRange.min?.[resource] === undefined ? undefined : parse(limitRange.min[resource]);
+    const limit = totals[`limits.${resource}`];
+    const request = totals[`requests.${resource}`];
+    if (max !== undefined && limit > max) {
+      problems.push(`${what}: ${resource} limit ${show(limit)} is above the LimitRange maximum ${show(max)}`);
+    }
+    if (min !== undefined && request < min) {
+      problems.push(`${what}: ${resource} request ${show(request)} is below the LimitRange minimum ${show(min)}`);
+    }
+  }
+  return problems;
+}
+
+/** Steady state plus the rollout that needs the most on top: all workloads of one service (a canary's tracks) surging at once. */
+function largestRolloutPoint(workloads: readonly Workload[], quota: Partial<ResourceTotals>): CapacityPoint {
+  const groups = [...new Set(workloads.filter((w) => w.surge > 0).map((w) => w.group))];
+  const candidates = groups.map((group) => point(
+    workloads.map((w) => consumer(w, w.replicas + (w.group === group ? w.surge : 0))),
+    `the rollout of ${group} (${workloads.filter((w) => w.group === group).map((w) => `${w.ref} +${w.surge}`).join(', ')})`));
+  if (candidates.length === 0) return point(workloads.map((w) => consumer(w, w.replicas)), 'no rolling update');
+  // The largest rollout is the one that comes closest to (or goes furthest over) any quota.
+  const pressure = (p: CapacityPoint) => Math.max(0, ...RESOURCE_NAMES.filter((r) => quota[r]).map((r) => p.used[r] / quota[r]!));
+  return candidates.reduce((a, b) => (pressure(b) > pressure(a) ? b : a));
+}
+
+function consumer(w: Workload, pods: number): Consumer {
+  return { workload: w.ref, pods, totals: scale(w.perPod, pods) };
+}
+
+function point(consumers: Consumer[], scenario: string): CapacityPoint {
+  const used = consumers.map((c) => c.totals).reduce(addTotals, ZERO);
+  const sorted = [...consumers].sort((a, b) => b.totals['requests.memory'] - a.totals['requests.memory'] || a.workload.localeCompare(b.workload));
+  return { used, consumers: sorted, scenario };
+}
+
+function overQuota(p: CapacityPoint, quota: Partial<ResourceTotals>): ResourceName[] {
+  return RESOURCE_NAMES.filter((r) => quota[r] !== undefined && p.used[r] > quota[r]!);
+}
+
+function overQuotaMessage(where: string, when: string, resource: ResourceName, p: CapacityPoint, quota: Partial<ResourceTotals>): string {
+  const largest = [...p.consumers].sort((a, b) => b.totals[resource] - a.totals[resource]).slice(0, 3)
+    .map((c) => `${c.workload} ${formatResource(resource, c.totals[resource])} (${c.pods} pods)`).join(', ');
+  return `${where} ${when}: ${resource} ${formatResource(resource, p.used[resource])} exceeds the quota ${formatResource(resource, quota[resource]!)}; `
+    + `largest consumers: ${largest}`;
+}
+
+/** A figure as Kubernetes writes it. */
+export function formatResource(resource: ResourceName, value: number): string {
+  if (resource.endsWith('.cpu')) return formatCpu(value);
+  if (resource.endsWith('.memory')) return formatBytes(value);
+  return String(value);
+}
+
+/** The committed capacity report: a table per namespace, then the warnings. */
+export function capacityMarkdown(reports: readonly NamespaceCapacity[]): string {
+  const warnings = reports.flatMap((r) => r.warnings);
+  return [
+    '# Capacity',
+    '',
+    'Generated by `npm run synth` from the objects in dist/ (do not edit). Used / ResourceQuota at three points:',
+    'steady state (every workload at its replicas or autoscaler minimum, one run of each CronJob), the largest',
+    'rollout (steady state plus the surge of the one service whose rollout needs the most; a canary\'s tracks',
+    'together), and every autoscaler at its maximum.',
+    '',
+    ...reports.flatMap((r) => [capacityTable(r), '']),
+    '## Warnings',
+    '',
+    ...(warnings.length ? warnings.map((w) => `- ${w}`) : ['None: every autoscaler can reach its maximum within the quota.']),
+    '',
+  ].join('\n');
+}
+
+/** A Markdown table of one namespace: used / quota at the three points. */
+export function capacityTable(report: NamespaceCapacity): string {
+  const cell = (p: CapacityPoint, r: ResourceName) => {
+    const used = formatResource(r, p.used[r]);
+    const quota = report.quota[r];
+    if (quota === undefined) return used;
+    return `${used} / ${formatResource(r, quota)} (${Math.round((p.used[r] / quota) * 100)} %)`;
+  };
+  const rows = RESOURCE_NAMES.map((r) =>
+    `| ${r} | ${cell(report.steadyState, r)} | ${cell(report.largestRollout, r)} | ${cell(report.autoscalerMaxima, r)} |`);
+  return [
+    `| ${report.namespace} | steady state | largest rollout | autoscaler maxima |`,
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    `Largest rollout: ${report.largestRollout.scenario}.`,
+  ].join('\n');
+}
+
+function scale(t: ResourceTotals, n: number): ResourceTotals {
+  return mapTotals(t, t, (a) => a * n);
+}
+
+function addTotals(a: ResourceTotals, b: ResourceTotals): ResourceTotals {
+  return mapTotals(a, b, (x, y) => x + y);
+}
+
+function maxTotals(a: ResourceTotals, b: ResourceTotals): ResourceTotals {
+  return mapTotals(a, b, Math.max);
+}
+
+function mapTotals(a: ResourceTotals, b: ResourceTotals, f: (x: number, y: number) => number): ResourceTotals {
+  return {
+    'requests.cpu': f(a['requests.cpu'], b['requests.cpu']),
+    'requests.memory': f(a['requests.memory'], b['requests.memory']),
+    'limits.cpu': f(a['limits.cpu'], b['limits.cpu']),
+    'limits.memory': f(a['limits.memory'], b['limits.memory']),
+    'pods': f(a.pods, b.pods),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Kubernetes resource quantities as numbers: CPU in millicores, everything else in base units
+ * (bytes for memory, a count for pods).
+ */
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const QUANTITY = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]{0,2})$/;
+
+/** "1536Mi" → 1610612736, "500m" → 0.5, "2" → 2. Throws on anything Kubernetes would not accept. */
+export function parseQuantity(quantity: string | number): number {
+  if (typeof quantity === 'number') return quantity;
+  const match = QUANTITY.exec(quantity.trim());
+  const multiplier = match ? (match[2] === '' ? 1 : BINARY[match[2]] ?? DECIMAL[match[2]]) : undefined;
+  if (!match || multiplier === undefined || Number.isNaN(Number(match[1]))) {
+    throw new Error(`'${quantity}' is not a Kubernetes quantity (e.g. "500m", "2", "512Mi", "1Gi")`);
+  }
+  return Number(match[1]) * multiplier;
+}
+
+/** CPU in whole millicores. */
+export function parseCpuMillis(quantity: string | number): number {
+  return Math.round(parseQuantity(quantity) * 1000);
+}
+
+/** Millicores for people: "250m", "1.5", "16". */
+export function formatCpu(millis: number): string {
+  return millis < 1000 ? `${millis}m` : String(Math.round(millis) / 1000);
+}
+
+/** Bytes for people, in the largest binary unit that keeps one decimal: "1.5Gi", "512Mi". */
+export function formatBytes(bytes: number): string {
+  for (const unit of ['Ei', 'Pi', 'Ti', 'Gi', 'Mi', 'Ki']) {
+    const value = bytes / BINARY[unit];
+    if (value >= 1) return `${Math.round(value * 10) / 10}${unit}`;
+  }
+  return String(bytes);
+}
