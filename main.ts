@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import {
   assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, objectsOf, planCapacity, synthesizeFolders,
   writeFileAtomically, writeOutput,
@@ -47,7 +48,9 @@ function main(): void {
   for (const warning of warnings) console.warn(`WARNING: ${warning}`);
 }
 
-if (require.main === module) {
+// Run only as the app itself (node build/main.js, ts-node main.ts): other bundles that import
+// CANARY_RELEASES (scripts, benchmarks) would otherwise see `require.main === module` and synthesize.
+if (/^main\.[jt]s$/.test(path.basename(process.argv[1] ?? ''))) {
   try {
     main();
   } catch (error) {

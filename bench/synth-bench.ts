@@ -16,6 +16,7 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import { parseAllDocuments, stringify } from 'yaml';
 import { NetworkPeer, OutputFile, OutputFolder, SecretKeyRef, synthesizeFolders } from '../lib';
+import { CANARY_RELEASES } from '../main';
 import { buildEnvironment, buildPlatform, ENVIRONMENTS, ServiceSpec } from '../platform';
 
 // ---------------------------------------------------------------------------------------------
@@ -229,7 +230,7 @@ function main(): void {
 
   const envs = ENVIRONMENTS.length;
   const scenarios: Scenario[] = [
-    { name: 'reference', services: 10, build: () => buildPlatform() },
+    { name: 'reference', services: 10, build: () => buildPlatform(CANARY_RELEASES) },
     ...options.sizes.map((n): Scenario => {
       const services = generateServices(n);
       return {
