@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, objectsOf, planCapacity, synthesizeFolders,
+  assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, objectsOf, OutputFile, planCapacity, synthesizeFolders,
   writeFileAtomically, writeOutput,
 } from './lib';
-import { buildPlatform, CanaryReleases } from './platform';
+import { buildGitOps, buildPlatform, CanaryReleases, GitOpsSettings } from './platform';
 
 /**
  * Releases being rolled out, by service. Promote or roll back by moving `phase` along
@@ -16,8 +16,21 @@ export const CANARY_RELEASES: CanaryReleases = {
   'finance-service': { canaryVersion: '2.1.0', phase: CanaryPhase.percent(100) },
 };
 
+/** How Argo CD and Flux apply dist/ (dist/gitops/): production changes wait for an operator's sync in Argo CD. */
+export const GITOPS: GitOpsSettings = {
+  repoUrl: 'https://git.fintech.example.com/platform/cdk8s-fintech.git',
+  revision: 'main',
+  manualSync: ['production'],
+};
+
 /** The capacity report, committed beside dist/ (not applied: outside the environment folders). */
 export const CAPACITY_REPORT = 'reports/capacity.md';
+
+/** The reference platform's files: one folder per environment, and dist/gitops/. */
+export function platformFiles(): OutputFile[] {
+  const environments = buildPlatform(CANARY_RELEASES);
+  return synthesizeFolders([...environments, buildGitOps(environments, GITOPS)]);
+}
 
 /**
  * Synthesizes the reference platform into dist/ (or $CDK8S_OUTDIR when run by `cdk8s synth`)
@@ -26,7 +39,7 @@ export const CAPACITY_REPORT = 'reports/capacity.md';
  */
 function main(): void {
   const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
-  const files = synthesizeFolders(buildPlatform(CANARY_RELEASES));
+  const files = platformFiles();
   const capacity = planCapacity(objectsOf(files));
   const warnings = assertCapacity(capacity);
   const report = capacityMarkdown(capacity);

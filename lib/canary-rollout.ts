@@ -7,6 +7,7 @@ import {
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrules-monitoring.coreos.com';
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
 import { FintechService, FintechServiceProps } from './fintech-service';
+import { goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
 import { errorRatePercent, latencyQuantileSeconds, minOverTime } from './shared/promql';
@@ -170,8 +171,8 @@ export class CanaryRollout extends Construct {
     this.maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1, 0, 50, '%');
     this.maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency',
       (analysis.maxP95Latency ?? Duration.millis(500)).toMilliseconds() / 1000, 0, 60, 's');
-    const window = promRange(this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's'));
-    const interval = promRange(this.checkRange('analysis.interval', (analysis.interval ?? Duration.minutes(1)).toSeconds(), 9, 3600, 's'));
+    const window = goDuration(Duration.seconds(this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's')));
+    const interval = goDuration(Duration.seconds(this.checkRange('analysis.interval', (analysis.interval ?? Duration.minutes(1)).toSeconds(), 9, 3600, 's')));
     const canary = (serviceName: string) => ({ service: serviceName, [TRACK]: 'canary' });
     const name = props.name ?? id;
     this.errorRateQuery = errorRatePercent(canary(name), window);
@@ -401,9 +402,4 @@ export class CanaryRollout extends Construct {
     }
     return rollout;
   }
-}
-
-/** Seconds as a PromQL/Argo duration: "5m" when whole minutes, else "90s". */
-function promRange(seconds: number): string {
-  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }

@@ -1,6 +1,7 @@
 import { Chart, JsonPatch, ApiObject, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { DeliveryTier, IDeliverable } from './delivery';
 import { dnsEgressRule } from './network-peer';
 import { invalidProp } from './shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
@@ -60,13 +61,19 @@ export interface FintechEnvironmentProps {
  * Put it in a Chart without a namespace: the Namespace object is cluster-scoped, and the
  * namespaced objects here name their namespace themselves.
  */
-export class FintechEnvironment extends Construct {
+export class FintechEnvironment extends Construct implements IDeliverable {
+  public readonly deliveryTier = DeliveryTier.FOUNDATION;
   public readonly namespaceName: string;
   public readonly podSecurity: PodSecurityLevel;
   public readonly namespace: k8s.KubeNamespace;
   public readonly resourceQuota: k8s.KubeResourceQuota;
   public readonly limitRange: k8s.KubeLimitRange;
   public readonly defaultDenyPolicy: k8s.KubeNetworkPolicy;
+
+  /** Everything else lives in the namespace: it comes first. */
+  public deliveryDependencies(): IConstruct[] {
+    return [];
+  }
 
   constructor(scope: Construct, id: string, props: FintechEnvironmentProps) {
     super(scope, id);

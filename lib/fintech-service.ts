@@ -1,13 +1,15 @@
 import { createHash } from 'crypto';
 import { Chart, Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
 import { AutoscalingOptions, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, scalingRules } from './autoscaling';
+import { DeliveryTier, IDeliverable } from './delivery';
 import { CUSTOM_HEADERS_ANNOTATION, hardeningAnnotations, hstsHeader, IngressOptions } from './ingress';
 import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } from './network-peer';
 import { HttpProbeOptions, StartupProbeOptions } from './probes';
 import { SecretKeyRef } from './secret-key-ref';
+import { goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
@@ -172,7 +174,8 @@ const DEFAULT_RESOURCES = {
  *
  * Every object is a public member, to be adjusted with `ApiObject.of(x).addJsonPatch(...)`.
  */
-export class FintechService extends Construct {
+export class FintechService extends Construct implements IDeliverable {
+  public readonly deliveryTier = DeliveryTier.SERVICES;
   public readonly name: string;
   public readonly namespace: string;
   public readonly image: string;
@@ -211,6 +214,7 @@ export class FintechService extends Construct {
   public readonly responseHeaders?: k8s.KubeConfigMap;
 
   private readonly containerPorts: ReadonlyMap<string, number>;
+  private readonly egressServices: string[];
   private readonly podSpec: k8s.PodSpec;
   private readonly podAnnotations: Record<string, string>;
 
@@ -243,7 +247,8 @@ export class FintechService extends Construct {
     if (findService(this, this.namespace, this.name)) {
       throw invalidProp(this, 'name', this.name, `a service of that name already exists in namespace '${this.namespace}'; names must be unique`);
     }
-    registerService(this, { name: this.name, namespace: this.namespace, containerPorts: this.containerPorts });
+    registerService(this, { name: this.name, namespace: this.namespace, containerPorts: this.containerPorts, construct: this });
+    this.egressServices = (props.egressTo ?? []).filter((p) => p.kind === NetworkPeerKind.SERVICE).map((p) => p.name);
 
     const labels = serviceLabels(this.name, this.version);
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
@@ -335,11 +340,16 @@ export class FintechService extends Construct {
         endpoints: [{
           port: MAIN_PORT_NAME,
           path: this.metricsPath(props.metrics),
-          interval: `${(props.metrics?.interval ?? Duration.seconds(15)).toSeconds()}s`,
+          interval: goDuration(props.metrics?.interval ?? Duration.seconds(15)),
         }],
         podTargetLabels: props.metrics?.podTargetLabels,
       },
     });
+  }
+
+  /** The services this one calls: GitOps applies them first. */
+  public deliveryDependencies(): IConstruct[] {
+    return this.egressServices.flatMap((name) => findService(this, this.namespace, name)?.construct ?? []);
   }
 
   /**

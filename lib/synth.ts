@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments, stringify } from 'yaml';
+import { deliveryWaves } from './delivery';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
 export interface OutputFile {
@@ -14,6 +15,16 @@ export interface OutputFile {
 export interface OutputFolder {
   readonly folder: string;
   readonly app: App;
+  /** Lay the folder out in delivery waves. `false`: one file per chart in the folder itself. @default true */
+  readonly waves?: boolean;
+}
+
+/** The annotation that orders Argo CD's sync: lower waves are applied, and healthy, first. */
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
+/** The folder of a wave inside an environment's folder. */
+export function waveFolder(wave: number): string {
+  return `wave-${wave}`;
 }
 
 /**
@@ -21,18 +32,42 @@ export interface OutputFolder {
  *
  * `App.synth()` re-validates and re-resolves the whole app for every chart (`Chart.toJson()`),
  * which is quadratic in the number of charts. Here the app is validated once, and each chart
- * then serializes only its own objects. Each folder gets one YAML file per chart (named after
- * the chart's id, in definition order) and a `kustomization.yaml` listing them.
+ * then serializes only its own objects.
+ *
+ * Each folder is laid out in delivery waves (see `deliveryWaves`): `<folder>/wave-<n>/` holds
+ * one YAML file per chart of that wave (named after the chart's id, in definition order) and a
+ * `kustomization.yaml` listing them; `<folder>/kustomization.yaml` lists the wave folders. Every
+ * object carries its wave as Argo CD's sync-wave annotation; Flux orders the same folders with
+ * one Kustomization per wave and `dependsOn`.
  */
 export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[] {
   const files: OutputFile[] = [];
-  for (const { folder, app } of folders) {
+  for (const { folder, app, waves: inWaves } of folders) {
     const charts = chartsOf(app);
-    const names = charts.map((chart) => `${chart.node.id}.yaml`);
-    charts.forEach((chart, i) => files.push({ path: `${folder}/${names[i]}`, content: chartYaml(chart) }));
-    files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(names) });
+    if (inWaves === false) {
+      charts.forEach((chart) => files.push({ path: `${folder}/${chart.node.id}.yaml`, content: chartYaml(chart) }));
+      files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(charts.map((chart) => `${chart.node.id}.yaml`)) });
+      continue;
+    }
+    const waves = deliveryWaves(charts);
+    const waveNumbers = [...new Set(waves.values())].sort((a, b) => a - b);
+    for (const wave of waveNumbers) {
+      const inWave = charts.filter((chart) => waves.get(chart) === wave);
+      const names = inWave.map((chart) => `${chart.node.id}.yaml`);
+      inWave.forEach((chart, i) => files.push({ path: `${folder}/${waveFolder(wave)}/${names[i]}`, content: chartYaml(chart, wave) }));
+      files.push({ path: `${folder}/${waveFolder(wave)}/kustomization.yaml`, content: kustomization(names) });
+    }
+    files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waveNumbers.map(waveFolder)) });
   }
   return files;
+}
+
+/** The delivery waves of each folder, lowest first, for the GitOps objects that apply them. */
+export function foldersWaves(folders: readonly OutputFolder[]): Map<string, number[]> {
+  return new Map(folders.map(({ folder, app }) => {
+    const waves = deliveryWaves(app.node.findAll().filter((c): c is Chart => c instanceof Chart));
+    return [folder, [...new Set(waves.values())].sort((a, b) => a - b)];
+  }));
 }
 
 /** Runs every construct's validations once and throws one error listing all problems. */
@@ -54,10 +89,11 @@ function chartsOf(app: App): Chart[] {
   return charts;
 }
 
-/** The chart's own objects (not those of nested charts), as multi-document YAML. */
-function chartYaml(chart: Chart): string {
+/** The chart's own objects (not those of nested charts), as multi-document YAML, each annotated with its wave. */
+function chartYaml(chart: Chart, wave?: number): string {
   const objects = chart.node.findAll()
     .filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+  if (wave !== undefined) for (const o of objects) o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
   return objects.map((o) => stringify(o.toJson(), { lineWidth: 0 })).join('---\n');
 }
 

@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, OutputFolder } from '../lib';
+import { CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, OutputFolder } from '../lib';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
 import { imageOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
 
@@ -48,7 +48,33 @@ export function buildEnvironment(env: EnvironmentSpec, services: readonly Servic
   return app;
 }
 
+/** Where the platform's git repository is and how each environment is synced. */
+export interface GitOpsSettings {
+  readonly repoUrl: string;
+  /** @default "main" */
+  readonly revision?: string;
+  /** Environments that Argo CD syncs only when an operator says so. @default - none */
+  readonly manualSync?: readonly EnvironmentSpec['name'][];
+}
+
 /** The reference platform: one output folder per environment. */
 export function buildPlatform(canaries: CanaryReleases = {}, services: readonly ServiceSpec[] = SERVICES): OutputFolder[] {
   return ENVIRONMENTS.map((env) => ({ folder: env.name, app: buildEnvironment(env, services, canaries) }));
+}
+
+/** The Argo CD and Flux objects that apply `environments` (the output of buildPlatform), in folder `gitops`. */
+export function buildGitOps(environments: readonly OutputFolder[], settings: GitOpsSettings): OutputFolder {
+  const app = new App();
+  const waves = foldersWaves(environments);
+  new GitOpsDelivery(new Chart(app, 'gitops'), 'delivery', {
+    repoUrl: settings.repoUrl,
+    revision: settings.revision,
+    environments: ENVIRONMENTS.filter((env) => waves.has(env.name)).map((env) => ({
+      name: env.name,
+      namespace: env.namespace,
+      waves: waves.get(env.name)!,
+      automatedSync: !settings.manualSync?.includes(env.name),
+    })),
+  });
+  return { folder: 'gitops', app, waves: false };
 }

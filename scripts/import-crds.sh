@@ -10,6 +10,9 @@ modules=(
   "prometheusrules:=$crds/monitoring.coreos.com_prometheusrules.yaml"
   "rollouts:=$crds/argoproj.io_rollouts.yaml"
   "analysistemplates:=$crds/argoproj.io_analysistemplates.yaml"
+  "applications:=$crds/argoproj.io_applications.yaml"
+  "kustomizations:=$crds/kustomize.toolkit.fluxcd.io_kustomizations.yaml"
+  "gitrepositories:=$crds/source.toolkit.fluxcd.io_gitrepositories.yaml"
 )
 # `cdk8s import NAME:=PATH` also appends PATH to cdk8s.yaml's imports, which keep the upstream URLs.
 cp cdk8s.yaml "${TMPDIR:-/tmp}/cdk8s.yaml.$$"

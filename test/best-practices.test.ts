@@ -10,11 +10,14 @@ import { CHECKS, checkObjects, podTemplates } from './support/policy-checks';
  * check id names the tool's own check (see the header of policy-checks.ts).
  */
 const DIST = path.join(__dirname, '..', 'dist');
-const ENVIRONMENTS = fs.readdirSync(DIST).filter((name) => fs.statSync(path.join(DIST, name)).isDirectory()).sort();
+// dist/gitops holds the Argo CD and Flux objects, which run no pods.
+const ENVIRONMENTS = fs.readdirSync(DIST).filter((name) => name !== 'gitops' && fs.statSync(path.join(DIST, name)).isDirectory()).sort();
 
 function manifestsOf(env: string): { file: string; objects: any[]; errors: string[] }[] {
   const dir = path.join(DIST, env);
-  return fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml').sort().map((file) => {
+  const yamlFiles = (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => /\.ya?ml$/.test(f) && path.basename(f) !== 'kustomization.yaml').sort();
+  return yamlFiles.map((file) => {
     const documents = parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'));
     const list = Array.isArray(documents) ? documents : [documents];
     return {

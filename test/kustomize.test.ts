@@ -1,18 +1,17 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { CANARY_RELEASES } from '../main';
-import { synthesizeFolders } from '../lib';
-import { buildPlatform, ENVIRONMENTS } from '../platform';
+import { platformFiles } from '../main';
+import { ENVIRONMENTS } from '../platform';
 import { hasTool } from './support/tools';
 
 const DIST = path.join(__dirname, '..', 'dist');
 const describeWithKubectl = hasTool('kubectl', 'install kubectl (Debian: apt-get install kubernetes-client)') ? describe : describe.skip;
 
 describeWithKubectl('kubectl kustomize', () => {
-  const files = synthesizeFolders(buildPlatform(CANARY_RELEASES));
+  const files = platformFiles();
 
-  test.each(ENVIRONMENTS.map((e) => [e.name]))('builds dist/%s with every object of the folder', (env) => {
+  test.each([...ENVIRONMENTS.map((e) => [e.name]), ['gitops']])('builds dist/%s with every object of the folder', (env) => {
     const built = execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' });
     const identities = (docs: any[]) => docs.map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`).sort();
     const expected = files

@@ -1,12 +1,12 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import * as fs from 'fs';
-import { CANARY_RELEASES, CAPACITY_REPORT } from '../main';
-import { capacityMarkdown, compareOutput, objectsOf, planCapacity, synthesizeFolders } from '../lib';
-import { buildPlatform, ENVIRONMENTS, SERVICES } from '../platform';
+import { CANARY_RELEASES, CAPACITY_REPORT, platformFiles } from '../main';
+import { capacityMarkdown, compareOutput, objectsOf, planCapacity } from '../lib';
+import { ENVIRONMENTS, SERVICES } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
-const files = synthesizeFolders(buildPlatform(CANARY_RELEASES));
+const files = platformFiles();
 const objectsIn = (folder: string) => files
   .filter((f) => f.path.startsWith(`${folder}/`) && !f.path.endsWith('kustomization.yaml'))
   .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
@@ -22,7 +22,7 @@ describe('the reference platform', () => {
   });
 
   test('synthesizes byte-identical output twice', () => {
-    expect(synthesizeFolders(buildPlatform(CANARY_RELEASES))).toEqual(files);
+    expect(platformFiles()).toEqual(files);
   });
 
   test.each(ENVIRONMENTS.map((e) => [e.name, e.namespace]))('%s: namespace guard rails and every object of all ten services', (env, namespace) => {
@@ -43,11 +43,32 @@ describe('the reference platform', () => {
     }
   });
 
-  test('each environment folder has a kustomization listing exactly its files', () => {
+  test('each environment folder lists its wave folders, and each wave folder exactly its files', () => {
+    const resources = (p: string) => parseAllDocuments(files.find((f) => f.path === `${p}/kustomization.yaml`)!.content)[0].toJSON().resources;
     for (const { name } of ENVIRONMENTS) {
-      const kustomization = parseAllDocuments(files.find((f) => f.path === `${name}/kustomization.yaml`)!.content)[0].toJSON();
-      const yamlFiles = files.filter((f) => f.path.startsWith(`${name}/`) && !f.path.endsWith('kustomization.yaml')).map((f) => path.basename(f.path));
-      expect([...kustomization.resources].sort()).toEqual(yamlFiles.sort());
+      const waves: string[] = resources(name);
+      const manifests = files.filter((f) => f.path.startsWith(`${name}/`) && !f.path.endsWith('kustomization.yaml')).map((f) => f.path);
+      expect(waves.flatMap((wave) => resources(`${name}/${wave}`).map((file: string) => `${name}/${wave}/${file}`)).sort()).toEqual(manifests.sort());
+    }
+  });
+
+  test('is delivered in waves: namespace and guard rails, then each service after the services it calls, the gateway last', () => {
+    for (const { name } of ENVIRONMENTS) {
+      const objects = objectsIn(name);
+      const waveOf = (kind: string, objectName: string) => Number(find(objects, kind, objectName).metadata.annotations['argocd.argoproj.io/sync-wave']);
+      const namespaceWave = waveOf('Namespace', ENVIRONMENTS.find((e) => e.name === name)!.namespace);
+      expect(namespaceWave).toBe(0);
+      for (const { name: service } of SERVICES) {
+        const deployment = waveOf('Deployment', service);
+        expect(deployment).toBeGreaterThan(namespaceWave);
+        const egress = find(objects, 'NetworkPolicy', service).spec.egress.flatMap((rule: any) => rule.to ?? []);
+        for (const peer of egress.filter((p: any) => p.podSelector && !p.namespaceSelector)) {
+          expect(deployment).toBeGreaterThan(waveOf('Deployment', peer.podSelector.matchLabels['app.kubernetes.io/name']));
+        }
+      }
+      const gateway = waveOf('Deployment', 'api-gateway');
+      expect(Math.max(...SERVICES.map((s) => waveOf('Deployment', s.name)))).toBe(gateway);
+      for (const o of objects) expect(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toMatch(/^\d+$/);
     }
   });
 

@@ -33,11 +33,13 @@ function readTree(dir: string): Record<string, string> {
 }
 
 describe('synthesizeFolders', () => {
-  test('writes one file per chart, named after the chart, and a kustomization listing them', () => {
+  test('writes one file per chart, named after the chart, in its wave folder, with kustomizations listing them', () => {
     const files = synthesizeFolders([{ folder: 'test', app: onePaymentsApp() }]);
-    expect(files.map((f) => f.path)).toEqual(['test/payments.yaml', 'test/kustomization.yaml']);
+    expect(files.map((f) => f.path)).toEqual(['test/wave-2/payments.yaml', 'test/wave-2/kustomization.yaml', 'test/kustomization.yaml']);
     expect(files[1].content).toBe('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - payments.yaml\n');
+    expect(files[2].content).toBe('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - wave-2\n');
     expect(files[0].content.split('\n---\n').length).toBe(7);
+    expect(files[0].content).toContain("argocd.argoproj.io/sync-wave: \"2\"");
   });
 
   test('runs construct validations, and fails with every problem listed', () => {

@@ -150,7 +150,7 @@ export function histogramRequestRate(labels: LabelMatchers, range: PromRange = '
  */
 export function slowRequestRate(labels: LabelMatchers, thresholdSeconds: number, range: PromRange = '5m'): string {
   const le = Number.isInteger(thresholdSeconds)
-    ? `le=~"${thresholdSeconds}|${thresholdSeconds}\\.0"`
+    ? `le=~"${thresholdSeconds}|${thresholdSeconds}\\\\.0"`
     : `le="${thresholdSeconds}"`;
   const fast = `sum(rate(${HTTP_METRICS.durationBuckets}${selector(labels, le)}[${range}]))`;
   return `(${histogramRequestRate(labels, range)} - ${fast})`;

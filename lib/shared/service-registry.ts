@@ -6,6 +6,8 @@ export interface RegisteredService {
   readonly namespace: string;
   /** Container ports, by name. */
   readonly containerPorts: ReadonlyMap<string, number>;
+  /** The construct that defines the service. */
+  readonly construct: IConstruct;
 }
 
 /**

@@ -1,4 +1,6 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { hasTool } from './tools';
 import { withTempDir, writeYaml } from './promtool';
 
@@ -23,5 +25,36 @@ export function checkAlertmanagerConfig(config: object): string {
     if (result.error) throw new Error(`amtool check-config could not run: ${result.error.message}`);
     if (result.status !== 0) throw new Error(`amtool check-config failed (exit ${result.status}):\n${output}`);
     return output;
+  });
+}
+
+/**
+ * The receivers an alert with `labels` is routed to under `config`
+ * (`amtool config routes test`), in routing-tree order.
+ */
+export function routeAlert(config: object, labels: Record<string, string>): string[] {
+  return withTempDir((dir) => {
+    const file = writeYaml(dir, 'alertmanager.yml', config);
+    const args = ['config', 'routes', 'test', `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
+    const result = spawnSync('amtool', args, { cwd: dir, encoding: 'utf8' });
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+    if (result.error || result.status !== 0) throw new Error(`amtool ${args.join(' ')} failed:\n${output}`);
+    return result.stdout.trim().split(',').map((r) => r.trim()).filter((r) => r !== '');
+  });
+}
+
+/**
+ * Renders a notification template with amtool's example data (`amtool template render`);
+ * throws with amtool's output when the template does not parse or execute.
+ */
+export function renderTemplate(text: string): string {
+  return withTempDir((dir) => {
+    const glob = path.join(dir, 'empty.tmpl');
+    fs.writeFileSync(glob, '');
+    const result = spawnSync('amtool', ['template', 'render', `--template.glob=${glob}`, `--template.text=${text}`], { cwd: dir, encoding: 'utf8' });
+    if (result.error || result.status !== 0) {
+      throw new Error(`amtool template render failed:\n${result.stdout ?? ''}${result.stderr ?? ''}`);
+    }
+    return result.stdout;
   });
 }
