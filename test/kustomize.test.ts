@@ -11,7 +11,7 @@ const describeWithKubectl = hasTool('kubectl', 'install kubectl (Debian: apt-get
 describeWithKubectl('kubectl kustomize', () => {
   const files = platformFiles();
 
-  test.each([...ENVIRONMENTS.map((e) => [e.name]), ['gitops']])('builds dist/%s with every object of the folder', (env) => {
+  test.each([...ENVIRONMENTS.map((e) => e.name), 'gitops'])('builds dist/%s with every object of the folder', (env) => {
     const built = execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' });
     const identities = (docs: any[]) => docs.map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`).sort();
     const expected = files
