@@ -139,7 +139,8 @@ function workloadsIn(objects: readonly any[], limitRange: any, errors: string[])
         add(o, o.spec.template.spec, replicas, 0, hpa?.maxReplicas);
         break;
       case 'CronJob':
-        add(o, o.spec.jobTemplate.spec.template.spec, o.spec.jobTemplate.spec.parallelism ?? 1, 0);
+        // A suspended CronJob (a restore template) runs only when someone creates a Job from it.
+        if (!o.spec.suspend) add(o, o.spec.jobTemplate.spec.template.spec, o.spec.jobTemplate.spec.parallelism ?? 1, 0);
         break;
       case 'Job':
         add(o, o.spec.template.spec, o.spec.parallelism ?? 1, 0);

@@ -1,4 +1,5 @@
 export * from './autoscaling';
+export * from './backup-cron-job';
 export * from './canary-rollout';
 export * from './capacity';
 export * from './delivery';

@@ -198,7 +198,8 @@ export function readOutputFiles(dir: string): OutputFile[] {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
+    // parentPath from Node 20.12; `path` before (deprecated since).
+    .map((entry) => path.join(entry.parentPath ?? (entry as any).path, entry.name))
     .map((full) => ({ path: path.relative(dir, full).split(path.sep).join('/'), content: fs.readFileSync(full, 'utf8') }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,8 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import { CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, OutputFolder } from '../lib';
+import { platformBackups } from './backups';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
 import { imageOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
 
+export * from './backups';
 export * from './environments';
 export * from './services';
 
@@ -29,6 +31,7 @@ export function buildEnvironment(env: EnvironmentSpec, services: readonly Servic
   const labels = environmentLabels(env);
   const environmentChart = new Chart(app, 'environment', { labels });
   new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
+  platformBackups(app, env, labels);
   for (const service of services) {
     const chart = new Chart(app, service.name, { namespace: env.namespace, labels });
     const { image, ...props } = servicePropsFor(service, env);

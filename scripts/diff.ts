@@ -7,12 +7,11 @@
  *
  * Nothing is written. Exit 2 when synthesis fails or a committed file is not valid YAML.
  */
-import { compareOutput, synthesizeFolders } from '../lib';
+import { compareOutput } from '../lib';
 import { diffResources, formatResourceChanges, readOutputFiles } from '../lib/resource-diff';
-// main.ts runs its main() only when the running script is named main.js/main.ts, so importing it
-// from this bundle (build/diff.js) is safe. TODO: import from platform/ once CANARY_RELEASES moves there.
-import { CANARY_RELEASES } from '../main';
-import { buildPlatform } from '../platform';
+// main.ts runs its main() only when the running script is named main.js or main.ts, so importing
+// it from this bundle (build/diff.js) is safe; platformFiles() is exactly what `npm run synth` writes.
+import { platformFiles } from '../main';
 
 function run(argv: readonly string[]): number {
   const failOnChange = argv.includes('--fail-on-change');
@@ -23,7 +22,7 @@ function run(argv: readonly string[]): number {
   }
   const outdir = argv.find((a) => !a.startsWith('-')) ?? 'dist';
   const committed = readOutputFiles(outdir);
-  const fresh = synthesizeFolders(buildPlatform(CANARY_RELEASES));
+  const fresh = platformFiles();
   const changes = diffResources(committed, fresh);
   // Differences diffResources cannot see: document order, formatting, non-YAML files.
   const textual = changes.length === 0 ? compareOutput(fresh, outdir) : [];

@@ -109,6 +109,13 @@ describe('capacity problems', () => {
     expect(report.largestRollout.used.pods).toBe(12);
   });
 
+  test('a suspended CronJob (a restore template) does not count', () => {
+    const suspended = { ...example[4], metadata: { name: 'restore', namespace: NS }, spec: { ...(example[4] as any).spec, suspend: true } };
+    const [withSuspended] = planCapacity([quota({}), ...example, suspended]);
+    const [without] = planCapacity([quota({}), ...example]);
+    expect(withSuspended.steadyState.used).toEqual(without.steadyState.used);
+  });
+
   test('an Argo Rollout counts its pods once, from the Deployment it uses as workload', () => {
     const workload = deployment('pay', {}, [container({ cpu: '100m', memory: '100Mi' }, { cpu: '100m', memory: '100Mi' })]);
     const rollout = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'pay', namespace: NS, labels: { 'app.kubernetes.io/name': 'pay' } },

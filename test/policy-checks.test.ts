@@ -246,7 +246,7 @@ const BAD: Array<[string, string, Mutation]> = [
   ['polaris:missingNetworkPolicy', 'only a namespace-wide default deny', (o) => {
     Object.assign(get(o, 'NetworkPolicy').spec, { podSelector: {}, ingress: undefined });
   }],
-  ['polaris:missingNetworkPolicy', 'a NetworkPolicy without ingress rules', (o) => { get(o, 'NetworkPolicy').spec.ingress = []; }],
+  ['polaris:missingNetworkPolicy', 'a NetworkPolicy without egress rules', (o) => { get(o, 'NetworkPolicy').spec.egress = []; }],
   ['polaris:linuxHardening', 'no seccomp and no dropped capabilities', (o) => {
     delete pod(o).securityContext.seccompProfile; delete ctr(o).securityContext.capabilities;
   }],

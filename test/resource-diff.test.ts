@@ -6,7 +6,7 @@ import { OutputFile, synthesizeFolders } from '../lib';
 import {
   diffFields, diffResources, formatResourceChanges, identityLabel, readOutputFiles, resourceIdentity, shortValue,
 } from '../lib/resource-diff';
-import { CANARY_RELEASES } from '../main';
+import { CANARY_RELEASES, platformFiles } from '../main';
 import { buildPlatform } from '../platform';
 
 const NS = 'fintech-test';
@@ -208,8 +208,10 @@ describe('readOutputFiles', () => {
 describe('on the reference platform', () => {
   const files = synthesizeFolders(buildPlatform(CANARY_RELEASES));
 
-  test('a fresh synth compared with itself changes nothing', () => {
-    expect(diffResources(files, files)).toEqual([]);
+  test('a fresh synth compared with itself changes nothing (environments and gitops/)', () => {
+    const all = platformFiles();
+    expect(new Set(all.map((f) => f.path.split('/')[0]))).toContain('gitops');
+    expect(diffResources(all, platformFiles())).toEqual([]);
   });
 
   test('a promotion shows as the image and version label of finance-service only', () => {

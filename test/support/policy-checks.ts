@@ -515,12 +515,14 @@ const POLARIS: Check[] = [
   podCheck('polaris:topologySpreadConstraint', 'a topologySpreadConstraint', (pod) => [
     (pod.spec.topologySpreadConstraints ?? []).length === 0 && 'no topologySpreadConstraints',
   ], (pod) => !isBatch(pod)),
-  podCheck('polaris:missingNetworkPolicy', 'a NetworkPolicy selecting the pod by its labels with Ingress and Egress rules', (pod, ctx) => [
+  // An Ingress policy type with no ingress rules admits nothing (a pod that serves no one, such as a
+  // backup Job): stricter than a rule, so it passes. Egress needs rules: a pod must reach something.
+  podCheck('polaris:missingNetworkPolicy', 'a NetworkPolicy selecting the pod by its labels with Ingress and Egress policy types', (pod, ctx) => [
     !inNamespace(ctx, 'NetworkPolicy', pod.namespace).some((np) => !isEmptySelector(np.spec?.podSelector)
       && selectorMatches(np.spec.podSelector, pod.labels)
       && ['Ingress', 'Egress'].every((t) => policyTypesOf(np).includes(t))
-      && (np.spec.ingress ?? []).length > 0 && (np.spec.egress ?? []).length > 0)
-      && 'no NetworkPolicy selects the pod by its labels with both Ingress and Egress policy types and rules',
+      && (np.spec.egress ?? []).length > 0)
+      && 'no NetworkPolicy selects the pod by its labels with both Ingress and Egress policy types and egress rules',
   ]),
   containerCheck('polaris:linuxHardening', 'seccomp RuntimeDefault/Localhost, capabilities drop ALL, AppArmor or SELinux options', (c, pod) => {
     const sc = c.securityContext ?? {};

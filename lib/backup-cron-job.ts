@@ -1,0 +1,618 @@
+import { Chart, Cron, Duration, Lazy, Size } from 'cdk8s';
+import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrules-monitoring.coreos.com';
+import { latestRunFailed, lastSuccessTooOld } from './backup/alerts';
+import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './backup/cron';
+import { BackupDestination } from './backup/destination';
+import { backupScript, BackupSourceKind, SCRIPT_FILES, SCRIPTS_MOUNT_PATH } from './backup/scripts';
+import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
+import { DeliveryTier, IDeliverable } from './delivery';
+import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } from './network-peer';
+import { invalidProp } from './shared/errors';
+import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
+import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
+import {
+  containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
+} from './shared/security';
+import { findService, serviceNamesIn } from './shared/service-registry';
+import { checkDnsLabel, checkInteger, checkPinnedImage } from './shared/validation';
+
+export { BackupSource, BackupSourceKind, BackupDestination };
+export type { PostgresSourceOptions, PostgresSslMode, RedisSourceOptions, EventStoreExportOptions } from './backup/source';
+export type {
+  S3DestinationOptions, AzureBlobDestinationOptions, GcsDestinationOptions, RcloneDestinationOptions,
+} from './backup/destination';
+
+/** The restore Job template (PostgreSQL): a suspended CronJob to start by hand. */
+export interface RestoreOptions {
+  /** The database to restore into; it must exist and be empty. @default - the source database */
+  readonly database?: string;
+  /** How long a restore may run. @default Duration.hours(6) */
+  readonly activeDeadline?: Duration;
+}
+
+/** The scheduled restore verification. */
+export interface RestoreVerificationOptions {
+  /** @default Cron.schedule({ minute: '0', hour: '4', weekDay: '0' }) (weekly, Sunday 04:00) */
+  readonly schedule?: Cron;
+  /**
+   * PostgreSQL: the scratch database the newest backup is restored into; dropped and created by
+   * the Job (its role needs CREATEDB), dropped again when the check ends.
+   * @default "<database>_restore_check"
+   */
+  readonly scratchDatabase?: string;
+  /** How long a verification may run; with `startingDeadline` it must end before the next run. @default Duration.hours(3) */
+  readonly activeDeadline?: Duration;
+}
+
+/** The PrometheusRule of the backups. */
+export interface BackupAlertOptions {
+  /**
+   * "Backup missing" fires when the last success is older than this many times the longest interval
+   * between two runs (daily: 1.5 → 36 h). It must leave room for a late start and a full run.
+   * @default 1.5
+   */
+  readonly missingAfterFactor?: number;
+  /**
+   * Runbooks live at `<runbookBaseUrl>/<alert-name>` (e.g. `.../backup-missing`), as with the MonitoringStack.
+   * @default "https://runbooks.fintech.internal/alerts"
+   */
+  readonly runbookBaseUrl?: string;
+}
+
+/** Properties of a {@link BackupCronJob}. */
+export interface BackupCronJobProps {
+  /**
+   * Name of the CronJob and of every object it creates (the restore and verification CronJobs
+   * add "-restore" and "-verify"); a DNS-1123 label of at most 44 characters.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** What to back up: `BackupSource.postgres(...)`, `BackupSource.redis(...)` or `BackupSource.eventStoreExport(...)`. */
+  readonly source: BackupSource;
+  /** Where backups go: `BackupDestination.s3(...)`, `.azureBlob(...)`, `.gcs(...)` or `.rclone(...)`. */
+  readonly destination: BackupDestination;
+  /**
+   * The Jobs' image, pinned to a version tag or a digest. It must hold bash 4.4+, GNU coreutils,
+   * gzip, rclone and the source's client: PostgreSQL's client tools of the server's major version
+   * (or newer), redis-cli, or curl.
+   */
+  readonly image: string;
+  /** Folder of this database's backups inside the destination. @default - "<namespace>/<name>" */
+  readonly prefix?: string;
+  /** When backups run. @default Cron.schedule({ minute: '0', hour: '2' }) (daily at 02:00) */
+  readonly schedule?: Cron;
+  /** IANA time zone of `schedule` (and of the verification's schedule). @default "Etc/UTC" */
+  readonly timeZone?: string;
+  /** Backups older than this are deleted after each successful backup, except the newest. Whole days, at least 1. @default Duration.days(30) */
+  readonly retention?: Duration;
+  /** A run that could not start within this time after its schedule is skipped. At least 10 seconds. @default Duration.minutes(30) */
+  readonly startingDeadline?: Duration;
+  /**
+   * How long a backup Job may run before it is stopped and fails. A run may start up to
+   * `startingDeadline` late, so both together must fit in the shortest interval between two runs.
+   * @default Duration.hours(3)
+   */
+  readonly activeDeadline?: Duration;
+  /** Retries of a failed backup (each retry is a new pod and a new timestamp). @default 1 */
+  readonly backoffLimit?: number;
+  /** @default 3 */
+  readonly successfulJobsHistoryLimit?: number;
+  /** @default 3 */
+  readonly failedJobsHistoryLimit?: number;
+  /** Finished Jobs (and their pods' logs) are deleted after this. @default Duration.days(3) */
+  readonly ttlAfterFinished?: Duration;
+  /**
+   * Container resources of every Job; what is not given comes from the default.
+   * @default - requests 250m CPU / 256Mi / 1Gi ephemeral storage; limits 1 CPU / 1Gi / `workSpace` + 1Gi
+   */
+  readonly resources?: ContainerResources;
+  /** Size of the scratch volume the archive is written to before upload (an emptyDir). @default Size.gibibytes(10) */
+  readonly workSpace?: Size;
+  /** The user and group the Jobs run as (never root). @default - uid 1000, gid 1000 */
+  readonly runAs?: RunAsIdentity;
+  /**
+   * The restore Job template (PostgreSQL only); `false` leaves it out.
+   * @default - a suspended CronJob "<name>-restore" that restores the newest backup into the source database
+   */
+  readonly restore?: RestoreOptions | false;
+  /**
+   * The scheduled restore verification; `false` leaves it out. PostgreSQL: restores the newest
+   * backup into a scratch database and checks `verifyTables`. Redis and event store: downloads the
+   * newest backup and checks its checksum and format.
+   * @default - weekly on Sunday at 04:00
+   */
+  readonly restoreVerification?: RestoreVerificationOptions | false;
+  /** Alerts (PrometheusRule); `false` leaves them out. @default - missing after 1.5 × the longest interval; job failed; verification failed or missing */
+  readonly alerts?: BackupAlertOptions | false;
+}
+
+const MAX_NAME_LENGTH = 44; // a CronJob name may have 52 characters; "-restore" takes 8
+const WORK_DIR = '/backup';
+/** A schedule that never comes (February 31st): the restore template runs only when started by hand. */
+const NEVER = '0 0 31 2 *';
+const DEFAULT_RESOURCES = {
+  cpuRequest: Cpu.millis(250),
+  cpuLimit: Cpu.units(1),
+  memoryRequest: Size.mebibytes(256),
+  memoryLimit: Size.gibibytes(1),
+  ephemeralRequest: Size.gibibytes(1),
+};
+
+type Purpose = keyof typeof SCRIPT_FILES;
+const COMPONENTS: Record<Purpose, string> = { backup: 'backup', restore: 'restore', verify: 'restore-verification' };
+
+/** A CronJob's timing, resolved and checked. */
+interface JobTiming {
+  readonly schedule: string;
+  readonly suspend: boolean;
+  readonly startingDeadlineSeconds: number;
+  readonly activeDeadlineSeconds: number;
+  readonly backoffLimit: number;
+}
+
+/**
+ * Scheduled backups of one database (or Redis, or the event-store export) to object storage, with
+ * every safeguard on:
+ *
+ * - a batch/v1 CronJob (`'Resource'`) with a validated schedule and time zone, `concurrencyPolicy:
+ *   Forbid`, a starting and an active deadline that cannot overlap the next run, bounded retries,
+ *   history limits and a TTL; the restricted Pod Security profile, resources, its own
+ *   ServiceAccount without a token, and a NetworkPolicy that allows egress only to the database,
+ *   the object store and DNS (and no ingress at all);
+ * - the script (`set -euo pipefail`) in a ConfigMap mounted read-only: `pg_dump | gzip` to
+ *   `backup_<YYYYmmdd_HHMMSS>.sql.gz` (UTC), a SHA-256 checksum beside it, integrity verification
+ *   before upload, upload with rclone under `<name>.partial` then a rename (the object under its
+ *   final name is always complete; the checksum is uploaded first, so every backup has one), and
+ *   retention that deletes backups older than `retention` but never the newest;
+ * - a restore Job template (a suspended CronJob: `kubectl create job --from=cronjob/<name>-restore`),
+ *   a weekly restore verification into a scratch database, and alerts (backup missing, backup
+ *   failed, restore verification failed or missing), each with a runbook link.
+ *
+ * Ages come from the UTC timestamps in the object names, not from object modification times (a
+ * server-side rename or copy changes those); "now" is the Job's clock.
+ *
+ * Credentials are Secret references only, passed as environment variables (libpq's `PG*`,
+ * rclone's `RCLONE_CONFIG_BACKUP_*`); nothing secret is ever in the manifests.
+ */
+export class BackupCronJob extends Construct implements IDeliverable {
+  /** Backups go with the data, before the services (see `deliveryWaves`). */
+  public readonly deliveryTier = DeliveryTier.DATA;
+  public readonly name: string;
+  public readonly namespace: string;
+  public readonly image: string;
+  /** The image's tag (or a short digest), as the `app.kubernetes.io/version` label. */
+  public readonly version: string;
+  public readonly source: BackupSource;
+  public readonly destination: BackupDestination;
+  /** The rclone path of the backups, e.g. `backup:fintech-backups/fintech-production/platform-db`. */
+  public readonly remotePath: string;
+  /** The backup schedule (5 cron fields). */
+  public readonly schedule: string;
+  public readonly timeZone: string;
+  /** Shortest and longest time between two backups, in seconds. */
+  public readonly intervals: CronIntervals;
+  public readonly retentionDays: number;
+  public readonly startingDeadlineSeconds: number;
+  public readonly activeDeadlineSeconds: number;
+  public readonly backoffLimit: number;
+  public readonly successfulJobsHistoryLimit: number;
+  public readonly failedJobsHistoryLimit: number;
+  public readonly ttlSecondsAfterFinished: number;
+  /** Labels that select the pods of all the Jobs: derived from the name only. */
+  public readonly selectorLabels: Record<string, string>;
+  /** How old the last successful backup may get before "backup missing" fires; undefined without alerts. */
+  public readonly missingAlertAfterSeconds?: number;
+
+  /** The backup CronJob. */
+  public readonly cronJob: k8s.KubeCronJob;
+  /** The scripts of all the Jobs. */
+  public readonly configMap: k8s.KubeConfigMap;
+  public readonly serviceAccount: k8s.KubeServiceAccount;
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The restore Job template (a suspended CronJob); undefined without `restore` or for other sources than PostgreSQL. */
+  public readonly restoreJob?: k8s.KubeCronJob;
+  /** Undefined when `restoreVerification` is `false`. */
+  public readonly verificationJob?: k8s.KubeCronJob;
+  /** Undefined when `alerts` is `false`. */
+  public readonly alertRule?: PrometheusRule;
+
+  private readonly runAs?: RunAsIdentity;
+  private readonly resources: k8s.ResourceRequirements;
+  private readonly workSpace: Size;
+
+  constructor(scope: Construct, id: string, props: BackupCronJobProps) {
+    super(scope, id);
+    this.name = checkDnsLabel(this, 'name', props.name ?? id);
+    if (this.name.length > MAX_NAME_LENGTH) {
+      throw invalidProp(this, 'name', this.name, `must have at most ${MAX_NAME_LENGTH} characters, so that "${this.name}-restore" is a valid CronJob name (52)`);
+    }
+    this.namespace = Chart.of(this).namespace ?? 'default';
+    this.image = checkPinnedImage(this, 'image', props.image);
+    this.version = imageVersion(this.image);
+    if (!(props.source instanceof BackupSource)) {
+      throw invalidProp(this, 'source', props.source,
+        'must be BackupSource.postgres({...}), BackupSource.redis({...}) or BackupSource.eventStoreExport({...})');
+    }
+    if (!(props.destination instanceof BackupDestination)) {
+      throw invalidProp(this, 'destination', props.destination, 'must be BackupDestination.s3({...}), .azureBlob({...}), .gcs({...}) or .rclone({...})');
+    }
+    this.source = props.source;
+    this.destination = props.destination;
+    this.selectorLabels = selectorLabels(this.name);
+    this.runAs = props.runAs;
+    this.remotePath = this.destination._remotePath(this, this.checkPrefix(props.prefix ?? `${this.namespace}/${this.name}`));
+
+    this.timeZone = this.checkTimeZone(props.timeZone ?? 'Etc/UTC');
+    this.retentionDays = this.checkRetention(props.retention ?? Duration.days(30));
+    this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);
+    this.successfulJobsHistoryLimit = checkInteger(this, 'successfulJobsHistoryLimit', props.successfulJobsHistoryLimit ?? 3, 0, 100);
+    this.failedJobsHistoryLimit = checkInteger(this, 'failedJobsHistoryLimit', props.failedJobsHistoryLimit ?? 3, 0, 100);
+    this.ttlSecondsAfterFinished = checkInteger(this, 'ttlAfterFinished', (props.ttlAfterFinished ?? Duration.days(3)).toSeconds(), 0);
+    this.startingDeadlineSeconds = checkInteger(this, 'startingDeadline', (props.startingDeadline ?? Duration.minutes(30)).toSeconds(), 10);
+    this.activeDeadlineSeconds = checkInteger(this, 'activeDeadline', (props.activeDeadline ?? Duration.hours(3)).toSeconds(), 1);
+    const scheduleCron = props.schedule ?? Cron.schedule({ minute: '0', hour: '2' });
+    [this.schedule, this.intervals] = this.checkSchedule('schedule', scheduleCron);
+    this.checkNoOverlap('schedule', 'activeDeadline', this.schedule, this.intervals, this.activeDeadlineSeconds);
+    this.workSpace = props.workSpace ?? Size.gibibytes(10);
+    if (!(memoryMiB(this.workSpace) >= 1)) throw invalidProp(this, 'workSpace', memoryQuantity(this.workSpace), 'must be at least 1Mi');
+    this.resources = this.containerResources(props.resources ?? {});
+
+    const isPostgres = this.source.kind === BackupSourceKind.POSTGRES;
+    const restore = props.restore === false ? undefined : props.restore ?? (isPostgres ? {} : undefined);
+    if (restore && !isPostgres) {
+      throw invalidProp(this, 'restore', restore, `applies to PostgreSQL sources only; ${this.source.kind} backups are restored by hand (see the README)`);
+    }
+    const verification = props.restoreVerification === false ? undefined : props.restoreVerification ?? {};
+
+    // Every Job's environment is built (and every source and destination option checked) up front.
+    const sourceEnv = this.source._environment(this);
+    const destinationEnv = this.destination._environment(this);
+
+    const labels = serviceLabels(this.name, this.version);
+    const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels: { ...labels, 'app.kubernetes.io/component': 'backup' } });
+
+    const scripts: Record<string, string> = { [SCRIPT_FILES.backup]: backupScript(this.source.kind, 'backup') };
+    if (restore) scripts[SCRIPT_FILES.restore] = backupScript(this.source.kind, 'restore');
+    if (verification) scripts[SCRIPT_FILES.verify] = backupScript(this.source.kind, 'verify');
+    this.configMap = new k8s.KubeConfigMap(this, 'Scripts', { metadata: metadata(`${this.name}-scripts`), data: scripts });
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: metadata(), automountServiceAccountToken: false });
+
+    const common: JobEnvVar[] = [
+      { name: 'BACKUP_DESTINATION', value: this.remotePath },
+      { name: 'BACKUP_WORK_DIR', value: WORK_DIR },
+      { name: 'HOME', value: '/tmp' },
+      ...destinationEnv,
+    ];
+
+    this.cronJob = this.createCronJob('Resource', this.name, 'backup', {
+      schedule: this.schedule,
+      suspend: false,
+      startingDeadlineSeconds: this.startingDeadlineSeconds,
+      activeDeadlineSeconds: this.activeDeadlineSeconds,
+      backoffLimit: this.backoffLimit,
+    }, [...common, { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) }, ...sourceEnv]);
+
+    if (restore) {
+      const database = checkDatabaseName(this, 'restore.database', restore.database ?? this.source.database!);
+      this.restoreJob = this.createCronJob('Restore', `${this.name}-restore`, 'restore', {
+        schedule: NEVER,
+        suspend: true,
+        startingDeadlineSeconds: this.startingDeadlineSeconds,
+        activeDeadlineSeconds: checkInteger(this, 'restore.activeDeadline', (restore.activeDeadline ?? Duration.hours(6)).toSeconds(), 1),
+        backoffLimit: 0,
+      }, [...common, { name: 'BACKUP_FILE', value: '' }, ...this.source._environment(this, database)]);
+    }
+
+    let verificationTiming: { intervals: CronIntervals; activeDeadline: number } | undefined;
+    if (verification) {
+      const [verificationSchedule, verificationIntervals] = this.checkSchedule('restoreVerification.schedule',
+        verification.schedule ?? Cron.schedule({ minute: '0', hour: '4', weekDay: '0' }));
+      const activeDeadline = checkInteger(this, 'restoreVerification.activeDeadline', (verification.activeDeadline ?? Duration.hours(3)).toSeconds(), 1);
+      this.checkNoOverlap('restoreVerification.schedule', 'restoreVerification.activeDeadline', verificationSchedule, verificationIntervals, activeDeadline);
+      verificationTiming = { intervals: verificationIntervals, activeDeadline };
+      this.verificationJob = this.createCronJob('Verification', `${this.name}-verify`, 'verify', {
+        schedule: verificationSchedule,
+        suspend: false,
+        startingDeadlineSeconds: this.startingDeadlineSeconds,
+        activeDeadlineSeconds: activeDeadline,
+        backoffLimit: this.backoffLimit,
+      }, [...common, ...this.verificationEnv(verification)]);
+    }
+
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: metadata(),
+      spec: {
+        podSelector: { matchLabels: this.selectorLabels },
+        policyTypes: ['Ingress', 'Egress'],
+        egress: Lazy.any({ produce: () => this.egressRules() }),
+      },
+    });
+    this.node.addValidation({ validate: () => this.checkPeers() });
+
+    if (props.alerts !== false) {
+      const alerts = props.alerts ?? {};
+      const factor = alerts.missingAfterFactor ?? 1.5;
+      this.missingAlertAfterSeconds = this.missingThreshold('alerts.missingAfterFactor', factor, this.intervals, this.activeDeadlineSeconds);
+      const verificationThreshold = verificationTiming
+        ? this.missingThreshold('alerts.missingAfterFactor', factor, verificationTiming.intervals, verificationTiming.activeDeadline)
+        : undefined;
+      this.alertRule = new PrometheusRule(this, 'Alerts', {
+        metadata: metadata(),
+        spec: {
+          groups: [{
+            name: `backup-${this.name}`,
+            rules: this.alertRules(this.checkRunbookBaseUrl(alerts.runbookBaseUrl ?? 'https://runbooks.fintech.internal/alerts'),
+              this.missingAlertAfterSeconds, verificationThreshold),
+          }],
+        },
+      });
+    }
+  }
+
+  /** Nothing needs to be applied first: a run that finds its database unreachable fails and alerts. */
+  public deliveryDependencies(): IConstruct[] {
+    return [];
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Jobs
+
+  private createCronJob(id: string, name: string, purpose: Purpose, timing: JobTiming, env: JobEnvVar[]): k8s.KubeCronJob {
+    const labels = { ...serviceLabels(this.name, this.version), 'app.kubernetes.io/component': COMPONENTS[purpose] };
+    const container = purpose === 'backup' ? 'backup' : purpose;
+    return new k8s.KubeCronJob(this, id, {
+      metadata: { name, labels },
+      spec: {
+        schedule: timing.schedule,
+        timeZone: this.timeZone,
+        suspend: timing.suspend,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: timing.startingDeadlineSeconds,
+        successfulJobsHistoryLimit: this.successfulJobsHistoryLimit,
+        failedJobsHistoryLimit: this.failedJobsHistoryLimit,
+        jobTemplate: {
+          metadata: { labels },
+          spec: {
+            backoffLimit: timing.backoffLimit,
+            activeDeadlineSeconds: timing.activeDeadlineSeconds,
+            ttlSecondsAfterFinished: this.ttlSecondsAfterFinished,
+            template: {
+              metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': container } },
+              spec: {
+                serviceAccountName: this.serviceAccount.name,
+                automountServiceAccountToken: false,
+                enableServiceLinks: false,
+                restartPolicy: 'Never',
+                terminationGracePeriodSeconds: 30,
+                securityContext: podSecurityContext(this.runAs),
+                containers: [{
+                  name: container,
+                  image: this.image,
+                  imagePullPolicy: 'Always',
+                  command: ['bash', `${SCRIPTS_MOUNT_PATH}/${SCRIPT_FILES[purpose]}`],
+                  env: toEnvVars(env),
+                  resources: this.resources,
+                  securityContext: containerSecurityContext(this.runAs),
+                  volumeMounts: [
+                    ...scratchMounts(DEFAULT_SCRATCH_DIRECTORIES),
+                    { name: 'scripts', mountPath: SCRIPTS_MOUNT_PATH, readOnly: true },
+                    { name: 'work', mountPath: WORK_DIR },
+                  ],
+                  terminationMessagePolicy: 'FallbackToLogsOnError',
+                }],
+                volumes: [
+                  ...scratchVolumes(DEFAULT_SCRATCH_DIRECTORIES, '256Mi'),
+                  { name: 'scripts', configMap: { name: this.configMap.name, defaultMode: 0o444 } },
+                  { name: 'work', emptyDir: { sizeLimit: k8s.Quantity.fromString(memoryQuantity(this.workSpace)) } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+  }
+
+  private verificationEnv(verification: RestoreVerificationOptions): JobEnvVar[] {
+    if (this.source.kind !== BackupSourceKind.POSTGRES) {
+      if (verification.scratchDatabase !== undefined) {
+        throw invalidProp(this, 'restoreVerification.scratchDatabase', verification.scratchDatabase, 'applies to PostgreSQL sources only');
+      }
+      return this.source._environment(this);
+    }
+    const database = this.source.database!;
+    const scratch = checkDatabaseName(this, 'restoreVerification.scratchDatabase', verification.scratchDatabase ?? `${database}_restore_check`);
+    if (scratch === database) {
+      throw invalidProp(this, 'restoreVerification.scratchDatabase', scratch,
+        'must differ from the source database: the verification drops and recreates its scratch database');
+    }
+    return [
+      { name: 'BACKUP_SOURCE_DATABASE', value: database },
+      { name: 'VERIFY_TABLES', value: this.source.verifyTables.join(' ') },
+      ...this.source._environment(this, scratch),
+    ];
+  }
+
+  private containerResources(resources: ContainerResources): k8s.ResourceRequirements {
+    const cpuRequest = resources.cpu?.request ?? DEFAULT_RESOURCES.cpuRequest;
+    const cpuLimit = resources.cpu?.limit ?? DEFAULT_RESOURCES.cpuLimit;
+    const memoryRequest = resources.memory?.request ?? DEFAULT_RESOURCES.memoryRequest;
+    const memoryLimit = resources.memory?.limit ?? DEFAULT_RESOURCES.memoryLimit;
+    const ephemeralRequest = resources.ephemeralStorage?.request ?? DEFAULT_RESOURCES.ephemeralRequest;
+    // The work volume counts against the pod's ephemeral storage, so the limit must hold it.
+    const ephemeralLimit = resources.ephemeralStorage?.limit ?? Size.mebibytes(memoryMiB(this.workSpace) + 1024);
+    const notAboveLimit = (prop: string, request: number, limit: number, shown: [string, string]) => {
+      if (!(request > 0)) throw invalidProp(this, `resources.${prop}.request`, shown[0], 'must be greater than 0');
+      if (request > limit) throw invalidProp(this, `resources.${prop}.request`, shown[0], `must not exceed the limit (${shown[1]})`);
+    };
+    notAboveLimit('cpu', cpuMillis(cpuRequest), cpuMillis(cpuLimit), [cpuQuantity(cpuRequest), cpuQuantity(cpuLimit)]);
+    notAboveLimit('memory', memoryMiB(memoryRequest), memoryMiB(memoryLimit), [memoryQuantity(memoryRequest), memoryQuantity(memoryLimit)]);
+    notAboveLimit('ephemeralStorage', memoryMiB(ephemeralRequest), memoryMiB(ephemeralLimit),
+      [memoryQuantity(ephemeralRequest), memoryQuantity(ephemeralLimit)]);
+    if (memoryMiB(ephemeralLimit) < memoryMiB(this.workSpace)) {
+      throw invalidProp(this, 'resources.ephemeralStorage.limit', memoryQuantity(ephemeralLimit),
+        `must hold the work volume ('workSpace', ${memoryQuantity(this.workSpace)}), or the pod is evicted when the archive fills it`);
+    }
+    const quantities = (cpu: Cpu, memory: Size, ephemeral: Size) => ({
+      'cpu': k8s.Quantity.fromString(cpuQuantity(cpu)),
+      'memory': k8s.Quantity.fromString(memoryQuantity(memory)),
+      'ephemeral-storage': k8s.Quantity.fromString(memoryQuantity(ephemeral)),
+    });
+    return { requests: quantities(cpuRequest, memoryRequest, ephemeralRequest), limits: quantities(cpuLimit, memoryLimit, ephemeralLimit) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Network policy
+
+  private egressRules(): k8s.NetworkPolicyEgressRule[] {
+    const peers = [this.source.peer, ...(this.destination.peer ? [this.destination.peer] : [])];
+    return [dnsEgressRule(), ...peers.map((peer) => ({ to: [this.policyPeer(peer)], ports: policyPorts(this.egressPorts(peer)) }))];
+  }
+
+  private egressPorts(peer: NetworkPeer): readonly PeerPort[] {
+    if (peer.kind !== NetworkPeerKind.SERVICE) return peer.ports;
+    const target = findService(this, this.namespace, peer.name);
+    return target ? [...target.containerPorts.values()].map((port) => ({ port })) : [];
+  }
+
+  private policyPeer(peer: NetworkPeer): k8s.NetworkPolicyPeer {
+    return peer.kind === NetworkPeerKind.SERVICE ? { podSelector: { matchLabels: selectorLabels(peer.name) } } : peer.toPolicyPeer();
+  }
+
+  /** Peers are checked at synth time, once every service of the app is known. */
+  private checkPeers(): string[] {
+    const errors: string[] = [];
+    const check = (prop: string, peer: NetworkPeer | undefined) => {
+      if (!peer) return;
+      if (peer.kind === NetworkPeerKind.SERVICE && !findService(this, this.namespace, peer.name)) {
+        const known = serviceNamesIn(this, this.namespace);
+        errors.push(invalidProp(this, prop, `service ${peer.name}`,
+          `names no FintechService in namespace '${this.namespace}'; known: ${known.join(', ') || 'none'}`).message);
+      } else if (peer.kind !== NetworkPeerKind.SERVICE && peer.ports.length === 0) {
+        errors.push(invalidProp(this, prop, `${peer.kind} ${peer.name}`, 'must name the ports it allows').message);
+      }
+    };
+    check('source.peer', this.source.peer);
+    check('destination.peer', this.destination.peer);
+    return errors;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Alerts
+
+  private missingThreshold(prop: string, factor: number, intervals: CronIntervals, activeDeadlineSeconds: number): number {
+    const threshold = Math.ceil(factor * intervals.longestSeconds);
+    const needed = intervals.longestSeconds + this.startingDeadlineSeconds + activeDeadlineSeconds;
+    if (!(factor >= 1) || threshold < needed) {
+      throw invalidProp(this, prop, factor,
+        `must be at least 1 and leave room for a late start and a full run: ${humanSeconds(intervals.longestSeconds)} between runs`
+        + ` + ${humanSeconds(this.startingDeadlineSeconds)} starting deadline + ${humanSeconds(activeDeadlineSeconds)} active deadline`
+        + ` = ${humanSeconds(needed)}, but ${factor} × ${humanSeconds(intervals.longestSeconds)} is ${humanSeconds(threshold)}`);
+    }
+    return threshold;
+  }
+
+  private alertRules(runbookBaseUrl: string, missingAfter: number, verificationMissingAfter?: number): PrometheusRuleSpecGroupsRules[] {
+    const backup = { namespace: this.namespace, name: this.name };
+    const what = `${this.source.kind} backup ${this.name} in namespace ${this.namespace}`;
+    const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string, description: string) => ({
+      alert,
+      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
+      for: forDuration,
+      labels: { severity, cronjob: alert.startsWith('Restore') ? `${this.name}-verify` : this.name },
+      annotations: { summary, description, runbook_url: `${runbookBaseUrl}/${alert.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}` },
+    });
+    const rules: PrometheusRuleSpecGroupsRules[] = [
+      rule('BackupMissing', lastSuccessTooOld(backup, missingAfter), '10m', 'critical',
+        `No successful ${this.source.kind} backup of ${this.name} for ${humanSeconds(missingAfter)}`,
+        `The ${what} has not succeeded for more than ${humanSeconds(missingAfter)} (schedule "${this.schedule}" ${this.timeZone}):`
+        + ` the newest restorable backup is getting old. Check the CronJob ${this.name} (suspended? failing? not scheduled?).`),
+      rule('BackupJobFailed', latestRunFailed(backup), '5m', 'warning',
+        `The latest ${this.source.kind} backup of ${this.name} failed`,
+        `A Job of CronJob ${this.name} in namespace ${this.namespace} failed after the last successful backup.`
+        + ` Read its logs (kubectl logs job/<job>); nothing incomplete was uploaded under a final name.`),
+    ];
+    if (this.verificationJob && verificationMissingAfter !== undefined) {
+      const verify = { namespace: this.namespace, name: `${this.name}-verify` };
+      rules.push(
+        rule('RestoreVerificationFailed', latestRunFailed(verify), '5m', 'critical',
+          `Restore verification of ${this.name} failed: the newest backup may not be restorable`,
+          `A Job of CronJob ${this.name}-verify in namespace ${this.namespace} failed: the newest backup could not be downloaded,`
+          + ' did not match its checksum, could not be restored, or failed the sanity checks. Read its logs.'),
+        rule('RestoreVerificationMissing', lastSuccessTooOld(verify, verificationMissingAfter), '10m', 'warning',
+          `No successful restore verification of ${this.name} for ${humanSeconds(verificationMissingAfter)}`,
+          `CronJob ${this.name}-verify in namespace ${this.namespace} has not succeeded for more than ${humanSeconds(verificationMissingAfter)}.`),
+      );
+    }
+    return rules;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Checks
+
+  private checkRunbookBaseUrl(url: string): string {
+    if (!/^https?:\/\/\S+$/.test(url)) throw invalidProp(this, 'alerts.runbookBaseUrl', url, 'must be an http(s) URL, e.g. "https://runbooks.fintech.internal/alerts"');
+    return url.replace(/\/+$/, '');
+  }
+
+  private checkPrefix(prefix: string): string {
+    if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9_.]*[a-z0-9])?)*$/.test(prefix)) {
+      throw invalidProp(this, 'prefix', prefix, 'must be a folder path of lowercase letters, digits, "-", "_" and ".", separated by "/"');
+    }
+    return prefix;
+  }
+
+  private checkTimeZone(timeZone: string): string {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      throw invalidProp(this, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
+    }
+    if (!/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
+      throw invalidProp(this, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
+    }
+    return timeZone;
+  }
+
+  private checkRetention(retention: Duration): number {
+    const seconds = retention.toSeconds({ integral: false });
+    if (!(seconds >= 86400) || seconds % 86400 !== 0) {
+      throw invalidProp(this, 'retention', retention.toHumanString(), 'must be a whole number of days, at least 1, e.g. Duration.days(30)');
+    }
+    return seconds / 86400;
+  }
+
+  private checkSchedule(prop: string, cron: Cron): [string, CronIntervals] {
+    const expression = cron?.expressionString;
+    let intervals: CronIntervals | undefined;
+    try {
+      intervals = cronIntervals(parseCron(expression ?? ''));
+    } catch (e) {
+      if (!(e instanceof CronSyntaxError)) throw e;
+      throw invalidProp(this, prop, expression,
+        `${e.message}; a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`);
+    }
+    if (!intervals) throw invalidProp(this, prop, expression, 'never runs: no date matches it');
+    return [expression.trim().split(/\s+/).join(' '), intervals];
+  }
+
+  /** A run may start up to `startingDeadline` late and then last `activeDeadline`: together they must end before the next run. */
+  private checkNoOverlap(scheduleProp: string, deadlineProp: string, schedule: string, intervals: CronIntervals, activeDeadlineSeconds: number): void {
+    const latestEnd = this.startingDeadlineSeconds + activeDeadlineSeconds;
+    if (latestEnd > intervals.shortestSeconds) {
+      throw invalidProp(this, deadlineProp, humanSeconds(activeDeadlineSeconds),
+        `overlaps the next run: a run may start up to 'startingDeadline' (${humanSeconds(this.startingDeadlineSeconds)}) late and then last`
+        + ` ${humanSeconds(activeDeadlineSeconds)}, until ${humanSeconds(latestEnd)} after its scheduled time, but '${scheduleProp}' ("${schedule}")`
+        + ` runs as often as every ${humanSeconds(intervals.shortestSeconds)}; shorten the deadlines or run less often`);
+    }
+  }
+}
+
+function toEnvVars(env: JobEnvVar[]): k8s.EnvVar[] {
+  return env.map((e) => (e.secret
+    ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secret.secretName, key: e.secret.key } } }
+    : { name: e.name, value: e.value ?? '' }));
+}

@@ -1,0 +1,193 @@
+import { IConstruct } from 'constructs';
+import { NetworkPeer } from '../network-peer';
+import { SecretKeyRef } from '../secret-key-ref';
+import { invalidProp } from '../shared/errors';
+import { checkSecretRef, JobEnvVar, requiredSecret } from './source';
+
+/** The rclone remote the scripts use: `backup:`, configured by `RCLONE_CONFIG_BACKUP_*` variables. */
+export const RCLONE_REMOTE = 'backup';
+const RCLONE_ENV_PREFIX = `RCLONE_CONFIG_${RCLONE_REMOTE.toUpperCase()}_`;
+
+/** The default peer of the cloud object stores: any address on HTTPS. */
+const HTTPS_ANYWHERE = () => NetworkPeer.external('object-store', [{ port: 443 }]);
+
+/** Amazon S3 or an S3-compatible store (MinIO, Ceph, ...). */
+export interface S3DestinationOptions {
+  readonly bucket: string;
+  /** The key of the Secret holding the access key id. */
+  readonly accessKeyId: SecretKeyRef;
+  /** The key of the Secret holding the secret access key. */
+  readonly secretAccessKey: SecretKeyRef;
+  /** @default - the provider's default region */
+  readonly region?: string;
+  /** An S3-compatible endpoint URL. @default - AWS */
+  readonly endpoint?: string;
+  /** rclone's S3 `provider` (AWS, Minio, Ceph, ...). @default "AWS" */
+  readonly provider?: string;
+  /** @default NetworkPeer.external('object-store', [{ port: 443 }]) */
+  readonly peer?: NetworkPeer;
+}
+
+/** Azure Blob Storage, authenticated by an account key or a SAS URL from a Secret. */
+export interface AzureBlobDestinationOptions {
+  readonly container: string;
+  /** The storage account name, or the key of a Secret that holds it. */
+  readonly account: string | SecretKeyRef;
+  /** The key of the Secret holding the account key. Give this or `sasUrl`. @default - none */
+  readonly key?: SecretKeyRef;
+  /** The key of the Secret holding a SAS URL for the container. Give this or `key`. @default - none */
+  readonly sasUrl?: SecretKeyRef;
+  /** @default NetworkPeer.external('object-store', [{ port: 443 }]) */
+  readonly peer?: NetworkPeer;
+}
+
+/** Google Cloud Storage, authenticated by a service account's JSON key from a Secret. */
+export interface GcsDestinationOptions {
+  readonly bucket: string;
+  /** The key of the Secret holding the service account's JSON credentials. */
+  readonly serviceAccountCredentials: SecretKeyRef;
+  /** @default NetworkPeer.external('object-store', [{ port: 443 }]) */
+  readonly peer?: NetworkPeer;
+}
+
+/** Any rclone backend, configured option by option (rclone's option names, e.g. `endpoint`). */
+export interface RcloneDestinationOptions {
+  /** rclone backend type, e.g. "s3", "azureblob", "sftp", "local". */
+  readonly type: string;
+  /** Bucket, container or folder (and optional sub-folder) on the remote. */
+  readonly path: string;
+  /** Non-secret options. Names that look like credentials are refused: use `secretOptions`. @default - none */
+  readonly options?: Record<string, string>;
+  /** Options read from Secrets. @default - none */
+  readonly secretOptions?: Record<string, SecretKeyRef>;
+  /** Where the remote is, for the NetworkPolicy. @default - no egress rule (e.g. the `local` backend) */
+  readonly peer?: NetworkPeer;
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+const OPTION_NAME = /^[a-z][a-z0-9_]*$/;
+const CREDENTIAL_LIKE = /PASS|SECRET|TOKEN|BEARER|KEY|CREDENTIAL|SAS|AUTH/i;
+
+/**
+ * Where backups go: object storage reached through rclone, which speaks S3, Azure Blob, GCS, a
+ * local folder and many more. The remote is configured entirely from environment variables
+ * (`RCLONE_CONFIG_BACKUP_TYPE=s3`, ...), the credentials from Secret references, never values.
+ */
+export class BackupDestination {
+  /** Amazon S3 or an S3-compatible store. Needs only object read/write/list/delete on the bucket (no bucket creation). */
+  public static s3(options: S3DestinationOptions): BackupDestination {
+    return new BackupDestination('s3', options.bucket, options.peer ?? HTTPS_ANYWHERE(), (scope) => {
+      checkBucket(scope, 'destination.bucket', options.bucket);
+      return [
+        { name: 'PROVIDER', value: options.provider ?? 'AWS' },
+        { name: 'ENV_AUTH', value: 'false' },
+        { name: 'NO_CHECK_BUCKET', value: 'true' },
+        ...(options.region ? [{ name: 'REGION', value: options.region }] : []),
+        ...(options.endpoint ? [{ name: 'ENDPOINT', value: options.endpoint }] : []),
+        requiredSecret(scope, 'destination.accessKeyId', 'ACCESS_KEY_ID', options.accessKeyId, 'the S3 access key id'),
+        requiredSecret(scope, 'destination.secretAccessKey', 'SECRET_ACCESS_KEY', options.secretAccessKey, 'the S3 secret access key'),
+      ];
+    });
+  }
+
+  /** Azure Blob Storage. */
+  public static azureBlob(options: AzureBlobDestinationOptions): BackupDestination {
+    return new BackupDestination('azureblob', options.container, options.peer ?? HTTPS_ANYWHERE(), (scope) => {
+      checkBucket(scope, 'destination.container', options.container);
+      if ((options.key === undefined) === (options.sasUrl === undefined)) {
+        throw invalidProp(scope, 'destination', 'key/sasUrl', "must reference exactly one Secret: 'key' (the account key) or 'sasUrl'; credentials are never accepted as values");
+      }
+      const account: JobEnvVar = options.account instanceof SecretKeyRef
+        ? { name: 'ACCOUNT', secret: checkSecretRef(scope, 'destination.account', options.account) }
+        : { name: 'ACCOUNT', value: options.account };
+      return [
+        account,
+        options.key
+          ? requiredSecret(scope, 'destination.key', 'KEY', options.key, 'the storage account key')
+          : requiredSecret(scope, 'destination.sasUrl', 'SAS_URL', options.sasUrl, 'a SAS URL'),
+      ];
+    });
+  }
+
+  /** Google Cloud Storage (uniform bucket-level access). */
+  public static gcs(options: GcsDestinationOptions): BackupDestination {
+    return new BackupDestination('google cloud storage', options.bucket, options.peer ?? HTTPS_ANYWHERE(), (scope) => {
+      checkBucket(scope, 'destination.bucket', options.bucket);
+      return [
+        { name: 'BUCKET_POLICY_ONLY', value: 'true' },
+        requiredSecret(scope, 'destination.serviceAccountCredentials', 'SERVICE_ACCOUNT_CREDENTIALS', options.serviceAccountCredentials,
+          "the service account's JSON credentials"),
+      ];
+    });
+  }
+
+  /**
+   * Any rclone backend, e.g. `{ type: 'sftp', path: 'backups', options: { host: ... }, secretOptions: { pass: ... } }`.
+   * The `local` backend writes inside the pod: useful only with a volume mounted at `path`
+   * (add it with `ApiObject.of(backup.cronJob).addJsonPatch(...)`), and in tests.
+   */
+  public static rclone(options: RcloneDestinationOptions): BackupDestination {
+    const path = options.type === 'local' ? options.path.replace(/^\/+/, '') : options.path;
+    return new BackupDestination(options.type, path, options.peer, (scope) => {
+      if (!OPTION_NAME.test(options.type.replace(/ /g, '_'))) throw invalidProp(scope, 'destination.type', options.type, 'must be an rclone backend type, e.g. "s3" or "local"');
+      const plain = Object.entries(options.options ?? {}).map(([name, value]) => {
+        checkOptionName(scope, `destination.options.${name}`, name);
+        if (CREDENTIAL_LIKE.test(name)) {
+          throw invalidProp(scope, `destination.options.${name}`, name,
+            "looks like a credential, and secret values never go into manifests: use 'secretOptions' with SecretKeyRef.of(secretName, key)");
+        }
+        return { name: name.toUpperCase(), value };
+      });
+      const secret = Object.entries(options.secretOptions ?? {}).map(([name, ref]) => {
+        checkOptionName(scope, `destination.secretOptions.${name}`, name);
+        return requiredSecret(scope, `destination.secretOptions.${name}`, name.toUpperCase(), ref, `the rclone option '${name}'`);
+      });
+      return [...plain, ...secret];
+    }, options.type === 'local');
+  }
+
+  private constructor(
+    /** rclone backend type. */
+    public readonly type: string,
+    /** Bucket, container or folder (with sub-folders) on the remote; without a leading "/". */
+    public readonly path: string,
+    /** Where the store is, for the NetworkPolicy; undefined: no egress rule. */
+    public readonly peer: NetworkPeer | undefined,
+    private readonly backendOptions: (scope: IConstruct) => JobEnvVar[],
+    private readonly absolutePath = false,
+  ) {}
+
+  /**
+   * The remote folder for `prefix` (e.g. `backup:fintech-backups/fintech-production/platform-db`).
+   * @internal
+   */
+  public _remotePath(scope: IConstruct, prefix: string): string {
+    if (!PATH.test(this.path)) {
+      throw invalidProp(scope, 'destination.path', this.path, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
+    }
+    return `${RCLONE_REMOTE}:${this.absolutePath ? '/' : ''}${this.path}/${prefix}`;
+  }
+
+  /**
+   * The `RCLONE_CONFIG_BACKUP_*` variables; checks the options against `scope`.
+   * @internal
+   */
+  public _environment(scope: IConstruct): JobEnvVar[] {
+    const options = this.backendOptions(scope);
+    return [
+      { name: `${RCLONE_ENV_PREFIX}TYPE`, value: this.type },
+      ...options.map((o) => ({ ...o, name: `${RCLONE_ENV_PREFIX}${o.name}` })),
+    ];
+  }
+}
+
+function checkBucket(scope: IConstruct, prop: string, bucket: string): void {
+  if (typeof bucket !== 'string' || !BUCKET.test(bucket)) {
+    throw invalidProp(scope, prop, bucket, 'must be a bucket or container name: 3-63 lowercase letters, digits, "-" and "."');
+  }
+}
+
+function checkOptionName(scope: IConstruct, prop: string, name: string): void {
+  if (!OPTION_NAME.test(name)) throw invalidProp(scope, prop, name, 'must be an rclone option name such as "endpoint" or "no_check_bucket"');
+}

@@ -1,0 +1,249 @@
+import { IConstruct } from 'constructs';
+import { NetworkPeer } from '../network-peer';
+import { SecretKeyRef } from '../secret-key-ref';
+import { invalidProp } from '../shared/errors';
+import { checkPort } from '../shared/validation';
+import { BackupSourceKind } from './scripts';
+
+/**
+ * One environment variable of a backup Job: a plain value, or a reference to a Secret's key.
+ * @internal
+ */
+export interface JobEnvVar {
+  readonly name: string;
+  readonly value?: string;
+  readonly secret?: SecretKeyRef;
+}
+
+/** libpq's `sslmode`. */
+export type PostgresSslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** A PostgreSQL database to back up with `pg_dump`. Credentials are Secret references only. */
+export interface PostgresSourceOptions {
+  /** The database to dump (`PGDATABASE`); also the default restore target. */
+  readonly database: string;
+  /** The server's host name, or the key of a Secret that holds it (`PGHOST`). */
+  readonly host: string | SecretKeyRef;
+  /** @default 5432 */
+  readonly port?: number;
+  /** The role to connect as, or the key of a Secret that holds it (`PGUSER`). */
+  readonly user: string | SecretKeyRef;
+  /** The key of the Secret that holds the role's password (`PGPASSWORD`). */
+  readonly password: SecretKeyRef;
+  /**
+   * libpq `sslmode` (`PGSSLMODE`). `require` encrypts without checking the certificate; use
+   * `verify-full` when the image trusts the server's CA.
+   * @default "require"
+   */
+  readonly sslMode?: PostgresSslMode;
+  /**
+   * Where the database is, for the Jobs' NetworkPolicy egress rule.
+   * @default NetworkPeer.external('postgres', [{ port }]) (any address, on the database port only)
+   */
+  readonly peer?: NetworkPeer;
+  /**
+   * Tables that the restore verification requires to exist and hold rows, as `schema.table`; their
+   * schemas must exist too.
+   * @default ["fintech.users", "fintech.transactions"] (the platform's schema, PLATFORM.md "Backups")
+   */
+  readonly verifyTables?: string[];
+}
+
+/** A Redis server to snapshot with `redis-cli --rdb`. */
+export interface RedisSourceOptions {
+  /** The server's host name, or the key of a Secret that holds it (`REDIS_HOST`). */
+  readonly host: string | SecretKeyRef;
+  /** @default 6379 */
+  readonly port?: number;
+  /**
+   * The key of the Secret that holds the password (`REDISCLI_AUTH`). The user needs the
+   * replication commands (`SYNC`/`PSYNC`) that `--rdb` uses.
+   */
+  readonly password: SecretKeyRef;
+  /** Connect with TLS (`redis-cli --tls`). @default false */
+  readonly tls?: boolean;
+  /** @default NetworkPeer.external('redis', [{ port }]) */
+  readonly peer?: NetworkPeer;
+}
+
+/** The transaction event store's export endpoint (`GET /events/export`), e.g. of transaction-service. */
+export interface EventStoreExportOptions {
+  /** The export URL (`EVENTS_EXPORT_URL`), e.g. "http://transaction-service:8004/events/export". */
+  readonly url: string;
+  /** The key of a Secret holding a bearer token for the endpoint (`EVENTS_EXPORT_TOKEN`). @default - no Authorization header */
+  readonly token?: SecretKeyRef;
+  /**
+   * Where the endpoint is, for the NetworkPolicy; e.g. `NetworkPeer.service('transaction-service')`.
+   * @default NetworkPeer.external('event-store-export', [{ port }]) with the URL's port
+   */
+  readonly peer?: NetworkPeer;
+}
+
+const DEFAULT_VERIFY_TABLES = ['fintech.users', 'fintech.transactions'];
+const PG_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const QUALIFIED_TABLE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
+const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * What a {@link BackupCronJob} backs up: a PostgreSQL database, a Redis server or the event-store
+ * export. Each comes with the same safeguards (checksum, integrity check before upload, upload
+ * under a temporary name, retention that keeps the newest) and its own Job environment.
+ *
+ * @example
+ * BackupSource.postgres({
+ *   database: 'platform',
+ *   host: SecretKeyRef.of('platform-db', 'host'),
+ *   user: SecretKeyRef.of('platform-db', 'user'),
+ *   password: SecretKeyRef.of('platform-db', 'password'),
+ * })
+ */
+export class BackupSource {
+  /** `pg_dump --format=plain | gzip` to `backup_<YYYYmmdd_HHMMSS>.sql.gz`; restorable with `gunzip -c FILE | psql`. */
+  public static postgres(options: PostgresSourceOptions): BackupSource {
+    const port = options.port ?? 5432;
+    return new BackupSource(BackupSourceKind.POSTGRES, port, options.peer ?? NetworkPeer.external('postgres', [{ port }]), options);
+  }
+
+  /** `redis-cli --rdb` snapshot, gzip-compressed, to `backup_<YYYYmmdd_HHMMSS>.rdb.gz`. */
+  public static redis(options: RedisSourceOptions): BackupSource {
+    const port = options.port ?? 6379;
+    return new BackupSource(BackupSourceKind.REDIS, port, options.peer ?? NetworkPeer.external('redis', [{ port }]), options);
+  }
+
+  /** The event store's `GET /events/export`, gzip-compressed, to `backup_<YYYYmmdd_HHMMSS>.events.gz`. */
+  public static eventStoreExport(options: EventStoreExportOptions): BackupSource {
+    const port = urlPort(options.url);
+    return new BackupSource(BackupSourceKind.EVENT_STORE, port ?? 0,
+      options.peer ?? NetworkPeer.external('event-store-export', port ? [{ port }] : []), options);
+  }
+
+  private constructor(
+    public readonly kind: BackupSourceKind,
+    /** The port the Jobs connect to (for the default peer). */
+    public readonly port: number,
+    /** Where the source is, for the NetworkPolicy. */
+    public readonly peer: NetworkPeer,
+    private readonly options: PostgresSourceOptions | RedisSourceOptions | EventStoreExportOptions,
+  ) {}
+
+  /** The PostgreSQL database name; undefined for other sources. */
+  public get database(): string | undefined {
+    return this.kind === BackupSourceKind.POSTGRES ? (this.options as PostgresSourceOptions).database : undefined;
+  }
+
+  /** The `schema.table` names the restore verification checks (PostgreSQL); empty for other sources. */
+  public get verifyTables(): readonly string[] {
+    return this.kind === BackupSourceKind.POSTGRES ? ((this.options as PostgresSourceOptions).verifyTables ?? DEFAULT_VERIFY_TABLES) : [];
+  }
+
+  /**
+   * Checks the options against `scope` (errors name `source.<option>`) and returns the Job's
+   * environment for the source, connecting to `database` when given (a restore target or scratch database).
+   * @internal
+   */
+  public _environment(scope: IConstruct, database?: string): JobEnvVar[] {
+    switch (this.kind) {
+      case BackupSourceKind.POSTGRES: return this.postgresEnvironment(scope, this.options as PostgresSourceOptions, database);
+      case BackupSourceKind.REDIS: return this.redisEnvironment(scope, this.options as RedisSourceOptions);
+      default: return this.eventStoreEnvironment(scope, this.options as EventStoreExportOptions);
+    }
+  }
+
+  private postgresEnvironment(scope: IConstruct, o: PostgresSourceOptions, database = o.database): JobEnvVar[] {
+    checkDatabaseName(scope, 'source.database', o.database);
+    checkPort(scope, 'source.port', this.port);
+    const sslModes: PostgresSslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+    const sslMode = o.sslMode ?? 'require';
+    if (!sslModes.includes(sslMode)) throw invalidProp(scope, 'source.sslMode', sslMode, `must be one of ${sslModes.join(', ')}`);
+    const tables = this.verifyTables;
+    if (tables.length === 0) throw invalidProp(scope, 'source.verifyTables', tables, 'must name at least one schema.table for the restore verification');
+    for (const table of tables) {
+      if (!QUALIFIED_TABLE.test(table)) {
+        throw invalidProp(scope, 'source.verifyTables', table, 'must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"');
+      }
+    }
+    return [
+      hostOrSecret(scope, 'source.host', 'PGHOST', o.host),
+      { name: 'PGPORT', value: String(this.port) },
+      valueOrSecret(scope, 'source.user', 'PGUSER', o.user, "e.g. 'backup' or SecretKeyRef.of('postgres-credentials', 'user')"),
+      requiredSecret(scope, 'source.password', 'PGPASSWORD', o.password, "the database password, e.g. SecretKeyRef.of('postgres-credentials', 'password')"),
+      { name: 'PGDATABASE', value: database },
+      { name: 'PGSSLMODE', value: sslMode },
+      { name: 'PGCONNECT_TIMEOUT', value: '10' },
+    ];
+  }
+
+  private redisEnvironment(scope: IConstruct, o: RedisSourceOptions): JobEnvVar[] {
+    checkPort(scope, 'source.port', this.port);
+    return [
+      hostOrSecret(scope, 'source.host', 'REDIS_HOST', o.host),
+      { name: 'REDIS_PORT', value: String(this.port) },
+      requiredSecret(scope, 'source.password', 'REDISCLI_AUTH', o.password, "the Redis password, e.g. SecretKeyRef.of('redis-credentials', 'password')"),
+      { name: 'REDIS_TLS', value: String(o.tls ?? false) },
+    ];
+  }
+
+  private eventStoreEnvironment(scope: IConstruct, o: EventStoreExportOptions): JobEnvVar[] {
+    if (urlPort(o.url) === undefined) {
+      throw invalidProp(scope, 'source.url', o.url, 'must be an http(s) URL without credentials, e.g. "http://transaction-service:8004/events/export"');
+    }
+    return [
+      { name: 'EVENTS_EXPORT_URL', value: o.url },
+      ...(o.token ? [requiredSecret(scope, 'source.token', 'EVENTS_EXPORT_TOKEN', o.token, 'a bearer token')] : []),
+    ];
+  }
+}
+
+/** A PostgreSQL database name the scripts can use unquoted. */
+export function checkDatabaseName(scope: IConstruct, prop: string, name: string): string {
+  if (typeof name !== 'string' || !PG_IDENTIFIER.test(name) || name.length > 63) {
+    throw invalidProp(scope, prop, name, 'must be a PostgreSQL database name: at most 63 lowercase letters, digits and "_", not starting with a digit');
+  }
+  return name;
+}
+
+/** A Secret reference that must be there: credentials are never accepted as values. */
+export function requiredSecret(scope: IConstruct, prop: string, envName: string, ref: SecretKeyRef | undefined, what: string): JobEnvVar {
+  if (!(ref instanceof SecretKeyRef)) {
+    throw invalidProp(scope, prop, ref === undefined ? undefined : typeof ref,
+      `must reference the Secret that holds ${what}; credentials are never accepted as values`);
+  }
+  return { name: envName, secret: checkSecretRef(scope, prop, ref) };
+}
+
+/** Checks a Secret reference's name (a DNS subdomain) and key. */
+export function checkSecretRef(scope: IConstruct, prop: string, ref: SecretKeyRef): SecretKeyRef {
+  if (!SECRET_NAME.test(ref.secretName) || ref.secretName.length > 253) {
+    throw invalidProp(scope, `${prop}.secretName`, ref.secretName, 'must be the name of a Secret: lowercase letters, digits, "-" and "."');
+  }
+  if (!SECRET_KEY.test(ref.key)) {
+    throw invalidProp(scope, `${prop}.key`, ref.key, 'must be a key of the Secret: letters, digits, "-", "_" and "."');
+  }
+  return ref;
+}
+
+function valueOrSecret(scope: IConstruct, prop: string, envName: string, value: string | SecretKeyRef | undefined, example: string): JobEnvVar {
+  if (value instanceof SecretKeyRef) return { name: envName, secret: checkSecretRef(scope, prop, value) };
+  if (typeof value !== 'string' || value === '') throw invalidProp(scope, prop, value, `must be a value or a SecretKeyRef, ${example}`);
+  return { name: envName, value };
+}
+
+function hostOrSecret(scope: IConstruct, prop: string, envName: string, host: string | SecretKeyRef | undefined): JobEnvVar {
+  if (typeof host === 'string' && !HOST.test(host)) {
+    throw invalidProp(scope, prop, host, 'must be a host name or an IP address, or a SecretKeyRef to a Secret that holds it');
+  }
+  return valueOrSecret(scope, prop, envName, host, "e.g. 'postgres.fintech.internal' or SecretKeyRef.of('postgres-credentials', 'host')");
+}
+
+/** The port of an http(s) URL without user info; undefined when the URL is not one. */
+function urlPort(url: string): number | undefined {
+  try {
+    const parsed = new URL(url);
+    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) return undefined;
+    return parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  } catch {
+    return undefined;
+  }
+}
