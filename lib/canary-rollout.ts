@@ -1,4 +1,4 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -173,10 +173,11 @@ export class CanaryRollout extends Construct {
       (analysis.maxP95Latency ?? Duration.millis(500)).toMilliseconds() / 1000, 0, 60, 's');
     const window = goDuration(Duration.seconds(this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's')));
     const interval = goDuration(Duration.seconds(this.checkRange('analysis.interval', (analysis.interval ?? Duration.minutes(1)).toSeconds(), 9, 3600, 's')));
-    const canary = (serviceName: string) => ({ service: serviceName, [TRACK]: 'canary' });
     const name = props.name ?? id;
-    this.errorRateQuery = errorRatePercent(canary(name), window);
-    this.latencyQuery = latencyQuantileSeconds(canary(name), 0.95, window);
+    // The namespace keeps two environments' canaries apart in a Prometheus that scrapes both.
+    const canary = { namespace: Chart.of(this).namespace ?? 'default', service: name, [TRACK]: 'canary' };
+    this.errorRateQuery = errorRatePercent(canary, window);
+    this.latencyQuery = latencyQuantileSeconds(canary, 0.95, window);
 
     // Plain: the stable track runs the stable release until the phase reaches 100 %, then the new one.
     const workloadImage = this.backend === CanaryBackend.ARGO_ROLLOUTS || !this.inProgress

@@ -77,8 +77,9 @@ export function identityLabel(id: ResourceIdentity): string {
  * changed objects, every differing field with its old and new value. Objects are matched by
  * {@link ResourceIdentity}, so moving an object to another file or changing its API version shows
  * as a change of that object, not as a removal and an addition. Every `*.yaml` file is read,
- * `kustomization.yaml` included (identified by its path in the folder), so a file added to or removed from a
- * folder shows as a change of its Kustomization. Objects identical in both versions are left out.
+ * `kustomization.yaml` included (identified by its path in the folder), so a file added to or
+ * removed from a folder shows as a change of its Kustomization. Objects identical in both
+ * versions are left out.
  *
  * @throws when a file is not valid YAML, naming the file.
  */
@@ -121,7 +122,7 @@ export function diffFields(before: unknown, after: unknown): FieldChange[] {
 }
 
 /** Options of {@link formatResourceChanges}. */
-export interface FormatOptions {
+export interface ResourceChangeFormatOptions {
   /**
    * Longer values (as JSON) are cut in the middle, keeping their start and end (an image's tag).
    * @default 60
@@ -142,7 +143,7 @@ export interface FormatOptions {
  * indices shown as `[*]`). An empty
  * list gives `No object added, removed or changed.`
  */
-export function formatResourceChanges(changes: readonly ResourceChange[], options: FormatOptions = {}): string {
+export function formatResourceChanges(changes: readonly ResourceChange[], options: ResourceChangeFormatOptions = {}): string {
   const maxValueLength = options.maxValueLength ?? 60;
   const maxFields = options.maxFieldsPerObject ?? 20;
   if (changes.length === 0) return 'No object added, removed or changed.';

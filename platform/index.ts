@@ -1,11 +1,15 @@
 import { App, Chart } from 'cdk8s';
-import { CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, OutputFolder } from '../lib';
+import {
+  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, MonitoringStack, OutputFolder, prometheusUrl,
+} from '../lib';
 import { platformBackups } from './backups';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
+import { monitoringPropsFor } from './monitoring';
 import { imageOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
 
 export * from './backups';
 export * from './environments';
+export * from './monitoring';
 export * from './services';
 
 /** A release being rolled out to a service as a canary; the service's catalogue `version` is the stable release. */
@@ -21,8 +25,9 @@ export type CanaryReleases = Readonly<Record<string, CanaryRelease>>;
 
 /**
  * One environment of the reference platform as an App: a chart `environment` (namespace and
- * guard rails), then one chart per service, each written to its own file. A service with a
- * canary release is delivered by a CanaryRollout, the others by a FintechService.
+ * guard rails), the database backups, one chart per service, each written to its own file, and
+ * the environment's monitoring (namespace `monitoring`). A service with a canary release is
+ * delivered by a CanaryRollout, the others by a FintechService.
  */
 export function buildEnvironment(env: EnvironmentSpec, services: readonly ServiceSpec[] = SERVICES, canaries: CanaryReleases = {}): App {
   const unknown = Object.keys(canaries).filter((name) => !services.some((s) => s.name === name && s.canaryBackend));
@@ -32,22 +37,27 @@ export function buildEnvironment(env: EnvironmentSpec, services: readonly Servic
   const environmentChart = new Chart(app, 'environment', { labels });
   new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
   platformBackups(app, env, labels);
+  const monitoringStackName = `fintech-${env.name}`;
+  const watched: FintechService[] = [];
   for (const service of services) {
     const chart = new Chart(app, service.name, { namespace: env.namespace, labels });
     const { image, ...props } = servicePropsFor(service, env);
     const canary = canaries[service.name];
     if (service.canaryBackend) {
-      new CanaryRollout(chart, service.name, {
+      watched.push(new CanaryRollout(chart, service.name, {
         ...props,
         backend: service.canaryBackend,
         stableImage: image,
         canaryImage: canary && imageOf(service, canary.canaryVersion),
         phase: canary?.phase,
-      });
+        analysis: { prometheusAddress: prometheusUrl(monitoringStackName) },
+      }).service);
     } else {
-      new FintechService(chart, service.name, { ...props, image });
+      watched.push(new FintechService(chart, service.name, { ...props, image }));
     }
   }
+  const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
+  new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env) });
   return app;
 }
 

@@ -119,10 +119,10 @@ describe('CanaryRollout on plain Kubernetes', () => {
     expect(rules.map((r: any) => [r.alert, r.labels.severity, r.for])).toEqual([
       ['CanaryRollbackRequired', 'critical', '5m'], ['CanaryRollbackRequired', 'critical', '5m'], ['CanaryLatencyHigh', 'warning', '5m'],
     ]);
-    expect(rules[0].expr).toBe('sum(rate(http_requests_total{service="finance-service",track="canary",code=~"5.."}[5m])) / '
-      + 'sum(rate(http_requests_total{service="finance-service",track="canary"}[5m])) * 100 > 1');
+    expect(rules[0].expr).toBe('sum(rate(http_requests_total{namespace="fintech-production",service="finance-service",track="canary",code=~"5.."}[5m])) / '
+      + 'sum(rate(http_requests_total{namespace="fintech-production",service="finance-service",track="canary"}[5m])) * 100 > 1');
     expect(rules[1].expr).toContain('reason="CrashLoopBackOff"');
-    expect(rules[2].expr).toBe('histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{service="finance-service",track="canary"}[5m])) by (le)) > 0.5');
+    expect(rules[2].expr).toBe('histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{namespace="fintech-production",service="finance-service",track="canary"}[5m])) by (le)) > 0.5');
     for (const r of rules) {
       expect(r.annotations.description).toContain('Roll back: in main.ts, move the phase of finance-service back');
       expect(r.annotations.runbook_url).toBe('https://runbooks.fintech.internal/canary-rollback');
@@ -187,8 +187,8 @@ describe('CanaryRollout on Argo Rollouts', () => {
     const errorRate = only(objects, 'AnalysisTemplate', 'finance-service-error-rate').spec.metrics[0];
     const latency = only(objects, 'AnalysisTemplate', 'finance-service-latency').spec.metrics[0];
     expect(errorRate).toMatchObject({ interval: '1m', successCondition: 'result[0] <= 1', failureCondition: 'result[0] > 1', failureLimit: 0 });
-    expect(errorRate.provider.prometheus.query).toBe('min_over_time((sum(rate(http_requests_total{service="{{args.service-name}}",track="canary",code=~"5.."}[5m])) / '
-      + 'sum(rate(http_requests_total{service="{{args.service-name}}",track="canary"}[5m])) * 100)[5m:1m])');
+    expect(errorRate.provider.prometheus.query).toBe('min_over_time((sum(rate(http_requests_total{namespace="fintech-production",service="{{args.service-name}}",track="canary",code=~"5.."}[5m])) / '
+      + 'sum(rate(http_requests_total{namespace="fintech-production",service="{{args.service-name}}",track="canary"}[5m])) * 100)[5m:1m])');
     expect(latency).toMatchObject({ interval: '1m', successCondition: 'result[0] <= 0.5', inconclusiveLimit: 0 });
     expect(latency.failureCondition).toBeUndefined();
     expect(latency.provider.prometheus.query).toContain('histogram_quantile(0.95,');
@@ -236,8 +236,8 @@ describe('CanaryRollout output is valid', () => {
     test('CanaryRollbackRequired fires on 2 % canary errors for 5 minutes and not on 0.5 %', () => {
       const groups = only(plainAt(10).objects, 'PrometheusRule').spec.groups;
       const series = (errorsPerMinute: number) => [
-        { series: 'http_requests_total{service="finance-service",track="canary",code="200"}', values: `0+${100 - errorsPerMinute}x20` },
-        { series: 'http_requests_total{service="finance-service",track="canary",code="500"}', values: `0+${errorsPerMinute}x20` },
+        { series: 'http_requests_total{namespace="fintech-production",service="finance-service",track="canary",code="200"}', values: `0+${100 - errorsPerMinute}x20` },
+        { series: 'http_requests_total{namespace="fintech-production",service="finance-service",track="canary",code="500"}', values: `0+${errorsPerMinute}x20` },
       ];
       const fired = [{
         exp_labels: { severity: 'critical', service: 'finance-service', track: 'canary', reason: 'error-rate' },

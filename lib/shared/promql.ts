@@ -238,6 +238,11 @@ export function jobsFailed(labels: LabelMatchers): string {
   return `${KUBE_METRICS.jobFailed}${selector({ ...labels, condition: 'true' })} > 0`;
 }
 
+/** The average of a (recorded) series over `range`: `avg_over_time(metric{labels}[range])`. */
+export function avgOverTime(metric: string, labels: LabelMatchers, range: PromRange): string {
+  return `avg_over_time(${metric}${selector(labels)}[${range}])`;
+}
+
 /** A series selector for a (recorded) metric. */
 export function series(metric: string, labels: LabelMatchers): string {
   return `${metric}${selector(labels)}`;

@@ -89,6 +89,30 @@ export function containersOf(spec: any, lists: ContainerList[] = ALL_CONTAINERS)
   return lists.flatMap((list) => spec?.[list] ?? []);
 }
 
+/**
+ * The pods the Prometheus Operator runs for a Prometheus or Alertmanager resource, as the labels
+ * it sets on them (`app.kubernetes.io/name`, `app.kubernetes.io/instance`, and `prometheus: <name>`
+ * or `alertmanager: <name>`) plus `spec.podMetadata.labels`: Services and disruption budgets may
+ * select them although no pod template of theirs is in the output.
+ */
+export function operatorPods(objects: any[]): Array<{ namespace: string; labels: Labels }> {
+  return objects
+    .filter((o) => o?.apiVersion === 'monitoring.coreos.com/v1' && (o.kind === 'Prometheus' || o.kind === 'Alertmanager'))
+    .map((o) => {
+      const component = o.kind.toLowerCase();
+      return {
+        namespace: namespaceOf(o),
+        labels: {
+          ...o.spec?.podMetadata?.labels,
+          'app.kubernetes.io/name': component,
+          'app.kubernetes.io/instance': o.metadata.name,
+          'app.kubernetes.io/managed-by': 'prometheus-operator',
+          [component]: o.metadata.name,
+        },
+      };
+    });
+}
+
 const inNamespace = (ctx: Context, kind: string, namespace: string) =>
   ctx.objects.filter((o) => o?.kind === kind && namespaceOf(o) === namespace);
 
@@ -388,6 +412,7 @@ const KUBE_SCORE: Check[] = [
   objectCheck('kube-score:service-targets-pod', 'every Service selector selects some pod', ['Service'], (svc, ctx) => [
     svc.spec?.type !== 'ExternalName' && Object.keys(svc.spec?.selector ?? {}).length > 0
       && !ctx.pods.some((pod) => pod.namespace === namespaceOf(svc) && serviceSelectorMatches(svc.spec.selector, pod.labels))
+      && !operatorPods(ctx.objects).some((pod) => pod.namespace === namespaceOf(svc) && serviceSelectorMatches(svc.spec.selector, pod.labels))
       && `selector ${JSON.stringify(svc.spec.selector)} matches no pod template in the namespace`,
   ]),
   objectCheck('kube-score:service-type', 'no NodePort Service', ['Service'], (svc) => [svc.spec?.type === 'NodePort' && 'type NodePort is not allowed']),
@@ -398,7 +423,7 @@ const KUBE_SCORE: Check[] = [
     pdb.spec?.minAvailable === undefined && pdb.spec?.maxUnavailable === undefined && 'neither minAvailable nor maxUnavailable is set',
   ]),
   objectCheck('kube-score:poddisruptionbudget-selector-labels-match', 'the selector selects some pod', ['PodDisruptionBudget'], (pdb, ctx) => [
-    !ctx.pods.some((pod) => pod.namespace === namespaceOf(pdb) && selectorMatches(pdb.spec?.selector, pod.labels))
+    ![...ctx.pods, ...operatorPods(ctx.objects)].some((pod) => pod.namespace === namespaceOf(pdb) && selectorMatches(pdb.spec?.selector, pod.labels))
       && 'the selector matches no pod template in the namespace',
   ]),
   {
@@ -559,6 +584,12 @@ const POLARIS: Check[] = [
 // Secrets and RBAC
 // ---------------------------------------------------------------------------------------------
 
+/** `<namespace>/<name>` of the ServiceAccount of every Prometheus resource. */
+function prometheusAccounts(objects: any[]): Set<string> {
+  return new Set(objects.filter((o) => o?.apiVersion === 'monitoring.coreos.com/v1' && o.kind === 'Prometheus' && o.spec?.serviceAccountName)
+    .map((o) => `${namespaceOf(o)}/${o.spec.serviceAccountName}`));
+}
+
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection', '*'];
 
 const SECRETS_AND_RBAC: Check[] = [
@@ -580,8 +611,10 @@ const SECRETS_AND_RBAC: Check[] = [
       const resources = (rule.resources ?? []).filter((r: string) => r === 'secrets' || r === 'configmaps');
       return resources.length > 0 && (rule.resourceNames ?? []).length === 0 && `rule ${i}: ${resources.join(', ')} without resourceNames`;
     })),
-  objectCheck('rbac:rolebinding-subjects-are-local-serviceaccounts', 'RoleBinding subjects are ServiceAccounts of its namespace', ['RoleBinding'], (b) =>
+  // Exception: a Prometheus' ServiceAccount, bound where it discovers scrape targets (read-only discovery).
+  objectCheck('rbac:rolebinding-subjects-are-local-serviceaccounts', 'RoleBinding subjects are ServiceAccounts of its namespace', ['RoleBinding'], (b, ctx) =>
     (b.subjects ?? []).map((s: any) => (s.kind !== 'ServiceAccount' || (s.namespace ?? namespaceOf(b)) !== namespaceOf(b))
+      && !(s.kind === 'ServiceAccount' && prometheusAccounts(ctx.objects).has(`${s.namespace}/${s.name}`))
       && `subject ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name} is not a ServiceAccount of namespace ${namespaceOf(b)}`)),
 ];
 

@@ -1,0 +1,308 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrules-monitoring.coreos.com';
+import { invalidProp } from '../shared/errors';
+import {
+  autoscalerMaxedOut, avgOverTime, containerMatchers, containerRestarts, copyLabel, cpuLimitRatio, crashLooping,
+  deploymentReplicasMismatch, deploymentRolloutStuck, disruptionBudgetShortfall, errorsOfType, jobsFailed, memoryLimitRatio,
+  promDuration, requestRate, series, serverErrorRate, serviceTargetMatchers, targetsAbsent, targetsDown,
+} from '../shared/promql';
+
+/**
+ * How urgent an alert is; Alertmanager routes on it (critical: page, warning: chat, info: e-mail).
+ * The values are the `severity` label.
+ */
+export enum Severity {
+  CRITICAL = 'critical',
+  WARNING = 'warning',
+  INFO = 'info',
+}
+
+/** The severities, most urgent first. */
+export const SEVERITIES: readonly Severity[] = [Severity.CRITICAL, Severity.WARNING, Severity.INFO];
+
+/** An alerting rule before rendering. Every alert has a severity, a summary, a description and a runbook. */
+export interface AlertRule {
+  /** The alert's name (`alertname`), in PascalCase. */
+  readonly alert: string;
+  readonly expr: string;
+  /** How long the condition must hold before the alert fires. @default - fires at the first evaluation */
+  readonly for?: Duration;
+  readonly severity: Severity;
+  /** One line; may use `{{ $labels.x }}` and `{{ $value }}`. */
+  readonly summary: string;
+  /** What is wrong and what it affects; may use templates like `summary`. */
+  readonly description: string;
+  readonly runbookUrl: string;
+  /** Labels besides `severity`, e.g. `namespace` and `service`. @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+/** A recording rule: `expr` stored as the series `record` with `labels`. */
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+  /** @default - none */
+  readonly labels?: Record<string, string>;
+}
+
+/** Rules evaluated together, in order (recording rules before the alerts that read them). */
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: ReadonlyArray<AlertRule | RecordingRule>;
+}
+
+/** An alert on the application's error counter `errors_total{error_type="..."}`. */
+export interface ErrorCounterAlert {
+  /** The alert's name, PascalCase, e.g. "SnapshotFailures". */
+  readonly alert: string;
+  /** The value of the `error_type` label that counts these errors, e.g. "snapshot_failure". */
+  readonly errorType: string;
+  readonly severity: Severity;
+  /** One line saying what fails, e.g. "event-store snapshots fail". */
+  readonly summary: string;
+  /** The errors are counted over this window. @default Duration.minutes(5) */
+  readonly window?: Duration;
+  /** The alert fires when more errors than this occur in `window`. @default 0 */
+  readonly threshold?: number;
+  /** @default Duration.minutes(1) */
+  readonly for?: Duration;
+}
+
+/** The resolved per-service alerting settings (see `ServiceMonitoringOptions`). */
+export interface ServiceAlertSettings {
+  readonly highErrorRatePerSecond: number;
+  readonly memoryWarningPercent: number;
+  readonly memoryCriticalPercent?: number;
+  readonly cpuWarningPercent: number;
+  readonly requestVolumeFactor: number;
+  readonly errorAlerts: readonly ErrorCounterAlert[];
+}
+
+/** The recorded request rate of each service over 5 minutes: `service:http_requests:rate5m{namespace, service}`. */
+export const SERVICE_REQUESTS_RECORD = 'service:http_requests:rate5m';
+
+/** Where runbooks live: `<baseUrl>/<alert-name-in-kebab-case>`. */
+export function runbookUrl(baseUrl: string, alert: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${kebabCase(alert)}`;
+}
+
+/** Upstream runbooks of the standard Kubernetes alerts (kube-prometheus uses the same names). */
+export const KUBERNETES_RUNBOOKS = 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes';
+
+/**
+ * The platform's alerts for one service (PLATFORM.md, "Monitoring"): HighErrorRate, ServiceDown,
+ * HighMemoryUsage, HighCPUUsage, PodRestarts, PodCrashLooping, HighRequestVolume, the optional
+ * critical memory alert, and the service's error-counter alerts. Each carries the labels
+ * `namespace` and `service`, which Alertmanager groups and inhibits by. First comes the recorded
+ * 5-minute request rate, which HighRequestVolume compares with its own average over a day (one
+ * series read, instead of every raw series over a day at each evaluation).
+ */
+export function serviceAlertRules(
+  service: { name: string; namespace: string }, settings: ServiceAlertSettings, runbookBaseUrl: string,
+): Array<AlertRule | RecordingRule> {
+  const target = serviceTargetMatchers(service.namespace, service.name);
+  const containers = containerMatchers(service.namespace, service.name);
+  const labels = { namespace: service.namespace, service: service.name };
+  const rule = (r: Omit<AlertRule, 'runbookUrl' | 'labels'>): AlertRule => ({ ...r, labels, runbookUrl: runbookUrl(runbookBaseUrl, r.alert) });
+  const name = service.name;
+
+  const requests = series(SERVICE_REQUESTS_RECORD, labels);
+
+  const rules: Array<AlertRule | RecordingRule> = [
+    { record: SERVICE_REQUESTS_RECORD, expr: requestRate(target, '5m'), labels },
+    rule({
+      alert: 'HighErrorRate',
+      expr: `${serverErrorRate(target, '5m')} > ${settings.highErrorRatePerSecond}`,
+      for: Duration.minutes(2),
+      severity: Severity.CRITICAL,
+      summary: `${name} answers with 5xx errors`,
+      description: `${name} in ${service.namespace} returned {{ $value | humanize }} server errors (5xx) per second over the last 5 minutes `
+        + `(threshold ${settings.highErrorRatePerSecond}/s).`,
+    }),
+    rule({
+      alert: 'ServiceDown',
+      expr: `${targetsDown(target)} or ${targetsAbsent(target)}`,
+      for: Duration.minutes(1),
+      severity: Severity.CRITICAL,
+      summary: `${name} is down`,
+      description: `Prometheus cannot scrape ${name} in ${service.namespace}{{ if $labels.pod }} (pod {{ $labels.pod }}){{ else }}: no target exists at all{{ end }}.`,
+    }),
+    rule({
+      alert: 'HighMemoryUsage',
+      expr: `${memoryLimitRatio(containers)} > ${settings.memoryWarningPercent / 100}`,
+      for: Duration.minutes(5),
+      severity: Severity.WARNING,
+      summary: `${name} uses more than ${settings.memoryWarningPercent} % of its memory limit`,
+      description: `Pod {{ $labels.pod }} of ${name} uses {{ $value | humanizePercentage }} of its memory limit; `
+        + 'at the limit it is OOM-killed.',
+    }),
+    ...(settings.memoryCriticalPercent === undefined ? [] : [rule({
+      alert: 'MemoryNearLimit',
+      expr: `${memoryLimitRatio(containers)} > ${settings.memoryCriticalPercent / 100}`,
+      for: Duration.minutes(5),
+      severity: Severity.CRITICAL,
+      summary: `${name} uses more than ${settings.memoryCriticalPercent} % of its memory limit`,
+      description: `Pod {{ $labels.pod }} of ${name} uses {{ $value | humanizePercentage }} of its memory limit and is about to be OOM-killed.`,
+    })]),
+    rule({
+      alert: 'HighCPUUsage',
+      expr: `${cpuLimitRatio(containers, '5m')} > ${settings.cpuWarningPercent / 100}`,
+      for: Duration.minutes(5),
+      severity: Severity.WARNING,
+      summary: `${name} uses more than ${settings.cpuWarningPercent} % of its CPU limit`,
+      description: `Pod {{ $labels.pod }} of ${name} uses {{ $value | humanizePercentage }} of its CPU limit and is being throttled.`,
+    }),
+    rule({
+      alert: 'PodRestarts',
+      expr: `${containerRestarts(containers, '15m')} > 0`,
+      severity: Severity.WARNING,
+      summary: `${name} restarted in the last 15 minutes`,
+      description: 'Container {{ $labels.container }} of pod {{ $labels.pod }} restarted {{ $value | humanize }} times in the last 15 minutes.',
+    }),
+    rule({
+      alert: 'PodCrashLooping',
+      expr: crashLooping(containers, '5m'),
+      for: Duration.minutes(5),
+      severity: Severity.CRITICAL,
+      summary: `${name} is crash looping`,
+      description: 'Container {{ $labels.container }} of pod {{ $labels.pod }} has been in CrashLoopBackOff for 5 minutes.',
+    }),
+    rule({
+      alert: 'HighRequestVolume',
+      expr: `(${requests} > ${settings.requestVolumeFactor} * ${avgOverTime(SERVICE_REQUESTS_RECORD, labels, '1d')}) and (${requests} > 1)`,
+      for: Duration.minutes(10),
+      severity: Severity.INFO,
+      summary: `${name} receives unusually many requests`,
+      description: `${name} serves {{ $value | humanize }} requests per second, more than ${settings.requestVolumeFactor} times its average of the last day.`,
+    }),
+    ...settings.errorAlerts.map((a) => rule({
+      alert: a.alert,
+      expr: `${errorsOfType(target, a.errorType, promDuration((a.window ?? Duration.minutes(5)).toSeconds()))} > ${a.threshold ?? 0}`,
+      for: a.for ?? Duration.minutes(1),
+      severity: a.severity,
+      summary: `${name}: ${a.summary}`,
+      description: `${name} counted {{ $value | humanize }} errors of type ${a.errorType} in the last `
+        + `${promDuration((a.window ?? Duration.minutes(5)).toSeconds())}.`,
+    })),
+  ];
+  return rules;
+}
+
+/**
+ * The standard workload alerts for one namespace, from kube-state-metrics (the names and
+ * thresholds of kube-prometheus): a rollout that stopped progressing, fewer available replicas
+ * than desired, an autoscaler at its maximum, a disruption budget without enough healthy pods,
+ * and a failed Job. The object's name becomes the `service` label, since every object of a
+ * FintechService is named after it.
+ */
+export function workloadAlertRules(namespace: string): AlertRule[] {
+  const ns = { namespace };
+  const rule = (r: Omit<AlertRule, 'runbookUrl' | 'labels' | 'severity'> & { from: string }): AlertRule => ({
+    alert: r.alert,
+    expr: copyLabel(r.expr, 'service', r.from),
+    for: r.for,
+    severity: Severity.WARNING,
+    summary: r.summary,
+    description: r.description,
+    labels: { namespace },
+    runbookUrl: `${KUBERNETES_RUNBOOKS}/${r.alert.toLowerCase()}`,
+  });
+  return [
+    rule({
+      alert: 'KubeDeploymentRolloutStuck',
+      for: Duration.minutes(15),
+      from: 'deployment',
+      expr: deploymentRolloutStuck(ns),
+      summary: 'Rollout of {{ $labels.deployment }} is stuck',
+      description: 'The rollout of Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has not progressed within its progress deadline.',
+    }),
+    rule({
+      alert: 'KubeDeploymentReplicasMismatch',
+      for: Duration.minutes(15),
+      from: 'deployment',
+      expr: deploymentReplicasMismatch(ns, '10m'),
+      summary: '{{ $labels.deployment }} has fewer available replicas than desired',
+      description: 'Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has not matched its desired number of replicas for 15 minutes.',
+    }),
+    rule({
+      alert: 'KubeHpaMaxedOut',
+      for: Duration.minutes(15),
+      from: 'horizontalpodautoscaler',
+      expr: autoscalerMaxedOut(ns),
+      summary: 'Autoscaler {{ $labels.horizontalpodautoscaler }} runs at its maximum',
+      description: 'HorizontalPodAutoscaler {{ $labels.namespace }}/{{ $labels.horizontalpodautoscaler }} has run at its maximum replicas for 15 minutes; raise the maximum or the capacity.',
+    }),
+    rule({
+      alert: 'KubePdbNotEnoughHealthyPods',
+      for: Duration.minutes(15),
+      from: 'poddisruptionbudget',
+      expr: disruptionBudgetShortfall(ns),
+      summary: 'Disruption budget {{ $labels.poddisruptionbudget }} lacks healthy pods',
+      description: 'PodDisruptionBudget {{ $labels.namespace }}/{{ $labels.poddisruptionbudget }} has {{ $value }} fewer healthy pods than it requires; node drains are blocked.',
+    }),
+    rule({
+      alert: 'KubeJobFailed',
+      from: 'job_name',
+      expr: jobsFailed(ns),
+      summary: 'Job {{ $labels.job_name }} failed',
+      description: 'Job {{ $labels.namespace }}/{{ $labels.job_name }} failed to complete; remove it once the cause is fixed to clear the alert.',
+    }),
+  ];
+}
+
+/** Whether a rule is an alert (as opposed to a recording rule). */
+export function isAlertRule(rule: AlertRule | RecordingRule): rule is AlertRule {
+  return 'alert' in rule;
+}
+
+/** A group in the PrometheusRule CRD's form (`for` and ranges as PromQL durations). */
+export function renderRuleGroup(group: RuleGroup): PrometheusRuleSpecGroups {
+  return {
+    name: group.name,
+    rules: group.rules.map((rule) => (isAlertRule(rule)
+      ? {
+        alert: rule.alert,
+        expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
+        for: rule.for ? promDuration(rule.for.toSeconds()) : undefined,
+        labels: { ...rule.labels, severity: rule.severity },
+        annotations: { summary: rule.summary, description: rule.description, runbook_url: rule.runbookUrl },
+      }
+      : { record: rule.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr), labels: rule.labels })),
+  };
+}
+
+const ALERT_NAME = /^[A-Z][A-Za-z0-9]*$/;
+const HTTP_URL = /^https?:\/\/[^\s]+$/;
+
+/** Throws unless `severity` is one of {@link SEVERITIES} (it may come from untyped configuration). */
+export function checkSeverity(scope: IConstruct, prop: string, severity: unknown): Severity {
+  if (!SEVERITIES.includes(severity as Severity)) {
+    throw invalidProp(scope, prop, severity, `must be one of ${SEVERITIES.join(', ')} (Severity.CRITICAL, Severity.WARNING, Severity.INFO)`);
+  }
+  return severity as Severity;
+}
+
+/** Throws unless every alert of the group has a PascalCase name, a known severity, a runbook URL, and a name unique in the group. */
+export function checkRuleGroup(scope: IConstruct, prop: string, group: RuleGroup): RuleGroup {
+  const seen = new Set<string>();
+  group.rules.forEach((rule, i) => {
+    if (!isAlertRule(rule)) return;
+    if (!ALERT_NAME.test(rule.alert)) {
+      throw invalidProp(scope, `${prop}.rules[${i}].alert`, rule.alert, 'must be an alert name in PascalCase: a capital letter, then letters and digits');
+    }
+    if (seen.has(rule.alert)) {
+      throw invalidProp(scope, `${prop}.rules[${i}].alert`, rule.alert, `appears twice in rule group '${group.name}'; alert names must be unique in a group`);
+    }
+    seen.add(rule.alert);
+    checkSeverity(scope, `${prop}.rules[${i}].severity`, rule.severity);
+    if (!HTTP_URL.test(rule.runbookUrl)) {
+      throw invalidProp(scope, `${prop}.rules[${i}].runbookUrl`, rule.runbookUrl, 'must be an http(s) URL');
+    }
+  });
+  return group;
+}
+
+function kebabCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
+}

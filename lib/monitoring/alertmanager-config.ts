@@ -1,0 +1,329 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { SecretKeyRef } from '../secret-key-ref';
+import { invalidProp } from '../shared/errors';
+import { promDuration } from '../shared/promql';
+import { checkDnsLabel } from '../shared/validation';
+import { Severity, SEVERITIES } from './alert-rules';
+
+/**
+ * Alertmanager routing as the Prometheus Operator's `AlertmanagerConfig` (monitoring.coreos.com/v1alpha1),
+ * built from a typed definition. Receivers' credentials are only referenced: as Secret key
+ * selectors in the resource (the Operator reads the Secrets), and as `*_file` paths to the mounted
+ * Secrets in the equivalent alertmanager.yml that {@link alertmanagerYaml} renders.
+ */
+
+/** Slack incoming webhook. */
+export interface SlackNotifierOptions {
+  /** The channel, e.g. "#fintech-alerts". */
+  readonly channel: string;
+  /** The Secret key holding the webhook URL (the URL itself is a credential). */
+  readonly webhookUrl: SecretKeyRef;
+  /** Also notify when the alert resolves. @default true */
+  readonly sendResolved?: boolean;
+}
+
+/** PagerDuty Events API v2. */
+export interface PagerDutyNotifierOptions {
+  /** The Secret key holding the integration's routing key. */
+  readonly routingKey: SecretKeyRef;
+  /** @default true */
+  readonly sendResolved?: boolean;
+}
+
+/** E-mail through an SMTP relay. */
+export interface EmailNotifierOptions {
+  /** Recipient address(es), comma-separated. */
+  readonly to: string;
+  readonly from: string;
+  /** The SMTP relay, `host:port`. */
+  readonly smarthost: string;
+  /** SMTP user. @default - no SMTP authentication */
+  readonly username?: string;
+  /** The Secret key holding the SMTP password; required with `username`. @default - no SMTP authentication */
+  readonly password?: SecretKeyRef;
+  /** Refuse to send without STARTTLS. @default true */
+  readonly requireTls?: boolean;
+  /** @default true */
+  readonly sendResolved?: boolean;
+}
+
+/** Where a notification goes: one Slack channel, one PagerDuty service or one e-mail address. */
+export class Notifier {
+  public static slack(options: SlackNotifierOptions): Notifier {
+    return new Notifier('slack', options);
+  }
+
+  public static pagerDuty(options: PagerDutyNotifierOptions): Notifier {
+    return new Notifier('pagerduty', options);
+  }
+
+  public static email(options: EmailNotifierOptions): Notifier {
+    return new Notifier('email', options);
+  }
+
+  private constructor(
+    public readonly kind: 'slack' | 'pagerduty' | 'email',
+    public readonly options: SlackNotifierOptions | PagerDutyNotifierOptions | EmailNotifierOptions,
+  ) {}
+}
+
+/** Routing by severity: who is told about critical, warning and info alerts, and how often. */
+export interface AlertRoutingOptions {
+  /** Critical alerts: page someone (PagerDuty), usually also a chat channel. */
+  readonly critical: Notifier[];
+  /** Warnings: a chat channel. Also the fallback for alerts without a known severity. */
+  readonly warning: Notifier[];
+  /** Informational alerts. @default - the `warning` notifiers */
+  readonly info?: Notifier[];
+  /** Alerts with the same values of these labels are sent together. @default ["alertname", "namespace", "service"] */
+  readonly groupBy?: string[];
+  /** Wait for more alerts of a new group before the first notification. @default Duration.seconds(30) */
+  readonly groupWait?: Duration;
+  /** Wait before notifying about alerts added to a group already notified. @default Duration.minutes(5) */
+  readonly groupInterval?: Duration;
+  /**
+   * Repeat a notification for an alert still firing after this long, per severity.
+   * @default - critical 1 hour, warning 4 hours, info 24 hours
+   */
+  readonly repeatInterval?: Partial<Record<Severity, Duration>>;
+  /**
+   * Labels whose values must be equal for a firing critical alert to silence warning and info
+   * alerts. @default ["namespace", "service"]
+   */
+  readonly inhibitEqual?: string[];
+}
+
+/** The root route's grouping labels. */
+export const DEFAULT_GROUP_BY: readonly string[] = ['alertname', 'namespace', 'service'];
+const DEFAULT_REPEAT: Record<Severity, Duration> = {
+  [Severity.CRITICAL]: Duration.hours(1),
+  [Severity.WARNING]: Duration.hours(4),
+  [Severity.INFO]: Duration.hours(24),
+};
+
+/** Where the Alertmanager's pods see a Secret mounted through `spec.secrets`: `<dir>/<secret>/<key>`. */
+export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
+
+/** The Slack message: status, alert and service in the title; summary, description and runbook of each alert. */
+export const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] '
+  + '{{ .CommonLabels.alertname }}{{ if .CommonLabels.service }} – {{ .CommonLabels.service }}{{ end }}';
+export const SLACK_TEXT = '{{ range .Alerts }}*{{ .Labels.severity | toUpper }}* {{ .Annotations.summary }}\n'
+  + '{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
+export const PAGERDUTY_DESCRIPTION = '{{ .CommonLabels.alertname }}{{ if .CommonLabels.service }} – {{ .CommonLabels.service }}{{ end }}: '
+  + '{{ .CommonAnnotations.summary }}';
+
+type Matcher = { name: string; value: string; matchType: '=' | '=~' };
+type SecretSelector = { name: string; key: string };
+
+/** The `spec` of an AlertmanagerConfig, in the CRD's field names. */
+export interface AlertmanagerConfigSpec {
+  readonly route: {
+    readonly receiver: string;
+    readonly groupBy: string[];
+    readonly groupWait: string;
+    readonly groupInterval: string;
+    readonly repeatInterval: string;
+    readonly routes: Array<{ receiver: string; matchers: Matcher[]; repeatInterval: string }>;
+  };
+  readonly receivers: Array<{
+    name: string;
+    slackConfigs?: Array<{ apiURL: SecretSelector; channel: string; sendResolved: boolean; title: string; text: string }>;
+    pagerdutyConfigs?: Array<{ routingKey: SecretSelector; sendResolved: boolean; severity: string; description: string }>;
+    emailConfigs?: Array<{
+      to: string; from: string; smarthost: string; authUsername?: string; authPassword?: SecretSelector; requireTLS: boolean; sendResolved: boolean;
+    }>;
+  }>;
+  readonly inhibitRules: Array<{ sourceMatch: Matcher[]; targetMatch: Matcher[]; equal: string[] }>;
+}
+
+/** The receiver that gets a severity's alerts: `<prefix>-critical`, ... */
+export function receiverName(prefix: string, severity: Severity): string {
+  return `${prefix}-${severity}`;
+}
+
+/**
+ * The AlertmanagerConfig spec: a root route grouping by `groupBy` that falls back to the
+ * warning receiver, one child route per severity, one receiver per severity, and an inhibit
+ * rule silencing warning and info alerts while a critical alert fires for the same service.
+ * Checks every notifier (a missing Secret reference is an error).
+ */
+export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing: AlertRoutingOptions, prefix: string): AlertmanagerConfigSpec {
+  const notifiers: Record<Severity, Notifier[]> = {
+    [Severity.CRITICAL]: routing.critical,
+    [Severity.WARNING]: routing.warning,
+    [Severity.INFO]: routing.info ?? routing.warning,
+  };
+  for (const severity of SEVERITIES) {
+    const list = notifiers[severity];
+    const at = `${prop}.${routing.info === undefined && severity === Severity.INFO ? Severity.WARNING : severity}`;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw invalidProp(scope, at, list, 'must list at least one Notifier (Notifier.slack, Notifier.pagerDuty or Notifier.email)');
+    }
+    list.forEach((n, i) => checkNotifier(scope, `${at}[${i}]`, n));
+  }
+  const repeat = (severity: Severity) => durationString(scope, `${prop}.repeatInterval.${severity}`, routing.repeatInterval?.[severity] ?? DEFAULT_REPEAT[severity]);
+  const severityMatcher = (value: string, matchType: Matcher['matchType'] = '='): Matcher => ({ name: 'severity', value, matchType });
+  const groupBy = [...(routing.groupBy ?? DEFAULT_GROUP_BY)];
+  if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
+  return {
+    route: {
+      receiver: receiverName(prefix, Severity.WARNING),
+      groupBy,
+      groupWait: durationString(scope, `${prop}.groupWait`, routing.groupWait ?? Duration.seconds(30)),
+      groupInterval: durationString(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5)),
+      repeatInterval: repeat(Severity.WARNING),
+      routes: SEVERITIES.map((severity) => ({
+        receiver: receiverName(prefix, severity),
+        matchers: [severityMatcher(severity)],
+        repeatInterval: repeat(severity),
+      })),
+    },
+    receivers: SEVERITIES.map((severity) => receiver(receiverName(prefix, severity), notifiers[severity])),
+    inhibitRules: [{
+      sourceMatch: [severityMatcher(Severity.CRITICAL)],
+      targetMatch: [severityMatcher(`${Severity.WARNING}|${Severity.INFO}`, '=~')],
+      equal: [...(routing.inhibitEqual ?? ['namespace', 'service'])],
+    }],
+  };
+}
+
+function receiver(name: string, notifiers: readonly Notifier[]): AlertmanagerConfigSpec['receivers'][number] {
+  const of = <T>(kind: Notifier['kind']) => notifiers.filter((n) => n.kind === kind).map((n) => n.options as T);
+  const slack = of<SlackNotifierOptions>('slack').map((o) => ({
+    apiURL: secretSelector(o.webhookUrl), channel: o.channel, sendResolved: o.sendResolved ?? true, title: SLACK_TITLE, text: SLACK_TEXT,
+  }));
+  const pagerduty = of<PagerDutyNotifierOptions>('pagerduty').map((o) => ({
+    routingKey: secretSelector(o.routingKey), sendResolved: o.sendResolved ?? true, severity: '{{ .CommonLabels.severity }}', description: PAGERDUTY_DESCRIPTION,
+  }));
+  const email = of<EmailNotifierOptions>('email').map((o) => ({
+    to: o.to,
+    from: o.from,
+    smarthost: o.smarthost,
+    authUsername: o.username,
+    authPassword: o.password && secretSelector(o.password),
+    requireTLS: o.requireTls ?? true,
+    sendResolved: o.sendResolved ?? true,
+  }));
+  return {
+    name,
+    ...(slack.length ? { slackConfigs: slack } : {}),
+    ...(pagerduty.length ? { pagerdutyConfigs: pagerduty } : {}),
+    ...(email.length ? { emailConfigs: email } : {}),
+  };
+}
+
+/** The Secrets an AlertmanagerConfig spec references, sorted: the Alertmanager mounts them (`spec.secrets`). */
+export function referencedSecrets(spec: AlertmanagerConfigSpec): string[] {
+  const names = new Set<string>();
+  for (const r of spec.receivers) {
+    r.slackConfigs?.forEach((c) => names.add(c.apiURL.name));
+    r.pagerdutyConfigs?.forEach((c) => names.add(c.routingKey.name));
+    r.emailConfigs?.forEach((c) => c.authPassword && names.add(c.authPassword.name));
+  }
+  return [...names].sort();
+}
+
+/**
+ * The alertmanager.yml equivalent to an AlertmanagerConfig spec (used as the Alertmanager's
+ * global configuration, so no namespace matcher is added), with every credential read from the
+ * file where the Alertmanager mounts its Secret: `<secretsDir>/<secret>/<key>`. This is what
+ * `amtool check-config` checks. Fields it does not know are errors, never silently dropped.
+ */
+export function alertmanagerYaml(spec: AlertmanagerConfigSpec, secretsDir = ALERTMANAGER_SECRETS_DIR): Record<string, unknown> {
+  const file = (s: SecretSelector) => `${secretsDir}/${s.name}/${s.key}`;
+  const matchers = (list: Matcher[]) => list.map((m) => `${m.name}${m.matchType}${JSON.stringify(m.value)}`);
+  return {
+    global: { resolve_timeout: '5m' },
+    route: {
+      receiver: spec.route.receiver,
+      group_by: spec.route.groupBy,
+      group_wait: spec.route.groupWait,
+      group_interval: spec.route.groupInterval,
+      repeat_interval: spec.route.repeatInterval,
+      routes: spec.route.routes.map((r) => only(r, ['receiver', 'matchers', 'repeatInterval'], {
+        receiver: r.receiver, matchers: matchers(r.matchers), repeat_interval: r.repeatInterval,
+      })),
+    },
+    receivers: spec.receivers.map((r) => only(r, ['name', 'slackConfigs', 'pagerdutyConfigs', 'emailConfigs'], {
+      name: r.name,
+      slack_configs: r.slackConfigs?.map((c) => only(c, ['apiURL', 'channel', 'sendResolved', 'title', 'text'], {
+        api_url_file: file(c.apiURL), channel: c.channel, send_resolved: c.sendResolved, title: c.title, text: c.text,
+      })),
+      pagerduty_configs: r.pagerdutyConfigs?.map((c) => only(c, ['routingKey', 'sendResolved', 'severity', 'description'], {
+        routing_key_file: file(c.routingKey), send_resolved: c.sendResolved, severity: c.severity, description: c.description,
+      })),
+      email_configs: r.emailConfigs?.map((c) => only(c, ['to', 'from', 'smarthost', 'authUsername', 'authPassword', 'requireTLS', 'sendResolved'], {
+        to: c.to,
+        from: c.from,
+        smarthost: c.smarthost,
+        auth_username: c.authUsername,
+        auth_password_file: c.authPassword && file(c.authPassword),
+        require_tls: c.requireTLS,
+        send_resolved: c.sendResolved,
+      })),
+    })),
+    inhibit_rules: spec.inhibitRules.map((r) => only(r, ['sourceMatch', 'targetMatch', 'equal'], {
+      source_matchers: matchers(r.sourceMatch), target_matchers: matchers(r.targetMatch), equal: r.equal,
+    })),
+  };
+}
+
+/** `rendered` without undefined values; throws when `source` has a field the renderer does not translate. */
+function only(source: object, known: string[], rendered: Record<string, unknown>): Record<string, unknown> {
+  const unknown = Object.keys(source).filter((k) => !known.includes(k) && (source as any)[k] !== undefined);
+  if (unknown.length > 0) throw new Error(`alertmanagerYaml: no translation for field(s) ${unknown.join(', ')}`);
+  return Object.fromEntries(Object.entries(rendered).filter(([, v]) => v !== undefined));
+}
+
+function secretSelector(ref: SecretKeyRef): SecretSelector {
+  return { name: ref.secretName, key: ref.key };
+}
+
+function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): void {
+  if (!(notifier instanceof Notifier)) {
+    throw invalidProp(scope, prop, notifier, 'must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...) or Notifier.email(...)');
+  }
+  const secret = (field: string, ref: SecretKeyRef | undefined, what: string) => {
+    if (!(ref instanceof SecretKeyRef)) {
+      throw invalidProp(scope, `${prop}.${field}`, ref,
+        `must reference the Secret key that holds ${what}, e.g. SecretKeyRef.of('alertmanager-receivers', '${kebab(field)}'); secret values are never written into manifests`);
+    }
+    checkDnsLabel(scope, `${prop}.${field}.secretName`, ref.secretName);
+    if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
+      throw invalidProp(scope, `${prop}.${field}.key`, ref.key, 'must be a Secret data key: letters, digits, "-", "_" or "."');
+    }
+  };
+  if (notifier.kind === 'slack') {
+    const o = notifier.options as SlackNotifierOptions;
+    secret('webhookUrl', o.webhookUrl, 'the Slack webhook URL');
+    if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
+  } else if (notifier.kind === 'pagerduty') {
+    secret('routingKey', (notifier.options as PagerDutyNotifierOptions).routingKey, 'the PagerDuty routing key');
+  } else {
+    const o = notifier.options as EmailNotifierOptions;
+    for (const field of ['to', 'from'] as const) {
+      if (!/^[^\s@]+@[^\s@]+(,\s*[^\s@]+@[^\s@]+)*$/.test(o[field] ?? '')) {
+        throw invalidProp(scope, `${prop}.${field}`, o[field], 'must be an e-mail address (several for "to", comma-separated)');
+      }
+    }
+    if (!/^[^\s:]+:\d+$/.test(o.smarthost ?? '')) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
+    if (o.username !== undefined || o.password !== undefined) {
+      if (!o.username) throw invalidProp(scope, `${prop}.username`, o.username, "must be set when 'password' is");
+      secret('password', o.password, 'the SMTP password');
+    }
+  }
+}
+
+function durationString(scope: IConstruct, prop: string, duration: Duration): string {
+  const seconds = duration instanceof Duration ? duration.toSeconds({ integral: false }) : NaN;
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw invalidProp(scope, prop, duration instanceof Duration ? `${duration.toMilliseconds({ integral: false })}ms` : duration,
+      'must be a Duration of a whole, positive number of seconds');
+  }
+  return promDuration(seconds);
+}
+
+function kebab(name: string): string {
+  return name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+}

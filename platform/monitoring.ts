@@ -1,0 +1,42 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { MonitoringStackProps, Notifier, SecretKeyRef, Severity } from '../lib';
+import { EnvironmentSpec } from './environments';
+
+/**
+ * Monitoring of an environment (PLATFORM.md, "Monitoring"): critical alerts page through
+ * PagerDuty in production, everything goes to the team's Slack channel, info by e-mail.
+ * Receivers' credentials live in the Secret `alertmanager-receivers` (namespace monitoring),
+ * created outside git.
+ */
+export function monitoringPropsFor(env: EnvironmentSpec): Omit<MonitoringStackProps, 'services'> {
+  const secret = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
+  const production = env.name === 'production';
+  const slack = (channel: string) => Notifier.slack({ channel, webhookUrl: secret('slack-webhook-url') });
+  const channel = production ? '#fintech-alerts' : '#fintech-staging-alerts';
+  return {
+    environment: env.name,
+    routing: {
+      critical: production ? [Notifier.pagerDuty({ routingKey: secret('pagerduty-routing-key') }), slack(channel)] : [slack(channel)],
+      warning: [slack(channel)],
+      info: [Notifier.email({
+        to: 'fintech-team@fintech.internal', from: `alertmanager-${env.name}@fintech.internal`,
+        smarthost: 'smtp.fintech.internal:587', username: 'alertmanager', password: secret('smtp-password'),
+      })],
+    },
+    serviceOptions: {
+      'finance-service': {
+        memoryCriticalPercent: 85,
+        errorAlerts: [
+          { alert: 'EventStoreConnectionErrors', errorType: 'eventstore_connection', severity: Severity.WARNING, summary: 'cannot reach the EventStore' },
+          { alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'event-store snapshots fail' },
+        ],
+      },
+    },
+    prometheus: production ? {} : {
+      retention: Duration.days(7),
+      storage: Size.gibibytes(20),
+      resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
+    },
+  };
+}

@@ -1,0 +1,452 @@
+import { App, Chart, Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { FintechService, NetworkPeer, SecretKeyRef } from '../lib';
+import { MonitoringStack, MonitoringStackProps } from '../lib/monitoring-stack';
+import { Severity } from '../lib/monitoring/alert-rules';
+import { Notifier } from '../lib/monitoring/alertmanager-config';
+import { BurnRateWindow, ServiceLevelObjective } from '../lib/monitoring/slo';
+import { validateManifest } from './support/schema-validator';
+
+const NS = 'fintech-test';
+const PATH = "MonitoringStack 'monitoring/fintech-test'";
+const secret = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
+const ROUTING = {
+  critical: [Notifier.pagerDuty({ routingKey: secret('pagerduty-routing-key') }), Notifier.slack({ channel: '#alerts', webhookUrl: secret('slack-webhook-url') })],
+  warning: [Notifier.slack({ channel: '#alerts', webhookUrl: secret('slack-webhook-url') })],
+  info: [Notifier.email({ to: 'team@fintech.internal', from: 'am@fintech.internal', smarthost: 'smtp.fintech.internal:587', username: 'am', password: secret('smtp-password') })],
+};
+
+/** GIVEN two services in `fintech-test` and a stack in `monitoring`. */
+function build(overrides: Partial<MonitoringStackProps> = {}, serviceOverrides: { metrics?: false; metricsScrapers?: NetworkPeer } = {}) {
+  const app = new App();
+  const services = new Chart(app, 'services', { namespace: NS });
+  const payments = new FintechService(services, 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080, ...serviceOverrides });
+  const ledger = new FintechService(services, 'ledger', { image: 'registry.fintech.internal/fintech/ledger:2.0.0', port: 3014 });
+  const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
+  const stack = new MonitoringStack(chart, 'fintech-test', { services: [payments, ledger], routing: ROUTING, ...overrides });
+  return { app, stack, payments, ledger, objects: () => chart.toJson(), serviceObjects: () => services.toJson() };
+}
+
+const find = (objects: any[], kind: string, name: string, namespace?: string) => {
+  const found = objects.filter((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}`);
+  return found[0];
+};
+
+describe('MonitoringStack defaults', () => {
+  const { stack, objects: synth } = build();
+  const objects = synth();
+
+  test('resolves its defaults into public fields', () => {
+    expect(stack.name).toBe('fintech-test');
+    expect(stack.namespace).toBe('monitoring');
+    expect(stack.scrapeInterval.toSeconds()).toBe(15);
+    expect(stack.evaluationInterval.toSeconds()).toBe(15);
+    expect(stack.discoveryLabels).toEqual({ 'app.kubernetes.io/part-of': 'fintech-platform' });
+    expect(stack.serviceNamespaces).toEqual([NS]);
+    expect(stack.objectives.get('payments')!.map((o) => [o.name, o.objectivePercent])).toEqual([['availability', 99.9], ['latency', 95]]);
+    expect(stack.burnRateWindows.map((w) => [w.longWindow.toSeconds(), w.shortWindow.toSeconds(), w.budgetPercent, w.severity])).toEqual([
+      [3600, 300, 2, 'critical'], [21600, 1800, 5, 'critical'], [86400, 7200, 10, 'warning'], [259200, 21600, 10, 'warning'],
+    ]);
+  });
+
+  test('emits every object, each public and named after the stack or the service', () => {
+    expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name}`)).toEqual([
+      `PrometheusRule ${NS}/payments-alerts`,
+      `PrometheusRule ${NS}/ledger-alerts`,
+      `PrometheusRule ${NS}/fintech-test-workloads`,
+      `ServiceMonitor ${NS}/fintech-test-kube-state-metrics`,
+      `ServiceMonitor ${NS}/fintech-test-kubelet`,
+      'ServiceAccount monitoring/prometheus-fintech-test',
+      `Role ${NS}/prometheus-fintech-test`,
+      `RoleBinding ${NS}/prometheus-fintech-test`,
+      'Role kube-system/prometheus-fintech-test',
+      'RoleBinding kube-system/prometheus-fintech-test',
+      'Role monitoring/prometheus-fintech-test',
+      'RoleBinding monitoring/prometheus-fintech-test',
+      'ClusterRole -/prometheus-fintech-test',
+      'ClusterRoleBinding -/prometheus-fintech-test',
+      'Prometheus monitoring/fintech-test',
+      'Service monitoring/prometheus-fintech-test',
+      'PodDisruptionBudget monitoring/prometheus-fintech-test',
+      'AlertmanagerConfig monitoring/fintech-test',
+      'ServiceAccount monitoring/alertmanager-fintech-test',
+      'Alertmanager monitoring/fintech-test',
+      'Service monitoring/alertmanager-fintech-test',
+      'PodDisruptionBudget monitoring/alertmanager-fintech-test',
+      'ConfigMap monitoring/grafana-dashboard-fintech-test-overview',
+      'ConfigMap monitoring/grafana-dashboard-fintech-test-payments',
+      'ConfigMap monitoring/grafana-dashboard-fintech-test-ledger',
+    ]);
+    expect(stack.prometheus!.name).toBe('fintech-test');
+    expect(stack.alertmanager!.name).toBe('fintech-test');
+    expect(stack.alertmanagerConfig!.name).toBe('fintech-test');
+    expect([...stack.serviceRules.keys()]).toEqual(['payments', 'ledger']);
+    expect(stack.dashboards.map((d) => d.name)).toEqual([
+      'grafana-dashboard-fintech-test-overview', 'grafana-dashboard-fintech-test-payments', 'grafana-dashboard-fintech-test-ledger',
+    ]);
+  });
+
+  test('every object passes strict schema validation (Operator CRDs and Kubernetes 1.28)', () => {
+    expect(objects.flatMap(validateManifest)).toEqual([]);
+  });
+
+  test('Prometheus: 2 replicas, 15 s scrape and evaluation, 15 days on 50Gi, restricted pods, selectors on the platform label', () => {
+    const spec = find(objects, 'Prometheus', 'fintech-test').spec;
+    expect(spec).toMatchObject({
+      replicas: 2,
+      scrapeInterval: '15s',
+      evaluationInterval: '15s',
+      retention: '15d',
+      retentionSize: '45GiB',
+      storage: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } } } },
+      resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '4Gi' } },
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      serviceAccountName: 'prometheus-fintech-test',
+      serviceMonitorSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'fintech-platform' } },
+      ruleSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'fintech-platform' } },
+      serviceMonitorNamespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [NS] }] },
+      ruleNamespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [NS] }] },
+      alerting: { alertmanagers: [{ namespace: 'monitoring', name: 'alertmanager-fintech-test', port: 'web', apiVersion: 'v2' }] },
+      enableAdminAPI: false,
+      arbitraryFSAccessThroughSMs: { deny: true },
+    });
+    for (const c of [...spec.containers, ...spec.initContainers]) {
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    }
+    expect(spec.podMonitorSelector).toBeUndefined();
+    expect(spec.probeSelector).toBeUndefined();
+  });
+
+  test('Alertmanager: 2 replicas on 1Gi, no API token, configured by the AlertmanagerConfig as its whole configuration', () => {
+    const spec = find(objects, 'Alertmanager', 'fintech-test').spec;
+    expect(spec).toMatchObject({
+      replicas: 2,
+      retention: '120h',
+      automountServiceAccountToken: false,
+      alertmanagerConfiguration: { name: 'fintech-test' },
+      storage: { volumeClaimTemplate: { spec: { resources: { requests: { storage: '1Gi' } } } } },
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+    });
+    expect(find(objects, 'Service', 'alertmanager-fintech-test').spec.selector).toEqual({ 'app.kubernetes.io/name': 'alertmanager', 'alertmanager': 'fintech-test' });
+    expect(find(objects, 'PodDisruptionBudget', 'alertmanager-fintech-test').spec).toMatchObject({ maxUnavailable: 1 });
+  });
+
+  test('Prometheus may only discover targets (get/list/watch) in the namespaces it scrapes, and read kubelet metrics', () => {
+    const roles = objects.filter((o) => o.kind === 'Role');
+    expect(roles.map((r) => r.metadata.namespace)).toEqual([NS, 'kube-system', 'monitoring']);
+    for (const role of roles) {
+      expect(role.rules).toEqual([
+        { apiGroups: [''], resources: ['endpoints', 'pods', 'services'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+      ]);
+    }
+    expect(find(objects, 'ClusterRole', 'prometheus-fintech-test').rules).toEqual([{ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] }]);
+    expect(find(objects, 'ClusterRole', 'prometheus-fintech-test').metadata.namespace).toBeUndefined();
+  });
+
+  test('scrapes kube-state-metrics and cAdvisor, keeping only the metrics the rules read and only the services\' namespace', () => {
+    const ksm = find(objects, 'ServiceMonitor', 'fintech-test-kube-state-metrics').spec;
+    expect(ksm.namespaceSelector).toEqual({ matchNames: ['monitoring'] });
+    expect(ksm.endpoints[0].metricRelabelings[1]).toEqual({ sourceLabels: ['namespace'], regex: NS, action: 'keep' });
+    expect(ksm.endpoints[0].metricRelabelings[0].regex).toContain('kube_pod_container_resource_limits');
+    const kubelet = find(objects, 'ServiceMonitor', 'fintech-test-kubelet').spec;
+    expect(kubelet).toMatchObject({ scrapeClass: 'kubelet', namespaceSelector: { matchNames: ['kube-system'] } });
+    expect(kubelet.endpoints[0]).toMatchObject({ scheme: 'https', path: '/metrics/cadvisor', port: 'https-metrics', honorLabels: true });
+    expect(find(objects, 'Prometheus', 'fintech-test').spec.scrapeClasses).toEqual([{
+      name: 'kubelet',
+      authorization: { type: 'Bearer', credentialsFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' },
+      tlsConfig: { caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt', insecureSkipVerify: false },
+    }]);
+  });
+
+  test('every alert has a severity, a summary, a description and a runbook', () => {
+    const alerts = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    expect(alerts.length).toBeGreaterThan(20);
+    for (const alert of alerts) {
+      expect([alert.alert, ['critical', 'warning', 'info'].includes(alert.labels.severity)]).toEqual([alert.alert, true]);
+      expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
+      expect(alert.annotations.runbook_url).toMatch(/^https:\/\//);
+    }
+  });
+
+  test('the platform alerts of PLATFORM.md, per service, with PLATFORM.md\'s thresholds', () => {
+    const group = find(objects, 'PrometheusRule', 'payments-alerts').spec.groups[0];
+    expect(group.rules[0]).toEqual({
+      record: 'service:http_requests:rate5m',
+      expr: 'sum(rate(http_requests_total{namespace="fintech-test",service="payments"}[5m]))',
+      labels: { namespace: NS, service: 'payments' },
+    });
+    const byName = Object.fromEntries(group.rules.filter((r: any) => r.alert).map((r: any) => [r.alert, r]));
+    expect(Object.keys(byName)).toEqual(['HighErrorRate', 'ServiceDown', 'HighMemoryUsage', 'HighCPUUsage', 'PodRestarts', 'PodCrashLooping', 'HighRequestVolume']);
+    expect(byName.HighErrorRate).toMatchObject({
+      expr: 'sum(rate(http_requests_total{namespace="fintech-test",service="payments",code=~"5.."}[5m])) > 0.1', for: '2m',
+      labels: { severity: 'critical', namespace: NS, service: 'payments' },
+    });
+    expect(byName.ServiceDown).toMatchObject({
+      expr: 'up{namespace="fintech-test",service="payments"} == 0 or absent(up{namespace="fintech-test",service="payments"})', for: '1m',
+    });
+    expect(byName.HighMemoryUsage).toMatchObject({ for: '5m', labels: { severity: 'warning' } });
+    expect(byName.HighMemoryUsage.expr).toMatch(/container_memory_working_set_bytes.* \/ .*kube_pod_container_resource_limits.*resource="memory".* > 0\.8$/);
+    expect(byName.HighCPUUsage.expr).toMatch(/ > 0\.8$/);
+    expect(byName.PodRestarts.expr).toBe('increase(kube_pod_container_status_restarts_total{container="payments",namespace="fintech-test"}[15m]) > 0');
+    expect(byName.PodCrashLooping.labels.severity).toBe('critical');
+    expect(byName.HighRequestVolume).toMatchObject({
+      expr: '(service:http_requests:rate5m{namespace="fintech-test",service="payments"} > 3 * avg_over_time(service:http_requests:rate5m{namespace="fintech-test",service="payments"}[1d]))'
+        + ' and (service:http_requests:rate5m{namespace="fintech-test",service="payments"} > 1)',
+      labels: { severity: 'info' },
+    });
+  });
+
+  test('the standard workload alerts of the namespace, labelled with the service they concern', () => {
+    const rules = find(objects, 'PrometheusRule', 'fintech-test-workloads').spec.groups[0].rules;
+    expect(rules.map((r: any) => r.alert)).toEqual([
+      'KubeDeploymentRolloutStuck', 'KubeDeploymentReplicasMismatch', 'KubeHpaMaxedOut', 'KubePdbNotEnoughHealthyPods', 'KubeJobFailed',
+    ]);
+    expect(rules[0].expr).toBe('label_replace(kube_deployment_status_condition{condition="Progressing",namespace="fintech-test",status="false"} != 0, "service", "$1", "deployment", "(.*)")');
+    expect(rules[0].annotations.runbook_url).toBe('https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubedeploymentrolloutstuck');
+  });
+
+  test('SLO rules: recorded 5-minute rates, every window derived from them, and the burn-rate thresholds of the workbook', () => {
+    const group = find(objects, 'PrometheusRule', 'payments-alerts').spec.groups[1];
+    expect(group.name).toBe('payments-slo');
+    const records = group.rules.filter((r: any) => r.record && r.labels.slo === 'availability').map((r: any) => r.record);
+    expect(records).toEqual([
+      'slo:sli_bad_requests:rate5m', 'slo:sli_requests:rate5m',
+      'slo:sli_error:ratio_rate5m', 'slo:sli_error:ratio_rate30m', 'slo:sli_error:ratio_rate1h', 'slo:sli_error:ratio_rate2h',
+      'slo:sli_error:ratio_rate6h', 'slo:sli_error:ratio_rate1d', 'slo:sli_error:ratio_rate3d', 'slo:objective:ratio',
+    ]);
+    const alerts = group.rules.filter((r: any) => r.alert);
+    expect(alerts.map((a: any) => `${a.alert} ${a.labels.severity}`)).toEqual([
+      'AvailabilityBudgetBurnCritical critical', 'AvailabilityBudgetBurnWarning warning', 'LatencyBudgetBurnCritical critical', 'LatencyBudgetBurnWarning warning',
+    ]);
+    const sel = '{namespace="fintech-test",service="payments",slo="availability"}';
+    expect(alerts[0].expr).toBe(
+      `(slo:sli_error:ratio_rate1h${sel} > (14.4 * 0.001) and slo:sli_error:ratio_rate5m${sel} > (14.4 * 0.001))`
+      + ` or (slo:sli_error:ratio_rate6h${sel} > (6 * 0.001) and slo:sli_error:ratio_rate30m${sel} > (6 * 0.001))`);
+    expect(alerts[1].expr).toBe(
+      `(slo:sli_error:ratio_rate1d${sel} > (3 * 0.001) and slo:sli_error:ratio_rate2h${sel} > (3 * 0.001))`
+      + ` or (slo:sli_error:ratio_rate3d${sel} > (1 * 0.001) and slo:sli_error:ratio_rate6h${sel} > (1 * 0.001))`);
+    const latencyBad = group.rules.find((r: any) => r.record === 'slo:sli_bad_requests:rate5m' && r.labels.slo === 'latency');
+    expect(latencyBad.expr).toContain('le="0.5"');
+  });
+
+  test('routing: by severity, grouped by alert and service, warnings and infos inhibited by a critical alert of the same service', () => {
+    const spec = find(objects, 'AlertmanagerConfig', 'fintech-test').spec;
+    expect(spec.route).toMatchObject({ receiver: 'fintech-test-warning', groupBy: ['alertname', 'namespace', 'service'], groupWait: '30s', groupInterval: '5m' });
+    expect(spec.route.routes.map((r: any) => [r.matchers[0].value, r.receiver, r.repeatInterval])).toEqual([
+      ['critical', 'fintech-test-critical', '1h'], ['warning', 'fintech-test-warning', '4h'], ['info', 'fintech-test-info', '1d'],
+    ]);
+    expect(spec.inhibitRules).toEqual([{
+      sourceMatch: [{ name: 'severity', value: 'critical', matchType: '=' }],
+      targetMatch: [{ name: 'severity', value: 'warning|info', matchType: '=~' }],
+      equal: ['namespace', 'service'],
+    }]);
+    expect(spec.receivers.map((r: any) => Object.keys(r).sort())).toEqual([
+      ['name', 'pagerdutyConfigs', 'slackConfigs'], ['name', 'slackConfigs'], ['emailConfigs', 'name'],
+    ]);
+  });
+
+  test('secrets are only referenced: Secret key selectors, never a value, and no Secret object', () => {
+    const spec = find(objects, 'AlertmanagerConfig', 'fintech-test').spec;
+    expect(spec.receivers[0].pagerdutyConfigs[0].routingKey).toEqual({ name: 'alertmanager-receivers', key: 'pagerduty-routing-key' });
+    expect(spec.receivers[0].slackConfigs[0].apiURL).toEqual({ name: 'alertmanager-receivers', key: 'slack-webhook-url' });
+    expect(spec.receivers[2].emailConfigs[0].authPassword).toEqual({ name: 'alertmanager-receivers', key: 'smtp-password' });
+    expect(objects.map((o) => o.kind)).not.toContain('Secret');
+    expect(JSON.stringify(objects)).not.toMatch(/hooks\.slack\.com|events\.pagerduty\.com|password:/i);
+  });
+
+  test('dashboards: ConfigMaps for the Grafana sidecar, with stable uids and titles', () => {
+    const overview = find(objects, 'ConfigMap', 'grafana-dashboard-fintech-test-overview');
+    expect(overview.metadata.labels.grafana_dashboard).toBe('1');
+    expect(overview.metadata.annotations).toEqual({ grafana_folder: 'FinTech' });
+    const json = JSON.parse(overview.data['fintech-test-overview.json']);
+    expect([json.uid, json.title]).toEqual(['fintech-test-overview', 'FinTech Platform – Fintech-test Overview']);
+    expect(json.panels.slice(0, 6).map((p: any) => p.title)).toEqual([
+      'Request rate by method and endpoint', 'Error rate (5xx) by service', 'P95 latency by service',
+      'CPU saturation (busiest pod, of its limit)', 'Memory saturation (fullest pod, of its limit)', 'Replicas (of the autoscaler maximum)',
+    ]);
+    expect(json.panels[0].targets[0].expr).toBe('sum(rate(http_requests_total{namespace="fintech-test"}[5m])) by (service, method, endpoint)');
+    expect(json.panels.filter((p: any) => p.type === 'stat').map((p: any) => p.title)).toEqual([
+      'payments: availability budget left', 'payments: latency budget left', 'ledger: availability budget left', 'ledger: latency budget left',
+    ]);
+    expect(build().objects().find((o) => o.kind === 'ConfigMap')).toEqual(overview);
+  });
+
+  test('the services\' ServiceMonitors already carry the discovery label: FintechService output is unchanged', () => {
+    const { serviceObjects } = build();
+    const { serviceObjects: withoutStack } = (() => {
+      const app = new App();
+      const services = new Chart(app, 'services', { namespace: NS });
+      new FintechService(services, 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
+      new FintechService(services, 'ledger', { image: 'registry.fintech.internal/fintech/ledger:2.0.0', port: 3014 });
+      return { serviceObjects: () => services.toJson() };
+    })();
+    expect(serviceObjects()).toEqual(withoutStack());
+  });
+});
+
+describe('MonitoringStack options', () => {
+  test('per-service objectives, thresholds and error-counter alerts (finance-service of PLATFORM.md)', () => {
+    const { objects } = build({
+      serviceOptions: {
+        ledger: {
+          objectives: [ServiceLevelObjective.availability({ objectivePercent: 99.95 })],
+          memoryCriticalPercent: 85,
+          errorAlerts: [
+            { alert: 'EventStoreConnectionErrors', errorType: 'eventstore_connection', severity: Severity.WARNING, summary: 'cannot reach the EventStore' },
+            { alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'event-store snapshots fail', window: Duration.minutes(15) },
+          ],
+        },
+      },
+    });
+    const [alerts, slo] = find(objects(), 'PrometheusRule', 'ledger-alerts').spec.groups;
+    const byName = Object.fromEntries(alerts.rules.filter((r: any) => r.alert).map((r: any) => [r.alert, r]));
+    expect(byName.MemoryNearLimit).toMatchObject({ labels: { severity: 'critical' } });
+    expect(byName.MemoryNearLimit.expr).toMatch(/ > 0\.85$/);
+    expect(byName.EventStoreConnectionErrors).toMatchObject({
+      expr: 'sum(increase(errors_total{error_type="eventstore_connection",namespace="fintech-test",service="ledger"}[5m])) > 0',
+      labels: { severity: 'warning' },
+    });
+    expect(byName.SnapshotFailures.expr).toContain('[15m]');
+    expect(slo.rules.filter((r: any) => r.alert).map((r: any) => r.alert)).toEqual(['AvailabilityBudgetBurnCritical', 'AvailabilityBudgetBurnWarning']);
+    expect(slo.rules.find((r: any) => r.alert === 'AvailabilityBudgetBurnCritical').expr).toContain('(14.4 * 0.0005)');
+  });
+
+  test('no objectives: no SLO group', () => {
+    const { objects } = build({ objectives: [] });
+    expect(find(objects(), 'PrometheusRule', 'payments-alerts').spec.groups.map((g: any) => g.name)).toEqual(['payments-alerts']);
+  });
+
+  test('sizes, retention, storage class, version and the environment label', () => {
+    const { objects } = build({
+      environment: 'staging',
+      prometheus: {
+        replicas: 3, retention: Duration.days(7), storage: Size.gibibytes(20), storageClassName: 'fast-ssd', version: 'v3.5.0',
+        resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
+      },
+    });
+    const spec = find(objects(), 'Prometheus', 'fintech-test').spec;
+    expect(spec).toMatchObject({
+      replicas: 3, retention: '7d', retentionSize: '18GiB', version: 'v3.5.0', externalLabels: { environment: 'staging' },
+      storage: { volumeClaimTemplate: { spec: { storageClassName: 'fast-ssd', resources: { requests: { storage: '20Gi' } } } } },
+      resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '500m', memory: '2Gi' } },
+    });
+    const overview = JSON.parse(find(objects(), 'ConfigMap', 'grafana-dashboard-fintech-test-overview').data['fintech-test-overview.json']);
+    expect(overview.title).toBe('FinTech Platform – Staging Overview');
+  });
+
+  test('without its own Prometheus and Alertmanager: rules and routing only, labelled for the cluster\'s Prometheus', () => {
+    const { objects, serviceObjects } = build({ prometheus: false, alertmanager: false, discoveryLabels: { release: 'kube-prometheus-stack' } });
+    const all = objects();
+    expect([...new Set(all.map((o) => o.kind))]).toEqual(['PrometheusRule', 'AlertmanagerConfig', 'ConfigMap']);
+    expect(find(all, 'PrometheusRule', 'payments-alerts').metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(find(all, 'AlertmanagerConfig', 'fintech-test').metadata.namespace).toBe(NS);
+    const monitors = serviceObjects().filter((o) => o.kind === 'ServiceMonitor');
+    expect(monitors.map((m) => m.metadata.labels.release)).toEqual(['kube-prometheus-stack', 'kube-prometheus-stack']);
+  });
+
+  test('dashboards off', () => {
+    const { stack, objects } = build({ dashboards: false });
+    expect(stack.dashboards).toEqual([]);
+    expect(objects().map((o) => o.kind)).not.toContain('ConfigMap');
+  });
+
+  test('a dashboard uid of the user\'s choice, and long names hashed to at most 40 characters, stable from one synth to the next', () => {
+    const uids = () => build({ name: 'fintech-production-eu-west-1-blue', serviceOptions: { payments: { dashboardUid: 'payments' } } })
+      .stack.dashboardDefinitions.map((d) => d.uid);
+    const hashed = expect.stringMatching(/^fintech-production-eu-west-1-bl-[0-9a-f]{8}$/);
+    expect(uids()).toEqual([hashed, 'payments', 'fintech-production-eu-west-1-blue-ledger']);
+    expect(uids()).toEqual(uids());
+  });
+});
+
+describe('MonitoringStack bad input', () => {
+  const windows = (w: Partial<BurnRateWindow>): BurnRateWindow[] => [{
+    longWindow: Duration.hours(1), shortWindow: Duration.minutes(5), budgetPercent: 2, severity: Severity.CRITICAL, ...w,
+  }];
+  const cases: Array<[string, () => unknown, string]> = [
+    ['an objective of 100 %', () => build({ objectives: [ServiceLevelObjective.availability({ objectivePercent: 100 })] }),
+      `${PATH}: 'objectives[0].objectivePercent' (100) is invalid: must be a percentage strictly between 0 and 100 (100 would leave no error budget), e.g. 99.9`],
+    ['an objective of 0 %', () => build({ serviceOptions: { payments: { objectives: [ServiceLevelObjective.availability({ objectivePercent: 0 })] } } }),
+      `${PATH}: 'serviceOptions.payments.objectives[0].objectivePercent' (0) is invalid: must be a percentage strictly between 0 and 100 (100 would leave no error budget), e.g. 99.9`],
+    ['two objectives of the same name', () => build({ objectives: [
+      ServiceLevelObjective.availability({ objectivePercent: 99.9 }), ServiceLevelObjective.availability({ objectivePercent: 99 })] }),
+    `${PATH}: 'objectives[].name' ("availability") is invalid: appears more than once in [availability, availability]; each must be unique`],
+    ['a latency threshold of 0', () => build({ objectives: [ServiceLevelObjective.latency({ objectivePercent: 95, threshold: Duration.millis(0) })] }),
+      `${PATH}: 'objectives[0].threshold' ("0ms") is invalid: must be a positive duration, e.g. Duration.millis(500)`],
+    ['an objective window that is no PromQL range', () => build({ objectives: [ServiceLevelObjective.availability({ objectivePercent: 99, window: Duration.millis(1500) })] }),
+      `${PATH}: 'objectives[0].window' ("1500ms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.minutes(5): PromQL ranges have no fractions`],
+    ['burn-rate windows that do not nest', () => build({ burnRateWindows: windows({ shortWindow: Duration.hours(2) }) }),
+      `${PATH}: 'burnRateWindows[0].shortWindow' ("2h") is invalid: must be shorter than its long window (1h); windows must nest (the workbook uses 1/12 of the long window)`],
+    ['a long window beyond the objective\'s window', () => build({ burnRateWindows: windows({ longWindow: Duration.days(31), shortWindow: Duration.hours(1) }) }),
+      `${PATH}: 'burnRateWindows[0].longWindow' ("31d") is invalid: must not exceed the window of objective 'availability' (30d)`],
+    ['a burn-rate window that does not parse as a PromQL range', () => build({ burnRateWindows: windows({ shortWindow: Duration.millis(2500) }) }),
+      `${PATH}: 'burnRateWindows[0].shortWindow' ("2500ms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.minutes(5): PromQL ranges have no fractions`],
+    ['a budget share above 100 %', () => build({ burnRateWindows: windows({ budgetPercent: 150 }) }),
+      `${PATH}: 'burnRateWindows[0].budgetPercent' (150) is invalid: must be a percentage of the error budget in (0, 100]`],
+    ['an unknown severity on a burn-rate window', () => build({ burnRateWindows: windows({ severity: 'page' as Severity }) }),
+      `${PATH}: 'burnRateWindows[0].severity' ("page") is invalid: must be one of critical, warning, info (Severity.CRITICAL, Severity.WARNING, Severity.INFO)`],
+    ['an unknown severity on an error-counter alert', () => build({ serviceOptions: { ledger: { errorAlerts: [
+      { alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: 'urgent' as Severity, summary: 'snapshots fail' }] } } }),
+    `${PATH}: 'serviceOptions.ledger.errorAlerts[0].severity' ("urgent") is invalid: must be one of critical, warning, info (Severity.CRITICAL, Severity.WARNING, Severity.INFO)`],
+    ['an alert name that duplicates a platform alert in the group', () => build({ serviceOptions: { ledger: { errorAlerts: [
+      { alert: 'HighErrorRate', errorType: 'http', severity: Severity.WARNING, summary: 'errors' }] } } }),
+    `${PATH}: 'rules.ledger-alerts.rules[8].alert' ("HighErrorRate") is invalid: appears twice in rule group 'ledger-alerts'; alert names must be unique in a group`],
+    ['an alert name that is not PascalCase', () => build({ serviceOptions: { ledger: { errorAlerts: [
+      { alert: 'snapshot-failures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'snapshots fail' }] } } }),
+    `${PATH}: 'serviceOptions.ledger.errorAlerts[0].alert' ("snapshot-failures") is invalid: must be an alert name in PascalCase: a capital letter, then letters and digits`],
+    ['a critical memory threshold below the warning one', () => build({ serviceOptions: { ledger: { memoryCriticalPercent: 70 } } }),
+      `${PATH}: 'serviceOptions.ledger.memoryCriticalPercent' (70) is invalid: must be above 'memoryWarningPercent' (80)`],
+    ['options for a service the stack does not watch', () => build({ serviceOptions: { ledgr: {} } }),
+      `${PATH}: 'serviceOptions.ledgr' ("ledgr") is invalid: names no service of the stack; known: payments, ledger`],
+    ['a Slack receiver without its secret reference', () => build({ routing: { ...ROUTING, warning: [Notifier.slack({ channel: '#alerts', webhookUrl: undefined as any })] } }),
+      `${PATH}: 'routing.warning[0].webhookUrl' (undefined) is invalid: must reference the Secret key that holds the Slack webhook URL, e.g. SecretKeyRef.of('alertmanager-receivers', 'webhook-url'); secret values are never written into manifests`],
+    ['a PagerDuty receiver given a routing key value instead of a reference', () => build({ routing: { ...ROUTING, critical: [Notifier.pagerDuty({ routingKey: 'R0UT1NGK3Y' as any })] } }),
+      `${PATH}: 'routing.critical[0].routingKey' ("R0UT1NGK3Y") is invalid: must reference the Secret key that holds the PagerDuty routing key, e.g. SecretKeyRef.of('alertmanager-receivers', 'routing-key'); secret values are never written into manifests`],
+    ['an SMTP user without a password reference', () => build({ routing: { ...ROUTING, info: [Notifier.email({ to: 'a@fintech.internal', from: 'b@fintech.internal', smarthost: 'smtp:587', username: 'am' })] } }),
+      `${PATH}: 'routing.info[0].password' (undefined) is invalid: must reference the Secret key that holds the SMTP password, e.g. SecretKeyRef.of('alertmanager-receivers', 'password'); secret values are never written into manifests`],
+    ['a severity without notifiers', () => build({ routing: { ...ROUTING, critical: [] } }),
+      `${PATH}: 'routing.critical' ([]) is invalid: must list at least one Notifier (Notifier.slack, Notifier.pagerDuty or Notifier.email)`],
+    ['its own Alertmanager without routing', () => build({ routing: undefined }),
+      `${PATH}: 'routing' (undefined) is invalid: is required with the stack's own Alertmanager: give the notifiers of each severity, or set 'alertmanager' to false`],
+    ['a dashboard uid clash', () => build({ serviceOptions: { payments: { dashboardUid: 'fintech-test-ledger' } } }),
+      `${PATH}: 'serviceOptions.payments.dashboardUid' ("fintech-test-ledger") is invalid: is also the uid of dashboard 'FinTech Platform – Fintech-test – ledger'; dashboard uids must be unique`],
+    ['a dashboard uid Grafana refuses', () => build({ serviceOptions: { payments: { dashboardUid: 'payments/overview' } } }),
+      `${PATH}: 'serviceOptions.payments.dashboardUid' ("payments/overview") is invalid: must be at most 40 letters, digits, "-" or "_" (a Grafana dashboard uid)`],
+    ['no discovery label', () => build({ discoveryLabels: {} }),
+      `${PATH}: 'discoveryLabels' ({}) is invalid: must have at least one label, or the Prometheus would select every ServiceMonitor and rule of the cluster`],
+    ['a service without metrics', () => build({}, { metrics: false }),
+      `${PATH}: 'services[0]' ("fintech-test/payments") is invalid: has metrics turned off (no ServiceMonitor), so nothing would be scraped; turn 'metrics' on or leave the service out`],
+    ['a request above its limit', () => build({ prometheus: { resources: { memory: { request: Size.gibibytes(8) } } } }),
+      `${PATH}: 'prometheus.resources.memory.request' ("8Gi") is invalid: must not exceed the limit (4Gi)`],
+    ['a fractional scrape interval', () => build({ scrapeInterval: Duration.millis(7500) }),
+      `${PATH}: 'scrapeInterval' ("7500ms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.seconds(15)`],
+  ];
+
+  test.each(cases)('%s', (_, act, message) => {
+    expect(act).toThrow(message);
+    try {
+      act();
+    } catch (e) {
+      expect((e as Error).message).toBe(message);
+    }
+  });
+
+  test('a service listed twice', () => {
+    const app = new App();
+    const payments = new FintechService(new Chart(app, 'services', { namespace: NS }), 'payments', { image: 'r/fintech/payments:1.0.0', port: 8080 });
+    expect(() => new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'fintech-test', { services: [payments, payments], routing: ROUTING }))
+      .toThrow(`${PATH}: 'services[1]' ("fintech-test/payments") is invalid: is listed twice; each service must be monitored once`);
+  });
+
+  test('a stack whose Prometheus the services do not admit fails at synth time', () => {
+    const { app } = build({}, { metricsScrapers: NetworkPeer.namespace('observability') });
+    const errors = app.node.findAll().flatMap((c) => c.node.validate());
+    expect(errors).toEqual([
+      `${PATH}: 'services' ("payments") is invalid: admits no metrics scraper from namespace 'monitoring', where the stack's Prometheus runs; `
+      + 'put the stack in the namespace of the service\'s \'metricsScrapers\' (default "monitoring"), or set that to NetworkPeer.namespace(\'monitoring\')',
+    ]);
+  });
+});
