@@ -3,6 +3,9 @@ import { Cpu } from 'cdk8s-plus-28';
 import { MonitoringStackProps, Notifier, SecretKeyRef, Severity } from '../lib';
 import { EnvironmentSpec } from './environments';
 
+export const PROMETHEUS_VERSION = 'v3.5.0';
+export const ALERTMANAGER_VERSION = 'v0.28.1';
+
 /**
  * Monitoring of an environment (PLATFORM.md, "Monitoring"): critical alerts page through
  * PagerDuty in production, everything goes to the team's Slack channel, info by e-mail.
@@ -33,10 +36,13 @@ export function monitoringPropsFor(env: EnvironmentSpec): Omit<MonitoringStackPr
         ],
       },
     },
-    prometheus: production ? {} : {
+    // Pinned, so that an Operator upgrade never changes what runs without a commit here.
+    prometheus: production ? { version: PROMETHEUS_VERSION } : {
+      version: PROMETHEUS_VERSION,
       retention: Duration.days(7),
       storage: Size.gibibytes(20),
       resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
     },
+    alertmanager: { version: ALERTMANAGER_VERSION },
   };
 }

@@ -1,62 +1,19 @@
-import { App, Chart, Duration, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
+import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { CanaryPhase, FintechService, SecretKeyRef, synthesizeFolders } from '../lib';
-import { MonitoringStack, MonitoringStackProps } from '../lib/monitoring-stack';
-import { Severity } from '../lib/monitoring/alert-rules';
-import { alertmanagerYaml, Notifier } from '../lib/monitoring/alertmanager-config';
-import { dashboardQueries } from '../lib/monitoring/dashboards';
-import { buildEnvironment, ENVIRONMENTS, EnvironmentSpec, environmentLabels, SERVICES } from '../platform';
+import { alertmanagerYaml, CanaryPhase, dashboardQueries, MonitoringStack, synthesizeFolders } from '../lib';
+import { buildEnvironment, ENVIRONMENTS, EnvironmentSpec, SERVICES } from '../platform';
 import { checkAlertmanagerConfig, hasAmtool } from './support/amtool';
 import { checkQueries, checkRuleGroups, hasPromtool } from './support/promtool';
 import { validateManifest } from './support/schema-validator';
 
-/**
- * The reference platform with its MonitoringStack, both environments: what dist/ will hold once
- * platform/index.ts wires the stack (the wiring below is the one proposed for platform/monitoring.ts;
- * when platform/ already builds a stack, that one is used).
- */
-function referenceMonitoring(env: EnvironmentSpec): Omit<MonitoringStackProps, 'services'> {
-  const secret = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
-  const production = env.name === 'production';
-  const slack = (channel: string) => Notifier.slack({ channel, webhookUrl: secret('slack-webhook-url') });
-  const channel = production ? '#fintech-alerts' : '#fintech-staging-alerts';
-  return {
-    environment: env.name,
-    routing: {
-      critical: production ? [Notifier.pagerDuty({ routingKey: secret('pagerduty-routing-key') }), slack(channel)] : [slack(channel)],
-      warning: [slack(channel)],
-      info: [Notifier.email({
-        to: 'fintech-team@fintech.internal', from: `alertmanager-${env.name}@fintech.internal`, smarthost: 'smtp.fintech.internal:587',
-        username: 'alertmanager', password: secret('smtp-password'),
-      })],
-    },
-    serviceOptions: {
-      'finance-service': {
-        memoryCriticalPercent: 85,
-        errorAlerts: [
-          { alert: 'EventStoreConnectionErrors', errorType: 'eventstore_connection', severity: Severity.WARNING, summary: 'cannot reach the EventStore' },
-          { alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'event-store snapshots fail' },
-        ],
-      },
-    },
-    prometheus: production ? {} : {
-      retention: Duration.days(7),
-      storage: Size.gibibytes(20),
-      resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
-    },
-  };
-}
-
+/** The reference platform with its MonitoringStack (platform/monitoring.ts), both environments, a canary in progress. */
 const CANARY_IN_PROGRESS = { 'finance-service': { canaryVersion: '2.1.0', phase: CanaryPhase.percent(30) } };
 
 function monitoredEnvironment(env: EnvironmentSpec): { app: App; stack: MonitoringStack } {
   const app = buildEnvironment(env, SERVICES, CANARY_IN_PROGRESS);
-  const existing = app.node.findAll().find((c): c is MonitoringStack => c instanceof MonitoringStack);
-  if (existing) return { app, stack: existing };
-  const services = app.node.findAll().filter((c): c is FintechService => c instanceof FintechService);
-  const chart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels: environmentLabels(env) });
-  return { app, stack: new MonitoringStack(chart, `fintech-${env.name}`, { services, ...referenceMonitoring(env) }) };
+  const stack = app.node.findAll().find((c): c is MonitoringStack => c instanceof MonitoringStack);
+  if (!stack) throw new Error(`platform/ builds no MonitoringStack for ${env.name}`);
+  return { app, stack };
 }
 
 const platform = ENVIRONMENTS.map((env) => {
