@@ -247,10 +247,6 @@ export class CanaryRollout extends Construct {
     if (!split) {
       throw invalidProp(this, 'replicas', total, 'must be at least 2 during a rollout: one stable and one canary pod');
     }
-    if (split.canary > this.service.maxReplicas - 1) {
-      throw invalidProp(this, 'phase', this.phase!.percent,
-        `needs ${split.canary} canary pods, more than the autoscaler maximum (${this.service.maxReplicas}) leaves beside one stable pod`);
-    }
     const autoscaler = this.service.autoscaler;
     if (autoscaler) {
       ApiObject.of(autoscaler).addJsonPatch(

@@ -70,11 +70,6 @@ export class FintechEnvironment extends Construct implements IDeliverable {
   public readonly limitRange: k8s.KubeLimitRange;
   public readonly defaultDenyPolicy: k8s.KubeNetworkPolicy;
 
-  /** Everything else lives in the namespace: it comes first. */
-  public deliveryDependencies(): IConstruct[] {
-    return [];
-  }
-
   constructor(scope: Construct, id: string, props: FintechEnvironmentProps) {
     super(scope, id);
     this.namespaceName = checkDnsLabel(this, 'namespace', props.namespace);
@@ -106,6 +101,11 @@ export class FintechEnvironment extends Construct implements IDeliverable {
         egress: [dnsEgressRule()],
       },
     });
+  }
+
+  /** Everything else lives in the namespace: it comes first. */
+  public deliveryDependencies(): IConstruct[] {
+    return [];
   }
 
   private quotaLimits(quota: EnvironmentQuota): Record<string, k8s.Quantity> {

@@ -57,7 +57,7 @@ export function buildEnvironment(env: EnvironmentSpec, services: readonly Servic
     }
   }
   const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
-  new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env) });
+  new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env, services.map((s) => s.name)) });
   return app;
 }
 

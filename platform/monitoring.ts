@@ -12,7 +12,7 @@ export const ALERTMANAGER_VERSION = 'v0.28.1';
  * Receivers' credentials live in the Secret `alertmanager-receivers` (namespace monitoring),
  * created outside git.
  */
-export function monitoringPropsFor(env: EnvironmentSpec): Omit<MonitoringStackProps, 'services'> {
+export function monitoringPropsFor(env: EnvironmentSpec, serviceNames: readonly string[]): Omit<MonitoringStackProps, 'services'> {
   const secret = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
   const production = env.name === 'production';
   const slack = (channel: string) => Notifier.slack({ channel, webhookUrl: secret('slack-webhook-url') });
@@ -27,7 +27,7 @@ export function monitoringPropsFor(env: EnvironmentSpec): Omit<MonitoringStackPr
         smarthost: 'smtp.fintech.internal:587', username: 'alertmanager', password: secret('smtp-password'),
       })],
     },
-    serviceOptions: {
+    serviceOptions: serviceNames.includes('finance-service') ? {
       'finance-service': {
         memoryCriticalPercent: 85,
         errorAlerts: [
@@ -35,7 +35,7 @@ export function monitoringPropsFor(env: EnvironmentSpec): Omit<MonitoringStackPr
           { alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'event-store snapshots fail' },
         ],
       },
-    },
+    } : {},
     // Pinned, so that an Operator upgrade never changes what runs without a commit here.
     prometheus: production ? { version: PROMETHEUS_VERSION } : {
       version: PROMETHEUS_VERSION,

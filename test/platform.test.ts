@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { CANARY_RELEASES, CAPACITY_REPORT, platformFiles } from '../main';
-import { capacityMarkdown, compareOutput, objectsOf, planCapacity } from '../lib';
-import { ENVIRONMENTS, SERVICES } from '../platform';
+import { capacityMarkdown, compareOutput, objectsOf, planCapacity, synthesizeFolders } from '../lib';
+import { buildEnvironment, ENVIRONMENTS, SERVICES } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
 const files = platformFiles();
@@ -143,6 +143,12 @@ describe('the reference platform', () => {
       const configKeys = objects.filter((o) => o.kind === 'ConfigMap').flatMap((o) => Object.keys(o.data));
       for (const key of [...plainValues, ...configKeys]) expect(key).not.toMatch(/PASSWORD|SECRET|TOKEN|KEY|CREDENTIAL/i);
     }
+  });
+
+  test('builds from another service catalogue too (the benchmark does)', () => {
+    const catalogue = [{ name: 'ledger', port: 8080, version: '1.0.0' }, { name: 'gateway', port: 8000, version: '1.0.0' }];
+    const objects = objectsOf(synthesizeFolders([{ folder: 'staging', app: buildEnvironment(ENVIRONMENTS[0], catalogue) }]));
+    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['ledger', 'gateway']);
   });
 
   test('every environment fits its quota at steady state and during every rollout; the committed report is current', () => {
