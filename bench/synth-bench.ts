@@ -25,11 +25,14 @@ import { buildEnvironment, buildPlatform, ENVIRONMENTS, ServiceSpec } from '../p
 interface Options {
   readonly runs: number;
   readonly sizes: number[];
+  /** Generated platforms include a MonitoringStack too (its rules and dashboards grow with N). */
+  readonly withMonitoring: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
   let runs = 5;
   let sizes = [10, 100, 1000];
+  let withMonitoring = false;
   for (const arg of argv) {
     const [flag, value] = arg.split('=', 2);
     if (flag === '--runs') {
@@ -38,14 +41,16 @@ function parseOptions(argv: readonly string[]): Options {
     } else if (flag === '--sizes') {
       sizes = (value ?? '').split(',').filter((s) => s !== '').map(Number);
       if (sizes.some((n) => !Number.isInteger(n) || n < 4)) fail(`--sizes must be a comma-separated list of integers >= 4, got '${value}'`);
+    } else if (flag === '--with-monitoring') {
+      withMonitoring = true;
     } else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node build/bench.js [--runs=K] [--sizes=10,100,1000]');
+      console.log('usage: node build/bench.js [--runs=K] [--sizes=10,100,1000] [--with-monitoring]');
       process.exit(0);
     } else {
       fail(`unknown argument '${arg}' (expected --runs=K or --sizes=N,N,...)`);
     }
   }
-  return { runs, sizes };
+  return { runs, sizes, withMonitoring };
 }
 
 function fail(message: string): never {
@@ -236,7 +241,9 @@ function main(): void {
       return {
         name: `generated-${n}`,
         services: n,
-        build: () => ENVIRONMENTS.map((env) => ({ folder: env.name, app: buildEnvironment(env, services) })),
+        build: () => ENVIRONMENTS.map((env) => ({
+          folder: env.name, app: buildEnvironment(env, services, {}, { monitoring: options.withMonitoring }),
+        })),
       };
     }),
   ];

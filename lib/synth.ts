@@ -9,6 +9,8 @@ import { deliveryWaves } from './delivery';
 export interface OutputFile {
   readonly path: string;
   readonly content: string;
+  /** A manifest file's objects as JSON, as synthesized (not set on kustomization files). */
+  readonly objects?: readonly any[];
 }
 
 /** One App rendered into its own folder of the output (one folder per environment). */
@@ -45,7 +47,7 @@ export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[
   for (const { folder, app, waves: inWaves } of folders) {
     const charts = chartsOf(app);
     if (inWaves === false) {
-      charts.forEach((chart) => files.push({ path: `${folder}/${chart.node.id}.yaml`, content: chartYaml(chart) }));
+      charts.forEach((chart) => files.push(chartFile(`${folder}/${chart.node.id}.yaml`, chart)));
       files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(charts.map((chart) => `${chart.node.id}.yaml`)) });
       continue;
     }
@@ -54,7 +56,7 @@ export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[
     for (const wave of waveNumbers) {
       const inWave = charts.filter((chart) => waves.get(chart) === wave);
       const names = inWave.map((chart) => `${chart.node.id}.yaml`);
-      inWave.forEach((chart, i) => files.push({ path: `${folder}/${waveFolder(wave)}/${names[i]}`, content: chartYaml(chart, wave) }));
+      inWave.forEach((chart, i) => files.push(chartFile(`${folder}/${waveFolder(wave)}/${names[i]}`, chart, wave)));
       files.push({ path: `${folder}/${waveFolder(wave)}/kustomization.yaml`, content: kustomization(names) });
     }
     files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waveNumbers.map(waveFolder)) });
@@ -90,11 +92,12 @@ function chartsOf(app: App): Chart[] {
 }
 
 /** The chart's own objects (not those of nested charts), as multi-document YAML, each annotated with its wave. */
-function chartYaml(chart: Chart, wave?: number): string {
-  const objects = chart.node.findAll()
+function chartFile(filePath: string, chart: Chart, wave?: number): OutputFile {
+  const apiObjects = chart.node.findAll()
     .filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
-  if (wave !== undefined) for (const o of objects) o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
-  return objects.map((o) => stringify(o.toJson(), { lineWidth: 0 })).join('---\n');
+  if (wave !== undefined) for (const o of apiObjects) o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
+  const objects = apiObjects.map((o) => o.toJson());
+  return { path: filePath, content: objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'), objects };
 }
 
 function kustomization(resources: readonly string[]): string {
@@ -152,7 +155,7 @@ function listFiles(dir: string, prefix = ''): string[] {
 export function objectsOf(files: readonly OutputFile[]): any[] {
   return files
     .filter((f) => path.basename(f.path) !== 'kustomization.yaml')
-    .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
+    .flatMap((f) => f.objects ?? parseAllDocuments(f.content).map((d) => d.toJSON()));
 }
 
 /** Writes one file atomically: to a temporary sibling first, then renamed into place. */

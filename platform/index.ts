@@ -23,13 +23,21 @@ export interface CanaryRelease {
 /** Canary releases in progress, by service name. */
 export type CanaryReleases = Readonly<Record<string, CanaryRelease>>;
 
+/** What an environment's App includes beyond the namespace and the services. */
+export interface EnvironmentOptions {
+  /** The environment's MonitoringStack. @default true */
+  readonly monitoring?: boolean;
+}
+
 /**
  * One environment of the reference platform as an App: a chart `environment` (namespace and
  * guard rails), the database backups, one chart per service, each written to its own file, and
  * the environment's monitoring (namespace `monitoring`). A service with a canary release is
  * delivered by a CanaryRollout, the others by a FintechService.
  */
-export function buildEnvironment(env: EnvironmentSpec, services: readonly ServiceSpec[] = SERVICES, canaries: CanaryReleases = {}): App {
+export function buildEnvironment(
+  env: EnvironmentSpec, services: readonly ServiceSpec[] = SERVICES, canaries: CanaryReleases = {}, options: EnvironmentOptions = {},
+): App {
   const unknown = Object.keys(canaries).filter((name) => !services.some((s) => s.name === name && s.canaryBackend));
   if (unknown.length > 0) throw new Error(`Canary releases name services that are not canary-delivered in the catalogue: ${unknown.join(', ')}`);
   const app = new App();
@@ -56,6 +64,7 @@ export function buildEnvironment(env: EnvironmentSpec, services: readonly Servic
       watched.push(new FintechService(chart, service.name, { ...props, image }));
     }
   }
+  if (options.monitoring === false) return app;
   const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
   new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env, services.map((s) => s.name)) });
   return app;
