@@ -7,7 +7,9 @@ import { deliveryWaves } from './delivery';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
 export interface OutputFile {
+  /** Relative to the output folder, e.g. "production/wave-2/payments.yaml". */
   readonly path: string;
+  /** The file's text. */
   readonly content: string;
   /** A manifest file's objects as JSON, as synthesized (not set on kustomization files). */
   readonly objects?: readonly any[];
