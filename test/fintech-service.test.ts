@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import { FintechService, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
 import { IMAGE, kinds, NAMESPACE, newChart, only, paymentsService, synth } from './support/fixtures';
 
@@ -34,6 +35,15 @@ describe('FintechService defaults', () => {
     expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'payments' });
     expect(only(objects, 'Service').spec.selector).toEqual({ 'app.kubernetes.io/name': 'payments' });
     expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe('1.4.2');
+  });
+
+  test('keeps every selector when the construct is renamed or moved (selectors come from the name prop, not the path)', () => {
+    const selectorsOf = (objects: any[]) => objects.flatMap((o) => [
+      o.spec?.selector, o.spec?.podSelector, o.spec?.template?.metadata?.labels?.['app.kubernetes.io/name'],
+    ]).filter((x) => x !== undefined);
+    const moved = newChart();
+    new FintechService(new Construct(moved, 'team-a'), 'renamed-construct', { name: 'payments', image: IMAGE, port: 8080 });
+    expect(selectorsOf(synth(moved))).toEqual(selectorsOf(objects));
   });
 
   test('rolls out one extra pod at a time and never drops below the desired count', () => {
