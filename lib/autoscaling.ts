@@ -1,5 +1,5 @@
-import { Duration } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import { Duration, Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-28';
 
 /** One HPA scaling policy: change by a percentage or a number of pods per period. */
 export class ScalingPolicy {
@@ -78,4 +78,21 @@ export function scalingRules(behavior: ScalingBehavior | undefined, defaults: Re
     selectPolicy: behavior?.selectPolicy ?? defaults.selectPolicy,
     policies: (behavior?.policies ?? defaults.policies).map((p) => p._toKube()),
   };
+}
+
+/**
+ * A VerticalPodAutoscaler's bounds for the service's container. With a HorizontalPodAutoscaler
+ * on the same CPU and memory metrics, the two would fight (the VPA resizes pods, which changes
+ * the utilisation the HPA scales on), so the VPA then only recommends (`updateMode: Off`); it
+ * applies its values itself (`Auto`) only for a service without an HPA.
+ */
+export interface VerticalAutoscalingOptions {
+  /** @default Cpu.millis(100) */
+  readonly minCpu?: Cpu;
+  /** @default Size.mebibytes(50) */
+  readonly minMemory?: Size;
+  /** @default Cpu.units(1) */
+  readonly maxCpu?: Cpu;
+  /** @default Size.mebibytes(500) */
+  readonly maxMemory?: Size;
 }

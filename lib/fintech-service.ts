@@ -3,7 +3,12 @@ import { Chart, Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
-import { AutoscalingOptions, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, scalingRules } from './autoscaling';
+import {
+  VerticalPodAutoscaler, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed,
+  VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
+} from '../imports/verticalpodautoscalers-autoscaling.k8s.io';
+import { AutoscalingOptions, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, scalingRules, VerticalAutoscalingOptions } from './autoscaling';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { CUSTOM_HEADERS_ANNOTATION, hardeningAnnotations, hstsHeader, IngressOptions } from './ingress';
 import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } from './network-peer';
@@ -149,6 +154,12 @@ export interface FintechServiceProps {
    * @default - no Ingress: reachable only inside the cluster
    */
   readonly ingress?: IngressOptions;
+  /**
+   * A VerticalPodAutoscaler (autoscaling.k8s.io/v1) that recommends, or with autoscaling off
+   * sets, the container's requests and limits within these bounds.
+   * @default - none
+   */
+  readonly verticalAutoscaling?: VerticalAutoscalingOptions;
 }
 
 const MAIN_PORT_NAME = 'http';
@@ -210,6 +221,8 @@ export class FintechService extends Construct implements IDeliverable {
   public readonly serviceMonitor?: ServiceMonitor;
   /** Undefined without `ingress`. */
   public readonly ingress?: k8s.KubeIngress;
+  /** Undefined without `verticalAutoscaling`. */
+  public readonly verticalAutoscaler?: VerticalPodAutoscaler;
   /** The response headers ingress-nginx adds (HSTS); undefined without `ingress` or with `hsts: false`. */
   public readonly responseHeaders?: k8s.KubeConfigMap;
 
@@ -319,6 +332,8 @@ export class FintechService extends Construct implements IDeliverable {
     });
 
     [this.ingress, this.responseHeaders] = props.ingress ? this.createIngress(props.ingress, metadata) : [];
+    this.verticalAutoscaler = props.verticalAutoscaling
+      ? this.createVerticalAutoscaler(props.verticalAutoscaling, this.autoscaler !== undefined, metadata()) : undefined;
 
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: metadata(),
@@ -363,6 +378,41 @@ export class FintechService extends Construct implements IDeliverable {
       metadata: { labels: { ...serviceLabels(this.name, version), version, ...trackLabels }, annotations: this.podAnnotations },
       spec: { ...this.podSpec, containers: this.podSpec.containers.map((c) => ({ ...c, image })) },
     };
+  }
+
+  private createVerticalAutoscaler(options: VerticalAutoscalingOptions, withHpa: boolean, metadata: k8s.ObjectMeta): VerticalPodAutoscaler {
+    const minCpu = options.minCpu ?? Cpu.millis(100);
+    const maxCpu = options.maxCpu ?? Cpu.units(1);
+    const minMemory = options.minMemory ?? Size.mebibytes(50);
+    const maxMemory = options.maxMemory ?? Size.mebibytes(500);
+    if (cpuMillis(minCpu) > cpuMillis(maxCpu)) {
+      throw invalidProp(this, 'verticalAutoscaling.minCpu', cpuQuantity(minCpu), `must not exceed 'verticalAutoscaling.maxCpu' (${cpuQuantity(maxCpu)})`);
+    }
+    if (memoryMiB(minMemory) > memoryMiB(maxMemory)) {
+      throw invalidProp(this, 'verticalAutoscaling.minMemory', memoryQuantity(minMemory),
+        `must not exceed 'verticalAutoscaling.maxMemory' (${memoryQuantity(maxMemory)})`);
+    }
+    return new VerticalPodAutoscaler(this, 'VerticalAutoscaler', {
+      metadata,
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        updatePolicy: { updateMode: withHpa ? VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.OFF : VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.AUTO },
+        resourcePolicy: {
+          containerPolicies: [{
+            containerName: this.name,
+            controlledValues: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues.REQUESTS_AND_LIMITS,
+            minAllowed: {
+              cpu: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString(cpuQuantity(minCpu)),
+              memory: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString(memoryQuantity(minMemory)),
+            },
+            maxAllowed: {
+              cpu: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString(cpuQuantity(maxCpu)),
+              memory: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString(memoryQuantity(maxMemory)),
+            },
+          }],
+        },
+      },
+    });
   }
 
   private createIngress(options: IngressOptions, metadata: (name?: string) => k8s.ObjectMeta): [k8s.KubeIngress, k8s.KubeConfigMap?] {

@@ -131,6 +131,8 @@ const API_GATEWAY: ServiceSpec = {
   version: '3.2.0',
   props: (env) => ({
     ingress: { host: env.gatewayHost, tls: IngressTls.fromClusterIssuer(env.certificateIssuer) },
+    // PLATFORM.md: min 100m / 50Mi, max 1 CPU / 500Mi (the defaults); recommendations only beside the HPA.
+    verticalAutoscaling: {},
     egressTo: [POSTGRES, ...[...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE].map((s) => NetworkPeer.service(s.name))],
   }),
 };

@@ -240,6 +240,24 @@ describe('FintechService overrides', () => {
     expect(() => service.podTemplate('registry.fintech.internal/fintech/payments:latest')).toThrow(/'image' \("registry.fintech.internal\/fintech\/payments:latest"\) is invalid: must be pinned/);
   });
 
+  test('a VerticalPodAutoscaler only recommends beside the HPA, and sets requests and limits without one', () => {
+    const withHpa = only(synthPayments({ verticalAutoscaling: {} }).objects, 'VerticalPodAutoscaler');
+    expect(withHpa.apiVersion).toBe('autoscaling.k8s.io/v1');
+    expect(withHpa.spec).toEqual({
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'payments' },
+      updatePolicy: { updateMode: 'Off' },
+      resourcePolicy: { containerPolicies: [{
+        containerName: 'payments', controlledValues: 'RequestsAndLimits',
+        minAllowed: { cpu: '100m', memory: '50Mi' }, maxAllowed: { cpu: '1', memory: '500Mi' },
+      }] },
+    });
+    const alone = only(synthPayments({ autoscaling: false, verticalAutoscaling: { maxMemory: Size.gibibytes(2) } }).objects, 'VerticalPodAutoscaler');
+    expect(alone.spec.updatePolicy.updateMode).toBe('Auto');
+    expect(alone.spec.resourcePolicy.containerPolicies[0].maxAllowed.memory).toBe('2Gi');
+    expect(() => paymentsService({ verticalAutoscaling: { minCpu: Cpu.units(2) } })).toThrow(
+      `${PATH}: 'verticalAutoscaling.minCpu' ("2") is invalid: must not exceed 'verticalAutoscaling.maxCpu' (1)`);
+  });
+
   test('metrics off: no ServiceMonitor, no scrape annotations, no scraper ingress', () => {
     const { objects, service } = synthPayments({ metrics: false });
     expect(service.serviceMonitor).toBeUndefined();
