@@ -11,7 +11,7 @@ import { DeliveryTier, IDeliverable } from './delivery';
 import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } from './network-peer';
 import { invalidProp } from './shared/errors';
 import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
-import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
+import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
@@ -437,32 +437,16 @@ export class BackupCronJob extends Construct implements IDeliverable {
   }
 
   private containerResources(resources: ContainerResources): k8s.ResourceRequirements {
-    const cpuRequest = resources.cpu?.request ?? DEFAULT_RESOURCES.cpuRequest;
-    const cpuLimit = resources.cpu?.limit ?? DEFAULT_RESOURCES.cpuLimit;
-    const memoryRequest = resources.memory?.request ?? DEFAULT_RESOURCES.memoryRequest;
-    const memoryLimit = resources.memory?.limit ?? DEFAULT_RESOURCES.memoryLimit;
-    const ephemeralRequest = resources.ephemeralStorage?.request ?? DEFAULT_RESOURCES.ephemeralRequest;
     // The work volume counts against the pod's ephemeral storage, so the limit must hold it.
     const ephemeralLimit = resources.ephemeralStorage?.limit ?? Size.mebibytes(memoryMiB(this.workSpace) + 1024);
-    const notAboveLimit = (prop: string, request: number, limit: number, shown: [string, string]) => {
-      if (!(request > 0)) throw invalidProp(this, `resources.${prop}.request`, shown[0], 'must be greater than 0');
-      if (request > limit) throw invalidProp(this, `resources.${prop}.request`, shown[0], `must not exceed the limit (${shown[1]})`);
-    };
-    notAboveLimit('cpu', cpuMillis(cpuRequest), cpuMillis(cpuLimit), [cpuQuantity(cpuRequest), cpuQuantity(cpuLimit)]);
-    notAboveLimit('memory', memoryMiB(memoryRequest), memoryMiB(memoryLimit), [memoryQuantity(memoryRequest), memoryQuantity(memoryLimit)]);
-    notAboveLimit('ephemeralStorage', memoryMiB(ephemeralRequest), memoryMiB(ephemeralLimit),
-      [memoryQuantity(ephemeralRequest), memoryQuantity(ephemeralLimit)]);
+    const quantities = checkedResources(this, 'resources', resources, { ...DEFAULT_RESOURCES, ephemeralLimit });
     if (memoryMiB(ephemeralLimit) < memoryMiB(this.workSpace)) {
       throw invalidProp(this, 'resources.ephemeralStorage.limit', memoryQuantity(ephemeralLimit),
         `must hold the work volume ('workSpace', ${memoryQuantity(this.workSpace)}), or the pod is evicted when the archive fills it`);
     }
-    const quantities = (cpu: Cpu, memory: Size, ephemeral: Size) => ({
-      'cpu': k8s.Quantity.fromString(cpuQuantity(cpu)),
-      'memory': k8s.Quantity.fromString(memoryQuantity(memory)),
-      'ephemeral-storage': k8s.Quantity.fromString(memoryQuantity(ephemeral)),
-    });
-    return { requests: quantities(cpuRequest, memoryRequest, ephemeralRequest), limits: quantities(cpuLimit, memoryLimit, ephemeralLimit) };
+    return kubeResources(quantities);
   }
+
 
   // -------------------------------------------------------------------------------------------
   // Network policy

@@ -174,10 +174,8 @@ export class CanaryRollout extends Construct {
     const window = goDuration(Duration.seconds(this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's')));
     const interval = goDuration(Duration.seconds(this.checkRange('analysis.interval', (analysis.interval ?? Duration.minutes(1)).toSeconds(), 9, 3600, 's')));
     const name = props.name ?? id;
-    // The namespace keeps two environments' canaries apart in a Prometheus that scrapes both.
-    const canary = { namespace: Chart.of(this).namespace ?? 'default', service: name, [TRACK]: 'canary' };
-    this.errorRateQuery = errorRatePercent(canary, window);
-    this.latencyQuery = latencyQuantileSeconds(canary, 0.95, window);
+    this.errorRateQuery = errorRatePercent(this.canarySeries(name), window);
+    this.latencyQuery = latencyQuantileSeconds(this.canarySeries(name), 0.95, window);
 
     // Plain: the stable track runs the stable release until the phase reaches 100 %, then the new one.
     const workloadImage = this.backend === CanaryBackend.ARGO_ROLLOUTS || !this.inProgress
@@ -202,6 +200,11 @@ export class CanaryRollout extends Construct {
       if (this.split) this.canaryDeployment = this.createCanaryDeployment(this.split);
       this.rollbackAlerts = this.createRollbackAlerts(window, props.runbookUrl ?? 'https://runbooks.fintech.internal/canary-rollback');
     }
+  }
+
+  /** The canary's series: the namespace keeps two environments apart in a Prometheus that scrapes both. */
+  private canarySeries(service: string): Record<string, string> {
+    return { namespace: Chart.of(this).namespace ?? 'default', service, [TRACK]: 'canary' };
   }
 
   private checkSteps(steps: number[]): number[] {
@@ -332,7 +335,8 @@ export class CanaryRollout extends Construct {
       metadata: { name: `${name}-${metric.name}`, labels: this.argoObjectLabels() },
       spec: { args: [{ name: 'service-name' }], metrics: [metric] },
     });
-    const queryFor = (query: string) => minOverTime(query, window, interval).split(`service="${name}"`).join('service="{{args.service-name}}"');
+    // The templates take the service as an argument, which Argo Rollouts fills in.
+    const canary = this.canarySeries('{{args.service-name}}');
     return [
       template('ErrorRateAnalysis', {
         name: 'error-rate',
@@ -340,7 +344,7 @@ export class CanaryRollout extends Construct {
         successCondition: `result[0] <= ${this.maxErrorRatePercent}`,
         failureCondition: `result[0] > ${this.maxErrorRatePercent}`,
         failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(checkInteger(this, 'analysis.failureLimit', analysis.failureLimit ?? 0, 0)),
-        provider: { prometheus: { address: prometheus, query: queryFor(this.errorRateQuery) } },
+        provider: { prometheus: { address: prometheus, query: minOverTime(errorRatePercent(canary, window), window, interval) } },
       }),
       template('LatencyAnalysis', {
         name: 'latency',
@@ -349,7 +353,7 @@ export class CanaryRollout extends Construct {
         successCondition: `result[0] <= ${this.maxP95LatencySeconds}`,
         inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(
           checkInteger(this, 'analysis.inconclusiveLimit', analysis.inconclusiveLimit ?? 0, 0)),
-        provider: { prometheus: { address: prometheus, query: queryFor(this.latencyQuery) } },
+        provider: { prometheus: { address: prometheus, query: minOverTime(latencyQuantileSeconds(canary, 0.95, window), window, interval) } },
       }),
     ];
   }

@@ -17,7 +17,9 @@ import { SecretKeyRef } from './secret-key-ref';
 import { goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
-import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
+import {
+  checkedResources, cpuMillis, cpuQuantity, kubeResources, memoryMiB, memoryQuantity, ResourceDefaults,
+} from './shared/resources';
 import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
@@ -168,7 +170,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-const DEFAULT_RESOURCES = {
+const DEFAULT_RESOURCES: ResourceDefaults = {
   cpuRequest: Cpu.millis(250),
   cpuLimit: Cpu.millis(500),
   memoryRequest: Size.mebibytes(512),
@@ -588,7 +590,7 @@ export class FintechService extends Construct implements IDeliverable {
         ],
         env: this.containerEnv(props.env ?? {}, props.secretEnv ?? {}),
         envFrom: this.configMap ? [{ configMapRef: { name: this.configMap.name } }] : undefined,
-        resources: this.containerResources(props.resources ?? {}),
+        resources: kubeResources(checkedResources(this, 'resources', props.resources ?? {}, DEFAULT_RESOURCES)),
         livenessProbe: this.httpProbe('livenessProbe', props.livenessProbe ?? { path: '/health' }, Duration.seconds(30), Duration.seconds(10)),
         readinessProbe: this.httpProbe('readinessProbe', props.readinessProbe ?? { path: '/ready' }, Duration.seconds(5), Duration.seconds(5)),
         startupProbe: this.startupProbe(props.startupProbe ?? {}, props.livenessProbe?.path ?? '/health'),
@@ -614,32 +616,6 @@ export class FintechService extends Construct implements IDeliverable {
     }));
     const all = [...plain, ...fromSecrets];
     return all.length ? all : undefined;
-  }
-
-  private containerResources(resources: ContainerResources): k8s.ResourceRequirements {
-    const cpuRequest = resources.cpu?.request ?? DEFAULT_RESOURCES.cpuRequest;
-    const cpuLimit = resources.cpu?.limit ?? DEFAULT_RESOURCES.cpuLimit;
-    const memoryRequest = resources.memory?.request ?? DEFAULT_RESOURCES.memoryRequest;
-    const memoryLimit = resources.memory?.limit ?? DEFAULT_RESOURCES.memoryLimit;
-    const ephemeralRequest = resources.ephemeralStorage?.request ?? DEFAULT_RESOURCES.ephemeralRequest;
-    const ephemeralLimit = resources.ephemeralStorage?.limit ?? DEFAULT_RESOURCES.ephemeralLimit;
-    const notAboveLimit = (prop: string, request: number, limit: number, shown: [string, string]) => {
-      if (!(request > 0)) throw invalidProp(this, `resources.${prop}.request`, shown[0], 'must be greater than 0');
-      if (request > limit) throw invalidProp(this, `resources.${prop}.request`, shown[0], `must not exceed the limit (${shown[1]})`);
-    };
-    notAboveLimit('cpu', cpuMillis(cpuRequest), cpuMillis(cpuLimit), [cpuQuantity(cpuRequest), cpuQuantity(cpuLimit)]);
-    notAboveLimit('memory', memoryMiB(memoryRequest), memoryMiB(memoryLimit), [memoryQuantity(memoryRequest), memoryQuantity(memoryLimit)]);
-    notAboveLimit('ephemeralStorage', memoryMiB(ephemeralRequest), memoryMiB(ephemeralLimit),
-      [memoryQuantity(ephemeralRequest), memoryQuantity(ephemeralLimit)]);
-    const quantities = (cpu: Cpu, memory: Size, ephemeral: Size) => ({
-      'cpu': k8s.Quantity.fromString(cpuQuantity(cpu)),
-      'memory': k8s.Quantity.fromString(memoryQuantity(memory)),
-      'ephemeral-storage': k8s.Quantity.fromString(memoryQuantity(ephemeral)),
-    });
-    return {
-      requests: quantities(cpuRequest, memoryRequest, ephemeralRequest),
-      limits: quantities(cpuLimit, memoryLimit, ephemeralLimit),
-    };
   }
 
   private httpProbe(prop: string, options: HttpProbeOptions, defaultDelay: Duration, defaultPeriod: Duration): k8s.Probe {

@@ -12,13 +12,14 @@ import {
 import { AlertmanagerConfigSpec, alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
 import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
 import {
-  AlertmanagerOptions, alertmanagerPodLabels, alertmanagerSpec, checkedDuration, checkScrapeTarget, ClusterMetricsOptions,
+  AlertmanagerOptions, alertmanagerPodLabels, alertmanagerSpec, checkScrapeTarget, ClusterMetricsOptions,
   clusterMonitorSpec, DEFAULT_KUBE_STATE_METRICS, DEFAULT_KUBELET, DISCOVERY_RULES, KUBELET_SCRAPE_RULES, KubeletTarget, LabelSelector,
   NAMESPACE_NAME_LABEL, namespacesSelector, prometheusPodLabels, PrometheusOptions, prometheusSpec, ScrapeTarget,
 } from './monitoring/prometheus';
 import {
   BurnRateWindow, checkBurnRateWindows, checkObjective, checkWindow, DEFAULT_BURN_RATE_WINDOWS, defaultObjectives, ServiceLevelObjective, sloRuleGroup,
 } from './monitoring/slo';
+import { checkedDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { serviceLabels } from './shared/labels';
 import { checkDnsLabel, checkUnique } from './shared/validation';

@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { SecretKeyRef } from '../secret-key-ref';
+import { checkedDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
-import { promDuration } from '../shared/promql';
 import { checkDnsLabel } from '../shared/validation';
 import { Severity, SEVERITIES } from './alert-rules';
 
@@ -162,7 +162,7 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
     }
     list.forEach((n, i) => checkNotifier(scope, `${at}[${i}]`, n));
   }
-  const repeat = (severity: Severity) => durationString(scope, `${prop}.repeatInterval.${severity}`, routing.repeatInterval?.[severity] ?? DEFAULT_REPEAT[severity]);
+  const repeat = (severity: Severity) => checkedDuration(scope, `${prop}.repeatInterval.${severity}`, routing.repeatInterval?.[severity] ?? DEFAULT_REPEAT[severity]);
   const severityMatcher = (value: string, matchType: Matcher['matchType'] = '='): Matcher => ({ name: 'severity', value, matchType });
   const groupBy = [...(routing.groupBy ?? DEFAULT_GROUP_BY)];
   if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
@@ -170,8 +170,8 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
     route: {
       receiver: receiverName(prefix, Severity.WARNING),
       groupBy,
-      groupWait: durationString(scope, `${prop}.groupWait`, routing.groupWait ?? Duration.seconds(30)),
-      groupInterval: durationString(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5)),
+      groupWait: checkedDuration(scope, `${prop}.groupWait`, routing.groupWait ?? Duration.seconds(30)),
+      groupInterval: checkedDuration(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5)),
       repeatInterval: repeat(Severity.WARNING),
       routes: SEVERITIES.map((severity) => ({
         receiver: receiverName(prefix, severity),
@@ -313,15 +313,6 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
       secret('password', o.password, 'the SMTP password');
     }
   }
-}
-
-function durationString(scope: IConstruct, prop: string, duration: Duration): string {
-  const seconds = duration instanceof Duration ? duration.toSeconds({ integral: false }) : NaN;
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw invalidProp(scope, prop, duration instanceof Duration ? `${duration.toMilliseconds({ integral: false })}ms` : duration,
-      'must be a Duration of a whole, positive number of seconds');
-  }
-  return promDuration(seconds);
 }
 
 function kebab(name: string): string {

@@ -4,9 +4,10 @@ import { IConstruct } from 'constructs';
 import {
   ServiceMonitorSpec, ServiceMonitorSpecEndpointsMetricRelabelingsAction, ServiceMonitorSpecEndpointsScheme,
 } from '../../imports/servicemonitors-monitoring.coreos.com';
+import { checkedDuration, goDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
 import { CADVISOR_METRICS, KUBE_STATE_METRICS, promDuration } from '../shared/promql';
-import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from '../shared/resources';
+import { checkedResources, memoryMiB, memoryQuantity, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext, RunAsIdentity } from '../shared/security';
 import { checkDnsLabel, checkInteger } from '../shared/validation';
 
@@ -112,13 +113,6 @@ export const DEFAULT_KUBELET: KubeletTarget = {
 export const KUBELET_SCRAPE_CLASS = 'kubelet';
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-interface ResourceDefaults {
-  readonly cpuRequest: Cpu;
-  readonly cpuLimit: Cpu;
-  readonly memoryRequest: Size;
-  readonly memoryLimit: Size;
-}
-
 export const PROMETHEUS_RESOURCES: ResourceDefaults = {
   cpuRequest: Cpu.millis(500), cpuLimit: Cpu.units(1), memoryRequest: Size.gibibytes(2), memoryLimit: Size.gibibytes(4),
 };
@@ -165,14 +159,8 @@ export function prometheusSpec(scope: IConstruct, prop: string, options: Prometh
     // Leave a tenth of the volume free, so a full disk never stops ingestion.
     retentionSize: retentionSize(storageMiB),
     storage: volumeClaim(storage, options.storageClassName),
-    resources: resources(scope, `${prop}.resources`, options.resources ?? {}, PROMETHEUS_RESOURCES),
-    securityContext: podSecurityContext(options.runAs),
-    containers: [
-      { name: 'prometheus', securityContext: containerSecurityContext(options.runAs) },
-      { name: 'config-reloader', securityContext: containerSecurityContext(options.runAs) },
-    ],
-    initContainers: [{ name: 'init-config-reloader', securityContext: containerSecurityContext(options.runAs) }],
-    affinity: spreadAcrossNodes(prometheusPodLabels(input.name)),
+    resources: checkedResources(scope, `${prop}.resources`, options.resources ?? {}, PROMETHEUS_RESOURCES),
+    ...restrictedOperatorPods('prometheus', options.runAs, prometheusPodLabels(input.name)),
     serviceMonitorSelector: input.serviceMonitorSelector,
     serviceMonitorNamespaceSelector: input.namespaceSelector,
     ruleSelector: input.ruleSelector,
@@ -206,16 +194,10 @@ export function alertmanagerSpec(
     replicas: checkInteger(scope, `${prop}.replicas`, options.replicas ?? 2, 1),
     serviceAccountName,
     automountServiceAccountToken: false,
-    retention: hoursMinutesSeconds(retention),
+    retention: goDuration(retention), // the Alertmanager CRD takes hours at most: "120h", never "5d"
     storage: volumeClaim(storage, options.storageClassName),
-    resources: resources(scope, `${prop}.resources`, options.resources ?? {}, ALERTMANAGER_RESOURCES),
-    securityContext: podSecurityContext(options.runAs),
-    containers: [
-      { name: 'alertmanager', securityContext: containerSecurityContext(options.runAs) },
-      { name: 'config-reloader', securityContext: containerSecurityContext(options.runAs) },
-    ],
-    initContainers: [{ name: 'init-config-reloader', securityContext: containerSecurityContext(options.runAs) }],
-    affinity: spreadAcrossNodes(alertmanagerPodLabels(name)),
+    resources: checkedResources(scope, `${prop}.resources`, options.resources ?? {}, ALERTMANAGER_RESOURCES),
+    ...restrictedOperatorPods('alertmanager', options.runAs, alertmanagerPodLabels(name)),
     ...(configName ? { alertmanagerConfiguration: { name: configName } } : {}),
   };
 }
@@ -280,6 +262,21 @@ function volumeClaim(storage: Size, storageClassName: string | undefined): Recor
   };
 }
 
+/**
+ * The pod settings the Operator merges into the pods it runs: the restricted security context on
+ * the pod and on each of its containers (the main one, the config reloader and its init
+ * container), and replicas spread across nodes.
+ */
+function restrictedOperatorPods(mainContainer: string, runAs: RunAsIdentity | undefined, podLabels: Record<string, string>): Record<string, unknown> {
+  const container = (name: string) => ({ name, securityContext: containerSecurityContext(runAs) });
+  return {
+    securityContext: podSecurityContext(runAs),
+    containers: [container(mainContainer), container('config-reloader')],
+    initContainers: [container('init-config-reloader')],
+    affinity: spreadAcrossNodes(podLabels),
+  };
+}
+
 /** 90 % of the volume, in whole GiB (or MiB for small volumes): Prometheus drops old blocks before the disk fills. */
 function retentionSize(storageMiB: number): string {
   const mebibytes = Math.floor(storageMiB * 0.9);
@@ -290,42 +287,6 @@ function checkStorage(scope: IConstruct, prop: string, storage: Size): number {
   const mebibytes = memoryMiB(storage);
   if (!(mebibytes >= 100)) throw invalidProp(scope, prop, memoryQuantity(storage), 'must be at least 100Mi');
   return mebibytes;
-}
-
-/** Requests and limits with the defaults filled in; a request above its limit is an error. */
-export function resources(scope: IConstruct, prop: string, given: ContainerResources, defaults: ResourceDefaults): Record<string, unknown> {
-  const cpuRequest = given.cpu?.request ?? defaults.cpuRequest;
-  const cpuLimit = given.cpu?.limit ?? defaults.cpuLimit;
-  const memoryRequest = given.memory?.request ?? defaults.memoryRequest;
-  const memoryLimit = given.memory?.limit ?? defaults.memoryLimit;
-  if (cpuMillis(cpuRequest) > cpuMillis(cpuLimit)) {
-    throw invalidProp(scope, `${prop}.cpu.request`, cpuQuantity(cpuRequest), `must not exceed the limit (${cpuQuantity(cpuLimit)})`);
-  }
-  if (memoryMiB(memoryRequest) > memoryMiB(memoryLimit)) {
-    throw invalidProp(scope, `${prop}.memory.request`, memoryQuantity(memoryRequest), `must not exceed the limit (${memoryQuantity(memoryLimit)})`);
-  }
-  return {
-    requests: { cpu: cpuQuantity(cpuRequest), memory: memoryQuantity(memoryRequest) },
-    limits: { cpu: cpuQuantity(cpuLimit), memory: memoryQuantity(memoryLimit) },
-  };
-}
-
-/** A Duration as a Prometheus duration; a zero or fractional number of seconds is an error. */
-export function checkedDuration(scope: IConstruct, prop: string, duration: Duration): string {
-  const seconds = duration instanceof Duration ? duration.toSeconds({ integral: false }) : NaN;
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw invalidProp(scope, prop, duration instanceof Duration ? `${duration.toMilliseconds({ integral: false })}ms` : duration,
-      'must be a Duration of a whole, positive number of seconds, e.g. Duration.seconds(15)');
-  }
-  return promDuration(seconds);
-}
-
-/** The Alertmanager CRD takes hours at most: "120h", never "5d". */
-function hoursMinutesSeconds(duration: Duration): string {
-  const seconds = duration.toSeconds();
-  const units: Array<[string, number]> = [['h', 3600], ['m', 60], ['s', 1]];
-  const [unit, size] = units.find(([, s]) => seconds % s === 0)!;
-  return `${seconds / size}${unit}`;
 }
 
 /** Throws unless a scrape target names a valid namespace, port and at least one selector label. */

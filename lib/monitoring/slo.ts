@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { checkWholeSeconds } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
@@ -300,12 +301,7 @@ export function checkBurnRateWindows(
 
 /** A window must be a whole, positive number of seconds: PromQL ranges have no fractions. Returns its seconds. */
 export function checkWindow(scope: IConstruct, prop: string, window: Duration): number {
-  const seconds = window instanceof Duration ? window.toSeconds({ integral: false }) : NaN;
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    const shown = window instanceof Duration ? `${window.toMilliseconds({ integral: false })}ms` : window;
-    throw invalidProp(scope, prop, shown, 'must be a Duration of a whole, positive number of seconds, e.g. Duration.minutes(5): PromQL ranges have no fractions');
-  }
-  return seconds;
+  return checkWholeSeconds(scope, prop, window, 'e.g. Duration.minutes(5): PromQL ranges have no fractions');
 }
 
 function round(value: number): number {

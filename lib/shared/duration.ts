@@ -1,9 +1,30 @@
 import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { invalidProp } from './errors';
+import { promDuration } from './promql';
 
-/** A duration as Go, Prometheus and the controllers write it: "48h", "5m", "90s". */
+/** A duration as Go and the controllers write it (hours at most; Go has no "d"): "48h", "5m", "90s". */
 export function goDuration(duration: Duration): string {
   const seconds = duration.toSeconds();
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
+}
+
+/**
+ * The whole seconds of a Duration that must have no fraction (a PromQL range, a scrape interval);
+ * otherwise the usual prop error, with `example` as the hint.
+ */
+export function checkWholeSeconds(scope: IConstruct, prop: string, duration: Duration, example = 'e.g. Duration.seconds(15)'): number {
+  const seconds = duration instanceof Duration ? duration.toSeconds({ integral: false }) : NaN;
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    const shown = duration instanceof Duration ? `${duration.toMilliseconds({ integral: false })}ms` : duration;
+    throw invalidProp(scope, prop, shown, `must be a Duration of a whole, positive number of seconds, ${example}`);
+  }
+  return seconds;
+}
+
+/** A Duration as a Prometheus duration ("15s", "5m", "30d"); a zero or fractional number of seconds is an error. */
+export function checkedDuration(scope: IConstruct, prop: string, duration: Duration): string {
+  return promDuration(checkWholeSeconds(scope, prop, duration));
 }
