@@ -14,8 +14,9 @@ import * as os from 'os';
 import { performance } from 'perf_hooks';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { NetworkPeer, OutputFile, OutputFolder, SecretKeyRef, synthesizeFolders } from '../lib';
+import { toYaml } from '../lib/shared/yaml';
 import { CANARY_RELEASES } from '../main';
 import { buildEnvironment, buildPlatform, ENVIRONMENTS, ServiceSpec } from '../platform';
 
@@ -152,7 +153,7 @@ function plainObjects(files: readonly OutputFile[]): unknown[][] {
 
 /** The floor: serializing all objects, joined by `---\n`, with the options lib/synth.ts uses. */
 function serialize(objects: readonly unknown[]): string {
-  return objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  return objects.map(toYaml).join('---\n');
 }
 
 function timeOnce(scenario: Scenario, allObjects: readonly unknown[]): Sample & { files: OutputFile[]; floorOutput: string } {

@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { deliveryWaves } from './delivery';
+import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
 export interface OutputFile {
@@ -99,11 +100,11 @@ function chartFile(filePath: string, chart: Chart, wave?: number): OutputFile {
     .filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
   if (wave !== undefined) for (const o of apiObjects) o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
   const objects = apiObjects.map((o) => o.toJson());
-  return { path: filePath, content: objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'), objects };
+  return { path: filePath, content: objects.map(toYaml).join('---\n'), objects };
 }
 
 function kustomization(resources: readonly string[]): string {
-  return stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources });
+  return toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources });
 }
 
 /**

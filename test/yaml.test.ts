@@ -1,0 +1,61 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { toYaml } from '../lib/shared/yaml';
+import { platformFiles } from '../main';
+
+const DIST = path.resolve(__dirname, '..', 'dist');
+
+/** The documents of a YAML text as a reader of that YAML version sees them. */
+function read(text: string, version: '1.1' | '1.2'): unknown[] {
+  return parseAllDocuments(text, { version }).map((doc) => {
+    if (doc.errors.length) throw doc.errors[0];
+    return doc.toJSON();
+  });
+}
+
+function yamlFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.yaml'))
+    .map((e) => path.relative(dir, path.join(e.parentPath ?? (e as any).path, e.name)))
+    .sort();
+}
+
+describe('toYaml', () => {
+  // Plain scalars that YAML 1.1 (kubectl -f, go-yaml v2, PyYAML) or YAML 1.2 reads as booleans,
+  // numbers, null or timestamps.
+  test.each([
+    'Off', 'off', 'ON', 'On', 'yes', 'No', 'y', 'N', 'true', 'FALSE', '~', 'null', 'Null',
+    '0o14', '012', '0755', '0x1F', '0b101', '1e3', '1_000', '+12', '-0', '.inf', '-.Inf', '.NaN', '12.5',
+    '190:20:30', '2024-01-01', '<<', '',
+  ])('the string %j reads back as the same string in YAML 1.1 and 1.2', (value) => {
+    const text = toYaml({ updateMode: value });
+    expect(read(text, '1.1')).toEqual([{ updateMode: value }]);
+    expect(read(text, '1.2')).toEqual([{ updateMode: value }]);
+  });
+
+  test('keys are quoted too', () => {
+    const text = toYaml({ on: 'a', y: 'b', 'no': 'c' });
+    expect(read(text, '1.1')).toEqual(read(text, '1.2'));
+  });
+});
+
+describe('every file of dist/', () => {
+  const files = yamlFiles(DIST);
+
+  test('dist/ has YAML files', () => {
+    expect(files.length).toBeGreaterThan(10);
+  });
+
+  test.each(files)('%s reads as the same objects in YAML 1.1 and YAML 1.2', (file) => {
+    const text = fs.readFileSync(path.join(DIST, file), 'utf8');
+    expect(read(text, '1.1')).toEqual(read(text, '1.2'));
+  });
+});
+
+test('each synthesized file reads back (YAML 1.1 and 1.2) as exactly the objects synthesized', () => {
+  for (const file of platformFiles().filter((f) => f.objects)) {
+    expect({ file: file.path, objects: read(file.content, '1.1') }).toEqual({ file: file.path, objects: file.objects });
+    expect({ file: file.path, objects: read(file.content, '1.2') }).toEqual({ file: file.path, objects: file.objects });
+  }
+});
