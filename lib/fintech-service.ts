@@ -10,7 +10,7 @@ import {
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createIngress, IngressOptions } from './ingress';
 import { INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
-import { createNetworkPolicy, IngressGrant, peerCovers, PolicyGrant } from './network-policy';
+import { createNetworkPolicy, IngressGrant, peerCovers, peerTargetsOf, PolicyGrant } from './network-policy';
 import { containerProbes, HttpProbeOptions, StartupProbeOptions } from './probes';
 import { createWorkloadIdentity } from './rbac';
 import { SecretKeyRef } from './secret-key-ref';
@@ -413,8 +413,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   /** Two services of one name in a namespace would select each other's pods: the second is refused. */
   private duplicateName(): string[] {
-    const first = this.node.root.node.findAll()
-      .find((c): c is FintechService => c instanceof FintechService && c.namespace === this.namespace && c.name === this.name);
+    const first = peerTargetsOf(this).find((c) => c instanceof FintechService && c.namespace === this.namespace && c.name === this.name);
     if (!first || first === this) return [];
     return [invalidProp(this, 'name', this.name,
       `a service of that name already exists in namespace '${this.namespace}' (${first.node.path}); names must be unique`).message];

@@ -1,4 +1,4 @@
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { INetworkPeerTarget, NetworkPeer, NetworkPeerKind, PeerPort } from './network-peer';
@@ -111,9 +111,22 @@ export function peerCovers(existing: NetworkPeer, candidate: NetworkPeer): boole
   return Object.entries(existing.podLabels ?? {}).every(([key, value]) => candidate.podLabels?.[key] === value);
 }
 
-/** The workloads of `scope`'s app that a policy can name as peers. */
+/**
+ * The workloads of `scope`'s app that a policy can name as peers, in tree order. The walk skips
+ * what cannot hold one (the insides of a target and of Kubernetes objects), so that a check per
+ * service stays cheap in an app of many services.
+ */
 export function peerTargetsOf(scope: IConstruct): INetworkPeerTarget[] {
-  return scope.node.root.node.findAll().filter(isPeerTarget);
+  const found: INetworkPeerTarget[] = [];
+  const visit = (c: IConstruct): void => {
+    if (isPeerTarget(c)) {
+      found.push(c);
+    } else if (!(c instanceof ApiObject)) {
+      c.node.children.forEach(visit);
+    }
+  };
+  visit(scope.node.root);
+  return found;
 }
 
 function isPeerTarget(c: IConstruct): c is INetworkPeerTarget {
