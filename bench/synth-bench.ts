@@ -76,7 +76,7 @@ export function generateServices(n: number): ServiceSpec[] {
   const name = (i: number) => `svc-${String(i + 1).padStart(width, '0')}`;
   // Services 1..n-1 form a ring; each calls the next two on the ring (never itself, never the gateway).
   const ring = (i: number, step: number) => 1 + ((i - 1 + step + (n - 1)) % (n - 1));
-  const gateway = NetworkPeer.service(name(0));
+  const gateway = name(0);
   return Array.from({ length: n }, (_, i): ServiceSpec => {
     const own = name(i);
     const isGateway = i === 0;
@@ -86,9 +86,9 @@ export function generateServices(n: number): ServiceSpec[] {
       name: own,
       port: 8000 + (i % 100),
       version: `1.${i % 10}.${i % 7}`,
+      ingressFrom: isGateway ? [INGRESS_CONTROLLER] : [gateway, ...callers.map(name)],
+      egressTo: [...callees.map(name), POSTGRES],
       props: (env) => ({
-        ingressFrom: isGateway ? [INGRESS_CONTROLLER] : [gateway, ...callers.map((c) => NetworkPeer.service(name(c)))],
-        egressTo: [...callees.map((c) => NetworkPeer.service(name(c))), POSTGRES],
         config: {
           HTTP_TIMEOUT_MS: '5000',
           CACHE_TTL_SECONDS: String(60 * (1 + (i % 5))),

@@ -1,5 +1,14 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Lazy, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import {
+  VerticalPodAutoscaler, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed,
+  VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
+} from '../imports/verticalpodautoscalers-autoscaling.k8s.io';
+import { invalidProp } from './shared/errors';
+import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
+import { checkInteger, checkPercent } from './shared/validation';
 
 /** One HPA scaling policy: change by a percentage or a number of pods per period. */
 export class ScalingPolicy {
@@ -60,19 +69,19 @@ export interface AutoscalingOptions {
   readonly scaleDown?: ScalingBehavior;
 }
 
-export const DEFAULT_SCALE_UP: Required<ScalingBehavior> = {
+const DEFAULT_SCALE_UP: Required<ScalingBehavior> = {
   stabilizationWindow: Duration.seconds(60),
   policies: [ScalingPolicy.percent(100, Duration.seconds(15))],
   selectPolicy: 'Max',
 };
 
-export const DEFAULT_SCALE_DOWN: Required<ScalingBehavior> = {
+const DEFAULT_SCALE_DOWN: Required<ScalingBehavior> = {
   stabilizationWindow: Duration.seconds(300),
   policies: [ScalingPolicy.percent(10, Duration.seconds(60))],
   selectPolicy: 'Max',
 };
 
-export function scalingRules(behavior: ScalingBehavior | undefined, defaults: Required<ScalingBehavior>): k8s.HpaScalingRulesV2 {
+function scalingRules(behavior: ScalingBehavior | undefined, defaults: Required<ScalingBehavior>): k8s.HpaScalingRulesV2 {
   return {
     stabilizationWindowSeconds: (behavior?.stabilizationWindow ?? defaults.stabilizationWindow).toSeconds(),
     selectPolicy: behavior?.selectPolicy ?? defaults.selectPolicy,
@@ -95,4 +104,109 @@ export interface VerticalAutoscalingOptions {
   readonly maxCpu?: Cpu;
   /** @default Size.mebibytes(500) */
   readonly maxMemory?: Size;
+}
+
+const DEFAULT_MAX_REPLICAS = 10;
+const DEFAULT_CPU_UTILIZATION_PERCENT = 70;
+const DEFAULT_MEMORY_UTILIZATION_PERCENT = 80;
+
+/** The lowest and highest number of pods; equal when nothing scales the workload. */
+export interface ReplicaBounds {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The replica bounds `autoscaling` allows (checked), from the workload's `replicas`: with
+ * autoscaling off both are `replicas`.
+ */
+export function replicaBounds(scope: IConstruct, replicas: number, autoscaling: AutoscalingOptions | undefined): ReplicaBounds {
+  const min = checkInteger(scope, 'autoscaling.minReplicas', autoscaling?.minReplicas ?? replicas, 1);
+  const max = checkInteger(scope, 'autoscaling.maxReplicas',
+    autoscaling?.maxReplicas ?? (autoscaling ? Math.max(DEFAULT_MAX_REPLICAS, min) : replicas), 1);
+  if (min > max) {
+    throw invalidProp(scope, 'autoscaling.minReplicas', min, `must not exceed 'autoscaling.maxReplicas' (${max})`);
+  }
+  return { min, max };
+}
+
+/**
+ * The HorizontalPodAutoscaler (id `Autoscaler`) of a workload. Bounds and target are read at
+ * synth time, so that the owner can change them after construction.
+ */
+export function createHorizontalAutoscaler(
+  scope: Construct, metadata: k8s.ObjectMeta, options: AutoscalingOptions,
+  bounds: () => ReplicaBounds, target: () => k8s.CrossVersionObjectReferenceV2,
+): k8s.KubeHorizontalPodAutoscalerV2 {
+  return new k8s.KubeHorizontalPodAutoscalerV2(scope, 'Autoscaler', {
+    metadata,
+    spec: {
+      scaleTargetRef: Lazy.any({ produce: target }),
+      minReplicas: Lazy.any({ produce: () => bounds().min }),
+      maxReplicas: Lazy.any({ produce: () => bounds().max }),
+      metrics: [
+        utilizationMetric('cpu', checkPercent(scope, 'autoscaling.cpuUtilizationPercent', options.cpuUtilizationPercent ?? DEFAULT_CPU_UTILIZATION_PERCENT)),
+        utilizationMetric('memory',
+          checkPercent(scope, 'autoscaling.memoryUtilizationPercent', options.memoryUtilizationPercent ?? DEFAULT_MEMORY_UTILIZATION_PERCENT)),
+      ],
+      behavior: {
+        scaleUp: scalingRules(options.scaleUp, DEFAULT_SCALE_UP),
+        scaleDown: scalingRules(options.scaleDown, DEFAULT_SCALE_DOWN),
+      },
+    },
+  });
+}
+
+function utilizationMetric(resource: 'cpu' | 'memory', averageUtilization: number): k8s.MetricSpecV2 {
+  return { type: 'Resource', resource: { name: resource, target: { type: 'Utilization', averageUtilization } } };
+}
+
+const DEFAULT_VPA_BOUNDS: Required<VerticalAutoscalingOptions> = {
+  minCpu: Cpu.millis(100),
+  maxCpu: Cpu.units(1),
+  minMemory: Size.mebibytes(50),
+  maxMemory: Size.mebibytes(500),
+};
+
+/**
+ * The VerticalPodAutoscaler (id `VerticalAutoscaler`) of `target`'s container `containerName`:
+ * recommendations only (`Off`) beside an HPA, `Auto` without one.
+ */
+export function createVerticalAutoscaler(
+  scope: Construct, metadata: k8s.ObjectMeta, target: k8s.CrossVersionObjectReferenceV2, containerName: string,
+  options: VerticalAutoscalingOptions, withHpa: boolean,
+): VerticalPodAutoscaler {
+  const { minCpu, maxCpu, minMemory, maxMemory } = { ...DEFAULT_VPA_BOUNDS, ...definedOnly(options) };
+  if (cpuMillis(minCpu) > cpuMillis(maxCpu)) {
+    throw invalidProp(scope, 'verticalAutoscaling.minCpu', cpuQuantity(minCpu), `must not exceed 'verticalAutoscaling.maxCpu' (${cpuQuantity(maxCpu)})`);
+  }
+  if (memoryMiB(minMemory) > memoryMiB(maxMemory)) {
+    throw invalidProp(scope, 'verticalAutoscaling.minMemory', memoryQuantity(minMemory),
+      `must not exceed 'verticalAutoscaling.maxMemory' (${memoryQuantity(maxMemory)})`);
+  }
+  return new VerticalPodAutoscaler(scope, 'VerticalAutoscaler', {
+    metadata,
+    spec: {
+      targetRef: target,
+      updatePolicy: { updateMode: withHpa ? VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.OFF : VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.AUTO },
+      resourcePolicy: {
+        containerPolicies: [{
+          containerName,
+          controlledValues: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues.REQUESTS_AND_LIMITS,
+          minAllowed: {
+            cpu: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString(cpuQuantity(minCpu)),
+            memory: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString(memoryQuantity(minMemory)),
+          },
+          maxAllowed: {
+            cpu: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString(cpuQuantity(maxCpu)),
+            memory: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString(memoryQuantity(maxMemory)),
+          },
+        }],
+      },
+    },
+  });
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

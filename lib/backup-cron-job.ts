@@ -1,4 +1,4 @@
-import { Chart, Cron, Duration, Lazy, Size } from 'cdk8s';
+import { Chart, Cron, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrules-monitoring.coreos.com';
@@ -8,14 +8,15 @@ import { BackupDestination } from './backup/destination';
 import { backupScript, BackupSourceKind, SCRIPT_FILES, SCRIPTS_MOUNT_PATH } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
-import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } from './network-peer';
+import { createNetworkPolicy } from './network-policy';
+import { createWorkloadIdentity } from './rbac';
+import { DEFAULT_NAMESPACE } from './shared/defaults';
 import { invalidProp } from './shared/errors';
 import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
-import { findService, serviceNamesIn } from './shared/service-registry';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
@@ -228,7 +229,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     if (this.name.length > MAX_NAME_LENGTH) {
       throw invalidProp(this, 'name', this.name, `must have at most ${MAX_NAME_LENGTH} characters, so that "${this.name}-restore" is a valid CronJob name (52)`);
     }
-    this.namespace = Chart.of(this).namespace ?? 'default';
+    this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);
     this.version = imageVersion(this.image);
     if (!(props.source instanceof BackupSource)) {
@@ -278,7 +279,9 @@ export class BackupCronJob extends Construct implements IDeliverable {
     if (verification) scripts[SCRIPT_FILES.verify] = backupScript(this.source.kind, 'verify');
     this.configMap = new k8s.KubeConfigMap(this, 'Scripts', { metadata: metadata(`${this.name}-scripts`), data: scripts });
 
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: metadata(), automountServiceAccountToken: false });
+    this.serviceAccount = createWorkloadIdentity(this, {
+      metadata: metadata(), namespace: this.namespace, automountServiceAccountToken: false, configMaps: [], secrets: [],
+    }).serviceAccount;
 
     const common: JobEnvVar[] = [
       { name: 'BACKUP_DESTINATION', value: this.remotePath },
@@ -322,15 +325,12 @@ export class BackupCronJob extends Construct implements IDeliverable {
       }, [...common, ...this.verificationEnv(verification)]);
     }
 
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: metadata(),
-      spec: {
-        podSelector: { matchLabels: this.selectorLabels },
-        policyTypes: ['Ingress', 'Egress'],
-        egress: Lazy.any({ produce: () => this.egressRules() }),
-      },
-    });
-    this.node.addValidation({ validate: () => this.checkPeers() });
+    // The Jobs only connect out: to the source and the destination.
+    const egress = [
+      { prop: 'source.peer', peer: this.source.peer },
+      ...(this.destination.peer ? [{ prop: 'destination.peer', peer: this.destination.peer }] : []),
+    ];
+    this.networkPolicy = createNetworkPolicy(this, metadata(), this.selectorLabels, { egress: () => egress });
 
     if (props.alerts !== false) {
       const alerts = props.alerts ?? {};
@@ -447,42 +447,6 @@ export class BackupCronJob extends Construct implements IDeliverable {
     return kubeResources(quantities);
   }
 
-
-  // -------------------------------------------------------------------------------------------
-  // Network policy
-
-  private egressRules(): k8s.NetworkPolicyEgressRule[] {
-    const peers = [this.source.peer, ...(this.destination.peer ? [this.destination.peer] : [])];
-    return [dnsEgressRule(), ...peers.map((peer) => ({ to: [this.policyPeer(peer)], ports: policyPorts(this.egressPorts(peer)) }))];
-  }
-
-  private egressPorts(peer: NetworkPeer): readonly PeerPort[] {
-    if (peer.kind !== NetworkPeerKind.SERVICE) return peer.ports;
-    const target = findService(this, this.namespace, peer.name);
-    return target ? [...target.containerPorts.values()].map((port) => ({ port })) : [];
-  }
-
-  private policyPeer(peer: NetworkPeer): k8s.NetworkPolicyPeer {
-    return peer.kind === NetworkPeerKind.SERVICE ? { podSelector: { matchLabels: selectorLabels(peer.name) } } : peer.toPolicyPeer();
-  }
-
-  /** Peers are checked at synth time, once every service of the app is known. */
-  private checkPeers(): string[] {
-    const errors: string[] = [];
-    const check = (prop: string, peer: NetworkPeer | undefined) => {
-      if (!peer) return;
-      if (peer.kind === NetworkPeerKind.SERVICE && !findService(this, this.namespace, peer.name)) {
-        const known = serviceNamesIn(this, this.namespace);
-        errors.push(invalidProp(this, prop, `service ${peer.name}`,
-          `names no FintechService in namespace '${this.namespace}'; known: ${known.join(', ') || 'none'}`).message);
-      } else if (peer.kind !== NetworkPeerKind.SERVICE && peer.ports.length === 0) {
-        errors.push(invalidProp(this, prop, `${peer.kind} ${peer.name}`, 'must name the ports it allows').message);
-      }
-    };
-    check('source.peer', this.source.peer);
-    check('destination.peer', this.destination.peer);
-    return errors;
-  }
 
   // -------------------------------------------------------------------------------------------
   // Alerts

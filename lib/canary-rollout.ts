@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -250,15 +250,9 @@ export class CanaryRollout extends Construct {
     if (!split) {
       throw invalidProp(this, 'replicas', total, 'must be at least 2 during a rollout: one stable and one canary pod');
     }
-    const autoscaler = this.service.autoscaler;
-    if (autoscaler) {
-      ApiObject.of(autoscaler).addJsonPatch(
-        JsonPatch.replace('/spec/minReplicas', split.stable),
-        JsonPatch.replace('/spec/maxReplicas', this.service.maxReplicas - split.canary));
-    } else {
-      ApiObject.of(this.service.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', split.stable));
-    }
-    ApiObject.of(this.service.deployment).metadata.addAnnotation(TRAFFIC_WEIGHT_ANNOTATION, String(100 - split.canaryPercent));
+    const max = this.service.autoscaler ? this.service.maxReplicas - split.canary : split.stable;
+    this.service.setReplicaBounds(split.stable, max);
+    this.service.addDeploymentAnnotation(TRAFFIC_WEIGHT_ANNOTATION, String(100 - split.canaryPercent));
     return split;
   }
 
@@ -396,11 +390,7 @@ export class CanaryRollout extends Construct {
       },
     });
     // The Rollout owns the pods: the autoscaler scales it, and the Deployment only lends its template.
-    if (autoscaler) {
-      ApiObject.of(autoscaler).addJsonPatch(JsonPatch.replace('/spec/scaleTargetRef', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name }));
-    } else {
-      ApiObject.of(this.service.deployment).addJsonPatch(JsonPatch.remove('/spec/replicas'));
-    }
+    this.service.delegateScaling({ apiVersion: rollout.apiVersion, kind: rollout.kind, name });
     return rollout;
   }
 }

@@ -2,7 +2,7 @@ import { Chart, JsonPatch, ApiObject, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { DeliveryTier, IDeliverable } from './delivery';
-import { dnsEgressRule } from './network-peer';
+import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
 import { checkDnsLabel, checkInteger } from './shared/validation';

@@ -3,30 +3,28 @@ import { Chart, Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
+import { VerticalPodAutoscaler } from '../imports/verticalpodautoscalers-autoscaling.k8s.io';
 import {
-  VerticalPodAutoscaler, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues,
-  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed, VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed,
-  VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
-} from '../imports/verticalpodautoscalers-autoscaling.k8s.io';
-import { AutoscalingOptions, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, scalingRules, VerticalAutoscalingOptions } from './autoscaling';
+  AutoscalingOptions, createHorizontalAutoscaler, createVerticalAutoscaler, ReplicaBounds, replicaBounds, VerticalAutoscalingOptions,
+} from './autoscaling';
 import { DeliveryTier, IDeliverable } from './delivery';
-import { CUSTOM_HEADERS_ANNOTATION, hardeningAnnotations, hstsHeader, IngressOptions } from './ingress';
-import { dnsEgressRule, NetworkPeer, NetworkPeerKind, PeerPort, policyPorts } from './network-peer';
-import { HttpProbeOptions, StartupProbeOptions } from './probes';
+import { createIngress, IngressOptions } from './ingress';
+import { INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
+import { createNetworkPolicy, IngressGrant, peerCovers, peerTargetsOf, PolicyGrant } from './network-policy';
+import { containerProbes, HttpProbeOptions, StartupProbeOptions } from './probes';
+import { createWorkloadIdentity } from './rbac';
 import { SecretKeyRef } from './secret-key-ref';
+import {
+  DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE, MONITORING_NAMESPACE,
+} from './shared/defaults';
 import { goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
-import {
-  checkedResources, cpuMillis, cpuQuantity, kubeResources, memoryMiB, memoryQuantity, ResourceDefaults,
-} from './shared/resources';
+import { checkedResources, kubeResources, ResourceDefaults } from './shared/resources';
 import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
-import { findService, registerService, serviceNamesIn } from './shared/service-registry';
-import {
-  checkDnsLabel, checkHttpPath, checkInteger, checkLabels, checkPercent, checkPinnedImage, checkPort, checkUnique,
-} from './shared/validation';
+import { checkDnsLabel, checkHttpPath, checkInteger, checkLabels, checkPinnedImage, checkPort, checkUnique } from './shared/validation';
 
 /** An additional port of the service, beside its main HTTP port. */
 export interface NamedPort {
@@ -133,9 +131,14 @@ export interface FintechServiceProps {
    * @default - none
    */
   readonly secretEnv?: Record<string, SecretKeyRef>;
-  /** Who may connect to the service's ports. @default - nobody but the metrics scrapers */
+  /**
+   * Who may connect to the service's ports: other FintechServices of the app as objects
+   * (`NetworkPeer.service(gateway)`), namespaces, or services outside the app by name. More can
+   * be added with `allowFrom`.
+   * @default - nobody but the metrics scrapers
+   */
   readonly ingressFrom?: NetworkPeer[];
-  /** Whom the service may connect to, besides cluster DNS. @default - cluster DNS only */
+  /** Whom the service may connect to, besides cluster DNS; more can be added with `allowTo`. @default - cluster DNS only */
   readonly egressTo?: NetworkPeer[];
   /** Where Prometheus runs; allowed to reach the metrics port. @default NetworkPeer.namespace('monitoring') */
   readonly metricsScrapers?: NetworkPeer;
@@ -168,7 +171,9 @@ const MAIN_PORT_NAME = 'http';
 const SECRET_LOOKING_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DEFAULT_REPLICAS = 3;
+const DEFAULT_METRICS_INTERVAL = Duration.seconds(15);
+const DEFAULT_TERMINATION_GRACE = Duration.seconds(30);
 
 const DEFAULT_RESOURCES: ResourceDefaults = {
   cpuRequest: Cpu.millis(250),
@@ -186,8 +191,11 @@ const DEFAULT_RESOURCES: ResourceDefaults = {
  * probes, resources, spread across nodes and zones, and Prometheus scraping.
  *
  * Every object is a public member, to be adjusted with `ApiObject.of(x).addJsonPatch(...)`.
+ * Other constructs change the service only through its methods (`allowFrom`, `allowTo`,
+ * `setReplicaBounds`, `delegateScaling`, `addDeploymentAnnotation`, `addDiscoveryLabels`,
+ * `allowMetricsScrapersFrom`); what they change is rendered at synth time.
  */
-export class FintechService extends Construct implements IDeliverable {
+export class FintechService extends Construct implements IDeliverable, INetworkPeerTarget {
   public readonly deliveryTier = DeliveryTier.SERVICES;
   public readonly name: string;
   public readonly namespace: string;
@@ -196,16 +204,19 @@ export class FintechService extends Construct implements IDeliverable {
   public readonly version: string;
   public readonly port: number;
   public readonly servicePort: number;
+  /** The configured pod count; the bounds in force are `minReplicas` and `maxReplicas`. */
   public readonly replicas: number;
-  /** Autoscaler bounds; both equal `replicas` when autoscaling is off. */
-  public readonly minReplicas: number;
-  public readonly maxReplicas: number;
   /** Labels that select every pod of the service, whatever its track: derived from the name only. */
   public readonly selectorLabels: Record<string, string>;
   /** Labels of this construct's own Deployment beyond `selectorLabels` (see `trackLabels`). */
   public readonly trackLabels: Record<string, string>;
   /** The Service's ports, for other Services in front of the same pods. */
   public readonly servicePorts: k8s.ServicePort[];
+  /** The ports the pods listen on: the main port first, then `extraPorts`. */
+  public readonly containerPorts: readonly PeerPort[];
+  public readonly automountServiceAccountToken: boolean;
+  /** The path Prometheus scrapes; undefined when `metrics` is `false`. */
+  public readonly metricsPath?: string;
 
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
@@ -228,145 +239,142 @@ export class FintechService extends Construct implements IDeliverable {
   /** The response headers ingress-nginx adds (HSTS); undefined without `ingress` or with `hsts: false`. */
   public readonly responseHeaders?: k8s.KubeConfigMap;
 
-  private readonly containerPorts: ReadonlyMap<string, number>;
-  private readonly egressServices: string[];
+  private readonly extraPorts: readonly NamedPort[];
   private readonly podSpec: k8s.PodSpec;
   private readonly podAnnotations: Record<string, string>;
+  private readonly controllerGrants: IngressGrant[] = [];
+  private readonly ingressGrants: IngressGrant[] = [];
+  private readonly scraperGrants: IngressGrant[] = [];
+  private readonly egressGrants: PolicyGrant[] = [];
+  private bounds: ReplicaBounds;
+  private scaleTarget: k8s.CrossVersionObjectReferenceV2;
+  private scalingDelegated = false;
 
   constructor(scope: Construct, id: string, props: FintechServiceProps) {
     super(scope, id);
     this.name = checkDnsLabel(this, 'name', props.name ?? id);
-    this.namespace = Chart.of(this).namespace ?? 'default';
+    this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);
     this.version = imageVersion(this.image);
     this.port = checkPort(this, 'port', props.port);
     this.servicePort = checkPort(this, 'servicePort', props.servicePort ?? this.port);
-    this.replicas = checkInteger(this, 'replicas', props.replicas ?? 3, 1);
+    this.replicas = checkInteger(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS, 1);
     this.selectorLabels = selectorLabels(this.name);
     this.trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
-
-    const extraPorts = (props.extraPorts ?? []).map((p, i) => this.checkNamedPort(p, i));
-    this.containerPorts = new Map([[MAIN_PORT_NAME, this.port], ...extraPorts.map((p) => [p.name, p.containerPort] as const)]);
-    checkUnique(this, 'extraPorts[].name', [MAIN_PORT_NAME, ...extraPorts.map((p) => p.name)]);
-    checkUnique(this, 'extraPorts[].containerPort', [...this.containerPorts.values()]);
-    checkUnique(this, 'extraPorts[].servicePort', [this.servicePort, ...extraPorts.map((p) => p.servicePort ?? p.containerPort)]);
-
+    this.extraPorts = this.checkExtraPorts(props.extraPorts ?? []);
+    this.containerPorts = [this.port, ...this.extraPorts.map((p) => p.containerPort)].map((port) => ({ port }));
     const autoscaling = props.autoscaling === false ? undefined : (props.autoscaling ?? {});
-    this.minReplicas = checkInteger(this, 'autoscaling.minReplicas', autoscaling?.minReplicas ?? this.replicas, 1);
-    this.maxReplicas = checkInteger(this, 'autoscaling.maxReplicas',
-      autoscaling?.maxReplicas ?? (autoscaling ? Math.max(10, this.minReplicas) : this.replicas), 1);
-    if (this.minReplicas > this.maxReplicas) {
-      throw invalidProp(this, 'autoscaling.minReplicas', this.minReplicas, `must not exceed 'autoscaling.maxReplicas' (${this.maxReplicas})`);
-    }
-
-    if (findService(this, this.namespace, this.name)) {
-      throw invalidProp(this, 'name', this.name, `a service of that name already exists in namespace '${this.namespace}'; names must be unique`);
-    }
-    registerService(this, { name: this.name, namespace: this.namespace, containerPorts: this.containerPorts, construct: this });
-    this.egressServices = (props.egressTo ?? []).filter((p) => p.kind === NetworkPeerKind.SERVICE).map((p) => p.name);
+    this.bounds = replicaBounds(this, this.replicas, autoscaling);
+    this.scaleTarget = this.deploymentRef();
+    this.automountServiceAccountToken = props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN;
+    this.metricsPath = props.metrics === false ? undefined : checkHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH);
+    this.node.addValidation({ validate: () => this.duplicateName() });
 
     const labels = serviceLabels(this.name, this.version);
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
-
     const configData = props.config ? sortedRecord(this.checkNonSecretVariables('config', props.config)) : undefined;
     this.configMap = configData ? new k8s.KubeConfigMap(this, 'Config', { metadata: metadata(`${this.name}-config`), data: configData }) : undefined;
-
-    this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: metadata(),
-      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+    const identity = createWorkloadIdentity(this, {
+      metadata: metadata(), namespace: this.namespace, automountServiceAccountToken: this.automountServiceAccountToken,
+      configMaps: this.configMap ? [this.configMap.name] : [], secrets: Object.values(props.secretEnv ?? {}).map((ref) => ref.secretName),
     });
-    [this.role, this.roleBinding] = this.createRole(props.secretEnv ?? {}, metadata());
+    [this.serviceAccount, this.role, this.roleBinding] = [identity.serviceAccount, identity.role, identity.roleBinding];
 
-    this.podAnnotations = this.buildPodAnnotations(props.metrics, configData);
-    this.podSpec = this.buildPodSpec(props, extraPorts);
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: metadata(),
-      spec: {
-        replicas: autoscaling ? undefined : this.replicas,
-        revisionHistoryLimit: 10,
-        progressDeadlineSeconds: 600,
-        selector: { matchLabels: { ...this.selectorLabels, ...this.trackLabels } },
-        strategy: this.rollingUpdateStrategy(props.rollingUpdate ?? {}),
-        template: this.podTemplate(this.image),
-      },
-    });
+    this.podAnnotations = this.buildPodAnnotations(configData);
+    this.podSpec = this.buildPodSpec(props);
+    this.deployment = this.createDeployment(props.rollingUpdate ?? {}, metadata());
+    this.servicePorts = this.buildServicePorts();
+    this.service = this.createService(props.sessionAffinityTimeout, metadata());
+    this.autoscaler = autoscaling
+      ? createHorizontalAutoscaler(this, metadata(), autoscaling, () => this.bounds, () => this.scaleTarget) : undefined;
+    this.disruptionBudget = this.createDisruptionBudget(props.disruptionBudget ?? {}, metadata());
+    const ingress = props.ingress
+      ? createIngress(this, { name: this.name, namespace: this.namespace, portName: MAIN_PORT_NAME, labels }, props.ingress) : undefined;
+    [this.ingress, this.responseHeaders] = [ingress?.ingress, ingress?.responseHeaders];
+    if (ingress) this.controllerGrants.push({ prop: 'ingress.controllerNamespace', peer: ingress.controller, ports: [{ port: this.port }] });
+    this.verticalAutoscaler = props.verticalAutoscaling ? createVerticalAutoscaler(this, metadata(), this.deploymentRef(), this.name,
+      props.verticalAutoscaling, this.autoscaler !== undefined) : undefined;
 
-    this.servicePorts = [
-      { name: MAIN_PORT_NAME, port: this.servicePort, targetPort: k8s.IntOrString.fromString(MAIN_PORT_NAME), protocol: 'TCP' },
-      ...extraPorts.map((p) => ({
-        name: p.name, port: p.servicePort ?? p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP',
-      })),
-    ];
-    this.service = new k8s.KubeService(this, 'Service', {
-      metadata: metadata(),
-      spec: {
-        type: 'ClusterIP',
-        selector: this.selectorLabels,
-        ports: this.servicePorts,
-        ...this.sessionAffinity(props.sessionAffinityTimeout),
-      },
-    });
+    this.networkPolicy = this.createNetworkPolicy(props, metadata());
+    this.serviceMonitor = props.metrics === false ? undefined : this.createServiceMonitor(props.metrics ?? {}, metadata());
+  }
 
-    this.autoscaler = autoscaling ? new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
-      metadata: metadata(),
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        minReplicas: this.minReplicas,
-        maxReplicas: this.maxReplicas,
-        metrics: [
-          utilizationMetric('cpu', checkPercent(this, 'autoscaling.cpuUtilizationPercent', autoscaling.cpuUtilizationPercent ?? 70)),
-          utilizationMetric('memory', checkPercent(this, 'autoscaling.memoryUtilizationPercent', autoscaling.memoryUtilizationPercent ?? 80)),
-        ],
-        behavior: {
-          scaleUp: scalingRules(autoscaling.scaleUp, DEFAULT_SCALE_UP),
-          scaleDown: scalingRules(autoscaling.scaleDown, DEFAULT_SCALE_DOWN),
-        },
-      },
-    }) : undefined;
+  /** The autoscaler's lower bound (or the fixed pod count without autoscaling), as rendered. */
+  public get minReplicas(): number {
+    return this.bounds.min;
+  }
 
-    this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-      metadata: metadata(),
-      spec: {
-        selector: { matchLabels: this.selectorLabels },
-        ...this.disruptionLimit(props.disruptionBudget ?? {}),
-        unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      },
-    });
-
-    [this.ingress, this.responseHeaders] = props.ingress ? this.createIngress(props.ingress, metadata) : [];
-    this.verticalAutoscaler = props.verticalAutoscaling
-      ? this.createVerticalAutoscaler(props.verticalAutoscaling, this.autoscaler !== undefined, metadata()) : undefined;
-
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: metadata(),
-      spec: {
-        podSelector: { matchLabels: this.selectorLabels },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: Lazy.any({ produce: () => this.ingressRules(props) }),
-        egress: Lazy.any({ produce: () => this.egressRules(props.egressTo ?? []) }),
-      },
-    });
-    this.node.addValidation({ validate: () => this.unknownPeers(props) });
-
-    this.serviceMonitor = props.metrics === false ? undefined : new ServiceMonitor(this, 'ServiceMonitor', {
-      metadata: metadata(),
-      spec: {
-        // Only the service's own Service: other Services in front of the same pods (a canary's
-        // stable and canary Services) must not make Prometheus scrape every pod twice.
-        selector: { matchLabels: { ...this.selectorLabels, [COMPONENT_LABEL]: labels[COMPONENT_LABEL] } },
-        endpoints: [{
-          port: MAIN_PORT_NAME,
-          path: this.metricsPath(props.metrics),
-          interval: goDuration(props.metrics?.interval ?? Duration.seconds(15)),
-        }],
-        podTargetLabels: props.metrics?.podTargetLabels,
-      },
-    });
+  /** The autoscaler's upper bound (or the fixed pod count without autoscaling), as rendered. */
+  public get maxReplicas(): number {
+    return this.bounds.max;
   }
 
   /** The services this one calls: GitOps applies them first. */
   public deliveryDependencies(): IConstruct[] {
-    return this.egressServices.flatMap((name) => findService(this, this.namespace, name)?.construct ?? []);
+    return this.egressGrants.flatMap((grant) => grant.peer.target ?? []);
+  }
+
+  /** Admits `peer` to every port of the service (as `ingressFrom` does). */
+  public allowFrom(peer: NetworkPeer): void {
+    this.ingressGrants.push({ prop: `ingressFrom[${this.ingressGrants.length}]`, peer, ports: this.containerPorts });
+  }
+
+  /** Lets the service connect to `peer` (as `egressTo` does). */
+  public allowTo(peer: NetworkPeer): void {
+    this.egressGrants.push({ prop: `egressTo[${this.egressGrants.length}]`, peer });
+  }
+
+  /**
+   * Admits metrics scrapers from `peer` to the metrics port, unless the scrapers admitted already
+   * include every pod `peer` selects (the default namespace-wide peer covers any pods of its namespace).
+   */
+  public allowMetricsScrapersFrom(peer: NetworkPeer): void {
+    if (this.metricsPath === undefined) {
+      throw invalidProp(this, 'metrics', false, 'is off, so there is no metrics port to admit scrapers to');
+    }
+    if (this.scraperGrants.some((grant) => peerCovers(grant.peer, peer))) return;
+    this.scraperGrants.push(this.scraperGrant(peer));
+  }
+
+  /** Adds labels to the ServiceMonitor, for a Prometheus that selects ServiceMonitors by label. */
+  public addDiscoveryLabels(labels: Record<string, string>): void {
+    if (!this.serviceMonitor) {
+      throw invalidProp(this, 'metrics', false, 'is off, so there is no ServiceMonitor to label');
+    }
+    for (const [key, value] of Object.entries(checkLabels(this, 'discoveryLabels', labels))) this.serviceMonitor.metadata.addLabel(key, value);
+  }
+
+  /** Adds an annotation to the Deployment (not to its pods, so no rollout follows). */
+  public addDeploymentAnnotation(key: string, value: string): void {
+    this.deployment.metadata.addAnnotation(key, value);
+  }
+
+  /**
+   * Sets the replica bounds in force: the autoscaler's minimum and maximum, or without
+   * autoscaling the Deployment's fixed count (then `min` must equal `max`). `minReplicas` and
+   * `maxReplicas` follow.
+   */
+  public setReplicaBounds(min: number, max: number): void {
+    checkInteger(this, 'minReplicas', min, 1);
+    checkInteger(this, 'maxReplicas', max, 1);
+    if (min > max) throw invalidProp(this, 'minReplicas', min, `must not exceed 'maxReplicas' (${max})`);
+    if (!this.autoscaler && min !== max) {
+      throw invalidProp(this, 'maxReplicas', max, `must equal 'minReplicas' (${min}): autoscaling is off, so the Deployment runs a fixed number of pods`);
+    }
+    if (!this.autoscaler && this.scalingDelegated) {
+      throw invalidProp(this, 'minReplicas', min, `cannot apply: the pod count is owned by ${this.scaleTarget.kind} '${this.scaleTarget.name}'`);
+    }
+    this.bounds = { min, max };
+  }
+
+  /**
+   * Hands the pod count to another workload that runs this Deployment's pod template (an Argo
+   * Rollout with a `workloadRef`): the autoscaler, if any, scales `target` instead, and the
+   * Deployment leaves `replicas` unset.
+   */
+  public delegateScaling(target: k8s.CrossVersionObjectReferenceV2): void {
+    this.scalingDelegated = true;
+    this.scaleTarget = { ...target };
   }
 
   /**
@@ -382,82 +390,105 @@ export class FintechService extends Construct implements IDeliverable {
     };
   }
 
-  private createVerticalAutoscaler(options: VerticalAutoscalingOptions, withHpa: boolean, metadata: k8s.ObjectMeta): VerticalPodAutoscaler {
-    const minCpu = options.minCpu ?? Cpu.millis(100);
-    const maxCpu = options.maxCpu ?? Cpu.units(1);
-    const minMemory = options.minMemory ?? Size.mebibytes(50);
-    const maxMemory = options.maxMemory ?? Size.mebibytes(500);
-    if (cpuMillis(minCpu) > cpuMillis(maxCpu)) {
-      throw invalidProp(this, 'verticalAutoscaling.minCpu', cpuQuantity(minCpu), `must not exceed 'verticalAutoscaling.maxCpu' (${cpuQuantity(maxCpu)})`);
-    }
-    if (memoryMiB(minMemory) > memoryMiB(maxMemory)) {
-      throw invalidProp(this, 'verticalAutoscaling.minMemory', memoryQuantity(minMemory),
-        `must not exceed 'verticalAutoscaling.maxMemory' (${memoryQuantity(maxMemory)})`);
-    }
-    return new VerticalPodAutoscaler(this, 'VerticalAutoscaler', {
+  /** Admits the ingress controller, `ingressFrom` and the metrics scrapers; allows `egressTo`. Peers added later show too. */
+  private createNetworkPolicy(props: FintechServiceProps, metadata: k8s.ObjectMeta): k8s.KubeNetworkPolicy {
+    const policy = createNetworkPolicy(this, metadata, this.selectorLabels, {
+      ingress: () => [...this.controllerGrants, ...this.ingressGrants, ...this.scraperGrants],
+      egress: () => this.egressGrants,
+    });
+    (props.ingressFrom ?? []).forEach((peer) => this.allowFrom(peer));
+    (props.egressTo ?? []).forEach((peer) => this.allowTo(peer));
+    if (props.metrics !== false) this.scraperGrants.push(this.scraperGrant(props.metricsScrapers ?? NetworkPeer.namespace(MONITORING_NAMESPACE)));
+    return policy;
+  }
+
+  private deploymentRef(): k8s.CrossVersionObjectReferenceV2 {
+    return { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  private scraperGrant(peer: NetworkPeer): IngressGrant {
+    const prop = this.scraperGrants.length === 0 ? 'metricsScrapers' : `metricsScrapers[${this.scraperGrants.length}]`;
+    return { prop, peer, ports: [{ port: this.port }] };
+  }
+
+  /** Two services of one name in a namespace would select each other's pods: the second is refused. */
+  private duplicateName(): string[] {
+    const first = peerTargetsOf(this).find((c) => c instanceof FintechService && c.namespace === this.namespace && c.name === this.name);
+    if (!first || first === this) return [];
+    return [invalidProp(this, 'name', this.name,
+      `a service of that name already exists in namespace '${this.namespace}' (${first.node.path}); names must be unique`).message];
+  }
+
+  private checkExtraPorts(extraPorts: NamedPort[]): NamedPort[] {
+    const checked = extraPorts.map((p, i) => this.checkNamedPort(p, i));
+    checkUnique(this, 'extraPorts[].name', [MAIN_PORT_NAME, ...checked.map((p) => p.name)]);
+    checkUnique(this, 'extraPorts[].containerPort', [this.port, ...checked.map((p) => p.containerPort)]);
+    checkUnique(this, 'extraPorts[].servicePort', [this.servicePort, ...checked.map((p) => p.servicePort ?? p.containerPort)]);
+    return checked;
+  }
+
+  private createDeployment(rollingUpdate: RollingUpdateOptions, metadata: k8s.ObjectMeta): k8s.KubeDeployment {
+    return new k8s.KubeDeployment(this, 'Resource', {
       metadata,
       spec: {
-        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-        updatePolicy: { updateMode: withHpa ? VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.OFF : VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.AUTO },
-        resourcePolicy: {
-          containerPolicies: [{
-            containerName: this.name,
-            controlledValues: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues.REQUESTS_AND_LIMITS,
-            minAllowed: {
-              cpu: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString(cpuQuantity(minCpu)),
-              memory: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed.fromString(memoryQuantity(minMemory)),
-            },
-            maxAllowed: {
-              cpu: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString(cpuQuantity(maxCpu)),
-              memory: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed.fromString(memoryQuantity(maxMemory)),
-            },
-          }],
-        },
+        // Unset while an autoscaler (or another workload) owns the count, or GitOps would reset it.
+        replicas: Lazy.any({ produce: () => (this.autoscaler || this.scalingDelegated ? undefined : this.bounds.min) }),
+        revisionHistoryLimit: 10,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: { ...this.selectorLabels, ...this.trackLabels } },
+        strategy: this.rollingUpdateStrategy(rollingUpdate),
+        template: this.podTemplate(this.image),
       },
     });
   }
 
-  private createIngress(options: IngressOptions, metadata: (name?: string) => k8s.ObjectMeta): [k8s.KubeIngress, k8s.KubeConfigMap?] {
-    const host = options.host;
-    if (host.length > 253 || !DNS_NAME.test(host)) {
-      throw invalidProp(this, 'ingress.host', host, 'must be a DNS name such as "api.example.com"; the only wildcard allowed is a leading "*."');
-    }
-    const paths = options.paths ?? [{ path: '/' }];
-    paths.forEach((p, i) => checkHttpPath(this, `ingress.paths[${i}].path`, p.path));
-    checkInteger(this, 'ingress.rateLimitPerSecond', options.rateLimitPerSecond ?? 20, 1);
-    if (options.tls === undefined) {
-      throw invalidProp(this, 'ingress.tls', undefined,
-        'TLS is on by default and needs a certificate source: IngressTls.fromSecret(name) or IngressTls.fromClusterIssuer(issuer) (or false for plain HTTP)');
-    }
-    const tls = options.tls === false ? undefined : options.tls;
-    const hsts = tls && options.hsts !== false ? hstsHeader(options.hsts ?? {}) : undefined;
-    const responseHeaders = hsts ? new k8s.KubeConfigMap(this, 'ResponseHeaders', {
-      metadata: metadata(`${this.name}-response-headers`),
-      data: { 'Strict-Transport-Security': hsts },
-    }) : undefined;
-    const annotations: Record<string, string> = {
-      ...hardeningAnnotations(options, tls !== undefined),
-      ...(responseHeaders ? { [CUSTOM_HEADERS_ANNOTATION]: `${this.namespace}/${responseHeaders.name}` } : {}),
-      ...(tls?.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}),
-    };
-    const ingress = new k8s.KubeIngress(this, 'Ingress', {
-      metadata: { ...metadata(), annotations },
+  private buildServicePorts(): k8s.ServicePort[] {
+    return [
+      { name: MAIN_PORT_NAME, port: this.servicePort, targetPort: k8s.IntOrString.fromString(MAIN_PORT_NAME), protocol: 'TCP' },
+      ...this.extraPorts.map((p) => ({
+        name: p.name, port: p.servicePort ?? p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP',
+      })),
+    ];
+  }
+
+  private createService(sessionAffinityTimeout: Duration | undefined, metadata: k8s.ObjectMeta): k8s.KubeService {
+    return new k8s.KubeService(this, 'Service', {
+      metadata,
       spec: {
-        ingressClassName: options.ingressClassName ?? 'nginx',
-        tls: tls ? [{ hosts: [host], secretName: tls.secretName ?? `${this.name}-tls` }] : undefined,
-        rules: [{
-          host,
-          http: {
-            paths: paths.map((p) => ({
-              path: p.path,
-              pathType: p.pathType ?? 'Prefix',
-              backend: { service: { name: this.name, port: { name: MAIN_PORT_NAME } } },
-            })),
-          },
-        }],
+        type: 'ClusterIP',
+        selector: this.selectorLabels,
+        ports: this.servicePorts,
+        ...this.sessionAffinity(sessionAffinityTimeout),
       },
     });
-    return [ingress, responseHeaders];
+  }
+
+  private createDisruptionBudget(options: DisruptionBudgetOptions, metadata: k8s.ObjectMeta): k8s.KubePodDisruptionBudget {
+    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata,
+      spec: {
+        selector: { matchLabels: this.selectorLabels },
+        ...this.disruptionLimit(options),
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
+
+  private createServiceMonitor(metrics: MetricsOptions, metadata: k8s.ObjectMeta): ServiceMonitor {
+    return new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata,
+      spec: {
+        // Only the service's own Service: other Services in front of the same pods (a canary's
+        // stable and canary Services) must not make Prometheus scrape every pod twice.
+        selector: { matchLabels: { ...this.selectorLabels, [COMPONENT_LABEL]: metadata.labels![COMPONENT_LABEL] } },
+        endpoints: [{
+          port: MAIN_PORT_NAME,
+          path: this.metricsPath,
+          interval: goDuration(metrics.interval ?? DEFAULT_METRICS_INTERVAL),
+        }],
+        podTargetLabels: metrics.podTargetLabels,
+      },
+    });
   }
 
   private checkNamedPort(port: NamedPort, index: number): NamedPort {
@@ -523,46 +554,24 @@ export class FintechService extends Construct implements IDeliverable {
     return { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) };
   }
 
-  private createRole(secretEnv: Record<string, SecretKeyRef>, metadata: k8s.ObjectMeta): [k8s.KubeRole?, k8s.KubeRoleBinding?] {
-    const configMaps = this.configMap ? [this.configMap.name] : [];
-    const secrets = [...new Set(Object.values(secretEnv).map((ref) => ref.secretName))].sort();
-    if (configMaps.length === 0 && secrets.length === 0) return [];
-    const readOnly = (resource: string, names: string[]): k8s.PolicyRule[] =>
-      names.length ? [{ apiGroups: [''], resources: [resource], resourceNames: names, verbs: ['get', 'list', 'watch'] }] : [];
-    const role = new k8s.KubeRole(this, 'Role', {
-      metadata,
-      rules: [...readOnly('configmaps', configMaps), ...readOnly('secrets', secrets)],
-    });
-    const binding = new k8s.KubeRoleBinding(this, 'RoleBinding', {
-      metadata,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: this.serviceAccount.name, namespace: this.namespace }],
-    });
-    return [role, binding];
-  }
-
-  private buildPodAnnotations(metrics: MetricsOptions | false | undefined, configData?: Record<string, string>): Record<string, string> {
+  private buildPodAnnotations(configData?: Record<string, string>): Record<string, string> {
     const annotations: Record<string, string> = { 'kubectl.kubernetes.io/default-container': this.name };
     if (configData) {
       annotations['checksum/config'] = createHash('sha256').update(JSON.stringify(configData)).digest('hex');
     }
-    if (metrics !== false) {
+    if (this.metricsPath !== undefined) {
       annotations['prometheus.io/scrape'] = 'true';
-      annotations['prometheus.io/path'] = this.metricsPath(metrics);
+      annotations['prometheus.io/path'] = this.metricsPath;
       annotations['prometheus.io/port'] = String(this.port);
     }
     return annotations;
   }
 
-  private metricsPath(metrics: MetricsOptions | undefined): string {
-    return checkHttpPath(this, 'metrics.path', metrics?.path ?? '/metrics');
-  }
-
-  private buildPodSpec(props: FintechServiceProps, extraPorts: NamedPort[]): k8s.PodSpec {
-    const terminationGrace = props.terminationGracePeriod ?? Duration.seconds(30);
+  private buildPodSpec(props: FintechServiceProps): k8s.PodSpec {
+    const terminationGrace = props.terminationGracePeriod ?? DEFAULT_TERMINATION_GRACE;
     return {
       serviceAccountName: this.serviceAccount.name,
-      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+      automountServiceAccountToken: this.automountServiceAccountToken,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: checkInteger(this, 'terminationGracePeriod', terminationGrace.toSeconds(), 1, 3600),
       securityContext: podSecurityContext(props.runAs),
@@ -586,14 +595,12 @@ export class FintechService extends Construct implements IDeliverable {
         imagePullPolicy: 'Always',
         ports: [
           { name: MAIN_PORT_NAME, containerPort: this.port, protocol: 'TCP' },
-          ...extraPorts.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
+          ...this.extraPorts.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
         ],
         env: this.containerEnv(props.env ?? {}, props.secretEnv ?? {}),
         envFrom: this.configMap ? [{ configMapRef: { name: this.configMap.name } }] : undefined,
         resources: kubeResources(checkedResources(this, 'resources', props.resources ?? {}, DEFAULT_RESOURCES)),
-        livenessProbe: this.httpProbe('livenessProbe', props.livenessProbe ?? { path: '/health' }, Duration.seconds(30), Duration.seconds(10)),
-        readinessProbe: this.httpProbe('readinessProbe', props.readinessProbe ?? { path: '/ready' }, Duration.seconds(5), Duration.seconds(5)),
-        startupProbe: this.startupProbe(props.startupProbe ?? {}, props.livenessProbe?.path ?? '/health'),
+        ...containerProbes(this, props, MAIN_PORT_NAME),
         securityContext: containerSecurityContext(props.runAs),
         volumeMounts: scratchMounts(DEFAULT_SCRATCH_DIRECTORIES),
         terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -617,80 +624,6 @@ export class FintechService extends Construct implements IDeliverable {
     const all = [...plain, ...fromSecrets];
     return all.length ? all : undefined;
   }
-
-  private httpProbe(prop: string, options: HttpProbeOptions, defaultDelay: Duration, defaultPeriod: Duration): k8s.Probe {
-    return {
-      httpGet: { path: checkHttpPath(this, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(MAIN_PORT_NAME) },
-      initialDelaySeconds: checkInteger(this, `${prop}.initialDelay`, (options.initialDelay ?? defaultDelay).toSeconds(), 0),
-      periodSeconds: checkInteger(this, `${prop}.period`, (options.period ?? defaultPeriod).toSeconds(), 1),
-      timeoutSeconds: checkInteger(this, `${prop}.timeout`, (options.timeout ?? Duration.seconds(3)).toSeconds(), 1),
-      failureThreshold: checkInteger(this, `${prop}.failureThreshold`, options.failureThreshold ?? 3, 1),
-      successThreshold: 1,
-    };
-  }
-
-  private startupProbe(options: StartupProbeOptions, livenessPath: string): k8s.Probe {
-    const period = checkInteger(this, 'startupProbe.period', (options.period ?? Duration.seconds(10)).toSeconds(), 1);
-    const window = (options.window ?? Duration.minutes(2)).toSeconds();
-    if (window < period) {
-      throw invalidProp(this, 'startupProbe.window', `${window}s`, `must be at least the probe period (${period}s)`);
-    }
-    return {
-      httpGet: { path: checkHttpPath(this, 'startupProbe.path', options.path ?? livenessPath), port: k8s.IntOrString.fromString(MAIN_PORT_NAME) },
-      periodSeconds: period,
-      timeoutSeconds: 3,
-      failureThreshold: Math.ceil(window / period),
-      successThreshold: 1,
-    };
-  }
-
-  private ingressRules(props: FintechServiceProps): k8s.NetworkPolicyIngressRule[] {
-    const ownPorts = policyPorts([...this.containerPorts.values()].map((port) => ({ port })));
-    const fromPeers = (props.ingressFrom ?? []).map((peer) => ({ from: [this.policyPeer(peer)], ports: ownPorts }));
-    const onMainPort = (peer: NetworkPeer) => ({ from: [this.policyPeer(peer)], ports: policyPorts([{ port: this.port }]) });
-    const controller = props.ingress ? [onMainPort(NetworkPeer.namespace(props.ingress.controllerNamespace ?? 'ingress-nginx'))] : [];
-    const scrapers = props.metrics === false ? [] : [onMainPort(props.metricsScrapers ?? NetworkPeer.namespace('monitoring'))];
-    return [...controller, ...fromPeers, ...scrapers];
-  }
-
-  private egressRules(peers: NetworkPeer[]): k8s.NetworkPolicyEgressRule[] {
-    return [
-      dnsEgressRule(),
-      ...peers.map((peer) => ({ to: [this.policyPeer(peer)], ports: policyPorts(this.egressPorts(peer)) })),
-    ];
-  }
-
-  private egressPorts(peer: NetworkPeer): readonly PeerPort[] {
-    if (peer.kind !== NetworkPeerKind.SERVICE) return peer.ports;
-    const target = findService(this, this.namespace, peer.name);
-    return target ? [...target.containerPorts.values()].map((port) => ({ port })) : [];
-  }
-
-  private policyPeer(peer: NetworkPeer): k8s.NetworkPolicyPeer {
-    return peer.kind === NetworkPeerKind.SERVICE ? { podSelector: { matchLabels: selectorLabels(peer.name) } } : peer.toPolicyPeer();
-  }
-
-  /** Peers are checked at synth time, once every service of the app is known. */
-  private unknownPeers(props: FintechServiceProps): string[] {
-    const errors: string[] = [];
-    const check = (prop: string, peers: NetworkPeer[]) => peers.forEach((peer, i) => {
-      if (peer.kind === NetworkPeerKind.SERVICE && !findService(this, this.namespace, peer.name)) {
-        const known = serviceNamesIn(this, this.namespace).filter((n) => n !== this.name);
-        errors.push(invalidProp(this, `${prop}[${i}]`, `service ${peer.name}`,
-          `names no FintechService in namespace '${this.namespace}'; known: ${known.join(', ') || 'none'}`).message);
-      }
-      if (peer.kind !== NetworkPeerKind.SERVICE && prop === 'egressTo' && peer.ports.length === 0) {
-        errors.push(invalidProp(this, `${prop}[${i}]`, `${peer.kind} ${peer.name}`, 'must name the ports it allows').message);
-      }
-    });
-    check('ingressFrom', props.ingressFrom ?? []);
-    check('egressTo', props.egressTo ?? []);
-    return errors;
-  }
-}
-
-function utilizationMetric(resource: 'cpu' | 'memory', averageUtilization: number): k8s.MetricSpecV2 {
-  return { type: 'Resource', resource: { name: resource, target: { type: 'Utilization', averageUtilization } } };
 }
 
 function intOrString(value: number | string): k8s.IntOrString {

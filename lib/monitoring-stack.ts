@@ -6,6 +6,7 @@ import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com
 import { DeliveryTier, IDeliverable } from './delivery';
 import { FintechEnvironment } from './environment';
 import { FintechService } from './fintech-service';
+import { NetworkPeer } from './network-peer';
 import {
   checkRuleGroup, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
 } from './monitoring/alert-rules';
@@ -14,11 +15,12 @@ import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overv
 import {
   AlertmanagerOptions, alertmanagerPodLabels, alertmanagerSpec, checkScrapeTarget, ClusterMetricsOptions,
   clusterMonitorSpec, DEFAULT_KUBE_STATE_METRICS, DEFAULT_KUBELET, DISCOVERY_RULES, KUBELET_SCRAPE_RULES, KubeletTarget, LabelSelector,
-  NAMESPACE_NAME_LABEL, namespacesSelector, prometheusPodLabels, PrometheusOptions, prometheusSpec, ScrapeTarget,
+  namespacesSelector, prometheusPodLabels, PrometheusOptions, prometheusSpec, ScrapeTarget,
 } from './monitoring/prometheus';
 import {
   BurnRateWindow, checkBurnRateWindows, checkObjective, checkWindow, DEFAULT_BURN_RATE_WINDOWS, defaultObjectives, ServiceLevelObjective, sloRuleGroup,
 } from './monitoring/slo';
+import { MONITORING_NAMESPACE } from './shared/defaults';
 import { checkedDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { serviceLabels } from './shared/labels';
@@ -103,7 +105,7 @@ export interface MonitoringStackProps {
  * The in-cluster URL of the Prometheus of the stack `stackName` in `namespace`: its own Service,
  * which (unlike the Operator's `prometheus-operated`) reaches no other Prometheus of the namespace.
  */
-export function prometheusUrl(stackName: string, namespace = 'monitoring'): string {
+export function prometheusUrl(stackName: string, namespace = MONITORING_NAMESPACE): string {
   return `http://prometheus-${stackName}.${namespace}.svc:9090`;
 }
 
@@ -116,10 +118,11 @@ const PART_OF = { 'app.kubernetes.io/part-of': PLATFORM_LABELS['app.kubernetes.i
  * run by the Prometheus Operator, alert rules per service and per namespace, SLO recording rules
  * and burn-rate alerts, routing by severity, and Grafana dashboards.
  *
- * Put it in a Chart whose namespace is the one the services admit metrics scrapers from
- * (FintechService's default: "monitoring"); the synth fails otherwise. Its PrometheusRules and
- * the cluster-exporter ServiceMonitors go into the services' namespaces, where the Prometheus
- * looks for them (and only there, so two environments can share a cluster).
+ * Each service admits the stack's Prometheus pods to its metrics port (`allowMetricsScrapersFrom`),
+ * which changes nothing when it already admits the stack's namespace (FintechService's default
+ * scrapers: the namespace "monitoring"), and its ServiceMonitor gets the discovery labels. Its
+ * PrometheusRules and the cluster-exporter ServiceMonitors go into the services' namespaces,
+ * where the Prometheus looks for them (and only there, so two environments can share a cluster).
  *
  * GitOps applies it after the services' namespaces and before the services, so that a canary's
  * analysis and the alerts are in place when a service rolls out.
@@ -177,7 +180,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
     this.name = checkDnsLabel(this, 'name', props.name ?? id);
-    this.namespace = Chart.of(this).namespace ?? 'monitoring';
+    this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
     this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
     this.evaluationInterval = props.evaluationInterval ?? Duration.seconds(15);
@@ -207,9 +210,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     this.serviceMonitorSelector = { matchLabels: { ...this.discoveryLabels } };
     this.ruleSelector = { matchLabels: { ...this.discoveryLabels } };
     this.namespaceSelector = namespacesSelector(this.serviceNamespaces);
-    for (const svc of this.services) {
-      for (const [key, value] of Object.entries(this.discoveryLabels)) svc.serviceMonitor!.metadata.addLabel(key, value);
-    }
+    for (const svc of this.services) svc.addDiscoveryLabels(this.discoveryLabels);
 
     // Alert and SLO rules, next to the services they watch.
     const serviceRules = new Map<string, PrometheusRule>();
@@ -233,7 +234,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
       [this.prometheusServiceAccount, this.prometheus, this.prometheusService, this.prometheusDisruptionBudget] =
         this.createPrometheus(prometheusOptions, clusterMetrics, alertmanagerOptions !== undefined);
       this.prometheusUrl = prometheusUrl(this.name, this.namespace);
-      this.node.addValidation({ validate: () => this.unreachableServices() });
+      const scrapers = NetworkPeer.namespace(this.namespace, [], prometheusPodLabels(this.name));
+      for (const svc of this.services) svc.allowMetricsScrapersFrom(scrapers);
     }
 
     // Routing, and the Alertmanager that uses it.
@@ -523,22 +525,5 @@ export class MonitoringStack extends Construct implements IDeliverable {
       throw invalidProp(this, prop, uid, `must be at most ${MAX_UID_LENGTH} letters, digits, "-" or "_" (a Grafana dashboard uid)`);
     }
     return uid;
-  }
-
-  /** Each service's NetworkPolicy must admit the stack's namespace on the metrics port, or Prometheus could not scrape it. */
-  private unreachableServices(): string[] {
-    return this.services.flatMap((svc) => {
-      const ingress: any[] = svc.networkPolicy.toJson().spec?.ingress ?? [];
-      const admits = ingress.some((rule) => {
-        const ports: any[] | undefined = rule.ports;
-        const portOk = !ports || ports.length === 0 || ports.some((p) => p.port === svc.port);
-        const fromOk = !rule.from || rule.from.some((peer: any) => !peer.podSelector && !peer.ipBlock
-          && peer.namespaceSelector?.matchLabels?.[NAMESPACE_NAME_LABEL] === this.namespace);
-        return portOk && fromOk;
-      });
-      return admits ? [] : [invalidProp(this, 'services', svc.name,
-        `admits no metrics scraper from namespace '${this.namespace}', where the stack's Prometheus runs; `
-        + `put the stack in the namespace of the service's 'metricsScrapers' (default "monitoring"), or set that to NetworkPeer.namespace('${this.namespace}')`).message];
-    });
   }
 }

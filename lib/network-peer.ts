@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
 
 /** A port that a peer listens on or is reached at. */
 export interface PeerPort {
@@ -8,9 +8,24 @@ export interface PeerPort {
   readonly protocol?: 'TCP' | 'UDP';
 }
 
+/**
+ * A workload of this app whose pods a network policy can name: a {@link FintechService}.
+ * A policy selects it by its selector labels and reaches it on its container ports.
+ */
+export interface INetworkPeerTarget extends IConstruct {
+  /** The workload's name. */
+  readonly name: string;
+  /** The namespace its pods run in. */
+  readonly namespace: string;
+  /** The labels that select its pods. */
+  readonly selectorLabels: Record<string, string>;
+  /** The ports its pods listen on. */
+  readonly containerPorts: readonly PeerPort[];
+}
+
 /** How a {@link NetworkPeer} is matched; read by the constructs that build policies. */
 export enum NetworkPeerKind {
-  /** Pods of another FintechService in the same namespace. */
+  /** Pods of a service in the same namespace: a FintechService of this app, or one outside it by name. */
   SERVICE = 'service',
   /** All pods of a namespace, or those with given labels. */
   NAMESPACE = 'namespace',
@@ -23,17 +38,30 @@ export enum NetworkPeerKind {
  * allowed; everything else is denied by the namespace's default-deny policy.
  *
  * @example
- * NetworkPeer.service('api-gateway')
+ * NetworkPeer.service(gateway)                       // a FintechService of this app
+ * NetworkPeer.serviceNamed('ledger', [{ port: 8080 }]) // a service this app does not define
  * NetworkPeer.namespace('ingress-nginx')
  * NetworkPeer.external('postgres', [{ port: 5432 }])
  */
 export class NetworkPeer {
   /**
-   * Another `FintechService` in the same namespace, by name. As an egress peer it is reached
-   * on its own container ports. The name is checked at synth time against the services defined.
+   * Another workload of this app (a `FintechService`), which must run in the same namespace as
+   * the policy's pods (checked at synth time). As an egress peer it is reached on its own
+   * container ports.
    */
-  public static service(name: string): NetworkPeer {
-    return new NetworkPeer(NetworkPeerKind.SERVICE, name, []);
+  public static service(target: INetworkPeerTarget): NetworkPeer {
+    return new NetworkPeer(NetworkPeerKind.SERVICE, target.name, [], undefined, undefined, target);
+  }
+
+  /**
+   * A service in the same namespace that this app does not define (deployed by another app),
+   * by its name: its pods are selected by `app.kubernetes.io/name: <name>`. Nothing checks that
+   * it exists, so the ports are explicit. A name this app defines is refused at synth time: pass
+   * the service itself with {@link NetworkPeer.service}.
+   * @param ports for egress, the ports allowed (at least one); ignored for ingress (the service's own ports apply)
+   */
+  public static serviceNamed(name: string, ports: readonly PeerPort[]): NetworkPeer {
+    return new NetworkPeer(NetworkPeerKind.SERVICE, name, ports);
   }
 
   /**
@@ -58,42 +86,11 @@ export class NetworkPeer {
     public readonly kind: NetworkPeerKind,
     /** The service's, namespace's or external destination's name. */
     public readonly name: string,
-    /** Ports for egress to a namespace or an external destination. */
+    /** Ports for egress to a namespace, an external destination or a service named outside the app. */
     public readonly ports: readonly PeerPort[],
     public readonly podLabels?: Record<string, string>,
     public readonly cidr?: string,
+    /** The workload of this app, for a peer given as an object; undefined for a name outside the app. */
+    public readonly target?: INetworkPeerTarget,
   ) {}
-
-  /** The `NetworkPolicyPeer` for namespace and external peers (service peers need the registry). */
-  public toPolicyPeer(): k8s.NetworkPolicyPeer {
-    switch (this.kind) {
-      case NetworkPeerKind.NAMESPACE:
-        return {
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.name } },
-          ...(this.podLabels ? { podSelector: { matchLabels: this.podLabels } } : {}),
-        };
-      case NetworkPeerKind.EXTERNAL:
-        return { ipBlock: { cidr: this.cidr! } };
-      default:
-        throw new Error(`NetworkPeer.service('${this.name}') is resolved by the construct that uses it`);
-    }
-  }
-}
-
-/** Egress to the cluster DNS (kube-dns / CoreDNS in kube-system), which every pod needs. */
-export function dnsEgressRule(): k8s.NetworkPolicyEgressRule {
-  return {
-    to: [{
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-    }],
-    ports: [
-      { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-      { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-    ],
-  };
-}
-
-export function policyPorts(ports: readonly PeerPort[]): k8s.NetworkPolicyPort[] {
-  return ports.map((p) => ({ protocol: p.protocol ?? 'TCP', port: k8s.IntOrString.fromNumber(p.port) }));
 }

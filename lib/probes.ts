@@ -1,4 +1,8 @@
 import { Duration } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { invalidProp } from './shared/errors';
+import { checkHttpPath, checkInteger } from './shared/validation';
 
 /** An HTTP GET health check on the service's main port. */
 export interface HttpProbeOptions {
@@ -25,4 +29,61 @@ export interface StartupProbeOptions {
   readonly period?: Duration;
   /** How long the service may take to start; the failure threshold is `window / period`. @default Duration.minutes(2) */
   readonly window?: Duration;
+}
+
+/** The probes of a service's container, as given in its props. */
+export interface ServiceProbeOptions {
+  /** @default - GET /health, initial delay 30 s, every 10 s */
+  readonly livenessProbe?: HttpProbeOptions;
+  /** @default - GET /ready, initial delay 5 s, every 5 s */
+  readonly readinessProbe?: HttpProbeOptions;
+  /** @default - GET on the liveness path every 10 s, for up to 2 minutes */
+  readonly startupProbe?: StartupProbeOptions;
+}
+
+const DEFAULT_LIVENESS: Required<Omit<HttpProbeOptions, 'failureThreshold' | 'timeout'>> = {
+  path: '/health', initialDelay: Duration.seconds(30), period: Duration.seconds(10),
+};
+const DEFAULT_READINESS: Required<Omit<HttpProbeOptions, 'failureThreshold' | 'timeout'>> = {
+  path: '/ready', initialDelay: Duration.seconds(5), period: Duration.seconds(5),
+};
+const DEFAULT_TIMEOUT = Duration.seconds(3);
+const DEFAULT_FAILURE_THRESHOLD = 3;
+const DEFAULT_STARTUP_PERIOD = Duration.seconds(10);
+const DEFAULT_STARTUP_WINDOW = Duration.minutes(2);
+
+/** The container's liveness, readiness and startup probes, each an HTTP GET on the port named `portName`. */
+export function containerProbes(scope: IConstruct, options: ServiceProbeOptions, portName: string): Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'> {
+  const liveness = options.livenessProbe ?? { path: DEFAULT_LIVENESS.path };
+  return {
+    livenessProbe: httpProbe(scope, 'livenessProbe', liveness, DEFAULT_LIVENESS, portName),
+    readinessProbe: httpProbe(scope, 'readinessProbe', options.readinessProbe ?? { path: DEFAULT_READINESS.path }, DEFAULT_READINESS, portName),
+    startupProbe: startupProbe(scope, options.startupProbe ?? {}, liveness.path, portName),
+  };
+}
+
+function httpProbe(scope: IConstruct, prop: string, options: HttpProbeOptions, defaults: typeof DEFAULT_LIVENESS, portName: string): k8s.Probe {
+  return {
+    httpGet: { path: checkHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) },
+    initialDelaySeconds: checkInteger(scope, `${prop}.initialDelay`, (options.initialDelay ?? defaults.initialDelay).toSeconds(), 0),
+    periodSeconds: checkInteger(scope, `${prop}.period`, (options.period ?? defaults.period).toSeconds(), 1),
+    timeoutSeconds: checkInteger(scope, `${prop}.timeout`, (options.timeout ?? DEFAULT_TIMEOUT).toSeconds(), 1),
+    failureThreshold: checkInteger(scope, `${prop}.failureThreshold`, options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD, 1),
+    successThreshold: 1,
+  };
+}
+
+function startupProbe(scope: IConstruct, options: StartupProbeOptions, livenessPath: string, portName: string): k8s.Probe {
+  const period = checkInteger(scope, 'startupProbe.period', (options.period ?? DEFAULT_STARTUP_PERIOD).toSeconds(), 1);
+  const window = (options.window ?? DEFAULT_STARTUP_WINDOW).toSeconds();
+  if (window < period) {
+    throw invalidProp(scope, 'startupProbe.window', `${window}s`, `must be at least the probe period (${period}s)`);
+  }
+  return {
+    httpGet: { path: checkHttpPath(scope, 'startupProbe.path', options.path ?? livenessPath), port: k8s.IntOrString.fromString(portName) },
+    periodSeconds: period,
+    timeoutSeconds: DEFAULT_TIMEOUT.toSeconds(),
+    failureThreshold: Math.ceil(window / period),
+    successThreshold: 1,
+  };
 }

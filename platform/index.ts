@@ -1,11 +1,12 @@
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, MonitoringStack, OutputFolder, prometheusUrl,
+  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, MonitoringStack, NetworkPeer, OutputFolder,
+  prometheusUrl,
 } from '../lib';
 import { platformBackups } from './backups';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
 import { monitoringPropsFor } from './monitoring';
-import { imageOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
+import { CataloguePeer, imageOf, peersOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
 
 export * from './backups';
 export * from './environments';
@@ -64,10 +65,31 @@ export function buildEnvironment(
       watched.push(new FintechService(chart, service.name, { ...props, image }));
     }
   }
+  connectPeers(services, watched);
   if (options.monitoring === false) return app;
   const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
   new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env, services.map((s) => s.name)) });
   return app;
+}
+
+/**
+ * Gives each service its catalogue peers, in order, with every peer the catalogue names resolved
+ * to the service built for it: the one place where names become objects.
+ */
+function connectPeers(specs: readonly ServiceSpec[], built: readonly FintechService[]): void {
+  const byName = new Map(built.map((svc) => [svc.name, svc]));
+  for (const spec of specs) {
+    const service = byName.get(spec.name)!;
+    const resolve = (peer: CataloguePeer): NetworkPeer => {
+      if (typeof peer !== 'string') return peer;
+      const target = byName.get(peer);
+      if (!target) throw new Error(`Service '${spec.name}' names '${peer}' as a peer, which is not in the catalogue; known: ${[...byName.keys()].join(', ')}`);
+      return NetworkPeer.service(target);
+    };
+    const { ingressFrom, egressTo } = peersOf(spec);
+    ingressFrom.forEach((peer) => service.allowFrom(resolve(peer)));
+    egressTo.forEach((peer) => service.allowTo(resolve(peer)));
+  }
 }
 
 /** Where the platform's git repository is and how each environment is synced. */

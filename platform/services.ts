@@ -6,6 +6,12 @@ import { EnvironmentSpec } from './environments';
 /** Where the platform's images live: `<registry>/fintech/<service>:<version>`. */
 export const IMAGE_REGISTRY = 'registry.fintech.internal';
 
+/**
+ * A network peer in the catalogue: another service of the catalogue by its name (the wiring
+ * resolves it to that service's construct), or any other {@link NetworkPeer}.
+ */
+export type CataloguePeer = string | NetworkPeer;
+
 /** One service of the catalogue (PLATFORM.md, "Service catalogue"). */
 export interface ServiceSpec {
   readonly name: string;
@@ -14,38 +20,42 @@ export interface ServiceSpec {
   readonly version: string;
   /** Delivered by a CanaryRollout on this backend. @default - a FintechService, no canary */
   readonly canaryBackend?: CanaryBackend;
-  /** What the service needs besides the environment's sizing; may depend on the environment. */
-  readonly props?: (env: EnvironmentSpec) => Partial<FintechServiceProps>;
+  /** Who may connect to the service. @default - nobody but the metrics scrapers */
+  readonly ingressFrom?: readonly CataloguePeer[];
+  /** Whom the service connects to, besides cluster DNS and tracing. @default - tracing only */
+  readonly egressTo?: readonly CataloguePeer[];
+  /** What the service needs besides the environment's sizing and its peers; may depend on the environment. */
+  readonly props?: (env: EnvironmentSpec) => Partial<Omit<FintechServiceProps, 'ingressFrom' | 'egressTo'>>;
 }
 
 const POSTGRES = NetworkPeer.external('postgres', [{ port: 5432 }]);
 const EVENT_STORE = NetworkPeer.external('eventstore', [{ port: 2113 }]);
 /** The OpenTelemetry collector in front of Jaeger. */
 const TRACING = NetworkPeer.namespace('observability', [{ port: 4317 }]);
-const GATEWAY = NetworkPeer.service('api-gateway');
+const GATEWAY = 'api-gateway';
 
 /** Internal services: reached only through the gateway (and by the services named in `egressTo`). */
-const internal = (name: string, port: number, version: string, peers: { egressTo?: NetworkPeer[]; alsoFrom?: NetworkPeer[] } = {}): ServiceSpec => ({
+const internal = (name: string, port: number, version: string, peers: { egressTo?: CataloguePeer[]; alsoFrom?: CataloguePeer[] } = {}): ServiceSpec => ({
   name, port, version,
-  props: () => ({ ingressFrom: [GATEWAY, ...(peers.alsoFrom ?? [])], egressTo: peers.egressTo }),
+  ingressFrom: [GATEWAY, ...(peers.alsoFrom ?? [])],
+  egressTo: peers.egressTo,
 });
 
 const INTERNAL_SERVICES: ServiceSpec[] = [
   internal('auth-service', 8001, '1.6.0', { egressTo: [POSTGRES] }),
   internal('account-service', 8001, '1.9.2', {
     egressTo: [POSTGRES],
-    alsoFrom: [NetworkPeer.service('payment-service'), NetworkPeer.service('transaction-service')],
+    alsoFrom: ['payment-service', 'transaction-service'],
   }),
   internal('transaction-service', 8004, '2.3.1', {
-    egressTo: [POSTGRES, NetworkPeer.service('account-service')],
-    alsoFrom: [NetworkPeer.service('payment-service')],
+    egressTo: [POSTGRES, 'account-service'],
+    alsoFrom: ['payment-service'],
   }),
   internal('payment-service', 8080, '1.4.0', {
-    egressTo: [POSTGRES, NetworkPeer.service('account-service'), NetworkPeer.service('transaction-service'),
-      NetworkPeer.service('risk-service'), NetworkPeer.service('notification-service')],
+    egressTo: [POSTGRES, 'account-service', 'transaction-service', 'risk-service', 'notification-service'],
   }),
-  internal('risk-service', 8080, '1.2.5', { alsoFrom: [NetworkPeer.service('payment-service')] }),
-  internal('notification-service', 8080, '1.1.3', { alsoFrom: [NetworkPeer.service('payment-service')] }),
+  internal('risk-service', 8080, '1.2.5', { alsoFrom: ['payment-service'] }),
+  internal('notification-service', 8080, '1.1.3', { alsoFrom: ['payment-service'] }),
   internal('analytics-service', 8080, '1.0.7'),
 ];
 
@@ -54,9 +64,9 @@ const TRANSACTIONS_SERVICE: ServiceSpec = {
   name: 'transactions-service',
   port: 8002,
   version: '1.3.0',
+  ingressFrom: [GATEWAY],
+  egressTo: [POSTGRES],
   props: () => ({
-    ingressFrom: [GATEWAY],
-    egressTo: [POSTGRES],
     secretEnv: {
       DB_HOST: SecretKeyRef.of('postgres-credentials', 'host'),
       DB_USER: SecretKeyRef.of('postgres-credentials', 'user'),
@@ -74,6 +84,8 @@ const FINANCE_SERVICE: ServiceSpec = {
   port: 3014,
   version: '2.0.0',
   canaryBackend: CanaryBackend.PLAIN_KUBERNETES,
+  ingressFrom: [GATEWAY],
+  egressTo: [POSTGRES, EVENT_STORE],
   props: (env) => {
     const production = env.name === 'production';
     return {
@@ -118,8 +130,6 @@ const FINANCE_SERVICE: ServiceSpec = {
         CORS_ORIGIN: SecretKeyRef.of(`finance-secrets-${env.name}`, 'cors-origin'),
         EVENTSTORE_CONNECTION: SecretKeyRef.of(`finance-secrets-${env.name}`, 'eventstore-connection'),
       },
-      ingressFrom: [GATEWAY],
-      egressTo: [POSTGRES, EVENT_STORE],
     };
   },
 };
@@ -129,18 +139,21 @@ const API_GATEWAY: ServiceSpec = {
   name: 'api-gateway',
   port: 8000,
   version: '3.2.0',
+  egressTo: [POSTGRES, ...[...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE].map((s) => s.name)],
   props: (env) => ({
     ingress: { host: env.gatewayHost, tls: IngressTls.fromClusterIssuer(env.certificateIssuer) },
     // PLATFORM.md: min 100m / 50Mi, max 1 CPU / 500Mi (the defaults); recommendations only beside the HPA.
     verticalAutoscaling: {},
-    egressTo: [POSTGRES, ...[...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE].map((s) => NetworkPeer.service(s.name))],
   }),
 };
 
 /** The ten services, in the order they appear in dist/. */
 export const SERVICES: readonly ServiceSpec[] = [API_GATEWAY, ...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE];
 
-/** The full props of a service in an environment: the environment's sizing, shared configuration, then the service's own. */
+/**
+ * The props of a service in an environment: the environment's sizing, shared configuration, then
+ * the service's own. Its peers are not props: see {@link peersOf}.
+ */
 export function servicePropsFor(service: ServiceSpec, env: EnvironmentSpec): FintechServiceProps {
   const own = service.props?.(env) ?? {};
   const sizing: Partial<FintechServiceProps> = {
@@ -157,8 +170,12 @@ export function servicePropsFor(service: ServiceSpec, env: EnvironmentSpec): Fin
     image: imageOf(service),
     port: service.port,
     config: { ...sharedConfig(service, env), ...own.config },
-    egressTo: [...(own.egressTo ?? []), TRACING],
   };
+}
+
+/** A service's peers, in order: its own, then the tracing collector every service sends to. */
+export function peersOf(service: ServiceSpec): { ingressFrom: readonly CataloguePeer[]; egressTo: readonly CataloguePeer[] } {
+  return { ingressFrom: service.ingressFrom ?? [], egressTo: [...(service.egressTo ?? []), TRACING] };
 }
 
 /** `<registry>/fintech/<service>:<version>`, by default the catalogue's version. */

@@ -301,13 +301,13 @@ describe('BackupCronJob other sources', () => {
 
   test('event store: GET /events/export to backup_<timestamp>.events.gz, egress to the transaction-service pods on their port', () => {
     const chart = newChart();
-    new FintechService(chart, 'transaction-service', { image: SERVICE_IMAGE, port: 8004 });
+    const transactions = new FintechService(chart, 'transaction-service', { image: SERVICE_IMAGE, port: 8004 });
     const { backup } = platformBackup({
       name: 'event-store-backup',
       source: BackupSource.eventStoreExport({
         url: 'http://transaction-service:8004/events/export',
         token: SecretKeyRef.of('event-store-export', 'token'),
-        peer: NetworkPeer.service('transaction-service'),
+        peer: NetworkPeer.service(transactions),
       }),
       destination: BackupDestination.azureBlob({
         container: 'fintech-backups', account: 'fintechbackups', key: SecretKeyRef.of('backup-store', 'account-key'),
@@ -500,12 +500,34 @@ describe('BackupCronJob bad input', () => {
     expect(() => platformBackup(overrides)).toThrow(message);
   });
 
-  test('rejects, at synth time, a peer that names no FintechService', () => {
+  test('rejects, at synth time, a service outside the app named without ports', () => {
     const { chart } = platformBackup({
-      source: BackupSource.eventStoreExport({ url: 'http://transaction-service:8004/events/export', peer: NetworkPeer.service('transaction-service') }),
+      source: BackupSource.eventStoreExport({ url: 'http://transaction-service:8004/events/export', peer: NetworkPeer.serviceNamed('transaction-service', []) }),
     });
-    expect(() => chart.toJson()).toThrow(
-      `${PATH}: 'source.peer' ("service transaction-service") is invalid: names no FintechService in namespace '${NAMESPACE}'; known: none`);
+    expect(() => chart.toJson()).toThrow(`${PATH}: 'source.peer' ("service transaction-service") is invalid: must name the ports it allows`);
+  });
+
+  test('rejects, at synth time, a peer named by a service the app defines: the service itself must be passed', () => {
+    const chart = newChart();
+    new FintechService(chart, 'transaction-service', { image: SERVICE_IMAGE, port: 8004 });
+    platformBackup({
+      source: BackupSource.eventStoreExport({
+        url: 'http://transaction-service:8004/events/export', peer: NetworkPeer.serviceNamed('transaction-service', [{ port: 8004 }]),
+      }),
+    }, chart);
+    expect(() => chart.toJson()).toThrow(`${PATH}: 'source.peer' ("service transaction-service") is invalid: `
+      + `names a service this app defines in namespace '${NAMESPACE}': pass the service itself, NetworkPeer.service(service)`);
+  });
+
+  test('rejects, at synth time, a service peer of another namespace', () => {
+    const chart = newChart();
+    const elsewhere = new FintechService(new Chart(chart.node.root as App, 'other', { namespace: 'other-team' }), 'transaction-service',
+      { image: SERVICE_IMAGE, port: 8004 });
+    platformBackup({
+      source: BackupSource.eventStoreExport({ url: 'http://transaction-service.other-team:8004/events/export', peer: NetworkPeer.service(elsewhere) }),
+    }, chart);
+    expect(() => chart.toJson()).toThrow(`${PATH}: 'source.peer' ("service transaction-service") is invalid: runs in namespace 'other-team', `
+      + `not in '${NAMESPACE}'; a service peer must be in the same namespace (for pods of another namespace: NetworkPeer.namespace('other-team', ports, podLabels))`);
   });
 
   test('rejects, at synth time, an external peer without ports', () => {

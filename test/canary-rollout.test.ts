@@ -73,9 +73,17 @@ describe('CanaryRollout on plain Kubernetes', () => {
   });
 
   test('splits fixed replicas when autoscaling is off', () => {
-    const { objects } = plainAt(30, { autoscaling: false });
+    const { objects, canary } = plainAt(30, { autoscaling: false });
     expect(only(objects, 'Deployment', 'finance-service').spec.replicas).toBe(7);
     expect(only(objects, 'Deployment', 'finance-service-canary').spec.replicas).toBe(3);
+    expect([canary.service.minReplicas, canary.service.maxReplicas]).toEqual([7, 7]);
+  });
+
+  test('the service\'s replica bounds are the ones its autoscaler renders, after the split', () => {
+    const { objects, canary } = plainAt(30);
+    const hpa = only(objects, 'HorizontalPodAutoscaler');
+    expect([canary.service.minReplicas, canary.service.maxReplicas]).toEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas]);
+    expect([canary.service.minReplicas, canary.service.maxReplicas]).toEqual([7, 22]);
   });
 
   test('labels the tracks with track and version; the Service, PDB, NetworkPolicy and ServiceMonitor cover both', () => {
@@ -153,6 +161,12 @@ describe('CanaryRollout on Argo Rollouts', () => {
     expect(only(objects, 'Deployment').spec.template.spec.containers[0].image).toBe(CANARY);
   });
 
+  test('without autoscaling the Rollout owns the replica count and the Deployment leaves it unset', () => {
+    const { objects } = argo({ autoscaling: false });
+    expect(only(objects, 'Rollout').spec.replicas).toBe(10);
+    expect(only(objects, 'Deployment').spec.replicas).toBeUndefined();
+  });
+
   test('manual approval pauses indefinitely at each step', () => {
     const steps = only(argo({ manualApproval: true }).objects, 'Rollout').spec.strategy.canary.steps;
     expect(steps.filter((s: any) => s.pause)).toEqual([{ pause: {} }, { pause: {} }, { pause: {} }]);
@@ -162,6 +176,7 @@ describe('CanaryRollout on Argo Rollouts', () => {
     const { objects } = argo();
     const canary = only(objects, 'Rollout').spec.strategy.canary;
     expect(only(objects, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'finance-service' });
+    expect(only(objects, 'Deployment').spec.replicas).toBeUndefined();
     expect([canary.stableService, canary.canaryService]).toEqual(['finance-service-stable', 'finance-service-canary']);
     expect(canary.stableMetadata).toEqual({ labels: { track: 'stable' } });
     expect(canary.canaryMetadata).toEqual({ labels: { track: 'canary' } });

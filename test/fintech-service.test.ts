@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { FintechService, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
@@ -44,6 +44,15 @@ describe('FintechService defaults', () => {
     const moved = newChart();
     new FintechService(new Construct(moved, 'team-a'), 'renamed-construct', { name: 'payments', image: IMAGE, port: 8080 });
     expect(selectorsOf(synth(moved))).toEqual(selectorsOf(objects));
+  });
+
+  test('resolves its defaults once into public fields', () => {
+    expect([service.replicas, service.minReplicas, service.maxReplicas]).toEqual([3, 3, 10]);
+    expect(service.metricsPath).toBe('/metrics');
+    expect(service.automountServiceAccountToken).toBe(false);
+    expect(service.containerPorts).toEqual([{ port: 8080 }]);
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics');
   });
 
   test('rolls out one extra pod at a time and never drops below the desired count', () => {
@@ -318,14 +327,18 @@ describe('FintechService configuration and secrets', () => {
 });
 
 describe('FintechService network policy peers', () => {
+  const GATEWAY_IMAGE = 'registry.fintech.internal/fintech/gateway:3.2.0';
+
+  /** GIVEN payments, then a gateway that calls it, then payments admitting the gateway (peers that refer to each other). */
   function twoServices() {
     const chart = newChart();
-    new FintechService(chart, 'gateway', {
-      image: 'registry.fintech.internal/fintech/gateway:3.2.0', port: 8000,
+    const payments = paymentsService({ extraPorts: [{ name: 'grpc', containerPort: 9090 }] }, chart);
+    const gateway = new FintechService(chart, 'gateway', {
+      image: GATEWAY_IMAGE, port: 8000,
       ingressFrom: [NetworkPeer.namespace('ingress-nginx')],
-      egressTo: [NetworkPeer.service('payments'), NetworkPeer.external('postgres', [{ port: 5432 }], '10.20.0.0/16')],
+      egressTo: [NetworkPeer.service(payments), NetworkPeer.external('postgres', [{ port: 5432 }], '10.20.0.0/16')],
     });
-    paymentsService({ extraPorts: [{ name: 'grpc', containerPort: 9090 }], ingressFrom: [NetworkPeer.service('gateway')] }, chart);
+    payments.allowFrom(NetworkPeer.service(gateway));
     return synth(chart);
   }
 
@@ -337,13 +350,153 @@ describe('FintechService network policy peers', () => {
       .toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gateway' } } }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }] });
   });
 
-  test('egress to a service defined later reaches its container ports; egress to an external port by CIDR', () => {
+  test('egress to a service given as an object reaches its container ports; egress to an external port by CIDR', () => {
     const egress = only(twoServices(), 'NetworkPolicy', 'gateway').spec.egress;
     expect(egress[1]).toEqual({
       to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'payments' } } }],
       ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9090 }],
     });
     expect(egress[2]).toEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+  });
+
+  test('a service given as an object is applied after the services it calls', () => {
+    const chart = newChart();
+    const payments = paymentsService({}, chart);
+    const gateway = new FintechService(chart, 'gateway', { image: GATEWAY_IMAGE, port: 8000, egressTo: [NetworkPeer.service(payments)] });
+    expect(gateway.deliveryDependencies()).toEqual([payments]);
+    expect(payments.deliveryDependencies()).toEqual([]);
+  });
+
+  test('a service outside the app, by name: selected by its name label, reached on the ports given', () => {
+    const chart = newChart();
+    paymentsService({ egressTo: [NetworkPeer.serviceNamed('ledger', [{ port: 7000 }])], ingressFrom: [NetworkPeer.serviceNamed('ledger', [])] }, chart);
+    const policy = only(synth(chart), 'NetworkPolicy');
+    expect(policy.spec.egress[1]).toEqual({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ledger' } } }], ports: [{ protocol: 'TCP', port: 7000 }] });
+    expect(policy.spec.ingress[0]).toEqual({ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ledger' } } }], ports: [{ protocol: 'TCP', port: 8080 }] });
+  });
+
+  test('rejects, at synth time, egress to a service outside the app named without ports', () => {
+    const chart = newChart();
+    paymentsService({ egressTo: [NetworkPeer.serviceNamed('ledger', [])] }, chart);
+    expect(() => synth(chart)).toThrow(`${PATH}: 'egressTo[0]' ("service ledger") is invalid: must name the ports it allows`);
+  });
+
+  test('rejects, at synth time, a name that the app defines: the service itself must be passed', () => {
+    const chart = newChart();
+    paymentsService({ ingressFrom: [NetworkPeer.serviceNamed('gateway', [{ port: 8000 }])] }, chart);
+    new FintechService(chart, 'gateway', { image: GATEWAY_IMAGE, port: 8000 });
+    expect(() => synth(chart)).toThrow(`${PATH}: 'ingressFrom[0]' ("service gateway") is invalid: `
+      + `names a service this app defines in namespace '${NAMESPACE}': pass the service itself, NetworkPeer.service(service)`);
+  });
+
+  test('rejects, at synth time, a service of another chart\'s namespace', () => {
+    const chart = newChart();
+    const gateway = new FintechService(new Chart(chart.node.root as App, 'edge', { namespace: 'edge' }), 'gateway', { image: GATEWAY_IMAGE, port: 8000 });
+    paymentsService({ ingressFrom: [NetworkPeer.service(gateway)] }, chart);
+    expect(() => synth(chart)).toThrow(`${PATH}: 'ingressFrom[0]' ("service gateway") is invalid: runs in namespace 'edge', not in '${NAMESPACE}'; `
+      + "a service peer must be in the same namespace (for pods of another namespace: NetworkPeer.namespace('edge', ports, podLabels))");
+  });
+
+  test('rejects, at synth time, a service of another App', () => {
+    const gateway = new FintechService(newChart(), 'gateway', { image: GATEWAY_IMAGE, port: 8000 });
+    const chart = newChart();
+    paymentsService({ egressTo: [NetworkPeer.service(gateway)] }, chart);
+    expect(() => synth(chart)).toThrow(`${PATH}: 'egressTo[0]' ("service gateway") is invalid: is a service of another App; `
+      + 'a policy can only name services of its own app as objects (for one outside the app: NetworkPeer.serviceNamed(name, ports))');
+  });
+});
+
+describe('FintechService owner methods: other constructs change the service only through these', () => {
+  test('setReplicaBounds moves the autoscaler bounds, and minReplicas/maxReplicas follow', () => {
+    const chart = newChart();
+    const service = paymentsService({}, chart);
+    service.setReplicaBounds(2, 8);
+    const hpa = only(synth(chart), 'HorizontalPodAutoscaler');
+    expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 8]);
+    expect([service.minReplicas, service.maxReplicas]).toEqual([2, 8]);
+  });
+
+  test('setReplicaBounds without autoscaling sets the Deployment\'s fixed count', () => {
+    const chart = newChart();
+    const service = paymentsService({ autoscaling: false, replicas: 4 }, chart);
+    service.setReplicaBounds(2, 2);
+    expect(only(synth(chart), 'Deployment').spec.replicas).toBe(2);
+    expect([service.minReplicas, service.maxReplicas, service.replicas]).toEqual([2, 2, 4]);
+  });
+
+  test.each([
+    ['a lower bound above the upper one', {}, 5, 4, `${PATH}: 'minReplicas' (5) is invalid: must not exceed 'maxReplicas' (4)`],
+    ['a lower bound of 0', {}, 0, 4, `${PATH}: 'minReplicas' (0) is invalid: must be an integer of at least 1`],
+    ['a range without autoscaling', { autoscaling: false as const }, 2, 3,
+      `${PATH}: 'maxReplicas' (3) is invalid: must equal 'minReplicas' (2): autoscaling is off, so the Deployment runs a fixed number of pods`],
+  ])('setReplicaBounds rejects %s', (_, props, min, max, message) => {
+    const service = paymentsService(props);
+    expect(() => service.setReplicaBounds(min, max)).toThrow(message);
+  });
+
+  test('delegateScaling points the autoscaler at the new owner of the pods and leaves the VPA on the Deployment', () => {
+    const chart = newChart();
+    const service = paymentsService({ verticalAutoscaling: {} }, chart);
+    service.delegateScaling({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' });
+    const objects = synth(chart);
+    expect(only(objects, 'HorizontalPodAutoscaler').spec.scaleTargetRef).toEqual({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' });
+    expect(only(objects, 'VerticalPodAutoscaler').spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'payments' });
+  });
+
+  test('delegateScaling without autoscaling leaves the Deployment\'s replicas unset, and bounds can no longer be set', () => {
+    const chart = newChart();
+    const service = paymentsService({ autoscaling: false }, chart);
+    service.delegateScaling({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' });
+    expect(only(synth(chart), 'Deployment').spec.replicas).toBeUndefined();
+    expect(() => service.setReplicaBounds(2, 2)).toThrow(`${PATH}: 'minReplicas' (2) is invalid: cannot apply: the pod count is owned by Rollout 'payments'`);
+  });
+
+  test('addDeploymentAnnotation annotates the Deployment, not its pods', () => {
+    const chart = newChart();
+    paymentsService({}, chart).addDeploymentAnnotation('example.com/owner', 'payments-team');
+    const deployment = only(synth(chart), 'Deployment');
+    expect(deployment.metadata.annotations).toEqual({ 'example.com/owner': 'payments-team' });
+    expect(deployment.spec.template.metadata.annotations['example.com/owner']).toBeUndefined();
+  });
+
+  test('addDiscoveryLabels labels the ServiceMonitor only', () => {
+    const chart = newChart();
+    paymentsService({}, chart).addDiscoveryLabels({ release: 'kube-prometheus-stack' });
+    const objects = synth(chart);
+    expect(only(objects, 'ServiceMonitor').metadata.labels.release).toBe('kube-prometheus-stack');
+    expect(objects.filter((o) => o.metadata.labels.release !== undefined).map((o) => o.kind)).toEqual(['ServiceMonitor']);
+  });
+
+  test('allowMetricsScrapersFrom admits pods the scrapers do not cover yet, on the metrics port only', () => {
+    const chart = newChart();
+    const service = paymentsService({ extraPorts: [{ name: 'grpc', containerPort: 9090 }] }, chart);
+    service.allowMetricsScrapersFrom(NetworkPeer.namespace('monitoring', [], { app: 'prometheus' }));
+    service.allowMetricsScrapersFrom(NetworkPeer.namespace('observability', [], { app: 'prometheus' }));
+    expect(only(synth(chart), 'NetworkPolicy').spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { app: 'prometheus' } } }],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
+  });
+
+  test.each([
+    ['addDiscoveryLabels', (s: FintechService) => s.addDiscoveryLabels({ release: 'x' }), 'is off, so there is no ServiceMonitor to label'],
+    ['allowMetricsScrapersFrom', (s: FintechService) => s.allowMetricsScrapersFrom(NetworkPeer.namespace('monitoring')),
+      'is off, so there is no metrics port to admit scrapers to'],
+  ])('%s refuses a service without metrics', (_, act, expectation) => {
+    expect(() => act(paymentsService({ metrics: false }))).toThrow(`${PATH}: 'metrics' (false) is invalid: ${expectation}`);
+  });
+
+  test('allowFrom and allowTo add peers after construction, in order after those of the props', () => {
+    const chart = newChart();
+    const service = paymentsService({ egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }])] }, chart);
+    service.allowTo(NetworkPeer.external('eventstore', [{ port: 2113 }]));
+    service.allowFrom(NetworkPeer.namespace('batch'));
+    const policy = only(synth(chart), 'NetworkPolicy');
+    expect(policy.spec.egress.slice(1).map((r: any) => r.ports[0].port)).toEqual([5432, 2113]);
+    expect(policy.spec.ingress.map((r: any) => r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).toEqual(['batch', 'monitoring']);
   });
 });
 
@@ -388,18 +541,28 @@ describe('FintechService bad input', () => {
     expect(() => paymentsService(props)).toThrow(message);
   });
 
-  test('rejects a network policy peer that names no known service, at synth time', () => {
-    const chart = newChart();
-    paymentsService({ ingressFrom: [NetworkPeer.service('api-gatewy')] }, chart);
-    new FintechService(chart, 'api-gateway', { image: 'registry.fintech.internal/fintech/api-gateway:3.2.0', port: 8000 });
-    expect(() => synth(chart)).toThrow(
-      `${PATH}: 'ingressFrom[0]' ("service api-gatewy") is invalid: names no FintechService in namespace '${NAMESPACE}'; known: api-gateway`);
-  });
-
-  test('rejects a second service of the same name in the namespace', () => {
+  test('rejects, at synth time, a second service of the same name in the namespace', () => {
     const chart = newChart();
     paymentsService({}, chart);
-    expect(() => new FintechService(chart, 'payments-v2', { name: 'payments', image: IMAGE, port: 8080 }))
-      .toThrow("FintechService 'prod/payments-v2': 'name' (\"payments\") is invalid: a service of that name already exists in namespace 'fintech-test'; names must be unique");
+    new FintechService(chart, 'payments-v2', { name: 'payments', image: IMAGE, port: 8080 });
+    expect(() => synth(chart)).toThrow("FintechService 'prod/payments-v2': 'name' (\"payments\") is invalid: "
+      + "a service of that name already exists in namespace 'fintech-test' (prod/payments); names must be unique");
+  });
+
+  test('rejects, at synth time, a second service of the same name in another chart of the same namespace', () => {
+    const chart = newChart();
+    paymentsService({}, chart);
+    const other = new Chart(chart.node.root as App, 'other', { namespace: NAMESPACE });
+    new FintechService(other, 'payments', { image: IMAGE, port: 8080 });
+    expect(() => Testing.synth(other)).toThrow("FintechService 'other/payments': 'name' (\"payments\") is invalid: "
+      + "a service of that name already exists in namespace 'fintech-test' (prod/payments); names must be unique");
+  });
+
+  test('accepts services of the same name in different namespaces', () => {
+    const chart = newChart();
+    paymentsService({}, chart);
+    const other = new Chart(chart.node.root as App, 'other', { namespace: 'other-team' });
+    new FintechService(other, 'payments', { image: IMAGE, port: 8080 });
+    expect(() => [synth(chart), Testing.synth(other)]).not.toThrow();
   });
 });

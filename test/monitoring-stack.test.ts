@@ -441,12 +441,20 @@ describe('MonitoringStack bad input', () => {
       .toThrow(`${PATH}: 'services[1]' ("fintech-test/payments") is invalid: is listed twice; each service must be monitored once`);
   });
 
-  test('a stack whose Prometheus the services do not admit fails at synth time', () => {
-    const { app } = build({}, { metricsScrapers: NetworkPeer.namespace('observability') });
-    const errors = app.node.findAll().flatMap((c) => c.node.validate());
-    expect(errors).toEqual([
-      `${PATH}: 'services' ("payments") is invalid: admits no metrics scraper from namespace 'monitoring', where the stack's Prometheus runs; `
-      + 'put the stack in the namespace of the service\'s \'metricsScrapers\' (default "monitoring"), or set that to NetworkPeer.namespace(\'monitoring\')',
+  test('a service that admits scrapers from another namespace admits the stack\'s Prometheus pods too, and nothing more', () => {
+    const { payments, serviceObjects } = build({}, { metricsScrapers: NetworkPeer.namespace('observability') });
+    const scrapers = serviceObjects().find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'payments').spec.ingress;
+    expect(scrapers).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      {
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'prometheus': 'fintech-test' } },
+        }],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
     ]);
+    expect(() => payments.allowMetricsScrapersFrom(NetworkPeer.namespace('observability', [], { app: 'prometheus' }))).not.toThrow();
+    expect(serviceObjects().find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'payments').spec.ingress).toHaveLength(2);
   });
 });

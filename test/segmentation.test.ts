@@ -87,7 +87,7 @@ describe('NetworkModel', () => {
 
 describe('analyseSegmentation', () => {
   // GIVEN a gateway admitted by the payments (cardholder) service, which the web front end can reach.
-  const objects = [
+  const objects: any[] = [
     namespace(NS), defaultDeny,
     deployment('web', {}), deployment('gateway', {}), deployment('payments', cardholder), deployment('reports', {}),
     policy('web', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'], egress: [{ to: [{ podSelector: { matchLabels: { app: 'gateway' } } }] }] }),

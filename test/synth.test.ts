@@ -45,9 +45,9 @@ describe('synthesizeFolders', () => {
   test('runs construct validations, and fails with every problem listed', () => {
     const app = new App();
     const chart = new Chart(app, 'payments', { namespace: 'fintech-test' });
-    new FintechService(chart, 'payments', { image: IMAGE, port: 8080, ingressFrom: [NetworkPeer.service('nobody')] });
+    new FintechService(chart, 'payments', { image: IMAGE, port: 8080, egressTo: [NetworkPeer.serviceNamed('nobody', [])] });
     expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(
-      /Validation failed:\n {2}\[payments\/payments\] FintechService 'payments\/payments': 'ingressFrom\[0\]' \("service nobody"\) is invalid/);
+      /Validation failed:\n {2}\[payments\/payments\] FintechService 'payments\/payments': 'egressTo\[0\]' \("service nobody"\) is invalid/);
   });
 
   test('rejects two charts with the same id, which would write the same file', () => {
@@ -83,7 +83,7 @@ describe('writeOutput', () => {
     const outdir = path.join(tempDir(), 'dist');
     writeOutput([{ path: 'staging/a.yaml', content: 'previous' }], outdir);
     const synthThenWrite = () => writeOutput(synthesizeFolders([{ folder: 'staging', app: badApp() }]), outdir);
-    expect(synthThenWrite).toThrow(/names no FintechService/);
+    expect(synthThenWrite).toThrow(/must name the ports it allows/);
     expect(readTree(outdir)).toEqual({ 'staging/a.yaml': 'previous' });
   });
 });
@@ -104,7 +104,7 @@ describe('compareOutput', () => {
 function badApp(): App {
   const app = new App();
   new FintechService(new Chart(app, 'payments', { namespace: 'fintech-test' }), 'payments', {
-    image: IMAGE, port: 8080, egressTo: [NetworkPeer.service('ledger')],
+    image: IMAGE, port: 8080, egressTo: [NetworkPeer.serviceNamed('ledger', [])],
   });
   return app;
 }

@@ -73,7 +73,7 @@ export interface EventStoreExportOptions {
   /** The key of a Secret holding a bearer token for the endpoint (`EVENTS_EXPORT_TOKEN`). @default - no Authorization header */
   readonly token?: SecretKeyRef;
   /**
-   * Where the endpoint is, for the NetworkPolicy; e.g. `NetworkPeer.service('transaction-service')`.
+   * Where the endpoint is, for the NetworkPolicy; e.g. `NetworkPeer.service(transactionService)` for a FintechService of the app.
    * @default NetworkPeer.external('event-store-export', [{ port }]) with the URL's port
    */
   readonly peer?: NetworkPeer;
