@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, objectsOf, OutputFile, planCapacity, synthesizeFolders,
+  assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, GitRevision, objectsOf, OutputFile, planCapacity, synthesizeFolders,
   writeFileAtomically, writeOutput,
 } from './lib';
 import { buildGitOps, buildPlatform, CanaryReleases, GitOpsSettings } from './platform';
@@ -19,7 +19,7 @@ export const CANARY_RELEASES: CanaryReleases = {
 /** How Argo CD and Flux apply dist/ (dist/gitops/): production changes wait for an operator's sync in Argo CD. */
 export const GITOPS: GitOpsSettings = {
   repoUrl: 'https://git.fintech.example.com/platform/cdk8s-fintech.git',
-  revision: 'main',
+  revision: GitRevision.branch('main'),
   manualSync: ['production'],
 };
 

@@ -2,15 +2,16 @@ import { Chart, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AnalysisTemplate, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsFailureLimit, AnalysisTemplateSpecMetricsInconclusiveLimit,
+  AnalysisTemplate, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsConsecutiveErrorLimit, AnalysisTemplateSpecMetricsFailureLimit,
+  AnalysisTemplateSpecMetricsInconclusiveLimit,
 } from '../imports/analysistemplates-argoproj.io';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrules-monitoring.coreos.com';
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
 import { FintechService, FintechServiceProps } from './fintech-service';
-import { goDuration } from './shared/duration';
+import { checkWholeSeconds, goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
-import { errorRatePercent, latencyQuantileSeconds, minOverTime } from './shared/promql';
+import { errorRatePercent, HTTP_METRICS, LabelMatchers, latencyQuantileSeconds, minOverTime, PromRange, requestRate, selector } from './shared/promql';
 import { checkInteger, checkPinnedImage } from './shared/validation';
 
 /** Which controller moves the canary forward. */
@@ -47,10 +48,27 @@ export interface CanaryAnalysisOptions {
   readonly window?: Duration;
   /** How often the analysis measures (Argo Rollouts). @default Duration.minutes(1) */
   readonly interval?: Duration;
-  /** Failed error-rate measurements tolerated before the rollout aborts (Argo Rollouts). @default 0 */
+  /**
+   * Failed error-rate measurements tolerated before the rollout aborts (Argo Rollouts). Each
+   * measurement already holds for the whole window, so one is enough.
+   * @default 0
+   */
   readonly failureLimit?: number;
-  /** Inconclusive latency measurements tolerated before the rollout pauses (Argo Rollouts). @default 0 */
+  /**
+   * Inconclusive measurements (a P95 above the threshold, or no canary traffic to measure)
+   * tolerated before the rollout pauses for review (Argo Rollouts).
+   * @default 0
+   */
   readonly inconclusiveLimit?: number;
+  /**
+   * Measurements in a row that fail to run (Prometheus unreachable, a query error) before the
+   * analysis errors, which aborts the rollout (Argo Rollouts): a canary that cannot be measured
+   * is rolled back rather than left running unobserved. Argo Rollouts retries an errored
+   * measurement every 10 seconds, so the default tolerates an outage shorter than the window
+   * (a Prometheus restart).
+   * @default - the window in 10-second retries: 30 for 5 minutes
+   */
+  readonly consecutiveErrorLimit?: number;
   /** The Prometheus that Argo Rollouts queries. @default "http://prometheus-operated.monitoring.svc:9090" */
   readonly prometheusAddress?: string;
 }
@@ -71,8 +89,8 @@ export interface CanaryRolloutProps extends Omit<FintechServiceProps, 'image' | 
   readonly phase?: CanaryPhase;
   /** Traffic percentages, strictly increasing, ending at 100. @default [10, 30, 60, 100] */
   readonly steps?: number[];
-  /** How long Argo Rollouts holds each step before the next: a number and a unit (s, m, h). @default "48h" */
-  readonly pause?: string;
+  /** How long Argo Rollouts holds each step before the next: a whole, positive number of seconds. @default Duration.hours(48) */
+  readonly pause?: Duration;
   /** Argo Rollouts waits for a manual promotion at each step instead of a timed pause. @default false */
   readonly manualApproval?: boolean;
   /** @default - 1 % errors, P95 500 ms, over 5 minutes, measured every minute */
@@ -101,10 +119,23 @@ export function splitReplicas(total: number, percent: number): ReplicaSplit | un
   return { stable: total - canary, canary, canaryPercent: Math.round((canary / total) * 1000) / 10 };
 }
 
+/**
+ * The 5xx rate in percent as the analysis needs it: 0 while requests are served without any 5xx.
+ * A service exports no 5xx series before its first 5xx, and `errorRatePercent` is then empty,
+ * which the analysis reads as "no traffic"; here the errors default to 0 × the request rate, so
+ * the result is empty only without request series, and NaN (0 / 0) without requests.
+ */
+function measuredErrorRatePercent(labels: LabelMatchers, range: PromRange): string {
+  const requests = requestRate(labels, range);
+  const errors = `sum(rate(${HTTP_METRICS.requests}${selector(labels, `${HTTP_METRICS.statusLabel}=~"${HTTP_METRICS.serverErrorPattern}"`)}[${range}]))`;
+  return `(${errors} or ${requests} * 0) / ${requests} * 100`;
+}
+
 const DEFAULT_STEPS = [10, 30, 60, 100];
 const TRACK = 'track';
 const TRAFFIC_WEIGHT_ANNOTATION = 'fintech.io/traffic-weight-percent';
-const PAUSE = /^[1-9][0-9]*(s|m|h)$/;
+/** Argo Rollouts retries a measurement that errored after this long, whatever the metric's interval. */
+const ERROR_RETRY_SECONDS = 10;
 
 /**
  * Phased delivery of a FintechService: 10 → 30 → 60 → 100 % of the traffic on the new release,
@@ -113,7 +144,8 @@ const PAUSE = /^[1-9][0-9]*(s|m|h)$/;
  *
  * Both backends share the service's objects (`service`: Service, autoscaler, disruption
  * budget, network policy, ServiceMonitor, RBAC), which select every track, and the same
- * PromQL (`errorRateQuery`, `latencyQuery`) for the analysis and the alerts.
+ * PromQL (`errorRateQuery`, `latencyQuery`) for the analysis and the alerts; the analysis
+ * also counts a canary that has served no 5xx yet as 0 % errors, not as unmeasured.
  *
  * - Argo Rollouts: a `Rollout` whose `workloadRef` points at the service's Deployment (the
  *   pod template stays in one place, and Argo scales the Deployment down progressively), with
@@ -126,6 +158,8 @@ const PAUSE = /^[1-9][0-9]*(s|m|h)$/;
 export class CanaryRollout extends Construct {
   public readonly backend: CanaryBackend;
   public readonly steps: readonly number[];
+  /** How long Argo Rollouts holds each step (unless `manualApproval`). */
+  public readonly pause: Duration;
   public readonly stableImage: string;
   public readonly canaryImage?: string;
   /** The phase in force (plain Kubernetes), or undefined. */
@@ -134,7 +168,7 @@ export class CanaryRollout extends Construct {
   public readonly inProgress: boolean;
   /** Pods per track and the real canary share (plain Kubernetes, while in progress). */
   public readonly split?: ReplicaSplit;
-  /** The canary's 5xx error rate over the window, in percent: the alerts' and (held for the window) the analysis' query. */
+  /** The canary's 5xx error rate over the window, in percent: the alerts' query (the analysis holds it for the window, with no 5xx counted as 0). */
   public readonly errorRateQuery: string;
   /** The canary's P95 latency over the window, in seconds. */
   public readonly latencyQuery: string;
@@ -159,6 +193,7 @@ export class CanaryRollout extends Construct {
     super(scope, id);
     this.backend = props.backend ?? CanaryBackend.PLAIN_KUBERNETES;
     this.steps = this.checkSteps(props.steps ?? DEFAULT_STEPS);
+    this.pause = props.pause ?? Duration.hours(48);
     this.stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
     this.canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
     this.phase = this.checkPhase(props);
@@ -171,7 +206,8 @@ export class CanaryRollout extends Construct {
     this.maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1, 0, 50, '%');
     this.maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency',
       (analysis.maxP95Latency ?? Duration.millis(500)).toMilliseconds() / 1000, 0, 60, 's');
-    const window = goDuration(Duration.seconds(this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's')));
+    const windowSeconds = this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's');
+    const window = goDuration(Duration.seconds(windowSeconds));
     const interval = goDuration(Duration.seconds(this.checkRange('analysis.interval', (analysis.interval ?? Duration.minutes(1)).toSeconds(), 9, 3600, 's')));
     const name = props.name ?? id;
     this.errorRateQuery = errorRatePercent(this.canarySeries(name), window);
@@ -192,7 +228,7 @@ export class CanaryRollout extends Construct {
     if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
       this.stableService = this.createTrackService('StableService', 'stable');
       this.canaryService = this.createTrackService('CanaryService', 'canary');
-      this.analysisTemplates = this.createAnalysisTemplates(analysis, window, interval);
+      this.analysisTemplates = this.createAnalysisTemplates(analysis, window, interval, windowSeconds);
       this.rollout = this.createRollout(props, this.stableService, this.canaryService, this.analysisTemplates);
     } else {
       this.analysisTemplates = [];
@@ -278,8 +314,7 @@ export class CanaryRollout extends Construct {
 
   private createRollbackAlerts(window: string, runbookUrl: string): PrometheusRule {
     const name = this.service.name;
-    const rollback = `Roll back: in main.ts, move the phase of ${name} back (or remove its canary release), `
-      + 'open a pull request and merge it; Argo CD or Flux applies the change.';
+    const rollback = this.rollbackProcedure();
     const alert = (alertName: string, reason: string, expr: string, severity: string, summary: string, description: string) => ({
       alert: alertName,
       expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
@@ -308,6 +343,17 @@ export class CanaryRollout extends Construct {
     });
   }
 
+  /** How on-call rolls the plain-Kubernetes canary back, in terms of this construct's configuration. */
+  private rollbackProcedure(): string {
+    const subject = `CanaryRollout ${this.service.name} (namespace ${this.service.namespace})`;
+    const stableOnly = `remove its canaryImage to run only the stable release ${imageVersion(this.stableImage)}`;
+    if (!this.phase) return `Roll back: ${subject} has no canaryImage; set its stableImage to the release to run.`;
+    const earlier = this.steps.filter((step) => step < this.phase!.percent);
+    const steps = earlier.length === 0 ? '' : `set its phase from ${this.phase.percent} % back to an earlier step `
+      + `(${earlier.length === 1 ? earlier[0] : `${earlier.slice(0, -1).join(', ')} or ${earlier[earlier.length - 1]}`} %), or `;
+    return `Roll back ${subject}: ${steps}${stableOnly}, and deploy that change.`;
+  }
+
   /** Labels of the objects only the Argo backend has; not `microservice`, so the ServiceMonitor ignores its Services. */
   private argoObjectLabels(): Record<string, string> {
     return { ...serviceLabels(this.service.name, imageVersion(this.canaryImage ?? this.stableImage)), [COMPONENT_LABEL]: 'canary-track' };
@@ -321,32 +367,53 @@ export class CanaryRollout extends Construct {
     });
   }
 
-  /** Each query is held for the window (`minOverTime`), as an alert's `for` would: the analysis has no `for`. */
-  private createAnalysisTemplates(analysis: CanaryAnalysisOptions, window: string, interval: string): AnalysisTemplate[] {
+  /**
+   * Each query is held for the window (`minOverTime`), as an alert's `for` would: the analysis has
+   * no `for`. How Argo Rollouts reads each measurement (its documented rules, checked in the tests):
+   * - error rate: above the threshold is Failed (abort), at or below is Successful;
+   * - latency: at or below the threshold is Successful, above is Inconclusive (pause for review):
+   *   the `false` failure condition is needed, since without one a missed success condition
+   *   counts as Failed;
+   * - no canary traffic (an empty result, or NaN from 0/0) meets neither condition of either
+   *   metric: Inconclusive, so the rollout pauses rather than aborting or promoting unmeasured.
+   *   The first measurement waits one window, so a canary that has just started is not judged
+   *   on too little traffic.
+   */
+  private createAnalysisTemplates(analysis: CanaryAnalysisOptions, window: string, interval: string, windowSeconds: number): AnalysisTemplate[] {
     const name = this.service.name;
     const prometheus = analysis.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc:9090';
     const template = (id: string, metric: AnalysisTemplateSpecMetrics) => new AnalysisTemplate(this, id, {
       metadata: { name: `${name}-${metric.name}`, labels: this.argoObjectLabels() },
       spec: { args: [{ name: 'service-name' }], metrics: [metric] },
     });
+    const limits = {
+      inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(
+        checkInteger(this, 'analysis.inconclusiveLimit', analysis.inconclusiveLimit ?? 0, 0)),
+      consecutiveErrorLimit: AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(checkInteger(this, 'analysis.consecutiveErrorLimit',
+        analysis.consecutiveErrorLimit ?? Math.ceil(windowSeconds / ERROR_RETRY_SECONDS), 0)),
+    };
+    const measured = 'len(result) > 0';
     // The templates take the service as an argument, which Argo Rollouts fills in.
     const canary = this.canarySeries('{{args.service-name}}');
     return [
       template('ErrorRateAnalysis', {
         name: 'error-rate',
         interval,
-        successCondition: `result[0] <= ${this.maxErrorRatePercent}`,
-        failureCondition: `result[0] > ${this.maxErrorRatePercent}`,
+        initialDelay: window,
+        successCondition: `${measured} && result[0] <= ${this.maxErrorRatePercent}`,
+        failureCondition: `${measured} && result[0] > ${this.maxErrorRatePercent}`,
         failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(checkInteger(this, 'analysis.failureLimit', analysis.failureLimit ?? 0, 0)),
-        provider: { prometheus: { address: prometheus, query: minOverTime(errorRatePercent(canary, window), window, interval) } },
+        ...limits,
+        provider: { prometheus: { address: prometheus, query: minOverTime(measuredErrorRatePercent(canary, window), window, interval) } },
       }),
       template('LatencyAnalysis', {
         name: 'latency',
         interval,
-        // No failure condition: a slow canary is inconclusive, which pauses the rollout for review.
-        successCondition: `result[0] <= ${this.maxP95LatencySeconds}`,
-        inconclusiveLimit: AnalysisTemplateSpecMetricsInconclusiveLimit.fromNumber(
-          checkInteger(this, 'analysis.inconclusiveLimit', analysis.inconclusiveLimit ?? 0, 0)),
+        initialDelay: window,
+        successCondition: `${measured} && result[0] <= ${this.maxP95LatencySeconds}`,
+        failureCondition: 'false',
+        failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(0),
+        ...limits,
         provider: { prometheus: { address: prometheus, query: minOverTime(latencyQuantileSeconds(canary, 0.95, window), window, interval) } },
       }),
     ];
@@ -354,8 +421,7 @@ export class CanaryRollout extends Construct {
 
   private createRollout(props: CanaryRolloutProps, stable: k8s.KubeService, canary: k8s.KubeService, templates: AnalysisTemplate[]): Rollout {
     const name = this.service.name;
-    const pause = props.pause ?? '48h';
-    if (!PAUSE.test(pause)) throw invalidProp(this, 'pause', pause, 'must be a whole number and a unit (s, m or h), e.g. "48h" or "30m"');
+    const pause = goDuration(Duration.seconds(checkWholeSeconds(this, 'pause', this.pause, 'e.g. Duration.hours(48)')));
     const steps: RolloutSpecStrategyCanarySteps[] = this.steps.flatMap((weight, i) => [
       { setWeight: weight },
       ...(i < this.steps.length - 1

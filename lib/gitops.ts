@@ -1,12 +1,44 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../imports/applications-argoproj.io';
-import { GitRepository } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
+import { GitRepository, GitRepositorySpecRef } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
 import { goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { checkDnsLabel } from './shared/validation';
 import { waveFolder } from './synth';
+
+/** What a {@link GitRevision} names. */
+export enum GitRevisionKind {
+  BRANCH = 'branch',
+  TAG = 'tag',
+  COMMIT = 'commit',
+}
+
+/** The revision of the repository that Argo CD and Flux apply: a branch, a tag or one commit. */
+export class GitRevision {
+  /** The tip of branch `name` (e.g. "main"), followed as it moves: every merge is deployed. */
+  public static branch(name: string): GitRevision {
+    return new GitRevision(GitRevisionKind.BRANCH, name);
+  }
+
+  /** The commit tag `name` (e.g. "v1.2.0") points at: a deployment changes when the tag does. */
+  public static tag(name: string): GitRevision {
+    return new GitRevision(GitRevisionKind.TAG, name);
+  }
+
+  /** One commit, by its full 40-character SHA-1: pinned until this setting changes. */
+  public static commit(sha: string): GitRevision {
+    return new GitRevision(GitRevisionKind.COMMIT, sha);
+  }
+
+  private constructor(
+    /** Branch, tag or commit. */
+    public readonly kind: GitRevisionKind,
+    /** The branch or tag name, or the commit SHA, as written. */
+    public readonly value: string,
+  ) {}
+}
 
 /** One environment folder of the output, as GitOps applies it. */
 export interface GitOpsEnvironment {
@@ -39,8 +71,8 @@ export interface FluxSourceRef {
 export interface GitOpsDeliveryProps {
   /** The git repository that holds the committed output. */
   readonly repoUrl: string;
-  /** Branch, tag or commit to apply. @default "main" */
-  readonly revision?: string;
+  /** The branch, tag or commit to apply. @default GitRevision.branch('main') */
+  readonly revision?: GitRevision;
   /** Where the synthesized folders are in the repository. @default "dist" */
   readonly outputPath?: string;
   readonly environments: GitOpsEnvironment[];
@@ -63,6 +95,8 @@ export interface GitOpsDeliveryProps {
  * Apply these once (or from an app of apps); from then on a commit is a deployment.
  */
 export class GitOpsDelivery extends Construct {
+  /** The revision both Argo CD and Flux apply. */
+  public readonly revision: GitRevision;
   public readonly applications: Application[];
   public readonly gitRepository?: GitRepository;
   /** By environment, lowest wave first. */
@@ -73,7 +107,7 @@ export class GitOpsDelivery extends Construct {
     if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(props.repoUrl)) {
       throw invalidProp(this, 'repoUrl', props.repoUrl, 'must be an https://, ssh:// or git@ repository URL');
     }
-    const revision = props.revision ?? 'main';
+    this.revision = checkRevision(this, props.revision ?? GitRevision.branch('main'));
     const outputPath = (props.outputPath ?? 'dist').replace(/\/+$/, '');
     const fluxNamespace = props.fluxNamespace ?? 'flux-system';
     const interval = goDuration(props.interval ?? Duration.minutes(5));
@@ -86,7 +120,7 @@ export class GitOpsDelivery extends Construct {
       metadata: { name: `fintech-${env.name}`, namespace: props.argoCdNamespace ?? 'argocd' },
       spec: {
         project: props.argoCdProject ?? 'default',
-        source: { repoUrl: props.repoUrl, targetRevision: revision, path: `${outputPath}/${env.name}` },
+        source: { repoUrl: props.repoUrl, targetRevision: this.revision.value, path: `${outputPath}/${env.name}` },
         destination: { server: 'https://kubernetes.default.svc', namespace: env.namespace },
         syncPolicy: {
           automated: (env.automatedSync ?? true) ? { prune: env.prune ?? true, selfHeal: env.selfHeal ?? true } : undefined,
@@ -98,7 +132,7 @@ export class GitOpsDelivery extends Construct {
 
     this.gitRepository = props.fluxSource ? undefined : new GitRepository(this, 'flux-source', {
       metadata: { name: 'fintech-platform', namespace: fluxNamespace },
-      spec: { url: props.repoUrl, ref: { branch: revision }, interval },
+      spec: { url: props.repoUrl, ref: fluxRef(this.revision), interval },
     });
     const source = props.fluxSource ?? { name: 'fintech-platform' };
 
@@ -119,4 +153,42 @@ export class GitOpsDelivery extends Construct {
       return [env.name, kustomizations];
     }));
   }
+}
+
+/** Flux's field for each kind of revision; Argo CD's `targetRevision` takes any of them as written. */
+function fluxRef(revision: GitRevision): GitRepositorySpecRef {
+  switch (revision.kind) {
+    case GitRevisionKind.TAG: return { tag: revision.value };
+    case GitRevisionKind.COMMIT: return { commit: revision.value };
+    default: return { branch: revision.value };
+  }
+}
+
+/**
+ * A commit must be a full SHA-1 (Flux checks out exactly that commit; an abbreviation is
+ * ambiguous); a branch or tag name must follow git's ref-name rules (`git check-ref-format`),
+ * plus `git branch`'s: no leading '-'.
+ */
+function checkRevision(scope: Construct, revision: GitRevision): GitRevision {
+  const { kind, value } = revision;
+  if (kind === GitRevisionKind.COMMIT) {
+    if (!/^[0-9a-f]{40}$/.test(value)) {
+      throw invalidProp(scope, 'revision', value, "must be a commit's full 40-character lowercase hexadecimal SHA-1");
+    }
+    return revision;
+  }
+  if (!isGitRefName(value)) {
+    throw invalidProp(scope, 'revision', value, `must be a ${kind} name git accepts: no space, control character, `
+      + "'~', '^', ':', '?', '*', '[', '\\', '..' or '@{'; not '@'; no empty component, none starting with '.' or ending with '.lock'; "
+      + "no leading '-' or '/', no trailing '/' or '.'");
+  }
+  return revision;
+}
+
+function isGitRefName(name: string): boolean {
+  return name.length > 0
+    && name !== '@'
+    && !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{/.test(name)
+    && !/^[-/]|[/.]$/.test(name)
+    && name.split('/').every((part) => part.length > 0 && !part.startsWith('.') && !part.endsWith('.lock'));
 }

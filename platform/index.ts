@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, MonitoringStack, NetworkPeer, OutputFolder,
-  prometheusUrl,
+  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, GitRevision, MonitoringStack, NetworkPeer,
+  OutputFolder, prometheusUrl,
 } from '../lib';
 import { platformBackups } from './backups';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
@@ -95,8 +95,8 @@ function connectPeers(specs: readonly ServiceSpec[], built: readonly FintechServ
 /** Where the platform's git repository is and how each environment is synced. */
 export interface GitOpsSettings {
   readonly repoUrl: string;
-  /** @default "main" */
-  readonly revision?: string;
+  /** @default GitRevision.branch('main') */
+  readonly revision?: GitRevision;
   /** Environments that Argo CD syncs only when an operator says so. @default - none */
   readonly manualSync?: readonly EnvironmentSpec['name'][];
 }

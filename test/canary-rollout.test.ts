@@ -2,6 +2,9 @@ import { App, Chart, Duration } from 'cdk8s';
 import { CanaryBackend, CanaryPhase, CanaryRollout, CanaryRolloutProps, splitReplicas } from '../lib';
 import { checkQueries, checkRuleGroups, hasPromtool, testRules } from './support/promtool';
 import { validateManifest } from './support/schema-validator';
+import {
+  ArgoMetric, measurementPhase, MeasurementPhase, metricPhase, PrometheusResult, RolloutAction, rolloutAction, UnsupportedCondition,
+} from './support/argo-analysis';
 import { kinds, only } from './support/fixtures';
 
 const STABLE = 'registry.fintech.internal/fintech/finance-service:2.0.0';
@@ -116,6 +119,17 @@ describe('CanaryRollout on plain Kubernetes', () => {
     expect(canary.inProgress).toBe(false);
   });
 
+  test.each([
+    [30, 'set its phase from 30 % back to an earlier step (10 %), or remove its canaryImage'],
+    [100, 'set its phase from 100 % back to an earlier step (10, 30 or 60 %), or remove its canaryImage'],
+  ])('at %i %% the rollback procedure names the earlier steps and the props to change, no file', (percent, procedure) => {
+    const rules = only(plainAt(percent).objects, 'PrometheusRule').spec.groups[0].rules;
+    for (const r of rules) {
+      expect(r.annotations.description).toContain(`Roll back CanaryRollout finance-service (namespace fintech-production): ${procedure}`);
+      expect(r.annotations.description).not.toMatch(/\.ts\b|main|pull request/);
+    }
+  });
+
   test('without a canary release only the stable release runs', () => {
     const { objects } = synthCanary({ backend: CanaryBackend.PLAIN_KUBERNETES, canaryImage: undefined });
     expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.spec.template.spec.containers[0].image)).toEqual([STABLE]);
@@ -132,10 +146,50 @@ describe('CanaryRollout on plain Kubernetes', () => {
     expect(rules[1].expr).toContain('reason="CrashLoopBackOff"');
     expect(rules[2].expr).toBe('histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{namespace="fintech-production",service="finance-service",track="canary"}[5m])) by (le)) > 0.5');
     for (const r of rules) {
-      expect(r.annotations.description).toContain('Roll back: in main.ts, move the phase of finance-service back');
+      expect(r.annotations.description).toContain('Roll back CanaryRollout finance-service (namespace fintech-production): '
+        + 'remove its canaryImage to run only the stable release 2.0.0, and deploy that change.');
       expect(r.annotations.runbook_url).toBe('https://runbooks.fintech.internal/canary-rollback');
       expect(r.annotations.summary).toBeTruthy();
     }
+  });
+});
+
+describe("the test helper follows Argo Rollouts' documented analysis rules", () => {
+  // The examples of docs/features/analysis.md ("Inconclusive Runs", "Handling Metric Results"),
+  // and the three cases of utils/evaluate/evaluate.go.
+  test.each([
+    ['no condition', {}, [0.1], 'Successful'],
+    ['success only, met', { successCondition: 'result[0] >= 0.95' }, [0.97], 'Successful'],
+    ['success only, missed: Failed, not Inconclusive', { successCondition: 'result[0] >= 0.95' }, [0.9], 'Failed'],
+    ['failure only, met', { failureCondition: 'result[0] >= 10' }, [12], 'Failed'],
+    ['failure only, not met: Successful', { failureCondition: 'result[0] >= 10' }, [3], 'Successful'],
+    ['both, neither met', { successCondition: 'result[0] >= 0.90', failureCondition: 'result[0] < 0.50' }, [0.7], 'Inconclusive'],
+    ['both, failure wins', { successCondition: 'result[0] >= 0', failureCondition: 'result[0] < 0.50' }, [0.2], 'Failed'],
+    ['NaN accepted explicitly', { successCondition: 'isNaN(result) || result >= 0.95' }, NaN, 'Successful'],
+    ['NaN with both conditions', { successCondition: 'result >= 0.95', failureCondition: 'result < 0.95' }, NaN, 'Inconclusive'],
+    ['NaN with success only', { successCondition: 'result >= 0.95' }, NaN, 'Failed'],
+    ['+Inf with success only', { successCondition: 'result >= 0.95' }, Infinity, 'Successful'],
+    ['+Inf caught by isInf', { failureCondition: 'isInf(result)' }, Infinity, 'Failed'],
+    ['an empty vector accepted explicitly', { successCondition: 'len(result) == 0 || result[0] >= 0.95' }, [], 'Successful'],
+    ['an empty vector guarded by len', { successCondition: 'len(result) > 0 && result[0] >= 0.95' }, [], 'Failed'],
+    ['an empty vector indexed: the condition errors', { successCondition: 'result[0] >= 0.95' }, [], 'Error'],
+    ['a condition that is not a boolean', { successCondition: 'result[0]' }, [1], 'Error'],
+  ] as Array<[string, ArgoMetric, PrometheusResult, MeasurementPhase]>)('%s → %s', (_, metric, result, phase) => {
+    expect(measurementPhase(metric, result)).toBe(phase);
+  });
+
+  test('limits: a metric ends when failures, inconclusives or consecutive errors exceed their limit', () => {
+    expect(metricPhase({}, ['Successful', 'Failed'])).toBe('Failed');
+    expect(metricPhase({ failureLimit: 2 }, ['Failed', 'Failed'])).toBe('Running');
+    expect(metricPhase({}, ['Inconclusive'])).toBe('Inconclusive');
+    expect(metricPhase({}, ['Error', 'Error', 'Error', 'Error'])).toBe('Running');
+    expect(metricPhase({}, ['Error', 'Error', 'Error', 'Error', 'Error'])).toBe('Error');
+    expect(metricPhase({}, ['Error', 'Error', 'Error', 'Successful', 'Error', 'Error'])).toBe('Running');
+  });
+
+  test('refuses syntax it does not implement instead of guessing', () => {
+    expect(() => measurementPhase({ successCondition: 'default(result, 0) < 0.05' }, [])).toThrow(UnsupportedCondition);
+    expect(() => measurementPhase({ successCondition: 'result[0] <= 1 ?' }, [1])).toThrow(UnsupportedCondition);
   });
 });
 
@@ -197,26 +251,77 @@ describe('CanaryRollout on Argo Rollouts', () => {
     for (const t of templates) expect(t.spec.args).toEqual([{ name: 'service-name' }]);
   });
 
-  test('aborts on a canary error rate above 1 % for 5 minutes; a P95 above 500 ms is inconclusive', () => {
+  test('measures every minute over the 5-minute window, the first time one window after the analysis starts', () => {
     const { objects } = argo();
     const errorRate = only(objects, 'AnalysisTemplate', 'finance-service-error-rate').spec.metrics[0];
     const latency = only(objects, 'AnalysisTemplate', 'finance-service-latency').spec.metrics[0];
-    expect(errorRate).toMatchObject({ interval: '1m', successCondition: 'result[0] <= 1', failureCondition: 'result[0] > 1', failureLimit: 0 });
-    expect(errorRate.provider.prometheus.query).toBe('min_over_time((sum(rate(http_requests_total{namespace="fintech-production",service="{{args.service-name}}",track="canary",code=~"5.."}[5m])) / '
-      + 'sum(rate(http_requests_total{namespace="fintech-production",service="{{args.service-name}}",track="canary"}[5m])) * 100)[5m:1m])');
-    expect(latency).toMatchObject({ interval: '1m', successCondition: 'result[0] <= 0.5', inconclusiveLimit: 0 });
-    expect(latency.failureCondition).toBeUndefined();
+    for (const metric of [errorRate, latency]) {
+      expect(metric).toMatchObject({ interval: '1m', initialDelay: '5m', failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 30 });
+    }
+    const requests = 'sum(rate(http_requests_total{namespace="fintech-production",service="{{args.service-name}}",track="canary"}[5m]))';
+    expect(errorRate.provider.prometheus.query).toBe('min_over_time(((sum(rate(http_requests_total{namespace="fintech-production",service="{{args.service-name}}",track="canary",code=~"5.."}[5m])) '
+      + `or ${requests} * 0) / ${requests} * 100)[5m:1m])`);
     expect(latency.provider.prometheus.query).toContain('histogram_quantile(0.95,');
+  });
+
+  // What Argo Rollouts does with each measurement, by its documented rules (test/support/argo-analysis.ts):
+  // PLATFORM.md asks for a rollback above 1 % errors, a manual review above 500 ms P95, and
+  // neither a rollback nor a silent promotion when there is no canary traffic to measure.
+  const NO_SERIES: number[] = [];
+  test.each([
+    ['error-rate', '0.4 %', 'Successful', 'continue', [0.4]],
+    ['error-rate', '2 %', 'Failed', 'abort', [2]],
+    ['error-rate', 'exactly the 1 % threshold', 'Successful', 'continue', [1]],
+    ['error-rate', 'no series (no canary traffic)', 'Inconclusive', 'pause', NO_SERIES],
+    ['error-rate', 'NaN (0 / 0 requests)', 'Inconclusive', 'pause', [NaN]],
+    ['latency', 'P95 0.3 s', 'Successful', 'continue', [0.3]],
+    ['latency', 'P95 0.7 s', 'Inconclusive', 'pause', [0.7]],
+    ['latency', 'P95 +Inf (slower than the last bucket)', 'Inconclusive', 'pause', [Infinity]],
+    ['latency', 'no series (no canary traffic)', 'Inconclusive', 'pause', NO_SERIES],
+    ['latency', 'NaN (no requests)', 'Inconclusive', 'pause', [NaN]],
+  ] as Array<[string, string, MeasurementPhase, RolloutAction, number[]]>)('%s at %s: the measurement is %s, the rollout does %s', (metricName, _, phase, action, result) => {
+    const metric = only(argo().objects, 'AnalysisTemplate', `finance-service-${metricName}`).spec.metrics[0];
+    expect(measurementPhase(metric, result)).toBe(phase);
+    const after = metricPhase(metric, [phase]);
+    expect(rolloutAction(after)).toBe(action);
+  });
+
+  test('a Prometheus outage shorter than the window is retried; a longer one aborts rather than leaving the canary unmeasured', () => {
+    const metric = only(argo().objects, 'AnalysisTemplate', 'finance-service-error-rate').spec.metrics[0];
+    const errors = (n: number): MeasurementPhase[] => Array(n).fill('Error');
+    expect(metricPhase(metric, [...errors(29), 'Successful', ...errors(29)])).toBe('Running');
+    expect(rolloutAction(metricPhase(metric, errors(31)))).toBe('abort');
   });
 
   test('thresholds, window, interval and limits are props', () => {
     const { objects } = argo({
-      analysis: { maxErrorRatePercent: 0.5, maxP95Latency: Duration.millis(300), window: Duration.minutes(10), interval: Duration.seconds(30), failureLimit: 2 },
+      analysis: {
+        maxErrorRatePercent: 0.5, maxP95Latency: Duration.millis(300), window: Duration.minutes(10), interval: Duration.seconds(30),
+        failureLimit: 2, inconclusiveLimit: 1, consecutiveErrorLimit: 6,
+      },
     });
     const errorRate = only(objects, 'AnalysisTemplate', 'finance-service-error-rate').spec.metrics[0];
-    expect(errorRate).toMatchObject({ interval: '30s', failureCondition: 'result[0] > 0.5', failureLimit: 2 });
+    const latency = only(objects, 'AnalysisTemplate', 'finance-service-latency').spec.metrics[0];
+    expect(errorRate).toMatchObject({ interval: '30s', initialDelay: '10m', failureLimit: 2, inconclusiveLimit: 1, consecutiveErrorLimit: 6 });
     expect(errorRate.provider.prometheus.query).toContain('[10m])) * 100)[10m:30s])');
-    expect(only(objects, 'AnalysisTemplate', 'finance-service-latency').spec.metrics[0].successCondition).toBe('result[0] <= 0.3');
+    expect([measurementPhase(errorRate, [0.4]), measurementPhase(errorRate, [0.6])]).toEqual(['Successful', 'Failed']);
+    expect([measurementPhase(latency, [0.25]), measurementPhase(latency, [0.35])]).toEqual(['Successful', 'Inconclusive']);
+    expect(metricPhase(latency, ['Inconclusive'])).toBe('Running');
+    expect(metricPhase(latency, ['Inconclusive', 'Inconclusive'])).toBe('Inconclusive');
+  });
+
+  test('the default consecutive-error limit follows the window', () => {
+    const metric = only(argo({ analysis: { window: Duration.minutes(2) } }).objects, 'AnalysisTemplate', 'finance-service-latency').spec.metrics[0];
+    expect(metric.consecutiveErrorLimit).toBe(12);
+  });
+
+  test('the pause is a Duration, written as Argo Rollouts reads it', () => {
+    const pauses = (pause: Duration) => only(argo({ pause }).objects, 'Rollout').spec.strategy.canary.steps
+      .filter((s: any) => s.pause).map((s: any) => s.pause.duration);
+    expect(pauses(Duration.minutes(30))).toEqual(['30m', '30m', '30m']);
+    expect(pauses(Duration.seconds(90))[0]).toBe('90s');
+    expect(pauses(Duration.days(2))[0]).toBe('48h');
+    expect(argo().canary.pause.toSeconds()).toBe(48 * 3600);
   });
 });
 
@@ -246,6 +351,39 @@ describe('CanaryRollout output is valid', () => {
         .map((t) => t.spec.metrics[0].provider.prometheus.query.split('{{args.service-name}}').join('finance-service'));
       expect(queries).toHaveLength(2);
       checkQueries(queries);
+    });
+
+    test('the analysis queries return what the phase table assumes: 0 without 5xx, 2 at 2 %, nothing without series, NaN without requests', () => {
+      const metrics = argo().objects.filter((o) => o.kind === 'AnalysisTemplate').map((t) => t.spec.metrics[0]);
+      const errorRate = metrics.find((m) => m.name === 'error-rate');
+      const latency = metrics.find((m) => m.name === 'latency');
+      const query = (metric: any, service: string) => metric.provider.prometheus.query.split('{{args.service-name}}').join(service);
+      const labels = (service: string, extra: string) => `{namespace="fintech-production",service="${service}",track="canary",${extra}}`;
+      // A NaN sample is the only value that differs from itself: `q != bool q` is 1 for NaN, 0 otherwise.
+      const isNaNQuery = (q: string) => `(${q}) != bool (${q})`;
+      testRules([], [
+        {
+          interval: '1m',
+          input_series: [
+            { series: `http_requests_total${labels('healthy', 'code="200"')}`, values: '0+100x20' },
+            { series: `http_requests_total${labels('failing', 'code="200"')}`, values: '0+98x20' },
+            { series: `http_requests_total${labels('failing', 'code="500"')}`, values: '0+2x20' },
+            { series: `http_requests_total${labels('idle', 'code="200"')}`, values: '0+0x20' },
+            { series: `http_request_duration_seconds_bucket${labels('idle', 'le="0.5"')}`, values: '0+0x20' },
+            { series: `http_request_duration_seconds_bucket${labels('idle', 'le="+Inf"')}`, values: '0+0x20' },
+          ],
+          promql_expr_test: [
+            { expr: query(errorRate, 'healthy'), eval_time: '15m', exp_samples: [{ labels: '{}', value: 0 }] },
+            { expr: `round(${query(errorRate, 'failing')}, 0.001)`, eval_time: '15m', exp_samples: [{ labels: '{}', value: 2 }] },
+            { expr: isNaNQuery(query(errorRate, 'idle')), eval_time: '15m', exp_samples: [{ labels: '{}', value: 1 }] },
+            { expr: isNaNQuery(query(latency, 'idle')), eval_time: '15m', exp_samples: [{ labels: '{}', value: 1 }] },
+            { expr: query(errorRate, 'absent'), eval_time: '15m', exp_samples: [] },
+            { expr: query(latency, 'absent'), eval_time: '15m', exp_samples: [] },
+          ],
+        },
+      ]);
+      expect([[0], [2], [NaN], []].map((result) => measurementPhase(errorRate, result))).toEqual(['Successful', 'Failed', 'Inconclusive', 'Inconclusive']);
+      expect([[NaN], []].map((result) => measurementPhase(latency, result))).toEqual(['Inconclusive', 'Inconclusive']);
     });
 
     test('CanaryRollbackRequired fires on 2 % canary errors for 5 minutes and not on 0.5 %', () => {
@@ -297,9 +435,20 @@ describe('CanaryRollout bad input', () => {
     expect(() => plainAt(10, overrides)).toThrow(message);
   });
 
-  test('rejects a pause that does not parse', () => {
-    expect(() => argo({ pause: '2 days' })).toThrow(
-      `${PATH}: 'pause' ("2 days") is invalid: must be a whole number and a unit (s, m or h), e.g. "48h" or "30m"`);
+  test.each([
+    ['a fraction of a second', Duration.millis(1500), '1500ms'],
+    ['zero', Duration.seconds(0), '0ms'],
+  ])('rejects a pause of %s', (_, pause, shown) => {
+    expect(() => argo({ pause })).toThrow(
+      `${PATH}: 'pause' ("${shown}") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.hours(48)`);
+  });
+
+  test.each([
+    ['a negative failure limit', { failureLimit: -1 }, 'analysis.failureLimit', '-1'],
+    ['a fractional inconclusive limit', { inconclusiveLimit: 0.5 }, 'analysis.inconclusiveLimit', '0.5'],
+    ['a negative consecutive-error limit', { consecutiveErrorLimit: -2 }, 'analysis.consecutiveErrorLimit', '-2'],
+  ])('rejects %s', (_, analysis, prop, shown) => {
+    expect(() => argo({ analysis })).toThrow(`${PATH}: '${prop}' (${shown}) is invalid: must be an integer of at least 0`);
   });
 
   test('rejects a phase for Argo Rollouts, which moves through the steps itself', () => {

@@ -1,7 +1,11 @@
+import { spawnSync } from 'child_process';
 import { App, Chart, Duration } from 'cdk8s';
-import { GitOpsDelivery, GitOpsDeliveryProps } from '../lib';
+import { GitOpsDelivery, GitOpsDeliveryProps, GitRevision } from '../lib';
 import { only } from './support/fixtures';
 import { validateManifest } from './support/schema-validator';
+import { hasTool } from './support/tools';
+
+const hasGit = hasTool('git', 'install git (Debian: apt-get install git)');
 
 const REPO = 'https://git.example.com/platform/fintech.git';
 
@@ -46,7 +50,7 @@ describe('GitOpsDelivery', () => {
 
   test('takes an existing Flux source, a revision, a path and an interval', () => {
     const { objects: custom } = synthGitOps({
-      revision: 'release', outputPath: 'deploy/', interval: Duration.minutes(1), fluxSource: { name: 'platform', namespace: 'gitops' },
+      revision: GitRevision.branch('release'), outputPath: 'deploy/', interval: Duration.minutes(1), fluxSource: { name: 'platform', namespace: 'gitops' },
     });
     expect(custom.filter((o) => o.kind === 'GitRepository')).toEqual([]);
     const first = only(custom, 'Kustomization', 'fintech-staging-wave-0');
@@ -54,8 +58,84 @@ describe('GitOpsDelivery', () => {
     expect(only(custom, 'Application', 'fintech-staging').spec.source).toMatchObject({ targetRevision: 'release', path: 'deploy/staging' });
   });
 
+  test('applies the branch main by default', () => {
+    expect(synthGitOps().delivery.revision).toEqual(GitRevision.branch('main'));
+  });
+
   test('validates strictly against the Argo CD and Flux CRDs', () => {
     expect(objects.flatMap(validateManifest)).toEqual([]);
+  });
+
+  const SHA = '3f786850e387550fdab836ed7e6dc881de23001b';
+  test.each([
+    ['a branch', GitRevision.branch('release/2026-q4'), { branch: 'release/2026-q4' }, 'release/2026-q4'],
+    ['a tag', GitRevision.tag('v1.2.0'), { tag: 'v1.2.0' }, 'v1.2.0'],
+    ['a commit', GitRevision.commit(SHA), { commit: SHA }, SHA],
+  ])('%s becomes the matching Flux ref and Argo CD targetRevision as written, valid against both CRDs', (_, revision, ref, targetRevision) => {
+    const { objects: synthesized, delivery } = synthGitOps({ revision });
+    expect(delivery.revision).toBe(revision);
+    expect(only(synthesized, 'GitRepository').spec.ref).toEqual(ref);
+    for (const app of synthesized.filter((o) => o.kind === 'Application')) expect(app.spec.source.targetRevision).toBe(targetRevision);
+    expect(synthesized.flatMap(validateManifest)).toEqual([]);
+  });
+
+  test('the Flux schema is strict about the ref: an unknown field is an error', () => {
+    const repo = only(synthGitOps({ revision: GitRevision.tag('v1.2.0') }).objects, 'GitRepository');
+    expect(validateManifest({ ...repo, spec: { ...repo.spec, ref: { release: 'v1.2.0' } } })).not.toEqual([]);
+  });
+
+  const REF_RULES = "no space, control character, '~', '^', ':', '?', '*', '[', '\\', '..' or '@{'; not '@'; "
+    + "no empty component, none starting with '.' or ending with '.lock'; no leading '-' or '/', no trailing '/' or '.'";
+  test.each([
+    ['a branch with a space', GitRevision.branch('my branch'), '"my branch"', 'branch'],
+    ['a branch with ..', GitRevision.branch('release..next'), '"release..next"', 'branch'],
+    ['a branch starting with -', GitRevision.branch('-main'), '"-main"', 'branch'],
+    ['a branch ending with .lock', GitRevision.branch('main.lock'), '"main.lock"', 'branch'],
+    ['a branch with an empty component', GitRevision.branch('release//1'), '"release//1"', 'branch'],
+    ['a branch component starting with a dot', GitRevision.branch('release/.hidden'), '"release/.hidden"', 'branch'],
+    ['an empty branch', GitRevision.branch(''), '""', 'branch'],
+    ['the branch @', GitRevision.branch('@'), '"@"', 'branch'],
+    ['a tag with @{', GitRevision.tag('v1@{1}'), '"v1@{1}"', 'tag'],
+    ['a tag with a colon', GitRevision.tag('v1:2'), '"v1:2"', 'tag'],
+    ['a tag with a backslash', GitRevision.tag('v1\\2'), '"v1\\\\2"', 'tag'],
+    ['a tag ending with a dot', GitRevision.tag('v1.'), '"v1."', 'tag'],
+    ['a tag ending with /', GitRevision.tag('v1/'), '"v1/"', 'tag'],
+  ])('rejects %s', (_, revision, shown, kind) => {
+    expect(() => synthGitOps({ revision })).toThrow(
+      `GitOpsDelivery 'gitops/delivery': 'revision' (${shown}) is invalid: must be a ${kind} name git accepts: ${REF_RULES}`);
+  });
+
+  test.each([
+    ['an abbreviated SHA', SHA.slice(0, 12)],
+    ['an upper-case SHA', SHA.toUpperCase()],
+    ['a branch name', 'main'],
+  ])('rejects a commit that is %s', (_, sha) => {
+    expect(() => synthGitOps({ revision: GitRevision.commit(sha) })).toThrow(
+      `GitOpsDelivery 'gitops/delivery': 'revision' ("${sha}") is invalid: must be a commit's full 40-character lowercase hexadecimal SHA-1`);
+  });
+
+  const ACCEPTED = ['main', 'feature/payments-v2', 'release-1.2', 'v1.2.0-rc.1', 'user@host', 'a.b/c_d'];
+  const REJECTED = ['my branch', 'release..next', 'main.lock', 'release//1', 'release/.hidden', '', 'v1@{1}', 'v1:2', 'v1\\2', 'v1.', 'v1/',
+    'tab\there', 'a~1', 'a^2', 'what?', 'star*', 'br[acket'];
+  const accepts = (name: string) => {
+    try {
+      synthGitOps({ revision: GitRevision.tag(name) });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test('accepts names git accepts', () => {
+    for (const name of ACCEPTED) expect(() => synthGitOps({ revision: GitRevision.branch(name) })).not.toThrow();
+  });
+
+  (hasGit ? test : test.skip)('agrees with git check-ref-format on every name above', () => {
+    // Beyond check-ref-format, `git branch` refuses a leading '-' and the name '@': those two are not compared here.
+    const git = (name: string) => spawnSync('git', ['check-ref-format', `refs/tags/${name}`]).status === 0;
+    for (const name of [...ACCEPTED, ...REJECTED]) expect([name, accepts(name)]).toEqual([name, git(name)]);
+    expect(ACCEPTED.every(accepts)).toBe(true);
+    expect(REJECTED.some(accepts)).toBe(false);
   });
 
   test.each([
