@@ -243,9 +243,25 @@ describe('BackupCronJob scripts', () => {
     expect(backup.indexOf('upload "$WORK_DIR/$name" "$name"')).toBeLessThan(backup.lastIndexOf('\n  prune\n'));
   });
 
-  test('the restore script checks the checksum and the archive, then restores with gunzip -c | psql in one transaction', () => {
-    expect(scripts['restore.sh']).toContain('gunzip -c "$1" | psql -X -q -v ON_ERROR_STOP=1 --single-transaction');
+  test('the restore script checks the checksum and the archive, then restores with gunzip -c | psql in one transaction, as the owner role', () => {
+    expect(scripts['restore.sh']).toContain(`{ printf 'SET ROLE %s;\\n' "$owner_ident"; gunzip -c "$archive"; printf '%s\\n' "$grants"; } \\
+    | psql -X -q -v ON_ERROR_STOP=1 --single-transaction`);
     expect(scripts['restore.sh']).toContain('checksum mismatch');
+  });
+
+  test('the restore and the verification learn the owner and the application roles from the environment; the backup does not', () => {
+    const { objects: owned } = synthBackup({
+      source: BackupSource.postgres({
+        database: 'platform', host: 'postgres.fintech.internal', user: 'backup', password: SecretKeyRef.of('platform-db', 'password'),
+        owner: 'platform_owner', applicationRoles: ['payments_rw', 'reporting_ro'],
+      }),
+    });
+    for (const name of ['platform-db-backup-restore', 'platform-db-backup-verify']) {
+      expect(envOf(cronJob(owned, name))).toMatchObject({ RESTORE_OWNER: 'platform_owner', RESTORE_APPLICATION_ROLES: 'payments_rw reporting_ro' });
+    }
+    expect(envOf(cronJob(owned))).not.toHaveProperty('RESTORE_OWNER');
+    // By default the owner of the database restored into, and no grants: nothing to set.
+    expect(Object.keys(envOf(cronJob(objects, 'platform-db-backup-restore'))).filter((k) => k.startsWith('RESTORE_'))).toEqual([]);
   });
 
   test('every script is valid bash', () => {
@@ -486,6 +502,16 @@ describe('BackupCronJob bad input', () => {
       `${PATH}: 'source.database' ("Platform-DB") is invalid: must be a PostgreSQL database name: at most 63 lowercase letters, digits and "_", not starting with a digit`],
     ['a scratch database equal to the source', { restoreVerification: { scratchDatabase: 'platform' } },
       `${PATH}: 'restoreVerification.scratchDatabase' ("platform") is invalid: must differ from the source database: the verification drops and recreates its scratch database`],
+    ['an owner role that needs quoting', { source: postgresWith({ owner: 'Platform Owner' }) },
+      `${PATH}: 'source.owner' ("Platform Owner") is invalid: must be a PostgreSQL role name: at most 63 lowercase letters, digits and "_", not starting with a digit`],
+    ['an application role that needs quoting', { source: postgresWith({ applicationRoles: ['payments_rw', 'payments-ro'] }) },
+      `${PATH}: 'source.applicationRoles[1]' ("payments-ro") is invalid: must be a PostgreSQL role name: at most 63 lowercase letters, digits and "_", not starting with a digit`],
+    ['the owner among the application roles', { source: postgresWith({ owner: 'platform_owner', applicationRoles: ['platform_owner'] }) },
+      `${PATH}: 'source.applicationRoles[0]' ("platform_owner") is invalid: is the 'owner', which owns the objects and needs no grants`],
+    ['an application role listed twice', { source: postgresWith({ applicationRoles: ['payments_rw', 'payments_rw'] }) },
+      `${PATH}: 'source.applicationRoles[1]' ("payments_rw") is invalid: is listed twice`],
+    ['application roles that are not a list', { source: postgresWith({ applicationRoles: 'payments_rw' }) },
+      `${PATH}: 'source.applicationRoles' ("payments_rw") is invalid: must be a list of PostgreSQL role names`],
     ['a verify table without schema', { source: postgresWith({ verifyTables: ['users'] }) },
       `${PATH}: 'source.verifyTables' ("users") is invalid: must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"`],
     ['a restore template for Redis', { source: BackupSource.redis({ host: 'redis', password: secret }), restore: {} },
