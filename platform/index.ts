@@ -31,7 +31,7 @@ export interface EnvironmentOptions {
 
 /**
  * One environment of the reference platform as an App: a chart `environment` (namespace and
- * guard rails), the database backups, one chart per service, each written to its own file, and
+ * guard rails), the backups (database, Redis, event store), one chart per service, each written to its own file, and
  * the environment's monitoring (namespace `monitoring`). A service with a canary release is
  * delivered by a CanaryRollout, the others by a FintechService.
  */
@@ -44,7 +44,7 @@ export function buildEnvironment(
   const labels = environmentLabels(env);
   const environmentChart = new Chart(app, 'environment', { labels });
   new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
-  platformBackups(app, env, labels);
+  platformBackups(app, env, labels, services);
   const monitoringStackName = `fintech-${env.name}`;
   const watched: FintechService[] = [];
   for (const service of services) {

@@ -24,10 +24,21 @@ const EVENT_STORE = NetworkPeer.external('eventstore', [{ port: 2113 }]);
 const TRACING = NetworkPeer.namespace('observability', [{ port: 4317 }]);
 const GATEWAY = NetworkPeer.service('api-gateway');
 
+/** The backup of transaction-service's event-store export (platform/backups.ts), which transaction-service admits. */
+export const EVENT_STORE_BACKUP = 'event-store-backup';
+
+interface ServicePeers {
+  readonly egressTo?: NetworkPeer[];
+  readonly alsoFrom?: NetworkPeer[];
+}
+
 /** Internal services: reached only through the gateway (and by the services named in `egressTo`). */
-const internal = (name: string, port: number, version: string, peers: { egressTo?: NetworkPeer[]; alsoFrom?: NetworkPeer[] } = {}): ServiceSpec => ({
+const internal = (name: string, port: number, version: string, peers: ServicePeers | ((env: EnvironmentSpec) => ServicePeers) = {}): ServiceSpec => ({
   name, port, version,
-  props: () => ({ ingressFrom: [GATEWAY, ...(peers.alsoFrom ?? [])], egressTo: peers.egressTo }),
+  props: (env) => {
+    const { egressTo, alsoFrom = [] } = typeof peers === 'function' ? peers(env) : peers;
+    return { ingressFrom: [GATEWAY, ...alsoFrom], egressTo };
+  },
 });
 
 const INTERNAL_SERVICES: ServiceSpec[] = [
@@ -36,10 +47,11 @@ const INTERNAL_SERVICES: ServiceSpec[] = [
     egressTo: [POSTGRES],
     alsoFrom: [NetworkPeer.service('payment-service'), NetworkPeer.service('transaction-service')],
   }),
-  internal('transaction-service', 8004, '2.3.1', {
+  internal('transaction-service', 8004, '2.3.1', (env) => ({
     egressTo: [POSTGRES, NetworkPeer.service('account-service')],
-    alsoFrom: [NetworkPeer.service('payment-service')],
-  }),
+    // The export's backup Job, by the name label that selects its pods.
+    alsoFrom: [NetworkPeer.service('payment-service'), NetworkPeer.namespace(env.namespace, [], { 'app.kubernetes.io/name': EVENT_STORE_BACKUP })],
+  })),
   internal('payment-service', 8080, '1.4.0', {
     egressTo: [POSTGRES, NetworkPeer.service('account-service'), NetworkPeer.service('transaction-service'),
       NetworkPeer.service('risk-service'), NetworkPeer.service('notification-service')],
