@@ -18,8 +18,9 @@ export const PLATFORM_DATABASE: Record<EnvironmentSpec['name'], string> = {
 };
 
 /**
- * The Redis server's TLS port. The guides' Redis is a managed cache reached with TLS on 6380;
- * `redis-cli --rdb` needs the replication commands (SYNC/PSYNC) on it.
+ * The Redis server's port: the guides reach Redis with TLS on 6380. `redis-cli --rdb` fetches the
+ * snapshot as a replica would, so the server must allow SYNC/PSYNC to the backup's password;
+ * managed caches that block them need their own export instead of this Job.
  */
 export const REDIS_TLS_PORT = 6380;
 
