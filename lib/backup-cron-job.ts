@@ -27,7 +27,11 @@ export type {
 
 /** The restore Job template (PostgreSQL): a suspended CronJob to start by hand. */
 export interface RestoreOptions {
-  /** The database to restore into; it must exist and be empty. @default - the source database */
+  /**
+   * The database to restore into; it must exist and be empty. The restored objects belong to its
+   * owner unless the source names an `owner`.
+   * @default - the source database
+   */
   readonly database?: string;
   /** How long a restore may run. @default Duration.hours(6) */
   readonly activeDeadline?: Duration;
@@ -167,8 +171,10 @@ interface JobTiming {
  *   before upload, upload with rclone under `<name>.partial` then a rename (the object under its
  *   final name is always complete; the checksum is uploaded first, so every backup has one), and
  *   retention that deletes backups older than `retention` but never the newest;
- * - a restore Job template (a suspended CronJob: `kubectl create job --from=cronjob/<name>-restore`),
- *   a weekly restore verification into a scratch database, and alerts (backup missing, backup
+ * - a restore Job template (a suspended CronJob: `kubectl create job --from=cronjob/<name>-restore`)
+ *   that restores as the database's owner role and re-grants the application roles (PostgreSQL:
+ *   `owner`, `applicationRoles`), a weekly restore verification into a scratch database that also
+ *   checks that the application can use the restored tables, and alerts (backup missing, backup
  *   failed, restore verification failed or missing), each with a runbook link.
  *
  * Ages come from the UTC timestamps in the object names, not from object modification times (a
@@ -270,6 +276,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     // Every Job's environment is built (and every source and destination option checked) up front.
     const sourceEnv = this.source._environment(this);
     const destinationEnv = this.destination._environment(this);
+    const restoreEnv = this.source._restoreEnvironment(this);
 
     const labels = serviceLabels(this.name, this.version);
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels: { ...labels, 'app.kubernetes.io/component': 'backup' } });
@@ -306,7 +313,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
         startingDeadlineSeconds: this.startingDeadlineSeconds,
         activeDeadlineSeconds: checkInteger(this, 'restore.activeDeadline', (restore.activeDeadline ?? Duration.hours(6)).toSeconds(), 1),
         backoffLimit: 0,
-      }, [...common, { name: 'BACKUP_FILE', value: '' }, ...this.source._environment(this, database)]);
+      }, [...common, { name: 'BACKUP_FILE', value: '' }, ...this.source._environment(this, database), ...restoreEnv]);
     }
 
     let verificationTiming: { intervals: CronIntervals; activeDeadline: number } | undefined;
@@ -433,6 +440,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
       { name: 'BACKUP_SOURCE_DATABASE', value: database },
       { name: 'VERIFY_TABLES', value: this.source.verifyTables.join(' ') },
       ...this.source._environment(this, scratch),
+      ...this.source._restoreEnvironment(this),
     ];
   }
 

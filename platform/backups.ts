@@ -1,8 +1,12 @@
-import { Chart } from 'cdk8s';
+import { Chart, Cron, Size } from 'cdk8s';
+import { ContainerResources, Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { BackupCronJob, BackupDestination, BackupSource, SecretKeyRef } from '../lib';
+import { BackupCronJob, BackupDestination, BackupSource, FintechService, NetworkPeer, SecretKeyRef } from '../lib';
 import { EnvironmentSpec } from './environments';
 import { IMAGE_REGISTRY } from './services';
+
+/** The backup of transaction-service's event-store export, which transaction-service admits. */
+export const EVENT_STORE_BACKUP = 'event-store-backup';
 
 /**
  * The image of the backup Jobs (built outside this repo): Debian bookworm with bash, coreutils,
@@ -17,17 +21,64 @@ export const PLATFORM_DATABASE: Record<EnvironmentSpec['name'], string> = {
 };
 
 /**
- * The platform database's backups: daily at 02:00 UTC, kept 30 days, to the Azure Blob container
- * `fintech-backups` under `<namespace>/platform-db-backup`, a weekly restore verification, and the
- * backup alerts (picked up by the MonitoringStack's Prometheus through `app.kubernetes.io/part-of`).
- * Secrets, created outside git in each namespace:
- *   platform-db-backup   keys host, user, password: a role that can read every table of the
- *                        database and has CREATEDB (for the verification's scratch database)
- *   backup-object-store  keys account, key: the storage account and its access key
+ * The Redis server's port: the guides reach Redis with TLS on 6380. `redis-cli --rdb` fetches the
+ * snapshot as a replica would, so the server must allow SYNC/PSYNC to the backup's password;
+ * managed caches that block them need their own export instead of this Job.
  */
-export function platformBackups(scope: Construct, env: EnvironmentSpec, labels: Record<string, string>): BackupCronJob {
+export const REDIS_TLS_PORT = 6380;
+
+/** The service whose event store is exported (PLATFORM.md, service catalogue: `/events/export`). */
+export const EVENT_STORE_SERVICE = 'transaction-service';
+
+/**
+ * Resources of the Redis and event-store Jobs in both environments (the guides give none). They
+ * only stream a snapshot or an export through gzip, far lighter than pg_dump: 50m CPU and 128Mi
+ * requested, 250m and 256Mi at most (gzip at a quarter of a CPU compresses a few GiB in minutes).
+ * So sized, all six CronJobs fit staging's quota with every autoscaler at its maximum
+ * (reports/capacity.md: limits.cpu 13.5 of 14); half a CPU each would exceed it.
+ */
+export const LIGHT_BACKUP_RESOURCES: ContainerResources = {
+  cpu: { request: Cpu.millis(50), limit: Cpu.millis(250) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+};
+
+/** The backups of one environment. */
+export interface PlatformBackups {
+  /** The platform database: `pg_dump`, daily at 02:00. */
+  readonly database: BackupCronJob;
+  /** Redis: an RDB snapshot, daily at 02:20. */
+  readonly redis: BackupCronJob;
+  /** The transaction event store's export, daily at 02:40; undefined when the catalogue has no transaction-service. */
+  readonly eventStore?: BackupCronJob;
+}
+
+/**
+ * The platform's backups (PLATFORM.md, "Backups"): the database, Redis (RDB) and the transaction
+ * event store's export, each daily, kept 30 days, to the Azure Blob container `fintech-backups`
+ * under `<namespace>/<name>`, each with a weekly restore verification (Sunday 04:00) and the backup
+ * alerts (picked up by the MonitoringStack's Prometheus through `app.kubernetes.io/part-of`). The
+ * guides give a time only for the database (02:00); Redis and the event store follow 20 and 40
+ * minutes later, so the three dumps do not start together.
+ *
+ * Secrets, created outside git in each namespace:
+ *   platform-db-backup   keys host, user, password: a role that is a member of the database's
+ *                        owner role (it reads every table, and a restore creates the objects as
+ *                        that owner) and has CREATEDB (for the verification's scratch database)
+ *   redis-backup         keys host, password: the Redis server and a password allowed SYNC/PSYNC
+ *   backup-object-store  keys account, key: the storage account and its access key
+ * The event store's export is reached inside the namespace, from the Service of the catalogue's
+ * transaction-service on its port, which admits the Job (platform/services.ts).
+ */
+export function platformBackups(
+  scope: Construct, env: EnvironmentSpec, labels: Record<string, string>, services: readonly FintechService[],
+): PlatformBackups {
   const chart = new Chart(scope, 'backups', { namespace: env.namespace, labels });
-  return new BackupCronJob(chart, 'platform-db-backup', {
+  const destination = BackupDestination.azureBlob({
+    container: 'fintech-backups',
+    account: SecretKeyRef.of('backup-object-store', 'account'),
+    key: SecretKeyRef.of('backup-object-store', 'key'),
+  });
+  const database = new BackupCronJob(chart, 'platform-db-backup', {
     image: BACKUP_IMAGE,
     source: BackupSource.postgres({
       database: PLATFORM_DATABASE[env.name],
@@ -35,15 +86,36 @@ export function platformBackups(scope: Construct, env: EnvironmentSpec, labels: 
       user: SecretKeyRef.of('platform-db-backup', 'user'),
       password: SecretKeyRef.of('platform-db-backup', 'password'),
     }),
-    destination: BackupDestination.azureBlob({
-      container: 'fintech-backups',
-      account: SecretKeyRef.of('backup-object-store', 'account'),
-      key: SecretKeyRef.of('backup-object-store', 'key'),
-    }),
+    destination,
     // Staging: the environment's small sizing, so that a run of each CronJob fits its quota with every autoscaler at its maximum.
     resources: env.resources && {
       cpu: { request: env.resources.cpuRequest, limit: env.resources.cpuLimit },
       memory: { request: env.resources.memoryRequest, limit: env.resources.memoryLimit },
     },
   });
+  const redis = new BackupCronJob(chart, 'redis-backup', {
+    image: BACKUP_IMAGE,
+    source: BackupSource.redis({
+      host: SecretKeyRef.of('redis-backup', 'host'),
+      port: REDIS_TLS_PORT,
+      tls: true,
+      password: SecretKeyRef.of('redis-backup', 'password'),
+    }),
+    destination,
+    schedule: Cron.schedule({ minute: '20', hour: '2' }),
+    resources: LIGHT_BACKUP_RESOURCES,
+  });
+  const exporter = services.find((s) => s.name === EVENT_STORE_SERVICE);
+  const eventStore = exporter && new BackupCronJob(chart, EVENT_STORE_BACKUP, {
+    image: BACKUP_IMAGE,
+    source: BackupSource.eventStoreExport({
+      url: `http://${exporter.name}:${exporter.servicePort}/events/export`,
+      peer: NetworkPeer.service(exporter),
+    }),
+    destination,
+    schedule: Cron.schedule({ minute: '40', hour: '2' }),
+    resources: LIGHT_BACKUP_RESOURCES,
+  });
+  exporter?.allowFrom(NetworkPeer.namespace(env.namespace, [], eventStore!.selectorLabels));
+  return { database, redis, eventStore };
 }

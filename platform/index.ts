@@ -32,7 +32,7 @@ export interface EnvironmentOptions {
 
 /**
  * One environment of the reference platform as an App: a chart `environment` (namespace and
- * guard rails), the database backups, one chart per service, each written to its own file, and
+ * guard rails), the backups (database, Redis, event store), one chart per service, each written to its own file, and
  * the environment's monitoring (namespace `monitoring`). A service with a canary release is
  * delivered by a CanaryRollout, the others by a FintechService.
  */
@@ -45,7 +45,6 @@ export function buildEnvironment(
   const labels = environmentLabels(env);
   const environmentChart = new Chart(app, 'environment', { labels });
   new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
-  platformBackups(app, env, labels);
   const monitoringStackName = `fintech-${env.name}`;
   const watched: FintechService[] = [];
   for (const service of services) {
@@ -66,6 +65,7 @@ export function buildEnvironment(
     }
   }
   connectPeers(services, watched);
+  platformBackups(app, env, labels, watched);
   if (options.monitoring === false) return app;
   const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
   new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env, services.map((s) => s.name)) });

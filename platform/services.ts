@@ -34,6 +34,7 @@ const EVENT_STORE = NetworkPeer.external('eventstore', [{ port: 2113 }]);
 const TRACING = NetworkPeer.namespace('observability', [{ port: 4317 }]);
 const GATEWAY = 'api-gateway';
 
+
 /** Internal services: reached only through the gateway (and by the services named in `egressTo`). */
 const internal = (name: string, port: number, version: string, peers: { egressTo?: CataloguePeer[]; alsoFrom?: CataloguePeer[] } = {}): ServiceSpec => ({
   name, port, version,

@@ -4,6 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
+import { parseAllDocuments } from 'yaml';
+import { platformFiles } from '../main';
+import { buildEnvironment, ENVIRONMENTS } from '../platform';
 import { cronIntervals, parseCron } from '../lib/backup/cron';
 import { backupScript } from '../lib/backup/scripts';
 import {
@@ -11,10 +14,11 @@ import {
 } from '../lib/backup-cron-job';
 import { FintechService } from '../lib/fintech-service';
 import { NetworkPeer } from '../lib/network-peer';
+import { objectsOf, synthesizeFolders } from '../lib/synth';
 import { SecretKeyRef } from '../lib/secret-key-ref';
 import { containerSecurityContext, podSecurityContext } from '../lib/shared/security';
 import { IMAGE as SERVICE_IMAGE, kinds, NAMESPACE, newChart, only } from './support/fixtures';
-import { checkObjects } from './support/policy-checks';
+import { checkObjects, selectorMatches } from './support/policy-checks';
 import { checkRuleGroups, hasPromtool, testRules } from './support/promtool';
 import { validateManifest } from './support/schema-validator';
 import { hasTool } from './support/tools';
@@ -243,9 +247,25 @@ describe('BackupCronJob scripts', () => {
     expect(backup.indexOf('upload "$WORK_DIR/$name" "$name"')).toBeLessThan(backup.lastIndexOf('\n  prune\n'));
   });
 
-  test('the restore script checks the checksum and the archive, then restores with gunzip -c | psql in one transaction', () => {
-    expect(scripts['restore.sh']).toContain('gunzip -c "$1" | psql -X -q -v ON_ERROR_STOP=1 --single-transaction');
+  test('the restore script checks the checksum and the archive, then restores with gunzip -c | psql in one transaction, as the owner role', () => {
+    expect(scripts['restore.sh']).toContain(`{ printf 'SET ROLE %s;\\n' "$owner_ident"; gunzip -c "$archive"; printf '%s\\n' "$grants"; } \\
+    | psql -X -q -v ON_ERROR_STOP=1 --single-transaction`);
     expect(scripts['restore.sh']).toContain('checksum mismatch');
+  });
+
+  test('the restore and the verification learn the owner and the application roles from the environment; the backup does not', () => {
+    const { objects: owned } = synthBackup({
+      source: BackupSource.postgres({
+        database: 'platform', host: 'postgres.fintech.internal', user: 'backup', password: SecretKeyRef.of('platform-db', 'password'),
+        owner: 'platform_owner', applicationRoles: ['payments_rw', 'reporting_ro'],
+      }),
+    });
+    for (const name of ['platform-db-backup-restore', 'platform-db-backup-verify']) {
+      expect(envOf(cronJob(owned, name))).toMatchObject({ RESTORE_OWNER: 'platform_owner', RESTORE_APPLICATION_ROLES: 'payments_rw reporting_ro' });
+    }
+    expect(envOf(cronJob(owned))).not.toHaveProperty('RESTORE_OWNER');
+    // By default the owner of the database restored into, and no grants: nothing to set.
+    expect(Object.keys(envOf(cronJob(objects, 'platform-db-backup-restore'))).filter((k) => k.startsWith('RESTORE_'))).toEqual([]);
   });
 
   test('every script is valid bash', () => {
@@ -486,6 +506,16 @@ describe('BackupCronJob bad input', () => {
       `${PATH}: 'source.database' ("Platform-DB") is invalid: must be a PostgreSQL database name: at most 63 lowercase letters, digits and "_", not starting with a digit`],
     ['a scratch database equal to the source', { restoreVerification: { scratchDatabase: 'platform' } },
       `${PATH}: 'restoreVerification.scratchDatabase' ("platform") is invalid: must differ from the source database: the verification drops and recreates its scratch database`],
+    ['an owner role that needs quoting', { source: postgresWith({ owner: 'Platform Owner' }) },
+      `${PATH}: 'source.owner' ("Platform Owner") is invalid: must be a PostgreSQL role name: at most 63 lowercase letters, digits and "_", not starting with a digit`],
+    ['an application role that needs quoting', { source: postgresWith({ applicationRoles: ['payments_rw', 'payments-ro'] }) },
+      `${PATH}: 'source.applicationRoles[1]' ("payments-ro") is invalid: must be a PostgreSQL role name: at most 63 lowercase letters, digits and "_", not starting with a digit`],
+    ['the owner among the application roles', { source: postgresWith({ owner: 'platform_owner', applicationRoles: ['platform_owner'] }) },
+      `${PATH}: 'source.applicationRoles[0]' ("platform_owner") is invalid: is the 'owner', which owns the objects and needs no grants`],
+    ['an application role listed twice', { source: postgresWith({ applicationRoles: ['payments_rw', 'payments_rw'] }) },
+      `${PATH}: 'source.applicationRoles[1]' ("payments_rw") is invalid: is listed twice`],
+    ['application roles that are not a list', { source: postgresWith({ applicationRoles: 'payments_rw' }) },
+      `${PATH}: 'source.applicationRoles' ("payments_rw") is invalid: must be a list of PostgreSQL role names`],
     ['a verify table without schema', { source: postgresWith({ verifyTables: ['users'] }) },
       `${PATH}: 'source.verifyTables' ("users") is invalid: must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"`],
     ['a restore template for Redis', { source: BackupSource.redis({ host: 'redis', password: secret }), restore: {} },
@@ -637,4 +667,89 @@ test('a chart of its own: the construct does not depend on FintechService', () =
   const backup = new BackupCronJob(chart, 'platform-db-backup', { image: IMAGE, source: POSTGRES(), destination: S3() });
   expect(backup.namespace).toBe('fintech-staging');
   expect(chart.toJson().flatMap(validateManifest)).toEqual([]);
+});
+
+describe("the reference platform's backups", () => {
+  const files = platformFiles();
+  const objectsOfFile = (file: string) => parseAllDocuments(files.find((f) => f.path === file)!.content).map((d) => d.toJSON());
+  const podLabels = (o: any) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template).metadata.labels;
+
+  /** Whether a NetworkPolicy peer in `policyNamespace` matches a pod with `labels` in `namespace` (pods are never matched by ipBlock). */
+  const peerMatches = (peer: any, policyNamespace: string, namespace: string, labels: Record<string, string>) => {
+    if (peer.ipBlock) return false;
+    const namespaceOk = peer.namespaceSelector
+      ? selectorMatches(peer.namespaceSelector, { 'kubernetes.io/metadata.name': namespace })
+      : namespace === policyNamespace;
+    return namespaceOk && (peer.podSelector ? selectorMatches(peer.podSelector, labels) : true);
+  };
+  /** Whether the policies selecting a pod allow traffic to (egress) or from (ingress) a peer pod on `port`. */
+  const allows = (policies: any[], direction: 'egress' | 'ingress', pod: Record<string, string>, peer: Record<string, string>, namespace: string, port: number) =>
+    policies.filter((np) => selectorMatches(np.spec.podSelector, pod))
+      .some((np) => (np.spec[direction] ?? []).some((rule: any) => (rule[direction === 'egress' ? 'to' : 'from'] ?? [])
+        .some((p: any) => peerMatches(p, np.metadata.namespace, namespace, peer))
+        && (rule.ports ?? []).some((p: any) => p.port === port)));
+
+  test.each(ENVIRONMENTS.map((env) => [env.name, env.namespace]))(
+    '%s: the database, Redis (RDB) and the event-store export, daily, kept 30 days, each verified weekly, with secrets by reference only',
+    (envName, namespace) => {
+      const objects = objectsOfFile(`${envName}/wave-1/backups.yaml`);
+      const cronJobs = objects.filter((o) => o.kind === 'CronJob');
+      expect(cronJobs.map((c) => [c.metadata.name, c.spec.schedule, c.spec.suspend])).toEqual([
+        ['platform-db-backup', '0 2 * * *', false],
+        ['platform-db-backup-restore', '0 0 31 2 *', true],
+        ['platform-db-backup-verify', '0 4 * * 0', false],
+        ['redis-backup', '20 2 * * *', false],
+        ['redis-backup-verify', '0 4 * * 0', false],
+        ['event-store-backup', '40 2 * * *', false],
+        ['event-store-backup-verify', '0 4 * * 0', false],
+      ]);
+      for (const name of ['platform-db-backup', 'redis-backup', 'event-store-backup']) {
+        const env = envOf(only(objects, 'CronJob', name));
+        expect([name, env.BACKUP_RETENTION_DAYS, env.BACKUP_DESTINATION]).toEqual([name, '30', `backup:fintech-backups/${namespace}/${name}`]);
+        expect(objects.filter((o) => o.kind === 'PrometheusRule' && o.metadata.name === name)).toHaveLength(1);
+      }
+      const redis = envOf(only(objects, 'CronJob', 'redis-backup'));
+      expect(redis).toMatchObject({
+        REDIS_HOST: { secretKeyRef: { name: 'redis-backup', key: 'host' } },
+        REDIS_PORT: '6380',
+        REDIS_TLS: 'true',
+        REDISCLI_AUTH: { secretKeyRef: { name: 'redis-backup', key: 'password' } },
+        RCLONE_CONFIG_BACKUP_KEY: { secretKeyRef: { name: 'backup-object-store', key: 'key' } },
+      });
+      expect(envOf(only(objects, 'CronJob', 'event-store-backup')).EVENTS_EXPORT_URL).toBe('http://transaction-service:8004/events/export');
+      // Only Secret references: no plain value of a credential variable.
+      for (const cronJob of cronJobs) {
+        for (const e of containerOf(cronJob).env) {
+          if (/PASSWORD|AUTH|KEY|TOKEN|SECRET/.test(e.name)) expect([cronJob.metadata.name, e.name, e.value]).toEqual([cronJob.metadata.name, e.name, undefined]);
+        }
+      }
+      expect(objects.flatMap(validateManifest)).toEqual([]);
+      expect(checkObjects(objects)).toEqual([]);
+    });
+
+  test.each(ENVIRONMENTS.map((env) => [env.name, env.namespace]))(
+    '%s: the event-store backup reaches transaction-service on 8004 (its egress and the service\'s ingress); the other backups do not', (envName, namespace) => {
+      const backups = objectsOfFile(`${envName}/wave-1/backups.yaml`);
+      const service = objectsOfFile(`${envName}/wave-3/transaction-service.yaml`);
+      const policies = [...backups, ...service].filter((o) => o.kind === 'NetworkPolicy');
+      const target = podLabels(only(service, 'Deployment', 'transaction-service'));
+      for (const [name, reaches] of [['event-store-backup', true], ['event-store-backup-verify', true], ['redis-backup', false], ['platform-db-backup', false]] as const) {
+        const pod = podLabels(only(backups, 'CronJob', name));
+        expect([name, allows(policies, 'egress', pod, target, namespace, 8004), allows(policies, 'ingress', target, pod, namespace, 8004)])
+          .toEqual([name, reaches, reaches]);
+      }
+    });
+
+  test('the backups are delivered with the data, before the services', () => {
+    for (const env of ENVIRONMENTS) {
+      expect(files.filter((f) => f.path.startsWith(`${env.name}/`) && f.path.endsWith('/backups.yaml')).map((f) => f.path))
+        .toEqual([`${env.name}/wave-1/backups.yaml`]);
+    }
+  });
+
+  test('a catalogue without transaction-service has no event-store backup', () => {
+    const app = buildEnvironment(ENVIRONMENTS[0], [{ name: 'ledger', port: 8080, version: '1.0.0' }], {}, { monitoring: false });
+    const names = objectsOf(synthesizeFolders([{ folder: 'staging', app }])).filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name);
+    expect(names).toEqual(['platform-db-backup', 'platform-db-backup-restore', 'platform-db-backup-verify', 'redis-backup', 'redis-backup-verify']);
+  });
 });

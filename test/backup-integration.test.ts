@@ -29,6 +29,7 @@ const TOOLS = BIN_DIR !== undefined
 /** Secrets as the cluster would hold them (created outside git). Trust auth: the password is not checked but must be set. */
 const SECRETS: Record<string, Record<string, string>> = {
   'platform-db': { host: '127.0.0.1', user: 'fintech', password: 'not-a-real-password' },
+  'ledger-db': { host: '127.0.0.1', user: 'backup_operator', password: 'not-a-real-password' },
   'redis-credentials': { password: 'redis-test-password' },
   'event-store-export': { token: 'export-test-token' },
 };
@@ -541,6 +542,115 @@ exec ${realRclone} "$@"`);
       } finally {
         fs.writeFileSync(checksumFile, checksum);
       }
+    });
+  });
+
+  describe('ownership: the application, not the backup role, can use the restored tables', () => {
+    const prefix = 'ownership';
+    /** What an application does with its tables: read, write (ids from the sequences) and change rows. */
+    const APPLICATION_WORK = `
+SELECT count(*) FROM fintech.users;
+INSERT INTO fintech.users (username, email, password_hash) VALUES ('after-restore', 'after-restore@example.com', 'x');
+INSERT INTO fintech.transactions (user_id, amount, transaction_type) SELECT id, 12.34, 'deposit' FROM fintech.users WHERE username = 'after-restore';
+UPDATE fintech.transactions SET status = 'completed' WHERE user_id = (SELECT id FROM fintech.users WHERE username = 'after-restore');
+SELECT nextval('fintech.users_id_seq') > 3002;
+SELECT status FROM fintech.transactions WHERE amount = 12.34;`;
+    const ownerOf = (database: string) => pg.psql(
+      "SELECT string_agg(DISTINCT pg_get_userbyid(relowner), ',') FROM pg_class WHERE relnamespace = 'fintech'::regnamespace", database);
+
+    /** GIVEN the application's database \`ledger\`, owned by the application's role; a backup role that is a member of it. */
+    beforeAll(() => {
+      pg.psql(`
+CREATE ROLE ledger_app LOGIN;
+CREATE ROLE ledger_rw LOGIN;
+CREATE ROLE backup_operator LOGIN CREATEDB;
+GRANT ledger_app TO backup_operator;
+CREATE DATABASE ledger OWNER ledger_app;`);
+      pg.psql(`SET ROLE ledger_app; ${SCHEMA_AND_DATA}
+GRANT USAGE ON SCHEMA fintech TO ledger_rw;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA fintech TO ledger_rw;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA fintech TO ledger_rw;`, 'ledger');
+    });
+
+    function ledgerJobs(source: Partial<Parameters<typeof BackupSource.postgres>[0]> = {}, restoreInto = 'ledger_restored') {
+      return synthesize(prefix, {
+        source: BackupSource.postgres({
+          database: 'ledger', host: SecretKeyRef.of('ledger-db', 'host'), port: pg.port, user: SecretKeyRef.of('ledger-db', 'user'),
+          password: SecretKeyRef.of('ledger-db', 'password'), sslMode: 'disable', ...source,
+        }),
+        restore: { database: restoreInto },
+      });
+    }
+
+    function recreateOwnedBy(name: string, owner: string): void {
+      pg.psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE); CREATE DATABASE ${name} OWNER ${owner};`);
+    }
+
+    test('a restore into a database owned by the application role: every object is its own again, and it reads, writes and uses its sequences', () => {
+      const jobs = ledgerJobs();
+      expectSuccess(runJob(jobs.backup, jobs.configMap));
+      recreateOwnedBy('ledger_restored', 'ledger_app');
+      // WHEN the restore Job connects as backup_operator
+      const run = runJob(jobs.restore, jobs.configMap);
+      // THEN
+      expectSuccess(run);
+      expect(pg.psql(FINGERPRINT, 'ledger_restored')).toBe(pg.psql(FINGERPRINT, 'ledger'));
+      expect(pg.psqlAs('ledger_app', APPLICATION_WORK, 'ledger_restored')).toBe('3002\nt\ncompleted');
+      expect(ownerOf('ledger_restored')).toBe('ledger_app');
+      expect(pg.psql("SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'fintech'", 'ledger_restored')).toBe('ledger_app');
+      expect(run.stderr).toContain('restore: every object restored as ledger_app');
+    });
+
+    test('applicationRoles: a login role that uses the tables without owning them is granted them again, in the same restore', () => {
+      const jobs = ledgerJobs({ owner: 'ledger_app', applicationRoles: ['ledger_rw'] });
+      recreateOwnedBy('ledger_restored', 'postgres');
+      pg.psql('GRANT CREATE ON DATABASE ledger_restored TO ledger_app;');
+      const run = runJob(jobs.restore, jobs.configMap);
+      expectSuccess(run);
+      expect(pg.psqlAs('ledger_rw', APPLICATION_WORK, 'ledger_restored')).toBe('3002\nt\ncompleted');
+      expect(ownerOf('ledger_restored')).toBe('ledger_app');
+      expect(run.stderr).toContain('restore: every object restored as ledger_app; granted to ledger_rw');
+      // The grants are what the application had, no more: it cannot change the schema.
+      expect(() => pg.psqlAs('ledger_rw', 'DROP TABLE fintech.transactions;', 'ledger_restored')).toThrow(/must be owner of table transactions/);
+    });
+
+    test('the restore verification checks that the owner and the application roles can use the tables', () => {
+      const jobs = ledgerJobs({ applicationRoles: ['ledger_rw'] });
+      const run = runJob(jobs.verify, jobs.configMap);
+      expectSuccess(run);
+      expect(run.stderr).toContain('restore: every object restored as ledger_app; granted to ledger_rw');
+      expect(run.stderr).toContain('restore verification passed');
+      expect(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'ledger_restore_check'")).toBe('0');
+    });
+
+    test('the restore verification fails when a role cannot use a restored table', () => {
+      // GIVEN the restore's grants are lost on the way to the server
+      const jobs = ledgerJobs({ applicationRoles: ['ledger_rw'] });
+      const run = runJob(jobs.verify, jobs.configMap, { pathPrefix: wrapper('psql', `
+# Drops the grants of the restore transaction (the DO block) before psql runs it.
+if [ "$#" -gt 0 ] && [[ " $* " == *" --single-transaction "* ]]; then
+  sed '/^DO \\$restore_grants\\$/,/^\\$restore_grants\\$;/d' | exec ${path.join(pg.binDir, 'psql')} "$@"
+fi
+exec ${path.join(pg.binDir, 'psql')} "$@"`) });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('RESTORE VERIFICATION FAILED: role ledger_rw cannot read and write table fintech.users');
+      expect(pg.psql("SELECT count(*) FROM pg_database WHERE datname = 'ledger_restore_check'")).toBe('0');
+    });
+
+    test('a missing role or a backup role that cannot act as the owner fails before anything is restored', () => {
+      recreateOwnedBy('ledger_restored', 'ledger_app');
+      const missing = ledgerJobs({ applicationRoles: ['ledger_reporting'] });
+      const run = runJob(missing.restore, missing.configMap);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('role ledger_reporting does not exist on 127.0.0.1: roles are not part of a backup; create it before restoring');
+
+      pg.psql('CREATE ROLE ledger_other NOLOGIN;');
+      const foreign = ledgerJobs({ owner: 'ledger_other' });
+      const denied = runJob(foreign.restore, foreign.configMap);
+      expect(denied.status).not.toBe(0);
+      expect(denied.stderr).toContain('backup_operator cannot create objects as ledger_other: make it a member of the owner role'
+        + ' (GRANT ledger_other TO backup_operator) or restore as a superuser');
+      expect(pg.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'fintech'", 'ledger_restored')).toBe('0');
     });
   });
 });

@@ -63,10 +63,16 @@ const SOURCE_ENVIRONMENT: Record<BackupSourceKind, Record<string, string>> = {
 
 const PURPOSE_ENVIRONMENT: Record<keyof typeof SCRIPT_FILES, Record<string, string>> = {
   backup: { BACKUP_RETENTION_DAYS: 'delete backups older than this many days (never the newest)' },
-  restore: { BACKUP_FILE: 'the backup to restore, e.g. backup_20250101_020000.sql.gz; empty: the newest' },
+  restore: {
+    BACKUP_FILE: 'the backup to restore, e.g. backup_20250101_020000.sql.gz; empty: the newest',
+    RESTORE_OWNER: 'the role every restored object belongs to; empty: the owner of PGDATABASE',
+    RESTORE_APPLICATION_ROLES: 'space-separated roles granted the use of the restored schemas, tables and sequences',
+  },
   verify: {
-    BACKUP_SOURCE_DATABASE: 'the backed-up database, which the scratch database (PGDATABASE) must differ from',
-    VERIFY_TABLES: 'space-separated schema.table names that must exist and hold rows',
+    BACKUP_SOURCE_DATABASE: 'PostgreSQL: the backed-up database, which the scratch database (PGDATABASE) must differ from',
+    VERIFY_TABLES: 'PostgreSQL: space-separated schema.table names that must exist, hold rows and be usable by the roles',
+    RESTORE_OWNER: 'PostgreSQL: the role the restored objects belong to; empty: the owner of BACKUP_SOURCE_DATABASE',
+    RESTORE_APPLICATION_ROLES: 'PostgreSQL: space-separated roles granted the use of the restored objects',
   },
 };
 
@@ -269,21 +275,106 @@ verify_archive() {
 
 psql_value() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 
-# Restores into PGDATABASE, which must be empty: a restore never merges into or overwrites data.
+# Runs SQL read from stdin, so that values are psql variables (-v name=value) that psql quotes
+# itself (:'name' as a literal, :"name" as an identifier): names from the environment or the
+# catalog are never pasted into SQL.
+psql_query() {
+  local sql=$1 assignment args=()
+  shift
+  for assignment in "$@"; do args+=(-v "$assignment"); done
+  psql -X -A -t -q -v ON_ERROR_STOP=1 "\${args[@]}" <<<"$sql"
+}
+
+# A backup holds no owners and no grants (pg_dump --no-owner --no-privileges): roles are
+# cluster-level. A restore therefore creates every object as the owner role (SET ROLE), so that
+# the application owns its tables and sequences again, not the role the Job connects as, and then
+# grants RESTORE_APPLICATION_ROLES the use of them, in the same transaction.
+APPLICATION_ROLES=()
+read -r -a APPLICATION_ROLES <<<"\${RESTORE_APPLICATION_ROLES:-}"
+
+# The owner of the restored objects: RESTORE_OWNER, or else the owner of database $1.
+restore_owner() {
+  local owner=\${RESTORE_OWNER:-}
+  if [ -z "$owner" ]; then
+    owner=$(PGDATABASE=$1 psql_query "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :'db'" db="$1") \\
+      || die "cannot read the owner of database $1 on $PGHOST"
+    if [ -z "$owner" ]; then die "database $1 does not exist on $PGHOST"; fi
+  fi
+  printf '%s' "$owner"
+}
+
+# The roles must exist (create them before a restore into a new cluster), and the connecting role
+# must be able to act as the owner.
+check_restore_roles() {
+  local owner=$1 role found
+  for role in "$owner" "\${APPLICATION_ROLES[@]}"; do
+    if ! [[ $role =~ ^[^[:cntrl:]]{1,63}$ ]]; then die "'$role' is not a PostgreSQL role name"; fi
+    found=$(psql_query "SELECT count(*) FROM pg_roles WHERE rolname = :'role'" role="$role") || die "cannot connect to $PGHOST"
+    if [ "$found" != 1 ]; then
+      die "role $role does not exist on $PGHOST: roles are not part of a backup; create it before restoring"
+    fi
+  done
+  found=$(psql_query "SELECT pg_has_role(current_user, :'role', 'MEMBER')" role="$owner")
+  if [ "$found" != t ]; then
+    die "$PGUSER cannot create objects as $owner: make it a member of the owner role (GRANT $owner TO $PGUSER) or restore as a superuser"
+  fi
+}
+
+# SQL run after the dump, as the owner: each application role may use every restored schema and
+# read and write its tables and sequences (the grants a dump without privileges lacks).
+grant_sql() {
+  local role literals=()
+  if [ "\${#APPLICATION_ROLES[@]}" -eq 0 ]; then return 0; fi
+  for role in "\${APPLICATION_ROLES[@]}"; do
+    if ! [[ $role =~ ^[a-z_][a-z0-9_]{0,62}$ ]]; then die "RESTORE_APPLICATION_ROLES: '$role' is not a lowercase PostgreSQL role name"; fi
+    literals+=("'$role'")
+  done
+  local roles
+  roles=$(IFS=,; printf '%s' "\${literals[*]}")
+  cat <<SQL
+DO \\$restore_grants\\$
+DECLARE
+  schema_name name;
+  grantee name;
+BEGIN
+  FOR schema_name IN
+    SELECT n.nspname FROM pg_namespace n
+    WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+      AND (pg_has_role(n.nspowner, 'USAGE')
+        OR EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid AND pg_has_role(c.relowner, 'USAGE')))
+  LOOP
+    FOREACH grantee IN ARRAY ARRAY[$roles]::name[] LOOP
+      EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', schema_name, grantee);
+      EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', schema_name, grantee);
+      EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I TO %I', schema_name, grantee);
+    END LOOP;
+  END LOOP;
+END
+\\$restore_grants\\$;
+SQL
+}
+
+# Restores archive $1 into PGDATABASE, which must be empty (a restore never merges into or
+# overwrites data), as owner $2, in one transaction.
 restore_archive() {
-  local relations
+  local archive=$1 owner=$2 relations owner_ident grants
   relations=$(psql_value "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'") \\
     || die "cannot connect to database $PGDATABASE on $PGHOST"
   if [ "$relations" != 0 ]; then
     die "refusing to restore into database $PGDATABASE: it is not empty ($relations relations); restore into a new, empty database"
   fi
-  gunzip -c "$1" | psql -X -q -v ON_ERROR_STOP=1 --single-transaction >/dev/null || die "restore of $(basename "$1") into $PGDATABASE failed"
+  owner_ident=$(psql_query "SELECT quote_ident(:'role')" role="$owner")
+  grants=$(grant_sql)
+  { printf 'SET ROLE %s;\\n' "$owner_ident"; gunzip -c "$archive"; printf '%s\\n' "$grants"; } \\
+    | psql -X -q -v ON_ERROR_STOP=1 --single-transaction >/dev/null || die "restore of $(basename "$archive") into $PGDATABASE failed"
+  log "restore: every object restored as $owner\${APPLICATION_ROLES[*]:+; granted to \${APPLICATION_ROLES[*]}}"
 }
 
-# The sanity checks of the restore verification: every schema.table of VERIFY_TABLES exists and
-# holds rows. Logs every failure, then fails.
+# The sanity checks of the restore verification: every schema.table of VERIFY_TABLES exists, holds
+# rows, belongs to owner $1, and the owner and each application role may read and write it.
+# Logs every failure, then fails.
 check_restored() {
-  local table schema relation exists rows failures=()
+  local owner=$1 table schema relation exists rows role table_owner usable failures=()
   for table in $VERIFY_TABLES; do
     if ! [[ $table =~ ^[a-z_][a-z0-9_]*\\.[a-z_][a-z0-9_]*$ ]]; then die "VERIFY_TABLES: '$table' is not schema.table"; fi
     schema=\${table%%.*}
@@ -295,6 +386,14 @@ check_restored() {
     rows=$(psql_value "SELECT count(*) FROM $relation")
     log "check: $table has $rows rows"
     if [ "$rows" -eq 0 ]; then failures+=("table $table is empty"); fi
+    table_owner=$(psql_value "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = '$relation'::regclass")
+    if [ "$table_owner" != "$owner" ]; then failures+=("table $table belongs to $table_owner, not to $owner"); fi
+    for role in "$owner" "\${APPLICATION_ROLES[@]}"; do
+      usable=$(psql_query "SELECT has_schema_privilege(:'role', :'schema', 'USAGE')
+        AND has_table_privilege(:'role', :'relation', 'SELECT') AND has_table_privilege(:'role', :'relation', 'INSERT')
+        AND has_table_privilege(:'role', :'relation', 'UPDATE')" role="$role" schema="$schema" relation="$relation")
+      if [ "$usable" != t ]; then failures+=("role $role cannot read and write table $table"); fi
+    done
   done
   if [ "\${#failures[@]}" -gt 0 ]; then
     local failure
@@ -308,18 +407,22 @@ drop_scratch() {
   if [ -n "$SCRATCH_CREATED" ]; then dropdb --if-exists --maintenance-db=postgres "$PGDATABASE"; fi
 }
 
-# Restores into a fresh scratch database PGDATABASE (dropped again at the end) and checks it.
+# Restores into a fresh scratch database PGDATABASE (dropped again at the end), owned like the
+# backed-up database, and checks it.
 verify_restore() {
   require_env BACKUP_SOURCE_DATABASE VERIFY_TABLES
   if [ "$PGDATABASE" = "$BACKUP_SOURCE_DATABASE" ]; then
     die "refusing to verify into $PGDATABASE: the scratch database must not be the backed-up database"
   fi
+  local owner
+  owner=$(restore_owner "$BACKUP_SOURCE_DATABASE")
+  PGDATABASE=$BACKUP_SOURCE_DATABASE check_restore_roles "$owner"
   EXIT_HOOK=drop_scratch
   dropdb --if-exists --maintenance-db=postgres "$PGDATABASE" || die "cannot drop the old scratch database $PGDATABASE"
-  createdb --maintenance-db=postgres "$PGDATABASE" || die "cannot create the scratch database $PGDATABASE"
+  createdb --maintenance-db=postgres --owner="$owner" "$PGDATABASE" || die "cannot create the scratch database $PGDATABASE"
   SCRATCH_CREATED=yes
-  restore_archive "$1"
-  check_restored
+  restore_archive "$1" "$owner"
+  check_restored "$owner"
 }
 `,
   [BackupSourceKind.REDIS]: `
@@ -431,7 +534,10 @@ main() {
   make_work_dir
   log "restore: $name from $BACKUP_DESTINATION into database $PGDATABASE on $PGHOST"
   fetch_backup "$name"
-  restore_archive "$WORK_DIR/$name"
+  local owner
+  owner=$(restore_owner "$PGDATABASE")
+  check_restore_roles "$owner"
+  restore_archive "$WORK_DIR/$name" "$owner"
   log "restore: $name restored into $PGDATABASE"
 }
 main "$@"

@@ -47,6 +47,23 @@ export interface PostgresSourceOptions {
    * @default ["fintech.users", "fintech.transactions"] (the platform's schema, PLATFORM.md "Backups")
    */
   readonly verifyTables?: string[];
+  /**
+   * The role that owns the database's objects. A backup holds no owners and no grants (roles are
+   * cluster-level), so the restore and the restore verification create every object as this role
+   * (`SET ROLE`), never as `user`: the application finds its tables and sequences owned as before.
+   * `user` must be a member of it (`GRANT <owner> TO <user>`), or a superuser; the verification
+   * creates its scratch database owned by it.
+   * @default - the owner of the database restored into (for the verification, of the source database)
+   */
+  readonly owner?: string;
+  /**
+   * Roles that use the database's objects without owning them (e.g. the services' login roles).
+   * After restoring, in the same transaction, each is granted USAGE on every restored schema,
+   * SELECT, INSERT, UPDATE and DELETE on all its tables and USAGE, SELECT and UPDATE on all its
+   * sequences; the verification checks that they can read and write `verifyTables`.
+   * @default - none: the application connects as `owner`
+   */
+  readonly applicationRoles?: string[];
 }
 
 /** A Redis server to snapshot with `redis-cli --rdb`. */
@@ -138,6 +155,38 @@ export class BackupSource {
     return this.kind === BackupSourceKind.POSTGRES ? ((this.options as PostgresSourceOptions).verifyTables ?? DEFAULT_VERIFY_TABLES) : [];
   }
 
+  /** The role the restored objects belong to (PostgreSQL); undefined: the owner of the database restored into. */
+  public get owner(): string | undefined {
+    return this.kind === BackupSourceKind.POSTGRES ? (this.options as PostgresSourceOptions).owner : undefined;
+  }
+
+  /** The roles granted the use of restored objects (PostgreSQL); empty for other sources. */
+  public get applicationRoles(): readonly string[] {
+    return this.kind === BackupSourceKind.POSTGRES ? ((this.options as PostgresSourceOptions).applicationRoles ?? []) : [];
+  }
+
+  /**
+   * Checks the ownership options against `scope` and returns the restore and verification Jobs'
+   * environment for them (PostgreSQL; empty for other sources).
+   * @internal
+   */
+  public _restoreEnvironment(scope: IConstruct): JobEnvVar[] {
+    if (this.kind !== BackupSourceKind.POSTGRES) return [];
+    const owner = this.owner;
+    if (owner !== undefined) checkRoleName(scope, 'source.owner', owner);
+    const roles = this.applicationRoles;
+    if (!Array.isArray(roles)) throw invalidProp(scope, 'source.applicationRoles', roles, 'must be a list of PostgreSQL role names');
+    roles.forEach((role, i) => {
+      checkRoleName(scope, `source.applicationRoles[${i}]`, role);
+      if (role === owner) throw invalidProp(scope, `source.applicationRoles[${i}]`, role, "is the 'owner', which owns the objects and needs no grants");
+      if (roles.indexOf(role) !== i) throw invalidProp(scope, `source.applicationRoles[${i}]`, role, 'is listed twice');
+    });
+    return [
+      ...(owner !== undefined ? [{ name: 'RESTORE_OWNER', value: owner }] : []),
+      ...(roles.length > 0 ? [{ name: 'RESTORE_APPLICATION_ROLES', value: roles.join(' ') }] : []),
+    ];
+  }
+
   /**
    * Checks the options against `scope` (errors name `source.<option>`) and returns the Job's
    * environment for the source, connecting to `database` when given (a restore target or scratch database).
@@ -200,6 +249,14 @@ export class BackupSource {
 export function checkDatabaseName(scope: IConstruct, prop: string, name: string): string {
   if (typeof name !== 'string' || !PG_IDENTIFIER.test(name) || name.length > 63) {
     throw invalidProp(scope, prop, name, 'must be a PostgreSQL database name: at most 63 lowercase letters, digits and "_", not starting with a digit');
+  }
+  return name;
+}
+
+/** A PostgreSQL role name the scripts can use unquoted. */
+function checkRoleName(scope: IConstruct, prop: string, name: string): string {
+  if (typeof name !== 'string' || !PG_IDENTIFIER.test(name) || name.length > 63) {
+    throw invalidProp(scope, prop, name, 'must be a PostgreSQL role name: at most 63 lowercase letters, digits and "_", not starting with a digit');
   }
   return name;
 }

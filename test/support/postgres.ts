@@ -55,6 +55,8 @@ export interface PostgresCluster {
   readonly binDir: string;
   /** Runs SQL with psql as the superuser (ON_ERROR_STOP) and returns its unaligned, tuples-only output. */
   psql(sql: string, database?: string): string;
+  /** Runs SQL as `role` (it needs LOGIN), as `psql` does; throws with psql's error when it fails. */
+  psqlAs(role: string, sql: string, database?: string): string;
   /** Stops the server and deletes its folder. */
   stop(): void;
 }
@@ -106,14 +108,16 @@ export async function startPostgres(binDir: string): Promise<PostgresCluster> {
     throw new Error(`${(e as Error).message}\n${log}`);
   }
   const host = '127.0.0.1';
+  const psqlAs = (role: string, sql: string, database = 'postgres'): string => {
+    const result = spawnSync(path.join(binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', role, '-d', database],
+      { input: sql, encoding: 'utf8', env: { ...process.env, PGPASSWORD: '', PGSSLMODE: 'disable' } });
+    if (result.status !== 0) throw new Error(`psql as ${role} failed (exit ${result.status}): ${result.stderr}\nSQL: ${sql.slice(0, 500)}`);
+    return result.stdout.trim();
+  };
   return {
     host, port, user: 'postgres', binDir,
-    psql(sql: string, database = 'postgres'): string {
-      const result = spawnSync(path.join(binDir, 'psql'), ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', host, '-p', String(port), '-U', 'postgres', '-d', database],
-        { input: sql, encoding: 'utf8', env: { ...process.env, PGPASSWORD: '', PGSSLMODE: 'disable' } });
-      if (result.status !== 0) throw new Error(`psql failed (exit ${result.status}): ${result.stderr}\nSQL: ${sql.slice(0, 500)}`);
-      return result.stdout.trim();
-    },
+    psql: (sql: string, database?: string) => psqlAs('postgres', sql, database),
+    psqlAs,
     stop,
   };
 }
