@@ -16,8 +16,8 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import { parseAllDocuments, stringify } from 'yaml';
 import { NetworkPeer, OutputFile, OutputFolder, SecretKeyRef, synthesizeFolders } from '../lib';
-import { CANARY_RELEASES } from '../main';
-import { buildEnvironment, buildPlatform, ENVIRONMENTS, ServiceSpec } from '../platform';
+import { buildEnvironment, buildPlatform } from '../main';
+import { CANARY_RELEASES, ENVIRONMENTS, ServiceSpec } from '../platform';
 
 // ---------------------------------------------------------------------------------------------
 // Command line

@@ -10,12 +10,6 @@ import { IMAGE_REGISTRY } from './services';
  */
 export const BACKUP_IMAGE = `${IMAGE_REGISTRY}/fintech/backup-tools:1.0.0`;
 
-/** The platform database (schema `fintech`, PLATFORM.md "Backups") of each environment. */
-export const PLATFORM_DATABASE: Record<EnvironmentSpec['name'], string> = {
-  staging: 'fintech_ai_staging',
-  production: 'fintech_ai_prod',
-};
-
 /**
  * The platform database's backups: daily at 02:00 UTC, kept 30 days, to the Azure Blob container
  * `fintech-backups` under `<namespace>/platform-db-backup`, a weekly restore verification, and the
@@ -30,7 +24,7 @@ export function platformBackups(scope: Construct, env: EnvironmentSpec, labels: 
   return new BackupCronJob(chart, 'platform-db-backup', {
     image: BACKUP_IMAGE,
     source: BackupSource.postgres({
-      database: PLATFORM_DATABASE[env.name],
+      database: env.platformDatabase,
       host: SecretKeyRef.of('platform-db-backup', 'host'),
       user: SecretKeyRef.of('platform-db-backup', 'user'),
       password: SecretKeyRef.of('platform-db-backup', 'password'),
