@@ -93,7 +93,8 @@ function ownObjects(chart: Chart): ApiObject[] {
 
 /** The chart's own objects as multi-document YAML. */
 function chartFile(filePath: string, chart: Chart): OutputFile {
-  const objects = ownObjects(chart).map((o) => o.toJson());
+  const apiObjects = ownObjects(chart);
+  const objects = apiObjects.map((o) => o.toJson());
   return { path: filePath, content: objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'), objects };
 }
 
