@@ -98,6 +98,25 @@ describe('checkRelease: the new output against the previous release in git', () 
     expect(result.violations.map((v) => v.message)).toEqual([SELECTOR_MESSAGE]);
   });
 
+  test('a clone without a local main uses origin/main; without either, it says what to do', () => {
+    const repo = repository();
+    const base = repo.commit('first release', output());
+    repo.git('checkout', '-q', '-b', 'feature');
+    repo.commit('track label', output({ trackLabels: { track: 'stable' } }));
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-fintech-guard-clone-'));
+    tempDirs.push(clone);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: clone, stdio: 'ignore' });
+    // The clone's only local branch is the one checked out at the origin: feature.
+    execFileSync('git', ['clone', '-q', `file://${repo.dir}`, clone], { stdio: 'ignore' });
+    const result = checkRelease(output({ trackLabels: { track: 'stable' } }), { repoDir: clone });
+    expect([result.baseDescription, result.violations.map((v) => v.field)]).toEqual([
+      `the merge-base of HEAD and origin/main (${base.slice(0, 12)})`, ['spec.selector'],
+    ]);
+    git('update-ref', '-d', 'refs/remotes/origin/main');
+    expect(() => checkRelease(output(), { repoDir: clone })).toThrow(
+      "there is no branch 'main' (nor 'origin/main') to find the previous release on; fetch it, or give the base (`npm run guard -- --base <ref>`).");
+  });
+
   test('a base given on the command line', () => {
     const repo = repository();
     repo.commit('first release', output());
