@@ -1,35 +1,121 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, Chart } from 'cdk8s';
 import {
-  assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, GitRevision, objectsOf, OutputFile, planCapacity, synthesizeFolders,
-  writeFileAtomically, writeOutput,
+  assertCapacity, CanaryRollout, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, FintechEnvironment, FintechService, GitOpsDelivery,
+  MonitoringStack, NetworkPeer, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, prometheusUrl, synthesizePlan, wavesOf, writeFileAtomically,
+  writeOutput,
 } from './lib';
-import { buildGitOps, buildPlatform, CanaryReleases, GitOpsSettings } from './platform';
-
-/**
- * Releases being rolled out, by service. Promote or roll back by moving `phase` along
- * 10 → 30 → 60 → 100 (or back): a one-line, reviewable commit that Argo CD or Flux applies.
- * After 100, set the service's `version` in platform/services.ts to the canary's and remove
- * the entry. finance-service 2.1.0 is at 100 %: all ten pods run it.
- */
-export const CANARY_RELEASES: CanaryReleases = {
-  'finance-service': { canaryVersion: '2.1.0', phase: CanaryPhase.percent(100) },
-};
-
-/** How Argo CD and Flux apply dist/ (dist/gitops/): production changes wait for an operator's sync in Argo CD. */
-export const GITOPS: GitOpsSettings = {
-  repoUrl: 'https://git.fintech.example.com/platform/cdk8s-fintech.git',
-  revision: GitRevision.branch('main'),
-  manualSync: ['production'],
-};
+import {
+  CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringPropsFor,
+  peersOf, platformBackups, SERVICES, ServiceSpec, servicePropsFor,
+} from './platform';
 
 /** The capacity report, committed beside dist/ (not applied: outside the environment folders). */
 export const CAPACITY_REPORT = 'reports/capacity.md';
 
-/** The reference platform's files: one folder per environment, and dist/gitops/. */
+/** What an environment's App includes beyond the namespace and the services. */
+export interface EnvironmentOptions {
+  /** The environment's MonitoringStack. @default true */
+  readonly monitoring?: boolean;
+}
+
+/**
+ * One environment of the reference platform as an App: a chart `environment` (namespace and
+ * guard rails), the database backups, one chart per service, each written to its own file, and
+ * the environment's monitoring (namespace `monitoring`). A service with a canary release is
+ * delivered by a CanaryRollout, the others by a FintechService.
+ */
+export function buildEnvironment(
+  env: EnvironmentSpec, services: readonly ServiceSpec[] = SERVICES, canaries: CanaryReleases = {}, options: EnvironmentOptions = {},
+): App {
+  const unknown = Object.keys(canaries).filter((name) => !services.some((s) => s.name === name && s.canaryBackend));
+  if (unknown.length > 0) throw new Error(`Canary releases name services that are not canary-delivered in the catalogue: ${unknown.join(', ')}`);
+  const app = new App();
+  const labels = environmentLabels(env);
+  const environmentChart = new Chart(app, 'environment', { labels });
+  new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
+  const monitoringStackName = `fintech-${env.name}`;
+  const watched: FintechService[] = [];
+  for (const service of services) {
+    const chart = new Chart(app, service.name, { namespace: env.namespace, labels });
+    const { image, ...props } = servicePropsFor(service, env);
+    const canary = canaries[service.name];
+    if (service.canaryBackend) {
+      watched.push(new CanaryRollout(chart, service.name, {
+        ...props,
+        backend: service.canaryBackend,
+        stableImage: image,
+        canaryImage: canary && imageOf(service, canary.canaryVersion),
+        phase: canary?.phase,
+        analysis: { prometheusAddress: prometheusUrl(monitoringStackName) },
+      }).service);
+    } else {
+      watched.push(new FintechService(chart, service.name, { ...props, image }));
+    }
+  }
+  connectPeers(services, watched);
+  platformBackups(app, env, labels, watched);
+  if (options.monitoring === false) return app;
+  const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
+  new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env, services) });
+  return app;
+}
+
+/**
+ * Gives each service its catalogue peers, in order, with every peer the catalogue names resolved
+ * to the service built for it: the one place where names become objects.
+ */
+function connectPeers(specs: readonly ServiceSpec[], built: readonly FintechService[]): void {
+  const byName = new Map(built.map((svc) => [svc.name, svc]));
+  for (const spec of specs) {
+    const service = byName.get(spec.name)!;
+    const resolve = (peer: CataloguePeer): NetworkPeer => {
+      if (typeof peer !== 'string') return peer;
+      const target = byName.get(peer);
+      if (!target) throw new Error(`Service '${spec.name}' names '${peer}' as a peer, which is not in the catalogue; known: ${[...byName.keys()].join(', ')}`);
+      return NetworkPeer.service(target);
+    };
+    const { ingressFrom, egressTo } = peersOf(spec);
+    ingressFrom.forEach((peer) => service.allowFrom(resolve(peer)));
+    egressTo.forEach((peer) => service.allowTo(resolve(peer)));
+  }
+}
+
+/** The reference platform: one output folder per environment. */
+export function buildPlatform(
+  canaries: CanaryReleases = {}, services: readonly ServiceSpec[] = SERVICES, environments: readonly EnvironmentSpec[] = ENVIRONMENTS,
+): OutputFolder[] {
+  return environments.map((env) => ({ folder: env.name, app: buildEnvironment(env, services, canaries) }));
+}
+
+/** The Argo CD and Flux objects that apply the environments' folders of `plan` wave by wave, in folder `gitops`. */
+export function buildGitOps(
+  plan: DeliveryPlan, settings: GitOpsSettings = GITOPS, environments: readonly EnvironmentSpec[] = ENVIRONMENTS,
+): OutputFolder {
+  const app = new App();
+  new GitOpsDelivery(new Chart(app, 'gitops'), 'delivery', {
+    repoUrl: settings.repoUrl,
+    revision: settings.revision,
+    environments: plan.folders.flatMap((folder) => environments.filter((env) => env.name === folder.folder).map((env) => ({
+      name: env.name,
+      namespace: env.namespace,
+      waves: wavesOf(folder),
+      automatedSync: env.automatedSync,
+    }))),
+  });
+  return { folder: 'gitops', app, waves: false };
+}
+
+/** The reference platform's delivery plan: one folder per environment, in waves, and dist/gitops/ applying them. */
+export function platformPlan(): DeliveryPlan {
+  const environments = planDelivery(buildPlatform(CANARY_RELEASES));
+  return { folders: [...environments.folders, ...planDelivery([buildGitOps(environments)]).folders] };
+}
+
+/** The reference platform's files: what `npm run synth` writes into dist/. */
 export function platformFiles(): OutputFile[] {
-  const environments = buildPlatform(CANARY_RELEASES);
-  return synthesizeFolders([...environments, buildGitOps(environments, GITOPS)]);
+  return synthesizePlan(platformPlan());
 }
 
 /**
@@ -61,8 +147,8 @@ function main(): void {
   for (const warning of warnings) console.warn(`WARNING: ${warning}`);
 }
 
-// Run only as the app itself (node build/main.js, ts-node main.ts): other bundles that import
-// CANARY_RELEASES (scripts, benchmarks) would otherwise see `require.main === module` and synthesize.
+// The tools (scripts/, bench/) and the tests import the wiring above; esbuild bundles them with
+// this file, where `require.main === module` holds too, so run only as the app itself.
 if (/^main\.[jt]s$/.test(path.basename(process.argv[1] ?? ''))) {
   try {
     main();

@@ -17,8 +17,8 @@ import * as vm from 'vm';
 import { parseAllDocuments } from 'yaml';
 import { NetworkPeer, OutputFile, OutputFolder, SecretKeyRef, synthesizeFolders } from '../lib';
 import { toYaml } from '../lib/shared/yaml';
-import { CANARY_RELEASES } from '../main';
-import { buildEnvironment, buildPlatform, ENVIRONMENTS, ServiceSpec } from '../platform';
+import { buildEnvironment, buildPlatform } from '../main';
+import { CANARY_RELEASES, ENVIRONMENTS, ServiceSpec } from '../platform';
 
 // ---------------------------------------------------------------------------------------------
 // Command line

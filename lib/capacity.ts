@@ -1,3 +1,4 @@
+import { NAME_LABEL } from './shared/labels';
 import { formatBytes, formatCpu, parseCpuMillis, parseQuantity } from './shared/quantity';
 
 /**
@@ -6,7 +7,9 @@ import { formatBytes, formatCpu, parseCpuMillis, parseQuantity } from './shared/
  * and whether each container fits the namespace's LimitRange. A ResourceQuota blocks pods
  * silently (a RollingUpdate with maxUnavailable 0 then hangs), so this fails synthesis instead.
  *
- * Works on synthesized objects (plain JSON), so it sees every construct's output alike.
+ * Two steps: `capacityInputs` reads, once, what each namespace holds from the synthesized objects
+ * (so it sees every construct's output alike, as the API server will) into a typed
+ * {@link NamespaceCapacityInput}; `checkCapacity` computes the report from that input alone.
  */
 
 /** The quota-relevant resources; CPU in millicores, memory in bytes. */
@@ -53,26 +56,72 @@ export interface NamespaceCapacity {
   readonly warnings: readonly string[];
 }
 
-interface PodShape {
-  readonly perPod: ResourceTotals;
+/** CPU and memory as Kubernetes quantities ("250m", "512Mi"). */
+export interface CpuMemory {
+  readonly cpu?: string | number;
+  readonly memory?: string | number;
 }
 
-interface Workload extends PodShape {
+/** One container's requests and limits as its spec gives them; what is missing comes from the LimitRange. */
+export interface ContainerCapacity {
+  readonly name: string;
+  readonly requests?: CpuMemory;
+  readonly limits?: CpuMemory;
+}
+
+/** One pod-running workload: how many pods it runs at each point, and what one pod asks for. */
+export interface WorkloadCapacity {
+  /** `Kind/name`, e.g. `Deployment/payments`. */
+  readonly workload: string;
+  /** Workloads that roll out together share it (a canary's tracks: their service's name). */
+  readonly rolloutGroup: string;
+  /** Pods at steady state: the autoscaler's minimum, or the replicas. */
+  readonly replicas: number;
+  /** Pods a rollout adds on top of `replicas` (maxSurge, resolved). */
+  readonly surge: number;
+  /** Pods with the autoscaler at its maximum (`replicas` without one). */
+  readonly maxReplicas: number;
+  readonly containers: readonly ContainerCapacity[];
+  /** Run one after the other before the containers. */
+  readonly initContainers: readonly ContainerCapacity[];
+}
+
+/** The LimitRange's `Container` item: defaults given at admission, and bounds. */
+export interface ContainerLimitRange {
+  readonly default?: CpuMemory;
+  readonly defaultRequest?: CpuMemory;
+  readonly max?: CpuMemory;
+  readonly min?: CpuMemory;
+}
+
+/** Everything the capacity check needs to know about one namespace. */
+export interface NamespaceCapacityInput {
+  readonly namespace: string;
+  /** The ResourceQuota's hard limits, as quantities by resource name (`requests.cpu`, ...). */
+  readonly quota: Readonly<Record<string, string | number>>;
+  readonly limitRange?: ContainerLimitRange;
+  readonly workloads: readonly WorkloadCapacity[];
+}
+
+interface Workload {
   readonly ref: string;
-  /** Rollout group: the service name, so a canary's tracks roll together. */
   readonly group: string;
   readonly replicas: number;
   readonly surge: number;
   readonly maxReplicas: number;
+  readonly perPod: ResourceTotals;
 }
 
 const ZERO: ResourceTotals = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.cpu': 0, 'limits.memory': 0, 'pods': 0 };
 
 /** The capacity report of every namespace that has a ResourceQuota among `objects`. */
 export function planCapacity(objects: readonly any[]): NamespaceCapacity[] {
-  return objects
-    .filter((o) => o.kind === 'ResourceQuota')
-    .map((quota) => namespaceCapacity(quota, objects.filter((o) => o.metadata?.namespace === quota.metadata.namespace)));
+  return checkCapacity(capacityInputs(objects));
+}
+
+/** The capacity report of each namespace. */
+export function checkCapacity(inputs: readonly NamespaceCapacityInput[]): NamespaceCapacity[] {
+  return inputs.map(namespaceCapacity);
 }
 
 /** Throws one error listing every capacity problem; returns the warnings. */
@@ -82,12 +131,14 @@ export function assertCapacity(reports: readonly NamespaceCapacity[]): string[] 
   return reports.flatMap((r) => r.warnings);
 }
 
-function namespaceCapacity(quotaObject: any, objects: readonly any[]): NamespaceCapacity {
-  const namespace: string = quotaObject.metadata.namespace;
-  const quota = quotaLimits(quotaObject.spec?.hard ?? {});
-  const limitRange = objects.find((o) => o.kind === 'LimitRange')?.spec?.limits?.find((l: any) => l.type === 'Container');
+function namespaceCapacity(input: NamespaceCapacityInput): NamespaceCapacity {
+  const { namespace } = input;
+  const quota = quotaLimits(input.quota);
   const errors: string[] = [];
-  const workloads = workloadsIn(objects, limitRange, errors);
+  const workloads = input.workloads.map((w): Workload => ({
+    ref: w.workload, group: w.rolloutGroup, replicas: w.replicas, surge: w.surge, maxReplicas: w.maxReplicas,
+    perPod: podTotals(w, input.limitRange, errors),
+  }));
 
   const steadyState = point(workloads.map((w) => consumer(w, w.replicas)), 'each workload at its replicas (autoscaler minimum)');
   const largestRollout = largestRolloutPoint(workloads, quota);
@@ -101,7 +152,7 @@ function namespaceCapacity(quotaObject: any, objects: readonly any[]): Namespace
   return { namespace, quota, steadyState, largestRollout, autoscalerMaxima, errors, warnings };
 }
 
-function quotaLimits(hard: Record<string, string>): Partial<ResourceTotals> {
+function quotaLimits(hard: Readonly<Record<string, string | number>>): Partial<ResourceTotals> {
   const quota: Partial<Record<ResourceName, number>> = {};
   for (const name of RESOURCE_NAMES) {
     if (hard[name] === undefined) continue;
@@ -110,18 +161,37 @@ function quotaLimits(hard: Record<string, string>): Partial<ResourceTotals> {
   return quota;
 }
 
-/** Every pod-running object, with its replicas at steady state, its rollout surge and its autoscaled maximum. */
-function workloadsIn(objects: readonly any[], limitRange: any, errors: string[]): Workload[] {
+/**
+ * What each namespace with a ResourceQuota holds, read from synthesized objects: every
+ * pod-running object with its replicas at steady state (an autoscaler's minimum), its rollout
+ * surge and its autoscaled maximum.
+ */
+export function capacityInputs(objects: readonly any[]): NamespaceCapacityInput[] {
+  return objects.filter((o) => o.kind === 'ResourceQuota').map((quota): NamespaceCapacityInput => {
+    const inNamespace = objects.filter((o) => o.metadata?.namespace === quota.metadata.namespace);
+    return {
+      namespace: quota.metadata.namespace,
+      quota: quota.spec?.hard ?? {},
+      limitRange: inNamespace.find((o) => o.kind === 'LimitRange')?.spec?.limits?.find((l: any) => l.type === 'Container'),
+      workloads: workloadsIn(inNamespace),
+    };
+  });
+}
+
+function workloadsIn(objects: readonly any[]): WorkloadCapacity[] {
   const autoscalers = new Map(objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')
     .map((h) => [`${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`, h.spec]));
   const deployments = new Map(objects.filter((o) => o.kind === 'Deployment').map((d) => [d.metadata.name, d]));
   // A Deployment that an Argo Rollout uses as its workloadRef only lends its template: Argo scales it to 0.
   const lentTemplates = new Set(objects.filter((o) => o.kind === 'Rollout' && o.spec.workloadRef).map((r) => r.spec.workloadRef.name));
-  const workloads: Workload[] = [];
+  const workloads: WorkloadCapacity[] = [];
   const add = (object: any, podSpec: any, replicas: number, surge: number, maxReplicas = replicas) => {
-    const ref = `${object.kind}/${object.metadata.name}`;
-    const group = object.metadata.labels?.['app.kubernetes.io/name'] ?? ref;
-    workloads.push({ ref, group, replicas, surge, maxReplicas, perPod: podTotals(ref, podSpec, limitRange, errors) });
+    const workload = `${object.kind}/${object.metadata.name}`;
+    const containers = (list: any[] | undefined): ContainerCapacity[] => (list ?? []).map((c) => ({ name: c.name, ...c.resources }));
+    workloads.push({
+      workload, rolloutGroup: object.metadata.labels?.[NAME_LABEL] ?? workload, replicas, surge, maxReplicas,
+      containers: containers(podSpec.containers), initContainers: containers(podSpec.initContainers),
+    });
   };
   for (const o of objects) {
     const hpa = autoscalers.get(`${o.kind}/${o.metadata?.name}`);
@@ -169,11 +239,11 @@ function percentOf(value: number | string, replicas: number): number {
  * that is more (init containers run before, not beside, the others). A container without its
  * own values gets the LimitRange defaults, as admission would give it.
  */
-function podTotals(ref: string, podSpec: any, limitRange: any, errors: string[]): ResourceTotals {
-  const containerTotals = (c: any) => {
+function podTotals(w: WorkloadCapacity, limitRange: ContainerLimitRange | undefined, errors: string[]): ResourceTotals {
+  const containerTotals = (c: ContainerCapacity) => {
     const value = (kind: 'requests' | 'limits', resource: 'cpu' | 'memory') => {
-      const given = c.resources?.[kind]?.[resource]
-        ?? (kind === 'requests' ? c.resources?.limits?.[resource] ?? limitRange?.defaultRequest?.[resource] : limitRange?.default?.[resource]);
+      const given = c[kind]?.[resource]
+        ?? (kind === 'requests' ? c.limits?.[resource] ?? limitRange?.defaultRequest?.[resource] : limitRange?.default?.[resource]);
       if (given === undefined) return 0;
       return resource === 'cpu' ? parseCpuMillis(given) : parseQuantity(given);
     };
@@ -181,16 +251,16 @@ function podTotals(ref: string, podSpec: any, limitRange: any, errors: string[])
       'requests.cpu': value('requests', 'cpu'), 'requests.memory': value('requests', 'memory'),
       'limits.cpu': value('limits', 'cpu'), 'limits.memory': value('limits', 'memory'), 'pods': 0,
     };
-    errors.push(...limitRangeViolations(`${ref} container '${c.name}'`, totals, limitRange));
+    errors.push(...limitRangeViolations(`${w.workload} container '${c.name}'`, totals, limitRange));
     return totals;
   };
-  const main = (podSpec.containers ?? []).map(containerTotals).reduce(addTotals, ZERO);
-  const init = (podSpec.initContainers ?? []).map(containerTotals)
+  const main = w.containers.map(containerTotals).reduce(addTotals, ZERO);
+  const init = w.initContainers.map(containerTotals)
     .reduce((a: ResourceTotals, b: ResourceTotals) => maxTotals(a, b), ZERO);
   return { ...maxTotals(main, init), pods: 1 };
 }
 
-function limitRangeViolations(what: string, totals: ResourceTotals, limitRange: any): string[] {
+function limitRangeViolations(what: string, totals: ResourceTotals, limitRange: ContainerLimitRange | undefined): string[] {
   if (!limitRange) return [];
   const problems: string[] = [];
   for (const resource of ['cpu', 'memory'] as const) {

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
@@ -49,4 +49,56 @@ export function deliveryWaves(charts: readonly Chart[]): Map<Chart, number> {
     const deliverables = chart.node.findAll().filter(isDeliverable);
     return [chart, deliverables.length ? Math.max(...deliverables.map(waveOf)) : DeliveryTier.SERVICES];
   }));
+}
+
+/** One output folder: an App rendered into its own folder (one folder per environment). */
+export interface OutputFolder {
+  readonly folder: string;
+  readonly app: App;
+  /** Lay the folder out in delivery waves. `false`: one file per chart in the folder itself. @default true */
+  readonly waves?: boolean;
+}
+
+/** The charts applied together in one wave. */
+export interface WavePlan {
+  readonly wave: number;
+  /** In definition order. */
+  readonly charts: readonly Chart[];
+}
+
+/** How one folder is delivered. */
+export interface FolderPlan {
+  readonly folder: string;
+  readonly app: App;
+  /** Every chart of the app, in definition order. */
+  readonly charts: readonly Chart[];
+  /** The charts by wave, lowest first; `undefined` for a folder applied in one go (`waves: false`). */
+  readonly waves?: readonly WavePlan[];
+}
+
+/** The delivery plan of the output: every folder, and in each the waves of its charts. */
+export interface DeliveryPlan {
+  readonly folders: readonly FolderPlan[];
+}
+
+/**
+ * The delivery plan of these folders, computed once: what the folder writer lays out
+ * (`synthesizePlan`), what carries Argo CD's sync-wave annotation, and what GitOps applies
+ * wave by wave (`wavesOf`).
+ */
+export function planDelivery(folders: readonly OutputFolder[]): DeliveryPlan {
+  return {
+    folders: folders.map(({ folder, app, waves: inWaves }) => {
+      const charts = app.node.findAll().filter((c): c is Chart => c instanceof Chart);
+      if (inWaves === false) return { folder, app, charts };
+      const waveOfChart = deliveryWaves(charts);
+      const numbers = [...new Set(waveOfChart.values())].sort((a, b) => a - b);
+      return { folder, app, charts, waves: numbers.map((wave) => ({ wave, charts: charts.filter((chart) => waveOfChart.get(chart) === wave) })) };
+    }),
+  };
+}
+
+/** A folder's wave numbers, lowest first (empty for a folder without waves). */
+export function wavesOf(folder: FolderPlan): number[] {
+  return (folder.waves ?? []).map((w) => w.wave);
 }

@@ -46,8 +46,8 @@ export interface GitOpsEnvironment {
   readonly name: string;
   /** The namespace its objects live in. */
   readonly namespace: string;
-  /** Its delivery waves, lowest first (see `foldersWaves`). */
-  readonly waves: number[];
+  /** Its delivery waves, lowest first: `wavesOf` of its folder in the delivery plan (see `planDelivery`). */
+  readonly waves: readonly number[];
   /**
    * Argo CD syncs on every commit. `false`: an operator syncs by hand (a production change
    * window); Flux has no manual mode and always reconciles.

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { deliveryWaves } from './delivery';
+import { DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
 import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
@@ -16,14 +16,6 @@ export interface OutputFile {
   readonly objects?: readonly any[];
 }
 
-/** One App rendered into its own folder of the output (one folder per environment). */
-export interface OutputFolder {
-  readonly folder: string;
-  readonly app: App;
-  /** Lay the folder out in delivery waves. `false`: one file per chart in the folder itself. @default true */
-  readonly waves?: boolean;
-}
-
 /** The annotation that orders Argo CD's sync: lower waves are applied, and healthy, first. */
 export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
@@ -33,46 +25,49 @@ export function waveFolder(wave: number): string {
 }
 
 /**
- * Synthesizes apps into files in time linear in the number of objects.
- *
- * `App.synth()` re-validates and re-resolves the whole app for every chart (`Chart.toJson()`),
- * which is quadratic in the number of charts. Here the app is validated once, and each chart
- * then serializes only its own objects.
- *
- * Each folder is laid out in delivery waves (see `deliveryWaves`): `<folder>/wave-<n>/` holds
- * one YAML file per chart of that wave (named after the chart's id, in definition order) and a
- * `kustomization.yaml` listing them; `<folder>/kustomization.yaml` lists the wave folders. Every
- * object carries its wave as Argo CD's sync-wave annotation; Flux orders the same folders with
- * one Kustomization per wave and `dependsOn`.
+ * Synthesizes apps into files in time linear in the number of objects: the same as
+ * `synthesizePlan(planDelivery(folders))`.
  */
 export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[] {
+  return synthesizePlan(planDelivery(folders));
+}
+
+/**
+ * Writes a delivery plan as files, in time linear in the number of objects.
+ *
+ * `App.synth()` re-validates and re-resolves the whole app for every chart (`Chart.toJson()`),
+ * which is quadratic in the number of charts. Here each app is validated once, every object of a
+ * wave is given its wave as Argo CD's sync-wave annotation, and only then is each chart
+ * serialized, with only its own objects.
+ *
+ * A folder in waves: `<folder>/wave-<n>/` holds one YAML file per chart of that wave (named after
+ * the chart's id, in definition order) and a `kustomization.yaml` listing them;
+ * `<folder>/kustomization.yaml` lists the wave folders. Flux orders the same folders with one
+ * Kustomization per wave and `dependsOn`. A folder without waves holds one file per chart and a
+ * `kustomization.yaml`.
+ */
+export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
+  for (const folder of plan.folders) checkCharts(folder);
+  for (const folder of plan.folders) {
+    for (const { wave, charts } of folder.waves ?? []) {
+      for (const chart of charts) ownObjects(chart).forEach((o) => o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave)));
+    }
+  }
   const files: OutputFile[] = [];
-  for (const { folder, app, waves: inWaves } of folders) {
-    const charts = chartsOf(app);
-    if (inWaves === false) {
+  for (const { folder, charts, waves } of plan.folders) {
+    if (waves === undefined) {
       charts.forEach((chart) => files.push(chartFile(`${folder}/${chart.node.id}.yaml`, chart)));
       files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(charts.map((chart) => `${chart.node.id}.yaml`)) });
       continue;
     }
-    const waves = deliveryWaves(charts);
-    const waveNumbers = [...new Set(waves.values())].sort((a, b) => a - b);
-    for (const wave of waveNumbers) {
-      const inWave = charts.filter((chart) => waves.get(chart) === wave);
+    for (const { wave, charts: inWave } of waves) {
       const names = inWave.map((chart) => `${chart.node.id}.yaml`);
-      inWave.forEach((chart, i) => files.push(chartFile(`${folder}/${waveFolder(wave)}/${names[i]}`, chart, wave)));
+      inWave.forEach((chart, i) => files.push(chartFile(`${folder}/${waveFolder(wave)}/${names[i]}`, chart)));
       files.push({ path: `${folder}/${waveFolder(wave)}/kustomization.yaml`, content: kustomization(names) });
     }
-    files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waveNumbers.map(waveFolder)) });
+    files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waves.map((w) => waveFolder(w.wave))) });
   }
   return files;
-}
-
-/** The delivery waves of each folder, lowest first, for the GitOps objects that apply them. */
-export function foldersWaves(folders: readonly OutputFolder[]): Map<string, number[]> {
-  return new Map(folders.map(({ folder, app }) => {
-    const waves = deliveryWaves(app.node.findAll().filter((c): c is Chart => c instanceof Chart));
-    return [folder, [...new Set(waves.values())].sort((a, b) => a - b)];
-  }));
 }
 
 /** Runs every construct's validations once and throws one error listing all problems. */
@@ -83,22 +78,23 @@ export function validateApp(app: App): void {
   }
 }
 
-function chartsOf(app: App): Chart[] {
+function checkCharts({ app, charts }: FolderPlan): void {
   validateApp(app);
-  const charts = app.node.findAll().filter((c): c is Chart => c instanceof Chart);
   const ids = new Set<string>();
   for (const chart of charts) {
     if (ids.has(chart.node.id)) throw new Error(`Chart '${chart.node.path}': another chart of this app has the id '${chart.node.id}'; file names must be unique`);
     ids.add(chart.node.id);
   }
-  return charts;
 }
 
-/** The chart's own objects (not those of nested charts), as multi-document YAML, each annotated with its wave. */
-function chartFile(filePath: string, chart: Chart, wave?: number): OutputFile {
-  const apiObjects = chart.node.findAll()
-    .filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
-  if (wave !== undefined) for (const o of apiObjects) o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave));
+/** The chart's own objects, not those of nested charts. */
+function ownObjects(chart: Chart): ApiObject[] {
+  return chart.node.findAll().filter((c: IConstruct): c is ApiObject => c instanceof ApiObject && Chart.of(c) === chart);
+}
+
+/** The chart's own objects as multi-document YAML. */
+function chartFile(filePath: string, chart: Chart): OutputFile {
+  const apiObjects = ownObjects(chart);
   const objects = apiObjects.map((o) => o.toJson());
   return { path: filePath, content: objects.map(toYaml).join('---\n'), objects };
 }

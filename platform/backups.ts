@@ -14,12 +14,6 @@ export const EVENT_STORE_BACKUP = 'event-store-backup';
  */
 export const BACKUP_IMAGE = `${IMAGE_REGISTRY}/fintech/backup-tools:1.0.0`;
 
-/** The platform database (schema `fintech`, PLATFORM.md "Backups") of each environment. */
-export const PLATFORM_DATABASE: Record<EnvironmentSpec['name'], string> = {
-  staging: 'fintech_ai_staging',
-  production: 'fintech_ai_prod',
-};
-
 /**
  * The Redis server's port: the guides reach Redis with TLS on 6380. `redis-cli --rdb` fetches the
  * snapshot as a replica would, so the server must allow SYNC/PSYNC to the backup's password;
@@ -81,7 +75,7 @@ export function platformBackups(
   const database = new BackupCronJob(chart, 'platform-db-backup', {
     image: BACKUP_IMAGE,
     source: BackupSource.postgres({
-      database: PLATFORM_DATABASE[env.name],
+      database: env.platformDatabase,
       host: SecretKeyRef.of('platform-db-backup', 'host'),
       user: SecretKeyRef.of('platform-db-backup', 'user'),
       password: SecretKeyRef.of('platform-db-backup', 'password'),

@@ -1,11 +1,22 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { EnvironmentQuota } from '../lib';
+import { EnvironmentQuota, PrometheusOptions } from '../lib';
 
-/** How one environment of the reference platform is sized (PLATFORM.md, "Environments"). */
+/** How the catalogue sizes a service that sizes itself (finance-service) in an environment. */
+export enum ServiceSizing {
+  /** PLATFORM.md's production numbers. */
+  PRODUCTION = 'production',
+  /** The same shape (probes, policies, configuration) at a fraction of the size. */
+  REDUCED = 'reduced',
+}
+
+/**
+ * One environment of the reference platform (PLATFORM.md, "Environments"): everything in which
+ * environments differ is a field here, so that another environment is one more value of this type.
+ */
 export interface EnvironmentSpec {
   /** Folder in dist/ and value of the `environment` label. */
-  readonly name: 'staging' | 'production';
+  readonly name: string;
   readonly namespace: string;
   readonly quota: EnvironmentQuota;
   /** Public DNS name of the API gateway. */
@@ -23,12 +34,25 @@ export interface EnvironmentSpec {
     readonly memoryRequest: Size;
     readonly memoryLimit: Size;
   };
+  /** How the services that size themselves are sized. */
+  readonly serviceSizing: ServiceSizing;
+  /** The services' `LOG_LEVEL`. */
+  readonly logLevel: 'debug' | 'info';
+  /** The platform database (schema `fintech`) that the backups dump. */
+  readonly platformDatabase: string;
+  /** Where alerts go: every severity to this Slack channel, and critical ones page through PagerDuty when `pageOnCritical`. */
+  readonly alerts: { readonly slackChannel: string; readonly pageOnCritical: boolean };
+  /** Prometheus sizing (its version is the platform's). @default - the library's defaults */
+  readonly prometheus?: Omit<PrometheusOptions, 'version'>;
+  /** Argo CD syncs every commit; `false`: only when an operator says so (a change window). */
+  readonly automatedSync: boolean;
 }
 
 /**
- * Staging is small: 2 replicas (so a disruption budget still allows a drain) and a quarter of
- * production's resources. Its quota is PLATFORM.md's 4 / 8Gi / 8 / 16Gi raised to what the
- * autoscaler maxima need, with headroom (reports/capacity.md shows the figures).
+ * Staging is small: 2 replicas (so a disruption budget still allows a drain), a quarter of
+ * production's resources and a smaller Prometheus; its changes sync at once. Its quota is
+ * PLATFORM.md's 4 / 8Gi / 8 / 16Gi raised to what the autoscaler maxima need, with headroom
+ * (reports/capacity.md shows the figures).
  */
 export const STAGING: EnvironmentSpec = {
   name: 'staging',
@@ -50,11 +74,21 @@ export const STAGING: EnvironmentSpec = {
     memoryRequest: Size.mebibytes(256),
     memoryLimit: Size.mebibytes(512),
   },
+  serviceSizing: ServiceSizing.REDUCED,
+  logLevel: 'debug',
+  platformDatabase: 'fintech_ai_staging',
+  alerts: { slackChannel: '#fintech-staging-alerts', pageOnCritical: false },
+  prometheus: {
+    retention: Duration.days(7),
+    storage: Size.gibibytes(20),
+    resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
+  },
+  automatedSync: true,
 };
 
 /**
- * Production uses the library's defaults, which are PLATFORM.md's production defaults. Its
- * quota is not PLATFORM.md's 16 / 32Gi / 32 / 64Gi: those do not hold even a rollout of
+ * Production uses the library's defaults (Prometheus included), which are PLATFORM.md's
+ * production defaults, and syncs only when an operator says so. Its quota is not PLATFORM.md's 16 / 32Gi / 32 / 64Gi: those do not hold even a rollout of
  * finance-service (33Gi of requests.memory), and the guide's own autoscaler maxima need
  * 37.5 CPU / 82.5Gi of requests and 82.5 CPU / 165Gi of limits. The quota below is those
  * maxima plus a finance-service rollout at its maximum, with about 10 % headroom.
@@ -73,6 +107,11 @@ export const PRODUCTION: EnvironmentSpec = {
   },
   replicas: 3,
   maxReplicas: 10,
+  serviceSizing: ServiceSizing.PRODUCTION,
+  logLevel: 'info',
+  platformDatabase: 'fintech_ai_prod',
+  alerts: { slackChannel: '#fintech-alerts', pageOnCritical: true },
+  automatedSync: false,
 };
 
 export const ENVIRONMENTS: readonly EnvironmentSpec[] = [STAGING, PRODUCTION];

@@ -1,7 +1,6 @@
-import { Duration, Size } from 'cdk8s';
-import { Cpu } from 'cdk8s-plus-28';
-import { MonitoringStackProps, Notifier, SecretKeyRef, Severity } from '../lib';
+import { MonitoringStackProps, Notifier, SecretKeyRef } from '../lib';
 import { EnvironmentSpec } from './environments';
+import type { ServiceSpec } from './services';
 
 export const PROMETHEUS_VERSION = 'v3.5.0';
 export const ALERTMANAGER_VERSION = 'v0.28.1';
@@ -12,37 +11,23 @@ export const ALERTMANAGER_VERSION = 'v0.28.1';
  * Receivers' credentials live in the Secret `alertmanager-receivers` (namespace monitoring),
  * created outside git.
  */
-export function monitoringPropsFor(env: EnvironmentSpec, serviceNames: readonly string[]): Omit<MonitoringStackProps, 'services'> {
+export function monitoringPropsFor(env: EnvironmentSpec, services: readonly ServiceSpec[]): Omit<MonitoringStackProps, 'services'> {
   const secret = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
-  const production = env.name === 'production';
   const slack = (channel: string) => Notifier.slack({ channel, webhookUrl: secret('slack-webhook-url') });
-  const channel = production ? '#fintech-alerts' : '#fintech-staging-alerts';
+  const channel = env.alerts.slackChannel;
   return {
     environment: env.name,
     routing: {
-      critical: production ? [Notifier.pagerDuty({ routingKey: secret('pagerduty-routing-key') }), slack(channel)] : [slack(channel)],
+      critical: env.alerts.pageOnCritical ? [Notifier.pagerDuty({ routingKey: secret('pagerduty-routing-key') }), slack(channel)] : [slack(channel)],
       warning: [slack(channel)],
       info: [Notifier.email({
         to: 'fintech-team@fintech.internal', from: `alertmanager-${env.name}@fintech.internal`,
         smarthost: 'smtp.fintech.internal:587', username: 'alertmanager', password: secret('smtp-password'),
       })],
     },
-    serviceOptions: serviceNames.includes('finance-service') ? {
-      'finance-service': {
-        memoryCriticalPercent: 85,
-        errorAlerts: [
-          { alert: 'EventStoreConnectionErrors', errorType: 'eventstore_connection', severity: Severity.WARNING, summary: 'cannot reach the EventStore' },
-          { alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'event-store snapshots fail' },
-        ],
-      },
-    } : {},
+    serviceOptions: Object.fromEntries(services.flatMap((s) => (s.monitoring ? [[s.name, s.monitoring]] : []))),
     // Pinned, so that an Operator upgrade never changes what runs without a commit here.
-    prometheus: production ? { version: PROMETHEUS_VERSION } : {
-      version: PROMETHEUS_VERSION,
-      retention: Duration.days(7),
-      storage: Size.gibibytes(20),
-      resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
-    },
+    prometheus: { version: PROMETHEUS_VERSION, ...env.prometheus },
     alertmanager: { version: ALERTMANAGER_VERSION },
   };
 }

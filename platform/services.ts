@@ -1,7 +1,9 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { CanaryBackend, FintechServiceProps, IngressTls, NetworkPeer, ScalingPolicy, SecretKeyRef } from '../lib';
-import { EnvironmentSpec } from './environments';
+import {
+  CanaryBackend, DisruptionBudgetOptions, FintechServiceProps, IngressTls, NetworkPeer, ScalingPolicy, SecretKeyRef, ServiceMonitoringOptions, Severity,
+} from '../lib';
+import { EnvironmentSpec, ServiceSizing } from './environments';
 
 /** Where the platform's images live: `<registry>/fintech/<service>:<version>`. */
 export const IMAGE_REGISTRY = 'registry.fintech.internal';
@@ -26,6 +28,8 @@ export interface ServiceSpec {
   readonly egressTo?: readonly CataloguePeer[];
   /** What the service needs besides the environment's sizing and its peers; may depend on the environment. */
   readonly props?: (env: EnvironmentSpec) => Partial<Omit<FintechServiceProps, 'ingressFrom' | 'egressTo'>>;
+  /** The service's own alerts and thresholds in the environment's MonitoringStack. @default - the stack's defaults */
+  readonly monitoring?: ServiceMonitoringOptions;
 }
 
 const POSTGRES = NetworkPeer.external('postgres', [{ port: 5432 }]);
@@ -76,9 +80,33 @@ const TRANSACTIONS_SERVICE: ServiceSpec = {
   }),
 };
 
+/** finance-service's numbers that depend on the environment's size. */
+interface FinanceSizing {
+  readonly replicas: number;
+  readonly maxSurge: number;
+  readonly maxReplicas: number;
+  readonly disruptionBudget: DisruptionBudgetOptions;
+  readonly resources: NonNullable<FintechServiceProps['resources']>;
+  /** Node's heap limit (`--max-old-space-size`). */
+  readonly maxOldSpaceMiB: number;
+}
+
+const FINANCE_SIZING: Record<ServiceSizing, FinanceSizing> = {
+  [ServiceSizing.PRODUCTION]: {
+    replicas: 10, maxSurge: 3, maxReplicas: 25, disruptionBudget: { minAvailable: 7 },
+    resources: { cpu: { request: Cpu.millis(600), limit: Cpu.millis(1500) }, memory: { request: Size.mebibytes(1536), limit: Size.gibibytes(3) } },
+    maxOldSpaceMiB: 2048,
+  },
+  [ServiceSizing.REDUCED]: {
+    replicas: 2, maxSurge: 1, maxReplicas: 4, disruptionBudget: { maxUnavailable: 1 },
+    resources: { cpu: { request: Cpu.millis(300), limit: Cpu.millis(750) }, memory: { request: Size.mebibytes(768), limit: Size.mebibytes(1536) } },
+    maxOldSpaceMiB: 1024,
+  },
+};
+
 /**
  * finance-service [002, 003]: production numbers from PLATFORM.md, "finance-service in
- * production". Staging keeps its shape (probes, policies, configuration) at staging size.
+ * production". A reduced environment keeps its shape (probes, policies, configuration) at its size.
  */
 const FINANCE_SERVICE: ServiceSpec = {
   name: 'finance-service',
@@ -87,15 +115,22 @@ const FINANCE_SERVICE: ServiceSpec = {
   canaryBackend: CanaryBackend.PLAIN_KUBERNETES,
   ingressFrom: [GATEWAY],
   egressTo: [POSTGRES, EVENT_STORE],
+  monitoring: {
+    memoryCriticalPercent: 85,
+    errorAlerts: [
+      { alert: 'EventStoreConnectionErrors', errorType: 'eventstore_connection', severity: Severity.WARNING, summary: 'cannot reach the EventStore' },
+      { alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'event-store snapshots fail' },
+    ],
+  },
   props: (env) => {
-    const production = env.name === 'production';
+    const size = FINANCE_SIZING[env.serviceSizing];
     return {
       servicePort: 80,
-      replicas: production ? 10 : 2,
-      rollingUpdate: { maxSurge: production ? 3 : 1, maxUnavailable: 0 },
+      replicas: size.replicas,
+      rollingUpdate: { maxSurge: size.maxSurge, maxUnavailable: 0 },
       sessionAffinityTimeout: Duration.hours(3),
       autoscaling: {
-        maxReplicas: production ? 25 : 4,
+        maxReplicas: size.maxReplicas,
         cpuUtilizationPercent: 65,
         memoryUtilizationPercent: 75,
         scaleUp: {
@@ -107,11 +142,9 @@ const FINANCE_SERVICE: ServiceSpec = {
           policies: [ScalingPolicy.pods(1, Duration.minutes(2))],
         },
       },
-      disruptionBudget: production ? { minAvailable: 7 } : { maxUnavailable: 1 },
-      resources: production
-        ? { cpu: { request: Cpu.millis(600), limit: Cpu.millis(1500) }, memory: { request: Size.mebibytes(1536), limit: Size.gibibytes(3) } }
-        : { cpu: { request: Cpu.millis(300), limit: Cpu.millis(750) }, memory: { request: Size.mebibytes(768), limit: Size.mebibytes(1536) } },
-      env: { NODE_OPTIONS: `--max-old-space-size=${production ? 2048 : 1024}` },
+      disruptionBudget: size.disruptionBudget,
+      resources: size.resources,
+      env: { NODE_OPTIONS: `--max-old-space-size=${size.maxOldSpaceMiB}` },
       livenessProbe: { path: '/health/live', initialDelay: Duration.seconds(60), period: Duration.seconds(15) },
       readinessProbe: { path: '/health/ready', initialDelay: Duration.seconds(30), period: Duration.seconds(5) },
       startupProbe: { path: '/health/live', period: Duration.seconds(10), window: Duration.minutes(5) },
@@ -189,7 +222,7 @@ function sharedConfig(service: ServiceSpec, env: EnvironmentSpec): Record<string
   return {
     SERVICE_NAME: service.name,
     ENVIRONMENT: env.name,
-    LOG_LEVEL: env.name === 'production' ? 'info' : 'debug',
+    LOG_LEVEL: env.logLevel,
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4317',
   };
 }

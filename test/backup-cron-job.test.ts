@@ -5,8 +5,8 @@ import * as path from 'path';
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
-import { platformFiles } from '../main';
-import { buildEnvironment, ENVIRONMENTS } from '../platform';
+import { buildEnvironment, platformFiles } from '../main';
+import { ENVIRONMENTS } from '../platform';
 import { cronIntervals, parseCron } from '../lib/backup/cron';
 import { backupScript } from '../lib/backup/scripts';
 import {

@@ -1,4 +1,4 @@
-import { assertCapacity, capacityMarkdown, planCapacity } from '../lib';
+import { assertCapacity, capacityInputs, capacityMarkdown, checkCapacity, NamespaceCapacityInput, planCapacity } from '../lib';
 import { formatBytes, parseQuantity } from '../lib/shared/quantity';
 
 const NS = 'shop';
@@ -69,6 +69,39 @@ describe('planCapacity on a hand-computed example', () => {
 
   test('renders a used / quota table per point', () => {
     expect(capacityMarkdown([report])).toContain('| requests.cpu | 550m / 1 (55 %) | 650m / 1 (65 %) | 750m / 1 (75 %) |');
+  });
+});
+
+describe('the typed input', () => {
+  test('capacityInputs reads each workload once: replicas from its autoscaler, resolved surge, rollout group, containers', () => {
+    const [input] = capacityInputs([quota({ pods: '10' }), ...example]);
+    expect(input.namespace).toBe(NS);
+    expect(input.quota).toEqual({ pods: '10' });
+    expect(input.limitRange).toEqual(limitRange.spec.limits[0]);
+    expect(input.workloads.map((w) => [w.workload, w.rolloutGroup, w.replicas, w.surge, w.maxReplicas])).toEqual([
+      ['Deployment/web', 'web', 2, 1, 4], ['Deployment/worker', 'worker', 3, 1, 3], ['CronJob/backup', 'CronJob/backup', 1, 0, 1],
+    ]);
+    expect(input.workloads[0].containers).toEqual([{ name: 'app', requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } }]);
+  });
+
+  test('checkCapacity works on the typed input alone, without any Kubernetes object', () => {
+    const input: NamespaceCapacityInput = {
+      namespace: 'ledger',
+      quota: { 'requests.cpu': '1', 'pods': 4 },
+      workloads: [{
+        workload: 'Deployment/ledger', rolloutGroup: 'ledger', replicas: 3, surge: 2, maxReplicas: 5,
+        containers: [{ name: 'app', requests: { cpu: '200m', memory: '256Mi' }, limits: { cpu: '400m', memory: '512Mi' } }],
+        initContainers: [{ name: 'migrate', requests: { cpu: '300m', memory: '64Mi' }, limits: { cpu: '300m', memory: '64Mi' } }],
+      }],
+    };
+    const [report] = checkCapacity([input]);
+    // One pod: the larger of the container (200m) and the init container (300m) for CPU requests.
+    expect(report.steadyState.used['requests.cpu']).toBe(3 * 300);
+    expect(report.errors).toEqual([
+      "namespace 'ledger' during the rollout of ledger (Deployment/ledger +2): requests.cpu 1.5 exceeds the quota 1; "
+      + 'largest consumers: Deployment/ledger 1.5 (5 pods)',
+      "namespace 'ledger' during the rollout of ledger (Deployment/ledger +2): pods 5 exceeds the quota 4; largest consumers: Deployment/ledger 5 (5 pods)",
+    ]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { alertmanagerYaml, CanaryPhase, dashboardQueries, MonitoringStack, synthesizeFolders } from '../lib';
-import { buildEnvironment, ENVIRONMENTS, EnvironmentSpec, SERVICES } from '../platform';
+import { buildEnvironment } from '../main';
+import { ENVIRONMENTS, EnvironmentSpec, SERVICES } from '../platform';
 import { checkAlertmanagerConfig, hasAmtool } from './support/amtool';
 import { checkQueries, checkRuleGroups, hasPromtool } from './support/promtool';
 import { validateManifest } from './support/schema-validator';

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { CANARY_RELEASES, CAPACITY_REPORT, platformFiles } from '../main';
-import { capacityMarkdown, compareOutput, objectsOf, planCapacity, synthesizeFolders } from '../lib';
-import { buildEnvironment, ENVIRONMENTS, SERVICES } from '../platform';
+import { buildEnvironment, buildGitOps, buildPlatform, CAPACITY_REPORT, platformFiles } from '../main';
+import { capacityMarkdown, compareOutput, objectsOf, planCapacity, planDelivery, synthesizeFolders, synthesizePlan } from '../lib';
+import { CANARY_RELEASES, ENVIRONMENTS, EnvironmentSpec, GITOPS, SERVICES, STAGING } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
 const files = platformFiles();
@@ -156,5 +156,22 @@ describe('the reference platform', () => {
     expect(capacity.map((c) => c.namespace)).toEqual(ENVIRONMENTS.map((e) => e.namespace));
     expect(capacity.flatMap((c) => c.errors)).toEqual([]);
     expect(fs.readFileSync(path.join(__dirname, '..', CAPACITY_REPORT), 'utf8')).toBe(capacityMarkdown(capacity));
+  });
+
+  test('a third environment is data alone: its folder, waves and GitOps objects, and the others unchanged', () => {
+    const qa: EnvironmentSpec = {
+      ...STAGING, name: 'qa', namespace: 'fintech-qa', gatewayHost: 'api.qa.fintech.example.com', platformDatabase: 'fintech_ai_qa',
+      alerts: { slackChannel: '#fintech-qa-alerts', pageOnCritical: false },
+    };
+    const environments = [...ENVIRONMENTS, qa];
+    const plan = planDelivery(buildPlatform(CANARY_RELEASES, SERVICES, environments));
+    const withQa = synthesizePlan({ folders: [...plan.folders, ...planDelivery([buildGitOps(plan, GITOPS, environments)]).folders] });
+    const objects = objectsOf(withQa.filter((f) => f.path.startsWith('qa/')));
+    expect(find(objects, 'Namespace', 'fintech-qa').metadata.labels.environment).toBe('qa');
+    expect(find(objects, 'HorizontalPodAutoscaler', 'finance-service').spec).toMatchObject({ minReplicas: 2, maxReplicas: 4 });
+    expect(find(objects, 'ConfigMap', 'api-gateway-config').data).toMatchObject({ ENVIRONMENT: 'qa', LOG_LEVEL: 'debug' });
+    const gitops = objectsOf(withQa.filter((f) => f.path.startsWith('gitops/')));
+    expect(find(gitops, 'Application', 'fintech-qa').spec.source.path).toBe('dist/qa');
+    expect(withQa.filter((f) => !/^(qa|gitops)\//.test(f.path))).toEqual(files.filter((f) => !f.path.startsWith('gitops/')));
   });
 });

@@ -6,8 +6,8 @@ import { OutputFile, synthesizeFolders } from '../lib';
 import {
   diffFields, diffResources, formatResourceChanges, identityLabel, readOutputFiles, resourceIdentity, shortValue,
 } from '../lib/resource-diff';
-import { CANARY_RELEASES, platformFiles } from '../main';
-import { buildPlatform } from '../platform';
+import { buildPlatform, platformFiles } from '../main';
+import { CANARY_RELEASES } from '../platform';
 
 const NS = 'fintech-test';
 const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';

@@ -4,12 +4,15 @@
  * rename of the construct must not replace the workload.
  */
 
+/** Names the service an object belongs to; the one selector label. */
+export const NAME_LABEL = 'app.kubernetes.io/name';
+
 /** Tells a service's own objects from others that carry its name (a canary's extra Services). */
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 /** The labels that select a service's pods. Stable for the lifetime of the service. */
 export function selectorLabels(serviceName: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': serviceName };
+  return { [NAME_LABEL]: serviceName };
 }
 
 /** The labels every object of a service carries: the selector labels plus descriptive ones. */

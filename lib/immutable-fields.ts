@@ -1,8 +1,8 @@
 /**
  * A guard for GitOps: the fields that the Kubernetes API server refuses to change on an existing
  * object. A commit that changes one of them syncs as an error ("field is immutable") and the
- * object stays as it was until someone deletes it by hand, so such a change must be caught at
- * review, comparing the committed dist/ with a fresh synth.
+ * object stays as it was until someone deletes it by hand, so such a change must be caught before
+ * it is merged, comparing the new output with the previous release (see `checkRelease`).
  *
  * Objects are matched by identity (API group, kind, namespace, name; see `resourceIdentity`):
  * a change of kind or namespace is a removal plus an addition and is not reported here (GitOps
@@ -17,32 +17,53 @@
  *   the old; leaving it out keeps the allocated address, except that a headless Service, `None`,
  *   cannot become a normal one), and `spec.type` to or from `ExternalName`
  * - PersistentVolumeClaim: `spec.storageClassName`, `spec.accessModes`, `spec.volumeMode`,
- *   `spec.selector`, `spec.volumeName` (only the storage request may change, and only grow)
+ *   `spec.selector`, `spec.volumeName`; the storage request may only grow
  * - ConfigMap, Secret with `immutable: true`: `data`, `binaryData` (and `stringData` for a
  *   Secret), and `immutable` itself, which cannot be turned off again
+ *
+ * A CronJob has no immutable field: its `jobTemplate` (selector included) applies to the Jobs it
+ * creates from then on, and a Job that runs keeps its own.
  */
-import { identityLabel, resourceIdentity, shortValue } from '../../lib/resource-diff';
+import { parseQuantity } from './shared/quantity';
+import { identityLabel, ResourceIdentity, resourceIdentity, shortValue } from './resource-diff';
+
+/** A change of an immutable field of an object that exists in both versions. */
+export interface ImmutableFieldChange {
+  /** The object (its folder is the environment, when the comparison was per folder). */
+  readonly identity: ResourceIdentity;
+  /** The field, as a dotted path: `spec.selector`, `spec.resources.requests.storage`. */
+  readonly field: string;
+  /** One line naming the object, the field, the old and new values and what to do. */
+  readonly message: string;
+}
 
 /**
- * The immutable-field changes between two versions of the same objects, one message per field:
- * `Deployment.apps fintech-production/payments: spec.selector is immutable ({...} → {...}); ...`.
- * Objects only in `before` or only in `after` are ignored. Empty when the change is safe to apply.
+ * The immutable-field changes between two versions of the same objects, one per field, with
+ * messages such as `Deployment.apps fintech-production/payments: spec.selector is immutable
+ * ({...} → {...}); ...` (prefixed with `folder` when given). Objects only in `before` or only in
+ * `after` are ignored. Empty when the change is safe to apply.
  */
-export function immutableFieldChanges(before: readonly any[], after: readonly any[]): string[] {
+export function immutableFieldChanges(before: readonly any[], after: readonly any[], folder = ''): ImmutableFieldChange[] {
   const previous = new Map(before.filter(isObject).map((o) => [keyOf(o), o]));
-  const messages: string[] = [];
+  const changes: ImmutableFieldChange[] = [];
   for (const now of after.filter(isObject)) {
     const was = previous.get(keyOf(now));
     if (was === undefined) continue;
-    const label = identityLabel(resourceIdentity(now));
-    for (const problem of problemsOf(was, now)) messages.push(`${label}: ${problem}`);
+    const identity = resourceIdentity(now, folder);
+    for (const { field, problem } of problemsOf(was, now)) changes.push({ identity, field, message: `${identityLabel(identity)}: ${problem}` });
   }
-  return messages;
+  return changes;
 }
 
-function problemsOf(was: any, now: any): string[] {
+interface Problem {
+  readonly field: string;
+  readonly problem: string;
+}
+
+function problemsOf(was: any, now: any): Problem[] {
   const { group, kind } = resourceIdentity(now);
-  const fields = (...paths: string[]) => paths.filter((p) => !same(get(was, p), get(now, p))).map((p) => frozen(p, get(was, p), get(now, p)));
+  const fields = (...paths: string[]) => paths.filter((p) => !same(get(was, p), get(now, p)))
+    .map((p) => ({ field: p, problem: frozen(p, get(was, p), get(now, p)) }));
   switch (`${kind}.${group}`) {
     case 'Deployment.apps':
     case 'DaemonSet.apps':
@@ -54,7 +75,7 @@ function problemsOf(was: any, now: any): string[] {
     case 'Job.batch':
       return fields('spec.selector', 'spec.template');
     case 'PersistentVolumeClaim.':
-      return fields('spec.storageClassName', 'spec.accessModes', 'spec.volumeMode', 'spec.selector', 'spec.volumeName');
+      return [...fields('spec.storageClassName', 'spec.accessModes', 'spec.volumeMode', 'spec.selector', 'spec.volumeName'), ...storageShrink(was, now)];
     case 'Service.':
       return serviceProblems(was, now);
     case 'ConfigMap.':
@@ -66,18 +87,32 @@ function problemsOf(was: any, now: any): string[] {
   }
 }
 
-function serviceProblems(was: any, now: any): string[] {
-  const problems: string[] = [];
+/** A claim's storage request may grow (where its StorageClass allows expansion), never shrink. */
+function storageShrink(was: any, now: any): Problem[] {
+  const field = 'spec.resources.requests.storage';
+  const old = get(was, field);
+  const updated = get(now, field);
+  const quantity = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined);
+  const [before, after] = [quantity(old), quantity(updated)];
+  if (before === undefined || after === undefined || after >= before) return [];
+  return [{ field, problem: `${field} cannot shrink (${show(old)} → ${show(updated)}); the sync would fail: keep at least the old size` }];
+}
+
+function serviceProblems(was: any, now: any): Problem[] {
+  const problems: Problem[] = [];
   const externalName = (o: any) => o.spec?.type === 'ExternalName';
   if (externalName(was) !== externalName(now)) {
-    problems.push(`spec.type cannot change to or from ExternalName in place (${show(was.spec?.type)} → ${show(now.spec?.type)}); delete and recreate the Service`);
+    problems.push({
+      field: 'spec.type',
+      problem: `spec.type cannot change to or from ExternalName in place (${show(was.spec?.type)} → ${show(now.spec?.type)}); delete and recreate the Service`,
+    });
   }
   for (const field of ['spec.clusterIP', 'spec.clusterIPs']) {
     const old = get(was, field);
     const updated = get(now, field);
     const headless = (value: unknown) => value === 'None' || (Array.isArray(value) && value[0] === 'None');
     const changed = updated !== undefined ? !same(old, updated) : headless(old);
-    if (changed) problems.push(frozen(field, old, updated));
+    if (changed) problems.push({ field, problem: frozen(field, old, updated) });
   }
   return problems;
 }
