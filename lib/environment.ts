@@ -101,6 +101,8 @@ export class FintechEnvironment extends Construct implements IDeliverable {
       spec: { limits: [this.containerLimitRange(props.containerLimits ?? {})] },
     });
 
+    this.node.addValidation({ validate: () => this.checkNamespaceUnique() });
+
     this.defaultDenyPolicy = new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
       metadata: namespaced('default-deny'),
       spec: {
@@ -114,6 +116,15 @@ export class FintechEnvironment extends Construct implements IDeliverable {
   /** Everything else lives in the namespace: it comes first. */
   public deliveryDependencies(): IConstruct[] {
     return [];
+  }
+
+  /** Two environments of one app in the same namespace would overwrite each other's quota, limits and policy. */
+  private checkNamespaceUnique(): string[] {
+    const first = this.node.root.node.findAll()
+      .find((c): c is FintechEnvironment => c instanceof FintechEnvironment && c.namespaceName === this.namespaceName);
+    if (first === undefined || first === this) return [];
+    return [invalidProp(this, 'namespace', this.namespaceName,
+      `is already the namespace of FintechEnvironment '${first.node.path}'; each environment needs a namespace of its own`).message];
   }
 
   private quotaLimits(quota: EnvironmentQuota): Record<string, k8s.Quantity> {

@@ -167,3 +167,19 @@ describe('FintechEnvironment bad input', () => {
     expect(messageOf(props)).toBe(message);
   });
 });
+
+test('GIVEN two environments of one app in the same namespace THEN synthesis fails naming both', () => {
+  const app = new App();
+  const first = new Chart(app, 'first');
+  const second = new Chart(app, 'second');
+  new FintechEnvironment(first, 'production', { namespace: 'fintech-production', quota: QUOTA });
+  new FintechEnvironment(second, 'production', { namespace: 'fintech-production', quota: QUOTA });
+  expect(() => first.toJson()).not.toThrow('[first/production]');
+  expect(() => second.toJson()).toThrow(
+    "FintechEnvironment 'second/production': 'namespace' (\"fintech-production\") is invalid: is already the namespace of FintechEnvironment 'first/production'; each environment needs a namespace of its own");
+  const other = new App();
+  new FintechEnvironment(new Chart(other, 'a'), 'production', { namespace: 'fintech-production', quota: QUOTA });
+  const staging = new Chart(other, 'b');
+  new FintechEnvironment(staging, 'staging', { namespace: 'fintech-staging', quota: QUOTA });
+  expect(() => staging.toJson()).not.toThrow();
+});
