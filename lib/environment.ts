@@ -5,7 +5,7 @@ import { DeliveryTier, IDeliverable } from './delivery';
 import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
-import { checkDnsLabel, checkInteger } from './shared/validation';
+import { checkCpu, checkDnsLabel, checkInteger, checkKnownKeys, checkLabels, checkOneOf, checkSize } from './shared/validation';
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export enum PodSecurityLevel {
@@ -16,9 +16,13 @@ export enum PodSecurityLevel {
 
 /** The namespace's ResourceQuota: totals over all its pods. */
 export interface EnvironmentQuota {
+  /** Total CPU requests of the namespace's pods; whole millicores. */
   readonly requestsCpu: Cpu;
+  /** Total memory requests; whole mebibytes. */
   readonly requestsMemory: Size;
+  /** Total CPU limits; at least `requestsCpu`. */
   readonly limitsCpu: Cpu;
+  /** Total memory limits; at least `requestsMemory`. */
   readonly limitsMemory: Size;
   /** @default 10 */
   readonly persistentVolumeClaims?: number;
@@ -42,10 +46,11 @@ export interface ContainerLimits {
 
 /** Properties of a {@link FintechEnvironment}. */
 export interface FintechEnvironmentProps {
-  /** The namespace's name; a DNS-1123 label. */
+  /** The namespace's name; a DNS-1123 label of its own (not "default" or "kube-*"). */
   readonly namespace: string;
-  /** Labels of the Namespace object (e.g. `environment`, `team`). @default - none besides Pod Security labels */
+  /** Labels of the Namespace object (e.g. `environment`, `team`); Pod Security labels come from `podSecurity`. @default - none besides Pod Security labels */
   readonly labels?: Record<string, string>;
+  /** The namespace's ResourceQuota. */
   readonly quota: EnvironmentQuota;
   /** @default - requests 100m / 128Mi, limits 500m / 512Mi, at most 2 CPU / 4Gi per container */
   readonly containerLimits?: ContainerLimits;
@@ -72,12 +77,15 @@ export class FintechEnvironment extends Construct implements IDeliverable {
 
   constructor(scope: Construct, id: string, props: FintechEnvironmentProps) {
     super(scope, id);
-    this.namespaceName = checkDnsLabel(this, 'namespace', props.namespace);
-    this.podSecurity = props.podSecurity ?? PodSecurityLevel.RESTRICTED;
+    checkKnownKeys(this, 'props', props, PROPS, "{ namespace: 'fintech-production', quota: { ... } }");
+    this.namespaceName = checkNamespaceName(this, props.namespace);
+    this.podSecurity = checkOneOf(this, 'podSecurity', props.podSecurity ?? PodSecurityLevel.RESTRICTED, Object.values(PodSecurityLevel),
+      'PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE or PodSecurityLevel.PRIVILEGED ("restricted", "baseline" or "privileged")');
+    const labels = checkNamespaceLabels(this, props.labels ?? {});
     const namespaced = (name: string): k8s.ObjectMeta => ({ name, namespace: this.namespaceName });
 
     this.namespace = new k8s.KubeNamespace(this, 'Resource', {
-      metadata: { name: this.namespaceName, labels: { ...props.labels, ...podSecurityLabels(this.podSecurity) } },
+      metadata: { name: this.namespaceName, labels: { ...labels, ...podSecurityLabels(this.podSecurity) } },
     });
     if (Chart.of(this).namespace !== undefined) {
       ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
@@ -92,6 +100,8 @@ export class FintechEnvironment extends Construct implements IDeliverable {
       metadata: namespaced('container-defaults'),
       spec: { limits: [this.containerLimitRange(props.containerLimits ?? {})] },
     });
+
+    this.node.addValidation({ validate: () => this.checkNamespaceUnique() });
 
     this.defaultDenyPolicy = new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
       metadata: namespaced('default-deny'),
@@ -108,7 +118,19 @@ export class FintechEnvironment extends Construct implements IDeliverable {
     return [];
   }
 
+  /** Two environments of one app in the same namespace would overwrite each other's quota, limits and policy. */
+  private checkNamespaceUnique(): string[] {
+    const first = this.node.root.node.findAll()
+      .find((c): c is FintechEnvironment => c instanceof FintechEnvironment && c.namespaceName === this.namespaceName);
+    if (first === undefined || first === this) return [];
+    return [invalidProp(this, 'namespace', this.namespaceName,
+      `is already the namespace of FintechEnvironment '${first.node.path}'; each environment needs a namespace of its own`).message];
+  }
+
   private quotaLimits(quota: EnvironmentQuota): Record<string, k8s.Quantity> {
+    checkKnownKeys(this, 'quota', quota, QUOTA_OPTIONS, '{ requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: ..., limitsMemory: ... }');
+    for (const prop of ['requestsCpu', 'limitsCpu'] as const) checkCpu(this, `quota.${prop}`, quota[prop]);
+    for (const prop of ['requestsMemory', 'limitsMemory'] as const) checkSize(this, `quota.${prop}`, quota[prop]);
     if (cpuMillis(quota.limitsCpu) < cpuMillis(quota.requestsCpu)) {
       throw invalidProp(this, 'quota.limitsCpu', cpuQuantity(quota.limitsCpu), `must not be below 'quota.requestsCpu' (${cpuQuantity(quota.requestsCpu)})`);
     }
@@ -127,6 +149,13 @@ export class FintechEnvironment extends Construct implements IDeliverable {
   }
 
   private containerLimitRange(limits: ContainerLimits): k8s.LimitRangeItem {
+    checkKnownKeys(this, 'containerLimits', limits, LIMIT_OPTIONS, '{ maxCpu: Cpu.units(2), maxMemory: Size.gibibytes(4) }');
+    for (const prop of ['defaultCpuRequest', 'defaultCpuLimit', 'maxCpu'] as const) {
+      if (limits[prop] !== undefined) checkCpu(this, `containerLimits.${prop}`, limits[prop]);
+    }
+    for (const prop of ['defaultMemoryRequest', 'defaultMemoryLimit', 'maxMemory'] as const) {
+      if (limits[prop] !== undefined) checkSize(this, `containerLimits.${prop}`, limits[prop]);
+    }
     const cpu = {
       request: limits.defaultCpuRequest ?? Cpu.millis(100),
       limit: limits.defaultCpuLimit ?? Cpu.millis(500),
@@ -162,6 +191,35 @@ export class FintechEnvironment extends Construct implements IDeliverable {
       max: quantities(cpu.max, memory.max),
     };
   }
+}
+
+const PROPS = ['namespace', 'labels', 'quota', 'containerLimits', 'podSecurity'];
+const QUOTA_OPTIONS = ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory', 'persistentVolumeClaims'];
+const LIMIT_OPTIONS = ['defaultCpuRequest', 'defaultMemoryRequest', 'defaultCpuLimit', 'defaultMemoryLimit', 'maxCpu', 'maxMemory'];
+const POD_SECURITY_LABEL = /^pod-security\.kubernetes\.io\//;
+
+/** A namespace of its own: a DNS-1123 label, and not one of Kubernetes' ("default", "kube-*"), which default-deny would cut off. */
+function checkNamespaceName(scope: IConstruct, namespace: string): string {
+  checkDnsLabel(scope, 'namespace', namespace);
+  if (namespace === 'default' || namespace.startsWith('kube-')) {
+    throw invalidProp(scope, 'namespace', namespace,
+      'is a namespace of Kubernetes itself ("default" and "kube-*"), where a default-deny policy and a quota would cut off system workloads; name the environment\'s own namespace, e.g. "fintech-production"');
+  }
+  return namespace;
+}
+
+/** The Namespace's own labels; the Pod Security labels and the name label belong to `podSecurity` and to Kubernetes. */
+function checkNamespaceLabels(scope: IConstruct, labels: Record<string, string>): Record<string, string> {
+  checkLabels(scope, 'labels', labels);
+  for (const key of Object.keys(labels)) {
+    if (POD_SECURITY_LABEL.test(key)) {
+      throw invalidProp(scope, 'labels', key, "is set from 'podSecurity' (e.g. podSecurity: PodSecurityLevel.BASELINE); leave Pod Security labels out of 'labels'");
+    }
+    if (key === 'kubernetes.io/metadata.name') {
+      throw invalidProp(scope, 'labels', key, 'is set by Kubernetes to the namespace name; leave it out');
+    }
+  }
+  return labels;
 }
 
 function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {

@@ -483,7 +483,7 @@ describe('BackupCronJob bad input', () => {
     ['a missing database password', { source: postgresWith({ password: undefined }) },
       `${PATH}: 'source.password' (undefined) is invalid: must reference the Secret that holds the database password, e.g. SecretKeyRef.of('postgres-credentials', 'password'); credentials are never accepted as values`],
     ['a password given as a value', { source: postgresWith({ password: 'hunter2' }) },
-      `${PATH}: 'source.password' ("string") is invalid: must reference the Secret that holds the database password`],
+      `${PATH}: 'source.password' (a string of 7 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the database password`],
     ['an empty Secret name', { source: postgresWith({ password: SecretKeyRef.of('', 'password') }) },
       `${PATH}: 'source.password.secretName' ("") is invalid: must be the name of a Secret: lowercase letters, digits, "-" and "."`],
     ['a missing S3 secret access key', { destination: BackupDestination.s3({ bucket: 'fintech-backups', accessKeyId: secret } as any) },
@@ -525,7 +525,7 @@ describe('BackupCronJob bad input', () => {
     ['a work volume larger than the ephemeral-storage limit', { resources: { ephemeralStorage: { limit: Size.gibibytes(5) } } },
       `${PATH}: 'resources.ephemeralStorage.limit' ("5Gi") is invalid: must hold the work volume ('workSpace', 10Gi), or the pod is evicted when the archive fills it`],
     ['an event-store URL with credentials', { source: BackupSource.eventStoreExport({ url: 'http://admin:pw@transaction-service:8004/events/export' }) },
-      `${PATH}: 'source.url' ("http://admin:pw@transaction-service:8004/events/export") is invalid: must be an http(s) URL without credentials`],
+      `${PATH}: 'source.url' (a string of 54 characters) is invalid: must not contain credentials ("user:password@")`],
   ] as Array<[string, Partial<BackupCronJobProps>, string]>)('rejects %s', (_, overrides, message) => {
     expect(() => platformBackup(overrides)).toThrow(message);
   });

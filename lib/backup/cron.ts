@@ -45,9 +45,13 @@ export class CronSyntaxError extends Error {}
 
 /** Parses a 5-field cron expression; throws {@link CronSyntaxError} naming the bad field. */
 export function parseCron(expression: string): CronSchedule {
+  if (typeof expression !== 'string') throw new CronSyntaxError('is not a string');
   const fields = expression.trim().split(/\s+/);
+  if (fields[0].startsWith('@')) throw new CronSyntaxError(`the macro "${fields[0]}" is not accepted, give the 5 fields it stands for`);
+  if (/^(CRON_)?TZ=/.test(fields[0])) throw new CronSyntaxError(`the time zone prefix "${fields[0]}" is not accepted, give the time zone as the CronJob's timeZone`);
   if (fields.length !== 5 || expression.trim() === '') {
-    throw new CronSyntaxError(`has ${expression.trim() === '' ? 0 : fields.length} fields, expected 5`);
+    const count = expression.trim() === '' ? 0 : fields.length;
+    throw new CronSyntaxError(`has ${count} field${count === 1 ? '' : 's'}, expected 5`);
   }
   const parsed = fields.map((field, i) => parseField(field, FIELDS[i]));
   return {

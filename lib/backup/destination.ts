@@ -2,7 +2,8 @@ import { IConstruct } from 'constructs';
 import { NetworkPeer } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
-import { checkSecretRef, JobEnvVar, requiredSecret } from './source';
+import { checkInstance, checkNotCredentialName, checkNotSecret, checkRecord, checkString, checkUrl, checkValueOrSecretKeyRef, propPath } from '../shared/validation';
+import { checkOptions, JobEnvVar, requiredSecret } from './source';
 
 /** The rclone remote the scripts use: `backup:`, configured by `RCLONE_CONFIG_BACKUP_*` variables. */
 export const RCLONE_REMOTE = 'backup';
@@ -67,24 +68,42 @@ export interface RcloneDestinationOptions {
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 const OPTION_NAME = /^[a-z][a-z0-9_]*$/;
-const CREDENTIAL_LIKE = /PASS|SECRET|TOKEN|BEARER|KEY|CREDENTIAL|SAS|AUTH/i;
+const REGION = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const PROVIDER = /^[A-Za-z0-9]+$/;
+const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
+const NOT_A_SECRET = 'give credentials as Secret references, SecretKeyRef.of(secretName, key)';
+const PEER_EXAMPLE = "NetworkPeer.external('object-store', [{ port: 443 }], '203.0.113.0/24')";
 
 /**
  * Where backups go: object storage reached through rclone, which speaks S3, Azure Blob, GCS, a
  * local folder and many more. The remote is configured entirely from environment variables
  * (`RCLONE_CONFIG_BACKUP_TYPE=s3`, ...), the credentials from Secret references, never values.
+ *
+ * The options are checked by the BackupCronJob that uses the destination, so that every error
+ * names its construct path and the option (`destination.bucket`).
  */
 export class BackupDestination {
   /** Amazon S3 or an S3-compatible store. Needs only object read/write/list/delete on the bucket (no bucket creation). */
   public static s3(options: S3DestinationOptions): BackupDestination {
-    return new BackupDestination('s3', options.bucket, options.peer ?? HTTPS_ANYWHERE(), (scope) => {
+    return new BackupDestination('s3', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(), (scope) => {
+      checkCommon(scope, options, 'BackupDestination.s3', ['bucket', 'accessKeyId', 'secretAccessKey', 'region', 'endpoint', 'provider', 'peer']);
       checkBucket(scope, 'destination.bucket', options.bucket);
+      const provider = options.provider === undefined ? 'AWS' : checkString(scope, 'destination.provider', options.provider, { example: '"AWS" or "Minio"' });
+      if (!PROVIDER.test(provider)) throw invalidProp(scope, 'destination.provider', provider, 'must be an rclone S3 provider name such as "AWS", "Minio" or "Ceph"');
+      checkNotSecret(scope, 'destination.provider', provider, NOT_A_SECRET);
+      if (options.region !== undefined && !REGION.test(checkString(scope, 'destination.region', options.region, { example: '"eu-central-1"' }))) {
+        throw invalidProp(scope, 'destination.region', options.region, 'must be a region name such as "eu-central-1"');
+      }
+      if (options.region !== undefined) checkNotSecret(scope, 'destination.region', options.region, NOT_A_SECRET);
+      const endpoint = options.endpoint === undefined ? undefined
+        : checkNotSecret(scope, 'destination.endpoint',
+          checkUrl(scope, 'destination.endpoint', options.endpoint, { schemes: ['https', 'http'], example: 'https://minio.storage.svc:9000' }));
       return [
-        { name: 'PROVIDER', value: options.provider ?? 'AWS' },
+        { name: 'PROVIDER', value: provider },
         { name: 'ENV_AUTH', value: 'false' },
         { name: 'NO_CHECK_BUCKET', value: 'true' },
         ...(options.region ? [{ name: 'REGION', value: options.region }] : []),
-        ...(options.endpoint ? [{ name: 'ENDPOINT', value: options.endpoint }] : []),
+        ...(endpoint ? [{ name: 'ENDPOINT', value: endpoint }] : []),
         requiredSecret(scope, 'destination.accessKeyId', 'ACCESS_KEY_ID', options.accessKeyId, 'the S3 access key id'),
         requiredSecret(scope, 'destination.secretAccessKey', 'SECRET_ACCESS_KEY', options.secretAccessKey, 'the S3 secret access key'),
       ];
@@ -93,17 +112,20 @@ export class BackupDestination {
 
   /** Azure Blob Storage. */
   public static azureBlob(options: AzureBlobDestinationOptions): BackupDestination {
-    return new BackupDestination('azureblob', options.container, options.peer ?? HTTPS_ANYWHERE(), (scope) => {
+    return new BackupDestination('azureblob', options?.container, options?.peer ?? HTTPS_ANYWHERE(), (scope) => {
+      checkCommon(scope, options, 'BackupDestination.azureBlob', ['container', 'account', 'key', 'sasUrl', 'peer']);
       checkBucket(scope, 'destination.container', options.container);
       if ((options.key === undefined) === (options.sasUrl === undefined)) {
         throw invalidProp(scope, 'destination', 'key/sasUrl', "must reference exactly one Secret: 'key' (the account key) or 'sasUrl'; credentials are never accepted as values");
       }
-      const account: JobEnvVar = options.account instanceof SecretKeyRef
-        ? { name: 'ACCOUNT', secret: checkSecretRef(scope, 'destination.account', options.account) }
-        : { name: 'ACCOUNT', value: options.account };
+      const account = checkValueOrSecretKeyRef(scope, 'destination.account', options.account,
+        "e.g. 'fintechbackups' or SecretKeyRef.of('azure-storage', 'account')");
+      if (typeof account === 'string' && !STORAGE_ACCOUNT.test(account)) {
+        throw invalidProp(scope, 'destination.account', account, 'must be a storage account name: 3-24 lowercase letters and digits');
+      }
       return [
-        account,
-        options.key
+        typeof account === 'string' ? { name: 'ACCOUNT', value: account } : { name: 'ACCOUNT', secret: account },
+        options.key !== undefined
           ? requiredSecret(scope, 'destination.key', 'KEY', options.key, 'the storage account key')
           : requiredSecret(scope, 'destination.sasUrl', 'SAS_URL', options.sasUrl, 'a SAS URL'),
       ];
@@ -112,7 +134,8 @@ export class BackupDestination {
 
   /** Google Cloud Storage (uniform bucket-level access). */
   public static gcs(options: GcsDestinationOptions): BackupDestination {
-    return new BackupDestination('google cloud storage', options.bucket, options.peer ?? HTTPS_ANYWHERE(), (scope) => {
+    return new BackupDestination('google cloud storage', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(), (scope) => {
+      checkCommon(scope, options, 'BackupDestination.gcs', ['bucket', 'serviceAccountCredentials', 'peer']);
       checkBucket(scope, 'destination.bucket', options.bucket);
       return [
         { name: 'BUCKET_POLICY_ONLY', value: 'true' },
@@ -128,23 +151,31 @@ export class BackupDestination {
    * (add it with `ApiObject.of(backup.cronJob).addJsonPatch(...)`), and in tests.
    */
   public static rclone(options: RcloneDestinationOptions): BackupDestination {
-    const path = options.type === 'local' ? options.path.replace(/^\/+/, '') : options.path;
-    return new BackupDestination(options.type, path, options.peer, (scope) => {
-      if (!OPTION_NAME.test(options.type.replace(/ /g, '_'))) throw invalidProp(scope, 'destination.type', options.type, 'must be an rclone backend type, e.g. "s3" or "local"');
-      const plain = Object.entries(options.options ?? {}).map(([name, value]) => {
-        checkOptionName(scope, `destination.options.${name}`, name);
-        if (CREDENTIAL_LIKE.test(name)) {
-          throw invalidProp(scope, `destination.options.${name}`, name,
-            "looks like a credential, and secret values never go into manifests: use 'secretOptions' with SecretKeyRef.of(secretName, key)");
-        }
-        return { name: name.toUpperCase(), value };
+    const local = options?.type === 'local';
+    const path = local && typeof options.path === 'string' ? options.path.replace(/^\/+/, '') : options?.path;
+    return new BackupDestination(options?.type, path, options?.peer, (scope) => {
+      checkCommon(scope, options, 'BackupDestination.rclone', ['type', 'path', 'options', 'secretOptions', 'peer']);
+      const type = checkString(scope, 'destination.type', options.type, { example: '"s3" or "local"' });
+      if (!OPTION_NAME.test(type.replace(/ /g, '_'))) throw invalidProp(scope, 'destination.type', type, 'must be an rclone backend type, e.g. "s3" or "local"');
+      const given = checkString(scope, 'destination.path', options.path, { example: '"fintech-backups"' });
+      if (!PATH.test(local ? given.replace(/^\/+/, '') : given)) {
+        throw invalidProp(scope, 'destination.path', given, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
+      }
+      checkNotSecret(scope, 'destination.path', given, NOT_A_SECRET);
+      const plainOptions = checkRecord<string>(scope, 'destination.options', options.options ?? {}, "{ endpoint: 'https://...' }");
+      const plain = Object.entries(plainOptions).map(([name, value]) => {
+        checkOptionName(scope, propPath('destination.options', name), name);
+        checkNotCredentialName(scope, `destination.options.${name}`, name, "use 'secretOptions' with SecretKeyRef.of(secretName, key)");
+        const checked = checkString(scope, propPath('destination.options', name), value, { allowEmpty: true, example: '"true" rather than true' });
+        return { name: name.toUpperCase(), value: checkNotSecret(scope, propPath('destination.options', name), checked, "use 'secretOptions' with SecretKeyRef.of(secretName, key)") };
       });
-      const secret = Object.entries(options.secretOptions ?? {}).map(([name, ref]) => {
-        checkOptionName(scope, `destination.secretOptions.${name}`, name);
+      const secretOptions = checkRecord<SecretKeyRef>(scope, 'destination.secretOptions', options.secretOptions ?? {}, "{ pass: SecretKeyRef.of('sftp', 'password') }");
+      const secret = Object.entries(secretOptions).map(([name, ref]) => {
+        checkOptionName(scope, propPath('destination.secretOptions', name), name);
         return requiredSecret(scope, `destination.secretOptions.${name}`, name.toUpperCase(), ref, `the rclone option '${name}'`);
       });
       return [...plain, ...secret];
-    }, options.type === 'local');
+    }, local);
   }
 
   private constructor(
@@ -159,10 +190,12 @@ export class BackupDestination {
   ) {}
 
   /**
-   * The remote folder for `prefix` (e.g. `backup:fintech-backups/fintech-production/platform-db`).
+   * The remote folder for `prefix` (e.g. `backup:fintech-backups/fintech-production/platform-db`);
+   * checks the options against `scope`.
    * @internal
    */
   public _remotePath(scope: IConstruct, prefix: string): string {
+    this.backendOptions(scope);
     if (!PATH.test(this.path)) {
       throw invalidProp(scope, 'destination.path', this.path, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
     }
@@ -182,10 +215,17 @@ export class BackupDestination {
   }
 }
 
+/** The options object, its option names and the peer, common to every destination. */
+function checkCommon(scope: IConstruct, options: { readonly peer?: NetworkPeer } | undefined, factory: string, known: readonly string[]): void {
+  checkOptions(scope, 'destination', options, factory, known);
+  if (options!.peer !== undefined) checkInstance(scope, 'destination.peer', options!.peer, NetworkPeer, PEER_EXAMPLE);
+}
+
 function checkBucket(scope: IConstruct, prop: string, bucket: string): void {
   if (typeof bucket !== 'string' || !BUCKET.test(bucket)) {
     throw invalidProp(scope, prop, bucket, 'must be a bucket or container name: 3-63 lowercase letters, digits, "-" and "."');
   }
+  checkNotSecret(scope, prop, bucket, NOT_A_SECRET);
 }
 
 function checkOptionName(scope: IConstruct, prop: string, name: string): void {

@@ -2,7 +2,10 @@ import { IConstruct } from 'constructs';
 import { NetworkPeer } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
-import { checkPort } from '../shared/validation';
+import {
+  checkArray, checkBoolean, checkInstance, checkKnownKeys, checkNotSecret, checkOneOf, checkPort, checkSecretKeyRef, checkUrl,
+  checkValueOrSecretKeyRef,
+} from '../shared/validation';
 import { BackupSourceKind } from './scripts';
 
 /**
@@ -100,13 +103,19 @@ const DEFAULT_VERIFY_TABLES = ['fintech.users', 'fintech.transactions'];
 const PG_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const QUALIFIED_TABLE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
-const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+const SSL_MODES: readonly PostgresSslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+const POSTGRES_OPTIONS = ['database', 'host', 'port', 'user', 'password', 'sslMode', 'peer', 'verifyTables'];
+const REDIS_OPTIONS = ['host', 'port', 'password', 'tls', 'peer'];
+const EVENT_STORE_OPTIONS = ['url', 'token', 'peer'];
 
 /**
  * What a {@link BackupCronJob} backs up: a PostgreSQL database, a Redis server or the event-store
  * export. Each comes with the same safeguards (checksum, integrity check before upload, upload
  * under a temporary name, retention that keeps the newest) and its own Job environment.
+ *
+ * The options are checked by the BackupCronJob that uses the source, so that every error names
+ * its construct path and the option (`source.port`).
  *
  * @example
  * BackupSource.postgres({
@@ -119,31 +128,38 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 export class BackupSource {
   /** `pg_dump --format=plain | gzip` to `backup_<YYYYmmdd_HHMMSS>.sql.gz`; restorable with `gunzip -c FILE | psql`. */
   public static postgres(options: PostgresSourceOptions): BackupSource {
-    const port = options.port ?? 5432;
-    return new BackupSource(BackupSourceKind.POSTGRES, port, options.peer ?? NetworkPeer.external('postgres', [{ port }]), options);
+    const port = options?.port ?? 5432;
+    return new BackupSource(BackupSourceKind.POSTGRES, port, () => NetworkPeer.external('postgres', [{ port }]), options);
   }
 
   /** `redis-cli --rdb` snapshot, gzip-compressed, to `backup_<YYYYmmdd_HHMMSS>.rdb.gz`. */
   public static redis(options: RedisSourceOptions): BackupSource {
-    const port = options.port ?? 6379;
-    return new BackupSource(BackupSourceKind.REDIS, port, options.peer ?? NetworkPeer.external('redis', [{ port }]), options);
+    const port = options?.port ?? 6379;
+    return new BackupSource(BackupSourceKind.REDIS, port, () => NetworkPeer.external('redis', [{ port }]), options);
   }
 
   /** The event store's `GET /events/export`, gzip-compressed, to `backup_<YYYYmmdd_HHMMSS>.events.gz`. */
   public static eventStoreExport(options: EventStoreExportOptions): BackupSource {
-    const port = urlPort(options.url);
+    const port = urlPort(options?.url);
     return new BackupSource(BackupSourceKind.EVENT_STORE, port ?? 0,
-      options.peer ?? NetworkPeer.external('event-store-export', port ? [{ port }] : []), options);
+      () => NetworkPeer.external('event-store-export', port ? [{ port }] : []), options);
   }
+
+  private resolvedPeer?: NetworkPeer;
 
   private constructor(
     public readonly kind: BackupSourceKind,
     /** The port the Jobs connect to (for the default peer). */
     public readonly port: number,
-    /** Where the source is, for the NetworkPolicy. */
-    public readonly peer: NetworkPeer,
+    private readonly defaultPeer: () => NetworkPeer,
     private readonly options: PostgresSourceOptions | RedisSourceOptions | EventStoreExportOptions,
   ) {}
+
+  /** Where the source is, for the NetworkPolicy. */
+  public get peer(): NetworkPeer {
+    this.resolvedPeer ??= this.options?.peer ?? this.defaultPeer();
+    return this.resolvedPeer;
+  }
 
   /** The PostgreSQL database name; undefined for other sources. */
   public get database(): string | undefined {
@@ -193,6 +209,12 @@ export class BackupSource {
    * @internal
    */
   public _environment(scope: IConstruct, database?: string): JobEnvVar[] {
+    const factory = { [BackupSourceKind.POSTGRES]: 'postgres', [BackupSourceKind.REDIS]: 'redis', [BackupSourceKind.EVENT_STORE]: 'eventStoreExport' }[this.kind];
+    const known = { [BackupSourceKind.POSTGRES]: POSTGRES_OPTIONS, [BackupSourceKind.REDIS]: REDIS_OPTIONS, [BackupSourceKind.EVENT_STORE]: EVENT_STORE_OPTIONS }[this.kind];
+    checkOptions(scope, 'source', this.options, `BackupSource.${factory}`, known);
+    if (this.options.peer !== undefined) {
+      checkInstance(scope, 'source.peer', this.options.peer, NetworkPeer, "NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')");
+    }
     switch (this.kind) {
       case BackupSourceKind.POSTGRES: return this.postgresEnvironment(scope, this.options as PostgresSourceOptions, database);
       case BackupSourceKind.REDIS: return this.redisEnvironment(scope, this.options as RedisSourceOptions);
@@ -203,13 +225,11 @@ export class BackupSource {
   private postgresEnvironment(scope: IConstruct, o: PostgresSourceOptions, database = o.database): JobEnvVar[] {
     checkDatabaseName(scope, 'source.database', o.database);
     checkPort(scope, 'source.port', this.port);
-    const sslModes: PostgresSslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-    const sslMode = o.sslMode ?? 'require';
-    if (!sslModes.includes(sslMode)) throw invalidProp(scope, 'source.sslMode', sslMode, `must be one of ${sslModes.join(', ')}`);
-    const tables = this.verifyTables;
+    const sslMode = checkOneOf(scope, 'source.sslMode', o.sslMode ?? 'require', SSL_MODES, SSL_MODES.join(', '));
+    const tables = checkArray<string>(scope, 'source.verifyTables', this.verifyTables, '["fintech.users"]');
     if (tables.length === 0) throw invalidProp(scope, 'source.verifyTables', tables, 'must name at least one schema.table for the restore verification');
     for (const table of tables) {
-      if (!QUALIFIED_TABLE.test(table)) {
+      if (typeof table !== 'string' || !QUALIFIED_TABLE.test(table)) {
         throw invalidProp(scope, 'source.verifyTables', table, 'must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"');
       }
     }
@@ -226,23 +246,31 @@ export class BackupSource {
 
   private redisEnvironment(scope: IConstruct, o: RedisSourceOptions): JobEnvVar[] {
     checkPort(scope, 'source.port', this.port);
+    const tls = o.tls === undefined ? false : checkBoolean(scope, 'source.tls', o.tls);
     return [
       hostOrSecret(scope, 'source.host', 'REDIS_HOST', o.host),
       { name: 'REDIS_PORT', value: String(this.port) },
       requiredSecret(scope, 'source.password', 'REDISCLI_AUTH', o.password, "the Redis password, e.g. SecretKeyRef.of('redis-credentials', 'password')"),
-      { name: 'REDIS_TLS', value: String(o.tls ?? false) },
+      { name: 'REDIS_TLS', value: String(tls) },
     ];
   }
 
   private eventStoreEnvironment(scope: IConstruct, o: EventStoreExportOptions): JobEnvVar[] {
-    if (urlPort(o.url) === undefined) {
-      throw invalidProp(scope, 'source.url', o.url, 'must be an http(s) URL without credentials, e.g. "http://transaction-service:8004/events/export"');
-    }
+    const url = checkUrl(scope, 'source.url', o.url, { schemes: ['http', 'https'], example: 'http://transaction-service:8004/events/export' });
+    checkNotSecret(scope, 'source.url', url, "give the token as 'token' with SecretKeyRef.of(secretName, key)");
     return [
-      { name: 'EVENTS_EXPORT_URL', value: o.url },
-      ...(o.token ? [requiredSecret(scope, 'source.token', 'EVENTS_EXPORT_TOKEN', o.token, 'a bearer token')] : []),
+      { name: 'EVENTS_EXPORT_URL', value: url },
+      ...(o.token !== undefined ? [requiredSecret(scope, 'source.token', 'EVENTS_EXPORT_TOKEN', o.token, 'a bearer token')] : []),
     ];
   }
+}
+
+/**
+ * A factory's options object: an object, with only the options the factory knows.
+ * @internal
+ */
+export function checkOptions(scope: IConstruct, prop: string, options: unknown, factory: string, known: readonly string[]): void {
+  checkKnownKeys(scope, prop, options, known, `${factory}({ ... })`);
 }
 
 /** A PostgreSQL database name the scripts can use unquoted. */
@@ -263,28 +291,18 @@ function checkRoleName(scope: IConstruct, prop: string, name: string): string {
 
 /** A Secret reference that must be there: credentials are never accepted as values. */
 export function requiredSecret(scope: IConstruct, prop: string, envName: string, ref: SecretKeyRef | undefined, what: string): JobEnvVar {
-  if (!(ref instanceof SecretKeyRef)) {
-    throw invalidProp(scope, prop, ref === undefined ? undefined : typeof ref,
-      `must reference the Secret that holds ${what}; credentials are never accepted as values`);
-  }
-  return { name: envName, secret: checkSecretRef(scope, prop, ref) };
+  return { name: envName, secret: checkSecretKeyRef(scope, prop, ref, what) };
 }
 
 /** Checks a Secret reference's name (a DNS subdomain) and key. */
 export function checkSecretRef(scope: IConstruct, prop: string, ref: SecretKeyRef): SecretKeyRef {
-  if (!SECRET_NAME.test(ref.secretName) || ref.secretName.length > 253) {
-    throw invalidProp(scope, `${prop}.secretName`, ref.secretName, 'must be the name of a Secret: lowercase letters, digits, "-" and "."');
-  }
-  if (!SECRET_KEY.test(ref.key)) {
-    throw invalidProp(scope, `${prop}.key`, ref.key, 'must be a key of the Secret: letters, digits, "-", "_" and "."');
-  }
-  return ref;
+  return checkSecretKeyRef(scope, prop, ref, 'the value');
 }
 
 function valueOrSecret(scope: IConstruct, prop: string, envName: string, value: string | SecretKeyRef | undefined, example: string): JobEnvVar {
-  if (value instanceof SecretKeyRef) return { name: envName, secret: checkSecretRef(scope, prop, value) };
-  if (typeof value !== 'string' || value === '') throw invalidProp(scope, prop, value, `must be a value or a SecretKeyRef, ${example}`);
-  return { name: envName, value };
+  const checked = checkValueOrSecretKeyRef(scope, prop, value, example);
+  if (checked instanceof SecretKeyRef) return { name: envName, secret: checked };
+  return { name: envName, value: checkNotSecret(scope, prop, checked) };
 }
 
 function hostOrSecret(scope: IConstruct, prop: string, envName: string, host: string | SecretKeyRef | undefined): JobEnvVar {
@@ -295,7 +313,8 @@ function hostOrSecret(scope: IConstruct, prop: string, envName: string, host: st
 }
 
 /** The port of an http(s) URL without user info; undefined when the URL is not one. */
-function urlPort(url: string): number | undefined {
+function urlPort(url: unknown): number | undefined {
+  if (typeof url !== 'string') return undefined;
   try {
     const parsed = new URL(url);
     if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) return undefined;

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { invalidProp } from './errors';
 import { promDuration } from './promql';
+import { checkDuration } from './validation';
 
 /** A duration as Go and the controllers write it (hours at most; Go has no "d"): "48h", "5m", "90s". */
 export function goDuration(duration: Duration): string {
@@ -13,15 +13,10 @@ export function goDuration(duration: Duration): string {
 
 /**
  * The whole seconds of a Duration that must have no fraction (a PromQL range, a scrape interval);
- * otherwise the usual prop error, with `example` as the hint.
+ * otherwise the usual prop error, with `example` as the hint. See {@link checkDuration}.
  */
 export function checkWholeSeconds(scope: IConstruct, prop: string, duration: Duration, example = 'e.g. Duration.seconds(15)'): number {
-  const seconds = duration instanceof Duration ? duration.toSeconds({ integral: false }) : NaN;
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    const shown = duration instanceof Duration ? `${duration.toMilliseconds({ integral: false })}ms` : duration;
-    throw invalidProp(scope, prop, shown, `must be a Duration of a whole, positive number of seconds, ${example}`);
-  }
-  return seconds;
+  return checkDuration(scope, prop, duration, { example });
 }
 
 /** A Duration as a Prometheus duration ("15s", "5m", "30d"); a zero or fractional number of seconds is an error. */

@@ -1,21 +1,120 @@
+import { isIPv4, isIPv6 } from 'net';
+import { Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { invalidProp } from './errors';
+import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
+import { SecretKeyRef } from '../secret-key-ref';
+import { describeValue, invalidProp, invalidSecretProp } from './errors';
+import { isQuantity, parseQuantity } from './quantity';
+import { describeSecret, kindOf, secretKind } from './secrets';
+
+/**
+ * The checks of every public input, one function per rule. Each takes the construct that reports
+ * the error, the prop's path as the user wrote it (`quota.limitsCpu`) and the value, and returns
+ * the value checked and typed, or throws {@link invalidProp}'s error naming all three and what is
+ * valid. The type checks come first, so a JavaScript caller passing a string for a number gets
+ * "must be a number, not a string", never a TypeError.
+ */
+
+export { describeSecret, secretKind } from './secrets';
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const DIGEST = /@sha256:[a-f0-9]{64}$/;
 
-/** A name that Kubernetes accepts for a Service, a Namespace or a label value: a DNS-1123 label. */
-export function checkDnsLabel(scope: IConstruct, prop: string, value: string): string {
-  if (!DNS_1123_LABEL.test(value) || value.length > 63) {
-    throw invalidProp(scope, prop, value,
-      'must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit');
+const NAMES_ARE_PUBLIC = 'names are readable by anyone who can list the objects; keep secrets in a Secret';
+const DNS_LABEL_RULE = 'must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit';
+const DNS_SUBDOMAIN_RULE = 'must be a DNS-1123 subdomain: at most 253 characters in dot-separated DNS-1123 labels'
+  + ' (lowercase letters, digits or "-", each starting and ending with a letter or digit)';
+
+// ---------------------------------------------------------------------------------------------
+// JavaScript types
+
+/** "must be a string, not a number", with an example when one helps. */
+function typeMismatch(expected: string, value: unknown, example?: string): string {
+  return `must be ${expected}, not ${kindOf(value)}${example ? `, e.g. ${example}` : ''}`;
+}
+
+/** A value that must be given: not undefined, null or NaN. */
+export function checkRequired<T>(scope: IConstruct, prop: string, value: T | null | undefined, expected: string, example?: string): T {
+  if (value === undefined || value === null || (typeof value === 'number' && Number.isNaN(value))) {
+    throw invalidProp(scope, prop, value, typeMismatch(expected, value, example));
   }
   return value;
 }
 
-/** An integer in [min, max]; `unit` is added to the message where it helps. */
+/** A string; empty only with `allowEmpty`. */
+export function checkString(scope: IConstruct, prop: string, value: unknown, options: { example?: string; allowEmpty?: boolean } = {}): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, typeMismatch('a string', value, options.example));
+  if (value === '' && !options.allowEmpty) throw invalidProp(scope, prop, value, `must not be empty${options.example ? `, e.g. ${options.example}` : ''}`);
+  return value;
+}
+
+/** A finite number (not NaN, not Infinity, not a numeric string). */
+export function checkNumber(scope: IConstruct, prop: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidProp(scope, prop, value, typeMismatch('a finite number', value));
+  return value;
+}
+
+/** `true` or `false` (not "true"). */
+export function checkBoolean(scope: IConstruct, prop: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidProp(scope, prop, value, typeMismatch('a boolean (true or false)', value));
+  return value;
+}
+
+/** An array (a single value where a list is expected is an error, not a list of one). */
+export function checkArray<T = unknown>(scope: IConstruct, prop: string, value: unknown, example?: string): readonly T[] {
+  if (!Array.isArray(value)) throw invalidProp(scope, prop, value, typeMismatch('an array', value, example));
+  return value as T[];
+}
+
+/** A plain object of named values (not an array, not null, not a class instance). */
+export function checkRecord<T = unknown>(scope: IConstruct, prop: string, value: unknown, example?: string): Readonly<Record<string, T>> {
+  const prototype = value !== null && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (Array.isArray(value) || (prototype !== Object.prototype && prototype !== null)) {
+    throw invalidProp(scope, prop, value, typeMismatch('an object', value, example));
+  }
+  return value as Record<string, T>;
+}
+
+/** A class, also one with a private constructor that only its factories call. */
+export type ClassOf<T> = Function & { readonly prototype: T };
+
+/** An instance of `type` (a `Duration`, a `NetworkPeer`, ...), made with its factories. */
+export function checkInstance<T>(scope: IConstruct, prop: string, value: unknown, type: ClassOf<T>, example: string): T {
+  if (!(value instanceof type)) throw invalidProp(scope, prop, value, typeMismatch(`a ${type.name}`, value, example));
+  return value as T;
+}
+
+/**
+ * An options object with only the options `known` (a misspelt option would otherwise be ignored
+ * without a word). An unknown option's value is never shown: it may be a secret given by mistake.
+ */
+export function checkKnownKeys(scope: IConstruct, prop: string, value: unknown, known: readonly string[], example?: string): void {
+  checkRecord(scope, prop, value, example);
+  for (const [name, option] of Object.entries(value as object)) {
+    if (!known.includes(name)) {
+      throw invalidSecretProp(scope, propPath(prop, name), option, `is not a known option; the options are ${known.join(', ')}`);
+    }
+  }
+}
+
+/** `<prop>.<name>` for a prop named by a user's key; a key that looks like a credential is shown by its length only. */
+export function propPath(prop: string, name: string): string {
+  return `${prop}.${secretKind(name) ? `<${describeSecret(name)}>` : name}`;
+}
+
+/** One of a fixed set of strings, spelled exactly. */
+export function checkOneOf<T extends string>(scope: IConstruct, prop: string, value: unknown, allowed: readonly T[], shown?: string): T {
+  if (!allowed.includes(value as T)) {
+    throw invalidProp(scope, prop, value, `must be one of ${shown ?? allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+  return value as T;
+}
+
+/** An integer in [min, max]. */
 export function checkInteger(scope: IConstruct, prop: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
@@ -24,19 +123,390 @@ export function checkInteger(scope: IConstruct, prop: string, value: number, min
   return value;
 }
 
-/** A TCP/UDP port number. */
+/** Throws when the same value appears twice in a list that must be unique. */
+export function checkUnique<T>(scope: IConstruct, prop: string, values: readonly T[]): void {
+  const seen = new Set<T>();
+  for (const value of values) {
+    if (seen.has(value)) {
+      throw invalidProp(scope, prop, value, `appears more than once in [${values.map((v) => (secretKind(v) ? `<${describeSecret(v)}>` : String(v))).join(', ')}]; each must be unique`);
+    }
+    seen.add(value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and labels
+
+/** Room a name must leave for what is appended to it (`-backup-verify`), and the limit that then applies. */
+export interface NameOptions {
+  /** The longest suffix added to the name to form another object's name. @default "" */
+  readonly suffix?: string;
+  /** The longest the name with its suffix may be (a CronJob's name: 52). @default 63, or 253 for a subdomain */
+  readonly maxLength?: number;
+}
+
+/** A name that Kubernetes accepts for a Service, a Namespace or a label value: a DNS-1123 label. */
+export function checkDnsLabel(scope: IConstruct, prop: string, value: string, options: NameOptions = {}): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; a DNS-1123 label such as "payments"`);
+  if (!DNS_1123_LABEL.test(value) || value.length > 63) throw invalidProp(scope, prop, value, DNS_LABEL_RULE);
+  checkNotSecret(scope, prop, value, NAMES_ARE_PUBLIC);
+  return checkNameBudget(scope, prop, value, options, 63);
+}
+
+/** A DNS-1123 subdomain (most object names: ConfigMaps, Secrets, Ingress classes): dot-separated labels, at most 253 characters. */
+export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string, options: NameOptions = {}): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; a DNS-1123 subdomain such as "payments-tls"`);
+  if (!isDnsSubdomain(value)) throw invalidProp(scope, prop, value, DNS_SUBDOMAIN_RULE);
+  checkNotSecret(scope, prop, value, NAMES_ARE_PUBLIC);
+  return checkNameBudget(scope, prop, value, options, 253);
+}
+
+function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && value.split('.').every((label) => label.length <= 63 && DNS_1123_LABEL.test(label));
+}
+
+function checkNameBudget(scope: IConstruct, prop: string, value: string, options: NameOptions, defaultMax: number): string {
+  const limit = options.maxLength ?? defaultMax;
+  const suffix = options.suffix ?? '';
+  if (value.length + suffix.length > limit) {
+    const budget = limit - suffix.length;
+    throw invalidProp(scope, prop, value, suffix
+      ? `must have at most ${budget} characters, so that ${describeValue(value + suffix)} is a valid name (at most ${limit})`
+      : `must have at most ${limit} characters`);
+  }
+  return value;
+}
+
+/** A label key: an optional DNS subdomain prefix and "/", then a name of at most 63 characters. */
+export function checkLabelKey(scope: IConstruct, prop: string, key: string): string {
+  const slash = typeof key === 'string' ? key.indexOf('/') : -1;
+  const prefix = slash === -1 ? undefined : key.slice(0, slash);
+  const name = typeof key === 'string' ? key.slice(slash + 1) : '';
+  if (typeof key !== 'string' || (prefix !== undefined && !isDnsSubdomain(prefix)) || name.length > 63 || !LABEL_NAME.test(name)) {
+    throw invalidProp(scope, prop, key, 'must be a label key such as "track" or "example.com/track": an optional DNS subdomain prefix'
+      + ' (at most 253 characters) and "/", then a name of at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+  }
+  return checkNotSecret(scope, prop, key, 'labels are readable by anyone who can list the object; keep secrets in a Secret');
+}
+
+/** A label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; may be empty. */
+export function checkLabelValue(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; label values are strings, e.g. "3" rather than 3`);
+  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    throw invalidProp(scope, prop, value, 'must be a label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+  }
+  return checkNotSecret(scope, prop, value, 'labels are readable by anyone who can list the object; keep secrets in a Secret');
+}
+
+/** Kubernetes label keys and values; errors name `<prop>` for a key and `<prop>.<key>` for a value. */
+export function checkLabels(scope: IConstruct, prop: string, labels: Record<string, string>): Record<string, string> {
+  checkRecord(scope, prop, labels, '{ team: "payments" }');
+  for (const [key, value] of Object.entries(labels)) {
+    checkLabelKey(scope, prop, key);
+    checkLabelValue(scope, `${prop}.${key}`, value);
+  }
+  return labels;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network
+
+const PORT_NAME_RULE = 'must be a port name (IANA service name): at most 15 lowercase letters, digits and "-", with at least one letter,'
+  + ' starting and ending with a letter or digit, without "--"';
+
+/** A container or Service port's name, as Kubernetes checks it (IANA_SVC_NAME): "http", "grpc-web", "metrics". */
+export function checkPortName(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; a port name such as "http"`);
+  if (value.length > 15 || !DNS_1123_LABEL.test(value) || !/[a-z]/.test(value) || value.includes('--')) {
+    throw invalidProp(scope, prop, value, PORT_NAME_RULE);
+  }
+  return value;
+}
+
+/** A host name as an Ingress rule or TLS entry takes it: a DNS-1123 subdomain, optionally starting with "*.", not an IP address. */
+export function checkHostname(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; a host name such as "api.fintech.example.com"`);
+  const name = value.startsWith('*.') ? value.slice(2) : value;
+  if (!isDnsSubdomain(name) || name === '' || isIPv4(name)) {
+    throw invalidProp(scope, prop, value,
+      'must be a host name: lowercase DNS labels separated by ".", optionally starting with "*." (e.g. "api.fintech.example.com"), not an IP address');
+  }
+  return value;
+}
+
+/** A TCP/UDP port number: an integer from 1 to 65535 (not a string). */
 export function checkPort(scope: IConstruct, prop: string, value: number): number {
   return checkInteger(scope, prop, value, 1, 65535);
 }
 
-/** A utilisation target for an autoscaler, in percent. */
-export function checkPercent(scope: IConstruct, prop: string, value: number): number {
-  return checkInteger(scope, prop, value, 1, 100);
+/** The protocols a Service or NetworkPolicy port may have. */
+export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
+
+/** "TCP", "UDP" or "SCTP", in capitals as Kubernetes spells them. */
+export function checkProtocol(scope: IConstruct, prop: string, value: string): PortProtocol {
+  return checkOneOf<PortProtocol>(scope, prop, value, ['TCP', 'UDP', 'SCTP'], '"TCP", "UDP" or "SCTP" (in capitals)');
 }
+
+/**
+ * An IPv4 or IPv6 CIDR with its prefix length ("10.0.0.0/8", "10.1.2.3/32", "fd00::/8"): no
+ * zone, no leading zeros, no bits set after the prefix (Kubernetes' strict form).
+ */
+export function checkCidr(scope: IConstruct, prop: string, value: string): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, typeMismatch('a string', value, '"10.0.0.0/8"'));
+  const [address, length, ...rest] = value.split('/');
+  const v4 = isIPv4(address);
+  const v6 = !v4 && isIPv6(address) && !address.includes('%');
+  if (!v4 && !v6 || rest.length > 0) {
+    throw invalidProp(scope, prop, value, 'must be an IPv4 or IPv6 CIDR: an address, "/" and a prefix length, e.g. "10.0.0.0/8" or "fd00::/8"');
+  }
+  if (length === undefined) {
+    throw invalidProp(scope, prop, value, `must have a prefix length, e.g. "${address}/${v4 ? 32 : 128}" for this address alone`);
+  }
+  const bits = v4 ? 32 : 128;
+  if (!/^(0|[1-9][0-9]*)$/.test(length) || Number(length) > bits) {
+    throw invalidProp(scope, prop, value, `must have a prefix length from 0 to ${bits} for an ${v4 ? 'IPv4' : 'IPv6'} address`);
+  }
+  const network = networkAddress(address, Number(length), v4);
+  if (network !== addressBits(address, v4)) {
+    throw invalidProp(scope, prop, value, `has bits set after its /${length} prefix; the network is "${formatAddress(network, v4)}/${length}"`);
+  }
+  return value;
+}
+
+function addressBits(address: string, v4: boolean): bigint {
+  if (v4) return address.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(octet), 0n);
+  let groups: string[];
+  const embedded = address.match(/^(.*:)(\d+\.\d+\.\d+\.\d+)$/);
+  const hex = embedded ? `${embedded[1]}${hexPair(embedded[2])}` : address;
+  const [head, tail] = hex.split('::');
+  if (tail === undefined) {
+    groups = head.split(':');
+  } else {
+    const h = head ? head.split(':') : [];
+    const t = tail ? tail.split(':') : [];
+    groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  }
+  return groups.reduce((acc, group) => (acc << 16n) | BigInt(parseInt(group, 16)), 0n);
+}
+
+function hexPair(ipv4: string): string {
+  const [a, b, c, d] = ipv4.split('.').map(Number);
+  return `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
+function networkAddress(address: string, length: number, v4: boolean): bigint {
+  const bits = BigInt(v4 ? 32 : 128);
+  const hostBits = bits - BigInt(length);
+  return (addressBits(address, v4) >> hostBits) << hostBits;
+}
+
+function formatAddress(bits: bigint, v4: boolean): string {
+  if (v4) return [24n, 16n, 8n, 0n].map((shift) => String((bits >> shift) & 255n)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => ((bits >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  // The longest run of zero groups becomes "::".
+  let best = { start: -1, length: 0 };
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.length && j - i > 1) best = { start: i, length: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  if (best.start === -1) return groups.join(':');
+  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.length).join(':')}`;
+}
+
+/** An absolute URL with one of `schemes`, without credentials in it. */
+export interface UrlOptions {
+  /** @default ["https", "http"] */
+  readonly schemes?: readonly string[];
+  /** Shown in the message. @default "https://example.com/path" */
+  readonly example?: string;
+}
+
+/** An absolute URL: a scheme from `schemes`, a host, no spaces and no `user:password@`. */
+export function checkUrl(scope: IConstruct, prop: string, value: string, options: UrlOptions = {}): string {
+  const schemes = options.schemes ?? ['https', 'http'];
+  const example = options.example ?? `${schemes[0]}://example.com/path`;
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, typeMismatch('a string', value, `"${example}"`));
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.username || url.password)) {
+    throw invalidSecretProp(scope, prop, value, 'must not contain credentials ("user:password@"): secret values never go into manifests; reference them from a Secret');
+  }
+  const schemeList = schemes.map((s) => `${s}://`).join(' or ');
+  if (!url || /\s/.test(value) || !schemes.includes(url.protocol.slice(0, -1)) || url.host === '') {
+    throw invalidProp(scope, prop, value, `must be an absolute URL starting with ${schemeList}, e.g. "${example}"`);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+
+/** Names of settings that hold credentials: PASSWORD, SECRET, TOKEN, API_KEY, ACCESS_KEY, CREDENTIALS, SAS, AUTH, ... */
+const CREDENTIAL_NAME = /PASS|SECRET|TOKEN|BEARER|CREDENTIAL|AUTH|(^|[_-])SAS($|[_-])|(^|[_-])KEY($|[_-])|(API|PRIVATE|ACCESS|ACCOUNT|SIGNING|ENCRYPTION|MASTER)[_-]?KEY/i;
+
+/** Whether a setting's name says it holds a credential (`DB_PASSWORD`, `api_key`, `sas_url`). */
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL_NAME.test(name);
+}
+
+/**
+ * The name of a plain (non-secret) setting, an environment variable or an option: one that says it
+ * holds a credential is refused, whatever its value. The message shows the name, never the value.
+ */
+export function checkNotCredentialName(scope: IConstruct, prop: string, name: string, remedy: string): string {
+  if (isCredentialName(name)) {
+    throw invalidProp(scope, prop, name, `looks like a credential, and secret values never go into manifests: ${remedy}`);
+  }
+  return name;
+}
+
+/**
+ * A configuration value that must not be a credential (a URL with a password, a known token, a
+ * long random string). The message says what it looked like and its length, never the value.
+ */
+export function checkNotSecret(scope: IConstruct, prop: string, value: string, remedy = 'reference a Secret with SecretKeyRef.of(secretName, key)'): string {
+  const kind = secretKind(value);
+  if (kind) {
+    throw invalidSecretProp(scope, prop, value, `looks like a credential (${kind}), and secret values never go into manifests: ${remedy}`);
+  }
+  return value;
+}
+
+/**
+ * A reference to a Secret's key, where a credential is expected: never a value. `what` says what
+ * the Secret holds ("the database password"). A string given instead is described by its length only.
+ */
+export function checkSecretKeyRef(scope: IConstruct, prop: string, value: unknown, what: string): SecretKeyRef {
+  const rule = `reference the Secret that holds ${what}; credentials are never accepted as values`;
+  if (value === undefined) throw invalidProp(scope, prop, value, `must ${rule}`);
+  if (!(value instanceof SecretKeyRef)) {
+    throw invalidSecretProp(scope, prop, value, `must be a SecretKeyRef, not ${kindOf(value)}: ${rule}`);
+  }
+  const { secretName, key } = value;
+  if (typeof secretName !== 'string' || !isDnsSubdomain(secretName) || secretName === '') {
+    throw invalidProp(scope, `${prop}.secretName`, secretName,
+      'must be the name of a Secret: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit');
+  }
+  if (typeof key !== 'string' || !SECRET_KEY.test(key) || key.length > 253) {
+    throw invalidProp(scope, `${prop}.key`, key, 'must be a key of the Secret: letters, digits, "-", "_" and ".", at most 253 characters');
+  }
+  const hint = 'a SecretKeyRef names where the secret is (SecretKeyRef.of(secretName, key)), never the secret itself';
+  checkNotSecret(scope, `${prop}.secretName`, secretName, hint);
+  checkNotSecret(scope, `${prop}.key`, key, hint);
+  return value;
+}
+
+/** A value given directly or as a Secret reference (`user`, `host`): a non-empty string, or a valid SecretKeyRef. */
+export function checkValueOrSecretKeyRef(scope: IConstruct, prop: string, value: unknown, example: string): string | SecretKeyRef {
+  if (value instanceof SecretKeyRef) return checkSecretKeyRef(scope, prop, value, 'it');
+  if (typeof value !== 'string' || value === '') throw invalidProp(scope, prop, value, `must be a value or a SecretKeyRef, ${example}`);
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantities
+
+/** A Kubernetes quantity string ("500m", "2", "512Mi", "1Gi", "1e3"); negative only with `allowNegative`. */
+export function checkQuantity(scope: IConstruct, prop: string, value: string, options: { allowNegative?: boolean } = {}): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, typeMismatch('a string', value, '"512Mi"'));
+  if (!isQuantity(value)) throw invalidProp(scope, prop, value, 'must be a Kubernetes quantity such as "500m", "2", "512Mi" or "1Gi"');
+  if (!options.allowNegative && parseQuantity(value) < 0) throw invalidProp(scope, prop, value, 'must not be negative');
+  return value;
+}
+
+/** A CPU amount from `Cpu.millis()` or `Cpu.units()`: a whole, positive number of millicores. */
+export function checkCpu(scope: IConstruct, prop: string, value: Cpu): Cpu {
+  checkInstance(scope, prop, value, Cpu, 'Cpu.millis(500) or Cpu.units(2)');
+  const amount = String(value.amount);
+  const millis = amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
+  if (!(millis > 0) || !Number.isInteger(millis) || !isQuantity(amount)) {
+    throw invalidProp(scope, prop, amount, 'must be a whole, positive number of millicores, e.g. Cpu.millis(500) or Cpu.units(2)');
+  }
+  return value;
+}
+
+/** A memory or storage size from `Size.mebibytes()`, `Size.gibibytes()`...: a whole, positive number of mebibytes. */
+export function checkSize(scope: IConstruct, prop: string, value: Size): Size {
+  checkInstance(scope, prop, value, Size, 'Size.mebibytes(512) or Size.gibibytes(2)');
+  const kibibytes = value.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!(kibibytes > 0) || !Number.isInteger(kibibytes / 1024) || !Number.isFinite(kibibytes)) {
+    throw invalidProp(scope, prop, `${kibibytes}Ki`, 'must be a whole, positive number of mebibytes, e.g. Size.mebibytes(512) or Size.gibibytes(2)');
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time
+
+/** Bounds of a Duration, in seconds. */
+export interface DurationOptions {
+  /** @default 1 */
+  readonly minSeconds?: number;
+  /** @default - no upper bound */
+  readonly maxSeconds?: number;
+  /** Shown in the message. @default "e.g. Duration.seconds(15)" */
+  readonly example?: string;
+}
+
+/**
+ * A `Duration` (not a string such as "30s") of a whole number of seconds within the bounds; returns
+ * the seconds. cdk8s's own errors for fractional seconds never reach the user.
+ */
+export function checkDuration(scope: IConstruct, prop: string, value: Duration, options: DurationOptions = {}): number {
+  const example = options.example ?? 'e.g. Duration.seconds(15)';
+  if (!(value instanceof Duration)) {
+    throw invalidProp(scope, prop, value, `must be a Duration, not ${kindOf(value)}, ${example}`);
+  }
+  const seconds = value.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw invalidProp(scope, prop, `${value.toMilliseconds({ integral: false })}ms`, `must be a Duration of a whole, positive number of seconds, ${example}`);
+  }
+  const min = options.minSeconds ?? 1;
+  const max = options.maxSeconds;
+  if (seconds < min || (max !== undefined && seconds > max)) {
+    const range = max === undefined ? `at least ${humanSeconds(min)}` : `from ${humanSeconds(min)} to ${humanSeconds(max)}`;
+    throw invalidProp(scope, prop, humanSeconds(seconds), `must be ${range}`);
+  }
+  return seconds;
+}
+
+/** A checked schedule: its normalised 5-field expression and the shortest and longest time between runs. */
+export interface CheckedSchedule {
+  readonly expression: string;
+  readonly intervals: CronIntervals;
+}
+
+const CRON_HINT = 'a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: \'0\', hour: \'2\' }) for "0 2 * * *"';
+
+/** A `Cron` whose expression Kubernetes accepts for a CronJob (5 fields, no macros) and that runs at least once. */
+export function checkCron(scope: IConstruct, prop: string, value: Cron): CheckedSchedule {
+  if (!(value instanceof Cron)) throw invalidProp(scope, prop, value, `must be a Cron, not ${kindOf(value)}; ${CRON_HINT}`);
+  const expression = value.expressionString;
+  const kind = secretKind(expression);
+  if (kind) throw invalidProp(scope, prop, expression, `looks like a credential (${kind}), not a schedule; ${CRON_HINT}`);
+  let intervals: CronIntervals | undefined;
+  try {
+    intervals = cronIntervals(parseCron(expression));
+  } catch (e) {
+    if (!(e instanceof CronSyntaxError)) throw e;
+    throw invalidProp(scope, prop, expression, `${e.message}; ${CRON_HINT}`);
+  }
+  if (!intervals) throw invalidProp(scope, prop, expression, 'never runs: no date matches it');
+  return { expression: expression.trim().split(/\s+/).join(' '), intervals };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and images
 
 /** An HTTP path as probes and scrapers use it. */
 export function checkHttpPath(scope: IConstruct, prop: string, value: string): string {
-  if (!value.startsWith('/') || /\s/.test(value)) {
+  if (typeof value !== 'string' || !value.startsWith('/') || /\s/.test(value)) {
     throw invalidProp(scope, prop, value, 'must be an absolute HTTP path starting with "/" and without spaces, e.g. "/health"');
   }
   return value;
@@ -47,35 +517,19 @@ export function checkHttpPath(scope: IConstruct, prop: string, value: string): s
  * A floating tag makes the same commit deploy different code on different days.
  */
 export function checkPinnedImage(scope: IConstruct, prop: string, image: string): string {
+  if (typeof image !== 'string') throw invalidProp(scope, prop, image, typeMismatch('a string', image, '"registry/fintech/service:1.4.2"'));
   if (DIGEST.test(image)) return image;
   const lastSegment = image.split('/').pop() ?? '';
   const tagAt = lastSegment.lastIndexOf(':');
   const tag = tagAt === -1 ? '' : lastSegment.slice(tagAt + 1);
-  if (tag === '' || tag === 'latest' || /\s/.test(image)) {
+  if (tag === '' || tag === 'latest' || /\s/.test(image) || image.includes('@')) {
     throw invalidProp(scope, prop, image,
       "must be pinned: a version tag other than 'latest' (registry/fintech/service:1.4.2) or a digest (...@sha256:<64 hex>)");
   }
   return image;
 }
 
-/** Throws when the same value appears twice in a list that must be unique. */
-export function checkUnique<T>(scope: IConstruct, prop: string, values: readonly T[]): void {
-  const seen = new Set<T>();
-  for (const value of values) {
-    if (seen.has(value)) {
-      throw invalidProp(scope, prop, value, `appears more than once in [${values.join(', ')}]; each must be unique`);
-    }
-    seen.add(value);
-  }
-}
-
-/** Kubernetes label keys and values (values: at most 63 alphanumerics, "-", "_", "."). */
-export function checkLabels(scope: IConstruct, prop: string, labels: Record<string, string>): Record<string, string> {
-  for (const [key, value] of Object.entries(labels)) {
-    if (!LABEL_KEY.test(key)) throw invalidProp(scope, `${prop}`, key, 'must be a label key such as "track" or "example.com/track"');
-    if (value.length > 63 || !LABEL_VALUE.test(value)) {
-      throw invalidProp(scope, `${prop}.${key}`, value, 'must be a label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
-    }
-  }
-  return labels;
+/** A percentage target for an autoscaler: an integer from 1 to 100. */
+export function checkPercent(scope: IConstruct, prop: string, value: number): number {
+  return checkInteger(scope, prop, value, 1, 100);
 }

@@ -1,0 +1,117 @@
+// Plain JavaScript, as a caller without type checking writes it: every wrong type must give the
+// usual construct-path error, never a TypeError from deep inside.
+const { App, Chart, Cron, Duration, Size } = require('cdk8s');
+const { Cpu } = require('cdk8s-plus-28');
+const { Construct } = require('constructs');
+const { BackupCronJob, BackupDestination, BackupSource, FintechEnvironment, SecretKeyRef } = require('../../lib');
+const { checkCron, checkDuration, checkSecretKeyRef } = require('../../lib/shared/validation');
+
+const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
+const IMAGE = 'registry.fintech.internal/fintech/backup-tools:1.0.0';
+const ref = (key) => SecretKeyRef.of('backup-credentials', key);
+const postgres = (o) => BackupSource.postgres({ database: 'platform', host: 'db.internal', user: 'backup', password: ref('password'), ...o });
+const s3 = (o) => BackupDestination.s3({ bucket: 'fintech-backups', accessKeyId: ref('id'), secretAccessKey: ref('secret'), ...o });
+
+function messageOf(make) {
+  try {
+    make();
+  } catch (e) {
+    expect(e).not.toBeInstanceOf(TypeError);
+    expect(e.constructor).toBe(Error);
+    return e.message;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+const environment = (props) => () => new FintechEnvironment(new Chart(new App(), 'environment'), 'production', props);
+const backup = (props) => () => new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: postgres(), destination: s3(), ...props });
+const E = "FintechEnvironment 'environment/production'";
+const B = "BackupCronJob 'prod/backup'";
+
+describe('FintechEnvironment from JavaScript', () => {
+  test.each([
+    ['no props', environment(), `${E}: 'props' (undefined) is invalid: must be an object, not undefined, e.g. { namespace: 'fintech-production', quota: { ... } }`],
+    ['null props', environment(null), `${E}: 'props' (null) is invalid: must be an object, not null, e.g. { namespace: 'fintech-production', quota: { ... } }`],
+    ['a number as the namespace', environment({ namespace: 42, quota: QUOTA }),
+      `${E}: 'namespace' (42) is invalid: must be a string, not a number; a DNS-1123 label such as "payments"`],
+    ['null as the namespace', environment({ namespace: null, quota: QUOTA }),
+      `${E}: 'namespace' (null) is invalid: must be a string, not null; a DNS-1123 label such as "payments"`],
+    ['a string as the CPU quota', environment({ namespace: 'fintech-production', quota: { ...QUOTA, requestsCpu: '16' } }),
+      `${E}: 'quota.requestsCpu' ("16") is invalid: must be a Cpu, not a string, e.g. Cpu.millis(500) or Cpu.units(2)`],
+    ['"1GB" as the memory quota', environment({ namespace: 'fintech-production', quota: { ...QUOTA, limitsMemory: '1GB' } }),
+      `${E}: 'quota.limitsMemory' ("1GB") is invalid: must be a Size, not a string, e.g. Size.mebibytes(512) or Size.gibibytes(2)`],
+    ['NaN volume claims', environment({ namespace: 'fintech-production', quota: { ...QUOTA, persistentVolumeClaims: NaN } }),
+      `${E}: 'quota.persistentVolumeClaims' (NaN) is invalid: must be an integer of at least 0`],
+    ['a single label string', environment({ namespace: 'fintech-production', quota: QUOTA, labels: 'team=payments' }),
+      `${E}: 'labels' ("team=payments") is invalid: must be an object, not a string, e.g. { team: "payments" }`],
+    ['a number as a label value', environment({ namespace: 'fintech-production', quota: QUOTA, labels: { tier: 1 } }),
+      `${E}: 'labels.tier' (1) is invalid: must be a string, not a number; label values are strings, e.g. "3" rather than 3`],
+    ['a misspelt Pod Security level', environment({ namespace: 'fintech-production', quota: QUOTA, podSecurity: 'restriced' }),
+      `${E}: 'podSecurity' ("restriced") is invalid: must be one of PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE or PodSecurityLevel.PRIVILEGED ("restricted", "baseline" or "privileged")`],
+    ['a number as a container limit', environment({ namespace: 'fintech-production', quota: QUOTA, containerLimits: { maxCpu: 2 } }),
+      `${E}: 'containerLimits.maxCpu' (2) is invalid: must be a Cpu, not a number, e.g. Cpu.millis(500) or Cpu.units(2)`],
+  ])('rejects %s', (_, make, message) => expect(messageOf(make)).toBe(message));
+});
+
+describe('SecretKeyRef from JavaScript', () => {
+  test.each([
+    ['a number as the Secret name', SecretKeyRef.of(5, 'password'),
+      `${B}: 'source.password.secretName' (5) is invalid: must be the name of a Secret: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit`],
+    ['no key', SecretKeyRef.of('db'),
+      `${B}: 'source.password.key' (undefined) is invalid: must be a key of the Secret: letters, digits, "-", "_" and ".", at most 253 characters`],
+    ['null as the key', SecretKeyRef.of('db', null),
+      `${B}: 'source.password.key' (null) is invalid: must be a key of the Secret: letters, digits, "-", "_" and ".", at most 253 characters`],
+    ['a string instead of a SecretKeyRef', 'hunter2hunter2',
+      `${B}: 'source.password' (a string of 14 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the database password, e.g. SecretKeyRef.of('postgres-credentials', 'password'); credentials are never accepted as values`],
+    ['null instead of a SecretKeyRef', null,
+      `${B}: 'source.password' (null) is invalid: must be a SecretKeyRef, not null: reference the Secret that holds the database password, e.g. SecretKeyRef.of('postgres-credentials', 'password'); credentials are never accepted as values`],
+  ])('rejects %s', (_, password, message) => expect(messageOf(backup({ source: postgres({ password }) }))).toBe(message));
+});
+
+describe('BackupSource and BackupDestination from JavaScript', () => {
+  test.each([
+    ['no options for postgres()', { source: BackupSource.postgres() },
+      `${B}: 'source' (undefined) is invalid: must be an object, not undefined, e.g. BackupSource.postgres({ ... })`],
+    ['a string as the options of redis()', { source: BackupSource.redis('redis://:pw@redis:6379') },
+      `${B}: 'source' (a string of 22 characters) is invalid: must be an object, not a string, e.g. BackupSource.redis({ ... })`],
+    ['null options for eventStoreExport()', { source: BackupSource.eventStoreExport(null) },
+      `${B}: 'source' (null) is invalid: must be an object, not null, e.g. BackupSource.eventStoreExport({ ... })`],
+    ['a string as the port', { source: postgres({ port: '5432' }) }, `${B}: 'source.port' ("5432") is invalid: must be an integer from 1 to 65535`],
+    ['one table instead of a list', { source: postgres({ verifyTables: 'fintech.users' }) },
+      `${B}: 'source.verifyTables' ("fintech.users") is invalid: must be an array, not a string, e.g. ["fintech.users"]`],
+    ['a string as tls', { source: BackupSource.redis({ host: 'redis', password: ref('password'), tls: 'false' }) },
+      `${B}: 'source.tls' ("false") is invalid: must be a boolean (true or false), not a string`],
+    ['a number as the URL', { source: BackupSource.eventStoreExport({ url: 8004 }) },
+      `${B}: 'source.url' (8004) is invalid: must be a string, not a number, e.g. "http://transaction-service:8004/events/export"`],
+    ['no options for gcs()', { destination: BackupDestination.gcs() },
+      `${B}: 'destination' (undefined) is invalid: must be an object, not undefined, e.g. BackupDestination.gcs({ ... })`],
+    ['no options for rclone()', { destination: BackupDestination.rclone() },
+      `${B}: 'destination' (undefined) is invalid: must be an object, not undefined, e.g. BackupDestination.rclone({ ... })`],
+    ['a number as the rclone path of a local backend', { destination: BackupDestination.rclone({ type: 'local', path: 5 }) },
+      `${B}: 'destination.path' (5) is invalid: must be a string, not a number, e.g. "fintech-backups"`],
+    ['a string as the access key id', { destination: s3({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE' }) },
+      `${B}: 'destination.accessKeyId' (a string of 20 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the S3 access key id; credentials are never accepted as values`],
+    ['a number as an rclone option', { destination: BackupDestination.rclone({ type: 'sftp', path: 'backups', options: { port: 22 } }) },
+      `${B}: 'destination.options.port' (22) is invalid: must be a string, not a number, e.g. "true" rather than true`],
+  ])('rejects %s', (_, props, message) => expect(messageOf(backup(props))).toBe(message));
+});
+
+describe('Cron and Duration from JavaScript', () => {
+  class Widget extends Construct {}
+  const widget = new Widget(new Chart(new App(), 'app'), 'widget');
+  const W = "Widget 'app/widget'";
+  const hint = 'a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: \'0\', hour: \'2\' }) for "0 2 * * *"';
+  test.each([
+    ['a cron string for a Cron', () => checkCron(widget, 'schedule', '0 2 * * *'), `${W}: 'schedule' ("0 2 * * *") is invalid: must be a Cron, not a string; ${hint}`],
+    ['undefined for a Cron', () => checkCron(widget, 'schedule', undefined), `${W}: 'schedule' (undefined) is invalid: must be a Cron, not undefined; ${hint}`],
+    ['a Cron of a number out of range', () => checkCron(widget, 'schedule', Cron.schedule({ minute: 0, hour: 24 })),
+      `${W}: 'schedule' ("0 24 * * *") is invalid: hour field "24": 24 is above the maximum 23; ${hint}`],
+    ['"30s" for a Duration', () => checkDuration(widget, 'timeout', '30s'), `${W}: 'timeout' ("30s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(15)`],
+    ['30 for a Duration', () => checkDuration(widget, 'timeout', 30), `${W}: 'timeout' (30) is invalid: must be a Duration, not a number, e.g. Duration.seconds(15)`],
+    ['null for a Duration', () => checkDuration(widget, 'timeout', null), `${W}: 'timeout' (null) is invalid: must be a Duration, not null, e.g. Duration.seconds(15)`],
+    ['a Duration of NaN seconds', () => checkDuration(widget, 'timeout', Duration.seconds(NaN)),
+      `${W}: 'timeout' ("NaNms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.seconds(15)`],
+    ['a string for a SecretKeyRef', () => checkSecretKeyRef(widget, 'webhookUrl', 'https://hooks.slack.com/services/T0/B0/abc', 'the webhook URL'),
+      `${W}: 'webhookUrl' (a string of 42 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the webhook URL; credentials are never accepted as values`],
+  ])('rejects %s', (_, make, message) => expect(messageOf(make)).toBe(message));
+});
