@@ -319,6 +319,6 @@ describe('secrets', () => {
     expect(describeValue(circular)).toBe('an object');
     expect(describeValue(BigInt(5))).toBe('5n');
     expect(describeValue(Duration.seconds(1))).toBe('a Duration');
-    expect(describeValue(NetworkPeer.service('x'))).toBe('a NetworkPeer');
+    expect(describeValue(NetworkPeer.serviceNamed('x', []))).toBe('a NetworkPeer');
   });
 });
