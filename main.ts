@@ -2,17 +2,19 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import {
-  assertCapacity, CanaryRollout, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, FintechEnvironment, FintechService, GitOpsDelivery,
-  MonitoringStack, NetworkPeer, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, prometheusUrl, synthesizePlan, wavesOf, writeFileAtomically,
+  analyseSegmentation, assertCapacity, CanaryRollout, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, FintechEnvironment, FintechService, GitOpsDelivery,
+  MonitoringStack, NetworkPeer, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, prometheusUrl, segmentationMarkdown, synthesizePlan, wavesOf, writeFileAtomically,
   writeOutput,
 } from './lib';
 import {
   CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringPropsFor,
-  peersOf, platformBackups, SERVICES, ServiceSpec, servicePropsFor,
+  peersOf, platformBackups, scopeEntrancesFor, SERVICES, ServiceSpec, servicePropsFor,
 } from './platform';
 
 /** The capacity report, committed beside dist/ (not applied: outside the environment folders). */
 export const CAPACITY_REPORT = 'reports/capacity.md';
+/** The cardholder-data scope and its connections, for the assessor, regenerated with dist/. */
+export const SEGMENTATION_REPORT = 'reports/segmentation.md';
 
 /** What an environment's App includes beyond the namespace and the services. */
 export interface EnvironmentOptions {
@@ -86,7 +88,9 @@ function connectPeers(specs: readonly ServiceSpec[], built: readonly FintechServ
 export function buildPlatform(
   canaries: CanaryReleases = {}, services: readonly ServiceSpec[] = SERVICES, environments: readonly EnvironmentSpec[] = ENVIRONMENTS,
 ): OutputFolder[] {
-  return environments.map((env) => ({ folder: env.name, app: buildEnvironment(env, services, canaries) }));
+  return environments.map((env) => ({
+    folder: env.name, app: buildEnvironment(env, services, canaries), scopeEntrances: scopeEntrancesFor(env, services),
+  }));
 }
 
 /** The Argo CD and Flux objects that apply the environments' folders of `plan` wave by wave, in folder `gitops`. */
@@ -128,23 +132,30 @@ function main(): void {
   const files = platformFiles();
   const capacity = planCapacity(objectsOf(files));
   const warnings = assertCapacity(capacity);
-  const report = capacityMarkdown(capacity);
+  const reports = new Map([[CAPACITY_REPORT, capacityMarkdown(capacity)], [SEGMENTATION_REPORT, segmentationReport(files)]]);
 
   if (process.argv.includes('--check')) {
     const differences = compareOutput(files, outdir);
-    const committedReport = fs.existsSync(CAPACITY_REPORT) ? fs.readFileSync(CAPACITY_REPORT, 'utf8') : undefined;
-    if (committedReport !== report) differences.push(`changed: ${CAPACITY_REPORT}`);
+    for (const [file, report] of reports) {
+      if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== report) differences.push(`changed: ${file}`);
+    }
     if (differences.length > 0) {
       console.error(`${outdir}/ is stale; run \`npm run synth\` and commit the result:\n  ${differences.join('\n  ')}`);
       process.exit(1);
     }
-    console.log(`${outdir}/ and ${CAPACITY_REPORT} are up to date (${files.length} files).`);
+    console.log(`${outdir}/, ${[...reports.keys()].join(' and ')} are up to date (${files.length} files).`);
     return;
   }
   writeOutput(files, outdir);
-  writeFileAtomically(CAPACITY_REPORT, report);
+  for (const [file, report] of reports) writeFileAtomically(file, report);
   console.log(capacity.map(capacityTable).join('\n\n'));
   for (const warning of warnings) console.warn(`WARNING: ${warning}`);
+}
+
+/** The segmentation report of every environment in `files` (synthesis has already failed on any violation). */
+export function segmentationReport(files: readonly OutputFile[], environments: readonly EnvironmentSpec[] = ENVIRONMENTS): string {
+  return segmentationMarkdown(environments.map((env) => analyseSegmentation(
+    env.name, objectsOf(files.filter((f) => f.path.startsWith(`${env.name}/`))), scopeEntrancesFor(env))));
 }
 
 // The tools (scripts/, bench/) and the tests import the wiring above; esbuild bundles them with

@@ -15,7 +15,7 @@ import { performance } from 'perf_hooks';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { parseAllDocuments } from 'yaml';
-import { NetworkPeer, OutputFile, OutputFolder, SecretKeyRef, synthesizeFolders } from '../lib';
+import { DataClassification, NetworkPeer, OutputFile, OutputFolder, SecretKeyRef, synthesizeFolders } from '../lib';
 import { toYaml } from '../lib/shared/yaml';
 import { buildEnvironment, buildPlatform } from '../main';
 import { CANARY_RELEASES, ENVIRONMENTS, ServiceSpec } from '../platform';
@@ -86,6 +86,8 @@ export function generateServices(n: number): ServiceSpec[] {
       name: own,
       port: 8000 + (i % 100),
       version: `1.${i % 10}.${i % 7}`,
+      owner: 'bench',
+      dataClassification: DataClassification.INTERNAL,
       ingressFrom: isGateway ? [INGRESS_CONTROLLER] : [gateway, ...callers.map(name)],
       egressTo: [...callees.map(name), POSTGRES],
       props: (env) => ({

@@ -298,7 +298,7 @@ export class CanaryRollout extends Construct {
     return new k8s.KubeDeployment(this, 'CanaryDeployment', {
       metadata: {
         name,
-        labels: { ...serviceLabels(this.service.name, imageVersion(this.canaryImage!)), ...canaryLabels },
+        labels: { ...serviceLabels(this.service.name, imageVersion(this.canaryImage!)), ...this.service.classificationLabels, ...canaryLabels },
         annotations: { [TRAFFIC_WEIGHT_ANNOTATION]: String(split.canaryPercent) },
       },
       spec: {
@@ -324,7 +324,7 @@ export class CanaryRollout extends Construct {
     });
     const canaryPods = `namespace="${this.service.namespace}",pod=~"${name}-canary-.*"`;
     return new PrometheusRule(this, 'RollbackAlerts', {
-      metadata: { name: `${name}-canary`, labels: serviceLabels(name, imageVersion(this.canaryImage ?? this.stableImage)) },
+      metadata: { name: `${name}-canary`, labels: this.objectLabels() },
       spec: {
         groups: [{
           name: `${name}-canary`,
@@ -355,8 +355,13 @@ export class CanaryRollout extends Construct {
   }
 
   /** Labels of the objects only the Argo backend has; not `microservice`, so the ServiceMonitor ignores its Services. */
+  /** The labels of the objects this construct adds beside the service's: the release's version, the service's classification. */
+  private objectLabels(): Record<string, string> {
+    return { ...serviceLabels(this.service.name, imageVersion(this.canaryImage ?? this.stableImage)), ...this.service.classificationLabels };
+  }
+
   private argoObjectLabels(): Record<string, string> {
-    return { ...serviceLabels(this.service.name, imageVersion(this.canaryImage ?? this.stableImage)), [COMPONENT_LABEL]: 'canary-track' };
+    return { ...this.objectLabels(), [COMPONENT_LABEL]: 'canary-track' };
   }
 
   /** A Service Argo Rollouts points at one track by adding the ReplicaSet's hash to its selector. */
@@ -431,7 +436,7 @@ export class CanaryRollout extends Construct {
 
     const autoscaler = this.service.autoscaler;
     const rollout = new Rollout(this, 'Resource', {
-      metadata: { name, labels: serviceLabels(name, imageVersion(this.canaryImage ?? this.stableImage)) },
+      metadata: { name, labels: this.objectLabels() },
       spec: {
         replicas: autoscaler ? undefined : this.service.replicas,
         selector: { matchLabels: this.service.selectorLabels },

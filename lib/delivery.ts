@@ -1,3 +1,4 @@
+import type { ScopeEntrance } from './segmentation';
 import { App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
@@ -57,6 +58,12 @@ export interface OutputFolder {
   readonly app: App;
   /** Lay the folder out in delivery waves. `false`: one file per chart in the folder itself. @default true */
   readonly waves?: boolean;
+  /**
+   * Connections into the cardholder-data scope that are allowed on purpose, with their reasons.
+   * Synthesis fails when the folder's NetworkPolicies allow one that is not listed here.
+   * @default - none: no connection into a `DataClassification.CARDHOLDER` service may come from outside the scope
+   */
+  readonly scopeEntrances?: readonly ScopeEntrance[];
 }
 
 /** The charts applied together in one wave. */
@@ -74,6 +81,8 @@ export interface FolderPlan {
   readonly charts: readonly Chart[];
   /** The charts by wave, lowest first; `undefined` for a folder applied in one go (`waves: false`). */
   readonly waves?: readonly WavePlan[];
+  /** See {@link OutputFolder.scopeEntrances}. */
+  readonly scopeEntrances?: readonly ScopeEntrance[];
 }
 
 /** The delivery plan of the output: every folder, and in each the waves of its charts. */
@@ -88,12 +97,13 @@ export interface DeliveryPlan {
  */
 export function planDelivery(folders: readonly OutputFolder[]): DeliveryPlan {
   return {
-    folders: folders.map(({ folder, app, waves: inWaves }) => {
+    folders: folders.map(({ folder, app, waves: inWaves, scopeEntrances }) => {
       const charts = app.node.findAll().filter((c): c is Chart => c instanceof Chart);
-      if (inWaves === false) return { folder, app, charts };
+      if (inWaves === false) return { folder, app, charts, scopeEntrances };
       const waveOfChart = deliveryWaves(charts);
       const numbers = [...new Set(waveOfChart.values())].sort((a, b) => a - b);
-      return { folder, app, charts, waves: numbers.map((wave) => ({ wave, charts: charts.filter((chart) => waveOfChart.get(chart) === wave) })) };
+      const waves = numbers.map((wave) => ({ wave, charts: charts.filter((chart) => waveOfChart.get(chart) === wave) }));
+      return { folder, app, charts, waves, scopeEntrances };
     }),
   };
 }

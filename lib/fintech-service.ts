@@ -19,6 +19,7 @@ import {
 } from './shared/defaults';
 import { goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
+import { classificationLabels, DataClassification } from './data-classification';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, ResourceDefaults } from './shared/resources';
 import {
@@ -165,6 +166,15 @@ export interface FintechServiceProps {
    * @default - none
    */
   readonly verticalAutoscaling?: VerticalAutoscalingOptions;
+  /**
+   * What data the service holds, as the `fintech.io/data-classification` label on every object
+   * and pod. `CARDHOLDER` puts it in PCI DSS scope: the segmentation check then requires every
+   * connection into it to be declared, and its external peers to name their CIDRs.
+   * @default DataClassification.INTERNAL
+   */
+  readonly dataClassification?: DataClassification;
+  /** The team answerable for the service's data, as the `fintech.io/owner` label. @default - no owner label */
+  readonly owner?: string;
 }
 
 const MAIN_PORT_NAME = 'http';
@@ -210,6 +220,9 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   public readonly selectorLabels: Record<string, string>;
   /** Labels of this construct's own Deployment beyond `selectorLabels` (see `trackLabels`). */
   public readonly trackLabels: Record<string, string>;
+  public readonly dataClassification: DataClassification;
+  /** The data classification and owner labels, on every object and pod of the service. */
+  public readonly classificationLabels: Record<string, string>;
   /** The Service's ports, for other Services in front of the same pods. */
   public readonly servicePorts: k8s.ServicePort[];
   /** The ports the pods listen on: the main port first, then `extraPorts`. */
@@ -261,6 +274,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     this.replicas = checkInteger(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS, 1);
     this.selectorLabels = selectorLabels(this.name);
     this.trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
+    ({ classification: this.dataClassification, labels: this.classificationLabels } =
+      classificationLabels(this, props.dataClassification ?? DataClassification.INTERNAL, props.owner));
     this.extraPorts = this.checkExtraPorts(props.extraPorts ?? []);
     this.containerPorts = [this.port, ...this.extraPorts.map((p) => p.containerPort)].map((port) => ({ port }));
     const autoscaling = props.autoscaling === false ? undefined : (props.autoscaling ?? {});
@@ -270,7 +285,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     this.metricsPath = props.metrics === false ? undefined : checkHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH);
     this.node.addValidation({ validate: () => this.duplicateName() });
 
-    const labels = serviceLabels(this.name, this.version);
+    const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
     const configData = props.config ? sortedRecord(this.checkNonSecretVariables('config', props.config)) : undefined;
     this.configMap = configData ? new k8s.KubeConfigMap(this, 'Config', { metadata: metadata(`${this.name}-config`), data: configData }) : undefined;
@@ -385,7 +400,10 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   public podTemplate(image: string, trackLabels: Record<string, string> = this.trackLabels): k8s.PodTemplateSpec {
     const version = imageVersion(checkPinnedImage(this, 'image', image));
     return {
-      metadata: { labels: { ...serviceLabels(this.name, version), version, ...trackLabels }, annotations: this.podAnnotations },
+      metadata: {
+        labels: { ...serviceLabels(this.name, version), ...this.classificationLabels, version, ...trackLabels },
+        annotations: this.podAnnotations,
+      },
       spec: { ...this.podSpec, containers: this.podSpec.containers.map((c) => ({ ...c, image })) },
     };
   }

@@ -3,6 +3,7 @@ export type { AutoscalingOptions, ScalingBehavior, VerticalAutoscalingOptions } 
 export * from './backup-cron-job';
 export * from './canary-rollout';
 export * from './capacity';
+export { DataClassification, DATA_CLASSIFICATION_LABEL, OWNER_LABEL } from './data-classification';
 export * from './delivery';
 export * from './environment';
 export * from './fintech-service';
@@ -19,6 +20,8 @@ export type { AlertmanagerOptions, ClusterMetricsOptions, KubeletTarget, LabelSe
 export * from './network-peer';
 export type { HttpProbeOptions, StartupProbeOptions } from './probes';
 export * from './resource-diff';
+export { analyseSegmentation, NetworkModel, segmentationMarkdown } from './segmentation';
+export type { AllowedEdge, ContainerPort, Endpoint, ScopeEntrance, SegmentationResult } from './segmentation';
 export * from './secret-key-ref';
 export type { RunAsIdentity } from './shared/security';
 export * from './synth';

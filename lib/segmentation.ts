@@ -1,3 +1,5 @@
+import { DATA_CLASSIFICATION_LABEL, DataClassification } from './data-classification';
+
 /**
  * Network reachability computed from the NetworkPolicies of a synthesized environment, the way a
  * cluster enforces them (networking.k8s.io/v1 semantics): a pod is isolated for a direction when a
@@ -118,7 +120,8 @@ export class NetworkModel {
       });
     const named = new Set([...this.peers()].flatMap((peer) => peerNamespaces(peer)));
     // Pods the output does not define (other teams', an operator's) may run in any namespace a
-    // peer names; their own policies are unknown, so they are taken to send and accept anything.
+    // peer names; in a namespace the output does not create, their policies are unknown, so
+    // they are taken to send and accept anything.
     const foreign: Endpoint[] = [...named].sort()
       .map((ns) => ({ kind: 'namespace' as const, id: `${ns}/*`, namespace: ns, labels: {}, ports: [] }));
     const externals: Endpoint[] = [...new Set([...this.peers()].flatMap((peer) => (peer.ipBlock ? [peer.ipBlock.cidr] : [])))].sort()
@@ -141,11 +144,20 @@ export class NetworkModel {
 
   /** The ports on which `from` may open connections to `to`: empty when none. */
   public allowedPorts(from: Endpoint, to: Endpoint): string[] {
-    const egress = from.kind === 'workload' ? this.allowed(from, to, 'egress') : [ANY_PORT];
+    const egress = this.governed(from) ? this.allowed(from, to, 'egress') : [ANY_PORT];
     if (!egress.length) return [];
-    const ingress = to.kind === 'workload' ? this.allowed(to, from, 'ingress') : [ANY_PORT];
+    const ingress = this.governed(to) ? this.allowed(to, from, 'ingress') : [ANY_PORT];
     if (!ingress.length) return [];
     return intersect(concrete(egress, to), concrete(ingress, to));
+  }
+
+  /**
+   * Whether the output's policies decide what an endpoint may do: its workloads, and the other
+   * pods of the namespaces it creates (taken to carry none of the workloads' labels, so only
+   * policies for every pod, such as default deny, apply to them).
+   */
+  private governed(endpoint: Endpoint): boolean {
+    return endpoint.kind === 'workload' || (endpoint.kind === 'namespace' && this.namespaceLabels.has(endpoint.namespace!));
   }
 
   /** What `pod`'s policies allow towards (egress) or from (ingress) `peer`, as port keys. */
@@ -180,8 +192,8 @@ export class NetworkModel {
     } else if (namespace !== policyNamespace) {
       return false;
     }
-    // A foreign namespace's pods are unknown: any pod selector may match one of them.
-    return endpoint.kind === 'namespace' || matchesSelector(peer.podSelector, endpoint.labels);
+    // The pods of a namespace the output does not create are unknown: any pod selector may match one.
+    return (endpoint.kind === 'namespace' && !this.governed(endpoint)) || matchesSelector(peer.podSelector, endpoint.labels);
   }
 
   private *peers(): Iterable<PolicyPeer> {
@@ -270,8 +282,6 @@ function parseCidr(cidr: string): [number, number] {
   return [value, Number(bits ?? 32)];
 }
 
-/** The pod label that says what data a workload holds (see {@link DataClassification}). */
-export const DATA_CLASSIFICATION_LABEL = 'fintech.io/data-classification';
 
 /** A connection into the cardholder-data scope that is allowed on purpose, and why. */
 export interface ScopeEntrance {
@@ -304,7 +314,7 @@ export interface SegmentationResult {
 /** Computes the scope of `objects` (one environment) and checks it against the declared entrances. */
 export function analyseSegmentation(environment: string, objects: readonly any[], declared: readonly ScopeEntrance[] = []): SegmentationResult {
   const model = new NetworkModel(objects);
-  const inScope = model.endpoints.filter((e) => e.labels[DATA_CLASSIFICATION_LABEL] === 'cardholder');
+  const inScope = model.endpoints.filter((e) => e.labels[DATA_CLASSIFICATION_LABEL] === DataClassification.CARDHOLDER);
   const scoped = new Set(inScope.map((e) => e.id));
   const edges = model.edges();
   const declaration = (from: string, to: string) => declared.find((d) => d.from === from && d.to === to);

@@ -4,6 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
+import { analyseSegmentation } from './segmentation';
 import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
@@ -54,7 +55,9 @@ export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
     }
   }
   const files: OutputFile[] = [];
-  for (const { folder, charts, waves } of plan.folders) {
+  const segmentationErrors: string[] = [];
+  for (const { folder, charts, waves, scopeEntrances } of plan.folders) {
+    const start = files.length;
     if (waves === undefined) {
       charts.forEach((chart) => files.push(chartFile(`${folder}/${chart.node.id}.yaml`, chart)));
       files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(charts.map((chart) => `${chart.node.id}.yaml`)) });
@@ -66,6 +69,10 @@ export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
       files.push({ path: `${folder}/${waveFolder(wave)}/kustomization.yaml`, content: kustomization(names) });
     }
     files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waves.map((w) => waveFolder(w.wave))) });
+    segmentationErrors.push(...analyseSegmentation(folder, objectsOf(files.slice(start)), scopeEntrances).violations);
+  }
+  if (segmentationErrors.length > 0) {
+    throw new Error(`Network segmentation of the cardholder-data scope:\n  ${segmentationErrors.join('\n  ')}`);
   }
   return files;
 }

@@ -4,4 +4,5 @@ export * from './backups';
 export * from './environments';
 export * from './monitoring';
 export * from './releases';
+export * from './segmentation';
 export * from './services';

@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  CanaryBackend, DisruptionBudgetOptions, FintechServiceProps, IngressTls, NetworkPeer, ScalingPolicy, SecretKeyRef, ServiceMonitoringOptions, Severity,
+  CanaryBackend, DataClassification, DisruptionBudgetOptions, FintechServiceProps, IngressTls, NetworkPeer, ScalingPolicy, SecretKeyRef, ServiceMonitoringOptions, Severity,
 } from '../lib';
 import { EnvironmentSpec, ServiceSizing } from './environments';
 
@@ -20,6 +20,10 @@ export interface ServiceSpec {
   readonly port: number;
   /** Release deployed (the stable release of a canary-delivered service); the image tag. */
   readonly version: string;
+  /** What data the service holds; `CARDHOLDER` puts it in PCI DSS scope (see platform/segmentation.ts). */
+  readonly dataClassification: DataClassification;
+  /** The team answerable for the service's data. */
+  readonly owner: string;
   /** Delivered by a CanaryRollout on this backend. @default - a FintechService, no canary */
   readonly canaryBackend?: CanaryBackend;
   /** Who may connect to the service. @default - nobody but the metrics scrapers */
@@ -32,42 +36,61 @@ export interface ServiceSpec {
   readonly monitoring?: ServiceMonitoringOptions;
 }
 
-const POSTGRES = NetworkPeer.external('postgres', [{ port: 5432 }]);
-const EVENT_STORE = NetworkPeer.external('eventstore', [{ port: 2113 }]);
+/**
+ * The platform's address plan for what runs outside the cluster: the managed PostgreSQL servers'
+ * and the EventStore's private subnets. Cardholder-data services may reach only named CIDRs.
+ */
+export const DATA_SUBNETS = { postgres: '10.40.10.0/24', eventStore: '10.40.20.0/24' } as const;
+const POSTGRES = NetworkPeer.external('postgres', [{ port: 5432 }], DATA_SUBNETS.postgres);
+const EVENT_STORE = NetworkPeer.external('eventstore', [{ port: 2113 }], DATA_SUBNETS.eventStore);
 /** The OpenTelemetry collector in front of Jaeger. */
 const TRACING = NetworkPeer.namespace('observability', [{ port: 4317 }]);
 const GATEWAY = 'api-gateway';
 
 
 /** Internal services: reached only through the gateway (and by the services named in `egressTo`). */
-const internal = (name: string, port: number, version: string, peers: { egressTo?: CataloguePeer[]; alsoFrom?: CataloguePeer[] } = {}): ServiceSpec => ({
+interface InternalServiceOptions {
+  readonly owner: string;
+  readonly dataClassification: DataClassification;
+  readonly egressTo?: CataloguePeer[];
+  readonly alsoFrom?: CataloguePeer[];
+}
+const internal = (name: string, port: number, version: string, options: InternalServiceOptions): ServiceSpec => ({
   name, port, version,
-  ingressFrom: [GATEWAY, ...(peers.alsoFrom ?? [])],
-  egressTo: peers.egressTo,
+  dataClassification: options.dataClassification,
+  owner: options.owner,
+  ingressFrom: [GATEWAY, ...(options.alsoFrom ?? [])],
+  egressTo: options.egressTo,
 });
+const { CARDHOLDER, CONFIDENTIAL, INTERNAL } = DataClassification;
 
 const INTERNAL_SERVICES: ServiceSpec[] = [
-  internal('auth-service', 8001, '1.6.0', { egressTo: [POSTGRES] }),
+  internal('auth-service', 8001, '1.6.0', { owner: 'identity', dataClassification: CONFIDENTIAL, egressTo: [POSTGRES] }),
   internal('account-service', 8001, '1.9.2', {
+    owner: 'accounts', dataClassification: CONFIDENTIAL,
     egressTo: [POSTGRES],
     alsoFrom: ['payment-service', 'transaction-service'],
   }),
   internal('transaction-service', 8004, '2.3.1', {
+    owner: 'ledger', dataClassification: CONFIDENTIAL,
     egressTo: [POSTGRES, 'account-service'],
     alsoFrom: ['payment-service'],
   }),
   internal('payment-service', 8080, '1.4.0', {
+    owner: 'payments', dataClassification: CARDHOLDER,
     egressTo: [POSTGRES, 'account-service', 'transaction-service', 'risk-service', 'notification-service'],
   }),
-  internal('risk-service', 8080, '1.2.5', { alsoFrom: ['payment-service'] }),
-  internal('notification-service', 8080, '1.1.3', { alsoFrom: ['payment-service'] }),
-  internal('analytics-service', 8080, '1.0.7'),
+  internal('risk-service', 8080, '1.2.5', { owner: 'risk', dataClassification: CONFIDENTIAL, alsoFrom: ['payment-service'] }),
+  internal('notification-service', 8080, '1.1.3', { owner: 'engagement', dataClassification: INTERNAL, alsoFrom: ['payment-service'] }),
+  internal('analytics-service', 8080, '1.0.7', { owner: 'data', dataClassification: INTERNAL }),
 ];
 
 /** transactions-service: its own PostgreSQL, credentials in the Secret `postgres-credentials` [004]. */
 const TRANSACTIONS_SERVICE: ServiceSpec = {
   name: 'transactions-service',
   port: 8002,
+  owner: 'ledger',
+  dataClassification: CARDHOLDER,
   version: '1.3.0',
   ingressFrom: [GATEWAY],
   egressTo: [POSTGRES],
@@ -111,6 +134,8 @@ const FINANCE_SIZING: Record<ServiceSizing, FinanceSizing> = {
 const FINANCE_SERVICE: ServiceSpec = {
   name: 'finance-service',
   port: 3014,
+  owner: 'finance',
+  dataClassification: CARDHOLDER,
   version: '2.0.0',
   canaryBackend: CanaryBackend.PLAIN_KUBERNETES,
   ingressFrom: [GATEWAY],
@@ -172,6 +197,8 @@ const FINANCE_SERVICE: ServiceSpec = {
 const API_GATEWAY: ServiceSpec = {
   name: 'api-gateway',
   port: 8000,
+  owner: 'platform',
+  dataClassification: INTERNAL,
   version: '3.2.0',
   egressTo: [POSTGRES, ...[...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE].map((s) => s.name)],
   props: (env) => ({
@@ -203,6 +230,8 @@ export function servicePropsFor(service: ServiceSpec, env: EnvironmentSpec): Fin
     ...own,
     image: imageOf(service),
     port: service.port,
+    dataClassification: service.dataClassification,
+    owner: service.owner,
     config: { ...sharedConfig(service, env), ...own.config },
   };
 }

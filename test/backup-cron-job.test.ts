@@ -12,6 +12,7 @@ import { backupScript } from '../lib/backup/scripts';
 import {
   BackupCronJob, BackupCronJobProps, BackupDestination, BackupSource, BackupSourceKind,
 } from '../lib/backup-cron-job';
+import { DataClassification } from '../lib/data-classification';
 import { FintechService } from '../lib/fintech-service';
 import { NetworkPeer } from '../lib/network-peer';
 import { objectsOf, synthesizeFolders } from '../lib/synth';
@@ -748,7 +749,7 @@ describe("the reference platform's backups", () => {
   });
 
   test('a catalogue without transaction-service has no event-store backup', () => {
-    const app = buildEnvironment(ENVIRONMENTS[0], [{ name: 'ledger', port: 8080, version: '1.0.0' }], {}, { monitoring: false });
+    const app = buildEnvironment(ENVIRONMENTS[0], [{ name: 'ledger', port: 8080, version: '1.0.0', owner: 'ledger', dataClassification: DataClassification.INTERNAL }], {}, { monitoring: false });
     const names = objectsOf(synthesizeFolders([{ folder: 'staging', app }])).filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name);
     expect(names).toEqual(['platform-db-backup', 'platform-db-backup-restore', 'platform-db-backup-verify', 'redis-backup', 'redis-backup-verify']);
   });

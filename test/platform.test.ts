@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { buildEnvironment, buildGitOps, buildPlatform, CAPACITY_REPORT, platformFiles } from '../main';
-import { capacityMarkdown, compareOutput, objectsOf, planCapacity, planDelivery, synthesizeFolders, synthesizePlan } from '../lib';
+import { capacityMarkdown, DataClassification, compareOutput, objectsOf, planCapacity, planDelivery, synthesizeFolders, synthesizePlan } from '../lib';
 import { CANARY_RELEASES, ENVIRONMENTS, EnvironmentSpec, GITOPS, SERVICES, STAGING } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
@@ -146,7 +146,7 @@ describe('the reference platform', () => {
   });
 
   test('builds from another service catalogue too (the benchmark does)', () => {
-    const catalogue = [{ name: 'ledger', port: 8080, version: '1.0.0' }, { name: 'gateway', port: 8000, version: '1.0.0' }];
+    const catalogue = [{ name: 'ledger', port: 8080, version: '1.0.0', owner: 'ledger', dataClassification: DataClassification.INTERNAL }, { name: 'gateway', port: 8000, version: '1.0.0', owner: 'platform', dataClassification: DataClassification.INTERNAL }];
     const objects = objectsOf(synthesizeFolders([{ folder: 'staging', app: buildEnvironment(ENVIRONMENTS[0], catalogue) }]));
     expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['ledger', 'gateway']);
   });

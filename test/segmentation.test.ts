@@ -1,4 +1,15 @@
-import { analyseSegmentation, cidrContains, DATA_CLASSIFICATION_LABEL, NetworkModel, segmentationMarkdown } from '../lib/segmentation';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Chart, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { DATA_CLASSIFICATION_LABEL, DataClassification, OWNER_LABEL } from '../lib/data-classification';
+import { FintechEnvironment } from '../lib/environment';
+import { FintechService } from '../lib/fintech-service';
+import { NetworkPeer } from '../lib/network-peer';
+import { analyseSegmentation, cidrContains, NetworkModel, ScopeEntrance, segmentationMarkdown } from '../lib/segmentation';
+import { objectsOf, synthesizeFolders } from '../lib/synth';
+import { platformFiles, segmentationReport } from '../main';
+import { ENVIRONMENTS, scopeEntrancesFor } from '../platform';
 
 // Semantics from the Kubernetes documentation (concepts/services-networking/network-policies):
 // a pod is isolated for ingress/egress once a policy selecting it lists that direction in
@@ -137,5 +148,78 @@ describe('analyseSegmentation', () => {
       { from: 'shop/reports', to: 'shop/payments', reason: 'nightly export' },
     ]);
     expect(result.unusedDeclarations).toEqual([{ from: 'shop/reports', to: 'shop/payments', reason: 'nightly export' }]);
+  });
+});
+
+describe('the cardholder-data scope of FintechServices', () => {
+  // GIVEN a gateway in front of a cardholder-data service, both FintechServices.
+  function shop(entrances: ScopeEntrance[], paymentsEgress: NetworkPeer[] = []) {
+    const app = new App();
+    const chart = new Chart(app, 'shop', { namespace: NS });
+    new FintechEnvironment(chart, 'env', {
+      namespace: NS, quota: { requestsCpu: Cpu.units(8), requestsMemory: Size.gibibytes(16), limitsCpu: Cpu.units(16), limitsMemory: Size.gibibytes(32) },
+    });
+    const payments = new FintechService(chart, 'payments', {
+      image: 'registry.example.com/payments:1.0.0', port: 8080, dataClassification: DataClassification.CARDHOLDER, owner: 'payments',
+      egressTo: paymentsEgress,
+    });
+    const gateway = new FintechService(chart, 'gateway', { image: 'registry.example.com/gateway:1.0.0', port: 8000, egressTo: [NetworkPeer.service(payments)] });
+    payments.allowFrom(NetworkPeer.service(gateway));
+    return synthesizeFolders([{ folder: 'prod', app, scopeEntrances: entrances }]);
+  }
+  const declared = [
+    { from: 'shop/gateway', to: 'shop/payments', reason: 'card payments API' },
+    { from: 'monitoring/*', to: 'shop/payments', reason: 'metrics' },
+  ];
+
+  test('every object of a service carries its classification and owner labels, its pods too', () => {
+    const objects = objectsOf(shop(declared)).filter((o) => o.metadata.labels?.['app.kubernetes.io/name'] === 'payments');
+    expect(objects.length).toBeGreaterThan(5);
+    for (const o of objects) expect([o.kind, o.metadata.labels[DATA_CLASSIFICATION_LABEL], o.metadata.labels[OWNER_LABEL]]).toEqual([o.kind, 'cardholder', 'payments']);
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    expect(deployment.spec.template.metadata.labels[DATA_CLASSIFICATION_LABEL]).toBe('cardholder');
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'payments' });
+  });
+
+  test('synthesis fails on an undeclared connection into the scope, naming both ends', () => {
+    expect(() => shop([declared[1]])).toThrow(
+      'Network segmentation of the cardholder-data scope:\n  prod: shop/gateway can reach the cardholder-data service shop/payments (TCP/8080), '
+      + 'and this connection is not declared: remove the network peer, or declare it as a scope entrance with a reason');
+  });
+
+  test('synthesis fails when a cardholder-data service may send to any address', () => {
+    expect(() => shop(declared, [NetworkPeer.external('postgres', [{ port: 5432 }])])).toThrow(
+      'prod: the cardholder-data service shop/payments may send to any address (0.0.0.0/0, TCP/5432): external peers of cardholder-data services must name their CIDRs');
+    expect(() => shop(declared, [NetworkPeer.external('postgres', [{ port: 5432 }], '10.1.0.0/24')])).not.toThrow();
+  });
+
+  test('the default classification is internal', () => {
+    const service = new FintechService(new Chart(new App(), 'c', { namespace: NS }), 's', { image: 'registry.example.com/s:1.0.0', port: 8080 });
+    expect([service.dataClassification, service.classificationLabels]).toEqual([DataClassification.INTERNAL, { [DATA_CLASSIFICATION_LABEL]: 'internal' }]);
+  });
+
+  test.each([
+    [{ dataClassification: 'pci' }, "'dataClassification' (\"pci\") is invalid: must be one of DataClassification.CARDHOLDER, CONFIDENTIAL, INTERNAL or PUBLIC"],
+    [{ owner: 'Payments Team' }, "'owner' (\"Payments Team\") is invalid: must be a label value"],
+  ])('%j is refused', (props, message) => {
+    expect(() => new FintechService(new Chart(new App(), 'c', { namespace: NS }), 's', { image: 'registry.example.com/s:1.0.0', port: 8080, ...props as any }))
+      .toThrow(message);
+  });
+});
+
+describe('the reference platform', () => {
+  const files = platformFiles();
+
+  test.each(ENVIRONMENTS.map((env) => env.name))('%s: the cardholder-data services are in scope, every entrance is declared, every external peer named', (name) => {
+    const env = ENVIRONMENTS.find((e) => e.name === name)!;
+    const result = analyseSegmentation(name, objectsOf(files.filter((f) => f.path.startsWith(`${name}/`))), scopeEntrancesFor(env));
+    expect(result.inScope.map((e) => e.id)).toEqual(['finance-service', 'payment-service', 'transactions-service'].map((s) => `${env.namespace}/${s}`));
+    expect(result.violations).toEqual([]);
+    expect(result.entrances.length).toBeGreaterThan(0);
+    expect(result.externalDestinations.every((e) => !e.to.id.endsWith('/0'))).toBe(true);
+  });
+
+  test('reports/segmentation.md is what the output gives', () => {
+    expect(fs.readFileSync(path.resolve(__dirname, '..', 'reports', 'segmentation.md'), 'utf8')).toBe(segmentationReport(files));
   });
 });
