@@ -7,7 +7,7 @@ import { DeliveryTier, IDeliverable } from './delivery';
 import { FintechEnvironment } from './environment';
 import { FintechService } from './fintech-service';
 import {
-  checkRuleGroup, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
+  checkRuleGroup, checkRunbookBaseUrl, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
 } from './monitoring/alert-rules';
 import { AlertmanagerConfigSpec, alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
 import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
@@ -87,7 +87,11 @@ export interface MonitoringStackProps {
    * @default { "app.kubernetes.io/part-of": "fintech-platform" } (every FintechService object carries it)
    */
   readonly discoveryLabels?: Record<string, string>;
-  /** Runbooks of the platform's alerts live at `<runbookBaseUrl>/<alert-name>`. @default "https://runbooks.fintech.internal/alerts" */
+  /**
+   * Where the runbooks of the stack's alerts live: each alert links `<runbookBaseUrl>/<alert-name-in-kebab-case>`
+   * (e.g. `.../high-error-rate`; the SLO burn-rate alerts share `.../slo-budget-burn`).
+   * @default - no `runbook_url` annotation
+   */
   readonly runbookBaseUrl?: string;
   /** Grafana dashboards as ConfigMaps for Grafana's sidecar; `false` for none. @default true */
   readonly dashboards?: boolean;
@@ -133,7 +137,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly scrapeInterval: Duration;
   public readonly evaluationInterval: Duration;
   public readonly discoveryLabels: Record<string, string>;
-  public readonly runbookBaseUrl: string;
+  /** Undefined when no runbooks are configured. */
+  public readonly runbookBaseUrl?: string;
   public readonly burnRateWindows: readonly BurnRateWindow[];
   public readonly services: readonly FintechService[];
   /** The namespaces of the services, sorted. */
@@ -184,10 +189,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     checkedDuration(this, 'scrapeInterval', this.scrapeInterval);
     checkedDuration(this, 'evaluationInterval', this.evaluationInterval);
     this.discoveryLabels = this.checkDiscoveryLabels(props.discoveryLabels ?? PART_OF);
-    this.runbookBaseUrl = props.runbookBaseUrl ?? 'https://runbooks.fintech.internal/alerts';
-    if (!/^https?:\/\/[^\s]+$/.test(this.runbookBaseUrl)) {
-      throw invalidProp(this, 'runbookBaseUrl', this.runbookBaseUrl, 'must be an http(s) URL, e.g. "https://runbooks.fintech.internal/alerts"');
-    }
+    this.runbookBaseUrl = checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
 
     this.services = this.checkServices(props.services);
     this.serviceNamespaces = [...new Set(this.services.map((s) => s.namespace))].sort();
@@ -222,7 +224,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     }
     this.serviceRules = serviceRules;
     this.workloadRules = this.serviceNamespaces.map((ns) => this.ruleObject(`WorkloadRules-${ns}`, `${this.name}-workloads`, ns,
-      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(ns) }]));
+      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(ns, this.runbookBaseUrl) }]));
 
     // Prometheus, with what it needs to discover and scrape.
     const prometheusOptions = props.prometheus === false ? undefined : (props.prometheus ?? {});

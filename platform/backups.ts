@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { BackupCronJob, BackupDestination, BackupSource, SecretKeyRef } from '../lib';
 import { EnvironmentSpec } from './environments';
+import { RUNBOOK_BASE_URL } from './monitoring';
 import { IMAGE_REGISTRY } from './services';
 
 /**
@@ -40,6 +41,7 @@ export function platformBackups(scope: Construct, env: EnvironmentSpec, labels: 
       account: SecretKeyRef.of('backup-object-store', 'account'),
       key: SecretKeyRef.of('backup-object-store', 'key'),
     }),
+    alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },
     // Staging: the environment's small sizing, so that a run of each CronJob fits its quota with every autoscaler at its maximum.
     resources: env.resources && {
       cpu: { request: env.resources.cpuRequest, limit: env.resources.cpuLimit },

@@ -4,7 +4,7 @@ import {
 } from '../lib';
 import { platformBackups } from './backups';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
-import { monitoringPropsFor } from './monitoring';
+import { monitoringPropsFor, RUNBOOK_BASE_URL } from './monitoring';
 import { imageOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
 
 export * from './backups';
@@ -59,6 +59,7 @@ export function buildEnvironment(
         canaryImage: canary && imageOf(service, canary.canaryVersion),
         phase: canary?.phase,
         analysis: { prometheusAddress: prometheusUrl(monitoringStackName) },
+        runbookBaseUrl: RUNBOOK_BASE_URL,
       }).service);
     } else {
       watched.push(new FintechService(chart, service.name, { ...props, image }));

@@ -6,6 +6,9 @@ import { EnvironmentSpec } from './environments';
 export const PROMETHEUS_VERSION = 'v3.5.0';
 export const ALERTMANAGER_VERSION = 'v0.28.1';
 
+/** The platform team's runbooks: every alert of the platform links `<RUNBOOK_BASE_URL>/<alert-name-in-kebab-case>`. */
+export const RUNBOOK_BASE_URL = 'https://runbooks.fintech.internal/alerts';
+
 /**
  * Monitoring of an environment (PLATFORM.md, "Monitoring"): critical alerts page through
  * PagerDuty in production, everything goes to the team's Slack channel, info by e-mail.
@@ -19,6 +22,7 @@ export function monitoringPropsFor(env: EnvironmentSpec, serviceNames: readonly 
   const channel = production ? '#fintech-alerts' : '#fintech-staging-alerts';
   return {
     environment: env.name,
+    runbookBaseUrl: RUNBOOK_BASE_URL,
     routing: {
       critical: production ? [Notifier.pagerDuty({ routingKey: secret('pagerduty-routing-key') }), slack(channel)] : [slack(channel)],
       warning: [slack(channel)],

@@ -125,9 +125,22 @@ describe('CanaryRollout on plain Kubernetes', () => {
     expect(rules[2].expr).toBe('histogram_quantile(0.95, sum(rate(http_request_duration_seconds_bucket{namespace="fintech-production",service="finance-service",track="canary"}[5m])) by (le)) > 0.5');
     for (const r of rules) {
       expect(r.annotations.description).toContain('Roll back: in main.ts, move the phase of finance-service back');
-      expect(r.annotations.runbook_url).toBe('https://runbooks.fintech.internal/canary-rollback');
+      expect(r.annotations.runbook_url).toBeUndefined();
       expect(r.annotations.summary).toBeTruthy();
     }
+  });
+
+  test('runbookBaseUrl must be an http(s) URL', () => {
+    expect(() => plainAt(10, { runbookBaseUrl: 'runbooks' })).toThrow(
+      "CanaryRollout 'prod/finance-service': 'runbookBaseUrl' (\"runbooks\") is invalid: must be an http(s) URL under which each alert has its runbook, e.g. \"https://runbooks.example.com/alerts\"");
+  });
+
+  test('with runbookBaseUrl, each rollback alert links its own runbook page', () => {
+    const { objects } = synthCanary({ backend: CanaryBackend.PLAIN_KUBERNETES, phase: CanaryPhase.percent(10), runbookBaseUrl: 'https://runbooks.example.com/alerts' });
+    expect(only(objects, 'PrometheusRule').spec.groups[0].rules.map((r: any) => r.annotations.runbook_url)).toEqual([
+      'https://runbooks.example.com/alerts/canary-rollback-required', 'https://runbooks.example.com/alerts/canary-rollback-required',
+      'https://runbooks.example.com/alerts/canary-latency-high',
+    ]);
   });
 });
 

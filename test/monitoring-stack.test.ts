@@ -161,14 +161,33 @@ describe('MonitoringStack defaults', () => {
     }]);
   });
 
-  test('every alert has a severity, a summary, a description and a runbook', () => {
+  test('every alert has a severity, a summary and a description, and no runbook link unless runbooks are configured', () => {
     const alerts = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
     expect(alerts.length).toBeGreaterThan(20);
+    expect(stack.runbookBaseUrl).toBeUndefined();
     for (const alert of alerts) {
       expect([alert.alert, ['critical', 'warning', 'info'].includes(alert.labels.severity)]).toEqual([alert.alert, true]);
-      expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
-      expect(alert.annotations.runbook_url).toMatch(/^https:\/\//);
+      expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'summary']);
     }
+  });
+
+  test('with runbookBaseUrl, every alert links <base>/<alert-name-in-kebab-case>; the burn-rate alerts share one page', () => {
+    const { objects: synthConfigured, stack: configured } = build({ runbookBaseUrl: 'https://wiki.example.com/runbooks/' });
+    const withRunbooks = synthConfigured();
+    expect(configured.runbookBaseUrl).toBe('https://wiki.example.com/runbooks');
+    const alerts = withRunbooks.filter((o) => o.kind === 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    const links = Object.fromEntries(alerts.map((a: any) => [a.alert, a.annotations.runbook_url]));
+    expect(links).toMatchObject({
+      HighCPUUsage: 'https://wiki.example.com/runbooks/high-cpu-usage',
+      KubeDeploymentRolloutStuck: 'https://wiki.example.com/runbooks/kube-deployment-rollout-stuck',
+      AvailabilityBudgetBurnCritical: 'https://wiki.example.com/runbooks/slo-budget-burn',
+    });
+    for (const alert of alerts) expect(alert.annotations.runbook_url).toMatch(/^https:\/\/wiki\.example\.com\/runbooks\/[a-z0-9-]+$/);
+  });
+
+  test('runbookBaseUrl must be an http(s) URL', () => {
+    expect(() => build({ runbookBaseUrl: 'wiki/runbooks' })).toThrow(
+      "MonitoringStack 'monitoring/fintech-test': 'runbookBaseUrl' (\"wiki/runbooks\") is invalid: must be an http(s) URL under which each alert has its runbook, e.g. \"https://runbooks.example.com/alerts\"");
   });
 
   test('the platform alerts of PLATFORM.md, per service, with PLATFORM.md\'s thresholds', () => {
@@ -205,7 +224,6 @@ describe('MonitoringStack defaults', () => {
       'KubeDeploymentRolloutStuck', 'KubeDeploymentReplicasMismatch', 'KubeHpaMaxedOut', 'KubePdbNotEnoughHealthyPods', 'KubeJobFailed',
     ]);
     expect(rules[0].expr).toBe('label_replace(kube_deployment_status_condition{condition="Progressing",namespace="fintech-test",status="false"} != 0, "service", "$1", "deployment", "(.*)")');
-    expect(rules[0].annotations.runbook_url).toBe('https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubedeploymentrolloutstuck');
   });
 
   test('SLO rules: recorded 5-minute rates, every window derived from them, and the burn-rate thresholds of the workbook', () => {
