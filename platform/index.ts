@@ -1,10 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, MonitoringStack, OutputFolder, prometheusUrl,
+  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, MonitoringStack, NetworkPeer, OutputFolder, prometheusUrl,
 } from '../lib';
 import { platformBackups } from './backups';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
-import { monitoringPropsFor, RUNBOOK_BASE_URL } from './monitoring';
+import { monitoringNamespaceOf, monitoringPropsFor, RUNBOOK_BASE_URL } from './monitoring';
 import { imageOf, SERVICES, ServiceSpec, servicePropsFor } from './services';
 
 export * from './backups';
@@ -32,7 +32,7 @@ export interface EnvironmentOptions {
 /**
  * One environment of the reference platform as an App: a chart `environment` (namespace and
  * guard rails), the database backups, one chart per service, each written to its own file, and
- * the environment's monitoring (namespace `monitoring`). A service with a canary release is
+ * the environment's monitoring (namespace `<namespace>-monitoring`). A service with a canary release is
  * delivered by a CanaryRollout, the others by a FintechService.
  */
 export function buildEnvironment(
@@ -46,10 +46,12 @@ export function buildEnvironment(
   new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
   platformBackups(app, env, labels);
   const monitoringStackName = `fintech-${env.name}`;
+  const monitoringNamespace = monitoringNamespaceOf(env);
   const watched: FintechService[] = [];
   for (const service of services) {
     const chart = new Chart(app, service.name, { namespace: env.namespace, labels });
-    const { image, ...props } = servicePropsFor(service, env);
+    const { image, ...serviceProps } = servicePropsFor(service, env);
+    const props = { ...serviceProps, metricsScrapers: NetworkPeer.namespace(monitoringNamespace) };
     const canary = canaries[service.name];
     if (service.canaryBackend) {
       watched.push(new CanaryRollout(chart, service.name, {
@@ -58,7 +60,7 @@ export function buildEnvironment(
         stableImage: image,
         canaryImage: canary && imageOf(service, canary.canaryVersion),
         phase: canary?.phase,
-        analysis: { prometheusAddress: prometheusUrl(monitoringStackName) },
+        analysis: { prometheusAddress: prometheusUrl(monitoringStackName, monitoringNamespace) },
         runbookBaseUrl: RUNBOOK_BASE_URL,
       }).service);
     } else {
@@ -66,7 +68,7 @@ export function buildEnvironment(
     }
   }
   if (options.monitoring === false) return app;
-  const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
+  const monitoringChart = new Chart(app, 'monitoring', { namespace: monitoringNamespace, labels });
   new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env, services.map((s) => s.name)) });
   return app;
 }

@@ -10,10 +10,18 @@ export const ALERTMANAGER_VERSION = 'v0.28.1';
 export const RUNBOOK_BASE_URL = 'https://runbooks.fintech.internal/alerts';
 
 /**
+ * The namespace of an environment's monitoring stack: one per environment, so that two
+ * environments in one cluster never share (and fight over) a Namespace, its quota or its policies.
+ */
+export function monitoringNamespaceOf(env: EnvironmentSpec): string {
+  return `${env.namespace}-monitoring`;
+}
+
+/**
  * Monitoring of an environment (PLATFORM.md, "Monitoring"): critical alerts page through
  * PagerDuty in production, everything goes to the team's Slack channel, info by e-mail.
- * Receivers' credentials live in the Secret `alertmanager-receivers` (namespace monitoring),
- * created outside git.
+ * Receivers' credentials live in the Secret `alertmanager-receivers` of the environment's
+ * monitoring namespace, created outside git.
  */
 export function monitoringPropsFor(env: EnvironmentSpec, serviceNames: readonly string[]): Omit<MonitoringStackProps, 'services'> {
   const secret = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);

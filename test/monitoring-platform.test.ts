@@ -90,9 +90,24 @@ describe.each(platform)('the reference platform with monitoring: $env.name', ({ 
   const stackObjects = objects.filter((o) => o.file.endsWith('/monitoring.yaml'));
 
   test('one Prometheus and one Alertmanager per environment, named after it', () => {
-    expect(ofKind(objects, 'Prometheus').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`monitoring/fintech-${env.name}`]);
-    expect(ofKind(objects, 'Alertmanager').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`monitoring/fintech-${env.name}`]);
-    expect(stack.prometheusUrl).toBe(`http://prometheus-fintech-${env.name}.monitoring.svc:9090`);
+    const monitoring = `${env.namespace}-monitoring`;
+    expect(ofKind(objects, 'Prometheus').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`${monitoring}/fintech-${env.name}`]);
+    expect(ofKind(objects, 'Alertmanager').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`${monitoring}/fintech-${env.name}`]);
+    expect(stack.prometheusUrl).toBe(`http://prometheus-fintech-${env.name}.${monitoring}.svc:9090`);
+  });
+
+  test('every namespace the environment\'s objects live in is created in the output, with Pod Security restricted, quota, limits and default deny', () => {
+    // kube-system is the cluster's own: the kubelet Service's namespace, typed in `clusterMetrics.kubelet` (DEFAULT_KUBELET).
+    const external = [stack.prometheus ? 'kube-system' : ''];
+    const used = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns) => ns && !external.includes(ns)))].sort();
+    expect(used).toEqual([env.namespace, `${env.namespace}-monitoring`]);
+    for (const ns of used) {
+      const namespace = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === ns);
+      expect([ns, namespace?.metadata.labels['pod-security.kubernetes.io/enforce']]).toEqual([ns, 'restricted']);
+      for (const kind of ['ResourceQuota', 'LimitRange']) expect([ns, kind, objects.some((o) => o.kind === kind && o.metadata.namespace === ns)]).toEqual([ns, kind, true]);
+      expect(objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns && Object.keys(o.spec.podSelector).length === 0
+        && o.spec.policyTypes.includes('Ingress') && o.spec.policyTypes.includes('Egress'))).toBe(true);
+    }
   });
 
   test('every ServiceMonitor and every PrometheusRule of the environment is picked up by its Prometheus', () => {
