@@ -125,11 +125,14 @@ export interface MonitoringStackProps {
   readonly evaluationInterval?: Duration;
 }
 
+/** Where a stack lives when its Chart names no namespace (and where FintechService admits metrics scrapers from by default). */
+const DEFAULT_NAMESPACE = 'monitoring';
+
 /**
  * The in-cluster URL of the Prometheus of the stack `stackName` in `namespace`: its own Service,
  * which (unlike the Operator's `prometheus-operated`) reaches no other Prometheus of the namespace.
  */
-export function prometheusUrl(stackName: string, namespace = 'monitoring'): string {
+export function prometheusUrl(stackName: string, namespace = DEFAULT_NAMESPACE): string {
   return `http://prometheus-${stackName}.${namespace}.svc:9090`;
 }
 
@@ -212,7 +215,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
     this.name = checkDnsLabel(this, 'name', props.name ?? id);
-    this.namespace = Chart.of(this).namespace ?? 'monitoring';
+    this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
     this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
     this.evaluationInterval = props.evaluationInterval ?? Duration.seconds(15);

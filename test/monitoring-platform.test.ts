@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { alertmanagerYaml, CanaryPhase, dashboardQueries, MonitoringStack, synthesizeFolders } from '../lib';
-import { buildEnvironment, ENVIRONMENTS, EnvironmentSpec, SERVICES } from '../platform';
+import { buildEnvironment, ENVIRONMENTS, EnvironmentSpec, RUNBOOK_BASE_URL, SERVICES } from '../platform';
 import { checkAlertmanagerConfig, hasAmtool } from './support/amtool';
 import { checkQueries, checkRuleGroups, hasPromtool } from './support/promtool';
 import { validateManifest } from './support/schema-validator';
@@ -116,6 +116,15 @@ describe.each(platform)('the reference platform with monitoring: $env.name', ({ 
     expect(ofKind(objects, 'PrometheusRule').map((r) => r.metadata.name)).toContain('finance-service-canary');
     const missed = monitored.filter((o) => !picksUp(prometheus, o, objects)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
     expect(missed).toEqual([]);
+  });
+
+  test('every alert of the environment (stack, canary, backups) links a runbook under the platform\'s RUNBOOK_BASE_URL, and only there', () => {
+    const alerts = ofKind(objects, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    expect(alerts.length).toBeGreaterThan(50);
+    const off = alerts.filter((a: any) => !String(a.annotations?.runbook_url ?? '').startsWith(`${RUNBOOK_BASE_URL}/`)).map((a: any) => a.alert);
+    expect(off).toEqual([]);
+    const text = files.map((f) => f.content).join('\n');
+    expect(text).not.toMatch(/runbooks\.prometheus-operator\.dev|canary-rollback\b(?!-)/);
   });
 
   test('the check would fail: a ServiceMonitor without the platform label, or in another namespace, is not picked up', () => {

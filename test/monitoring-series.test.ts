@@ -170,6 +170,12 @@ function dropsSeries(relabel: any, selector: SeriesSelector): boolean {
   return action === 'keep' ? !hit : hit;
 }
 
+/** The PromQL of every panel of a Grafana dashboard, rows included. */
+function panelQueries(dashboard: any): string[] {
+  const panels: any[] = dashboard.panels ?? [];
+  return panels.flatMap((p) => [...(p.targets ?? []).map((t: any) => t.expr).filter(Boolean), ...panelQueries(p)]);
+}
+
 const environments = fs.readdirSync(DIST).filter((d) => fs.existsSync(path.join(DIST, d, 'kustomization.yaml'))
   && readFolder(path.join(DIST, d)).some((o) => o.kind === 'Prometheus')).sort();
 
@@ -187,6 +193,20 @@ describe.each(environments)('dist/%s: every series a rule reads is scraped and k
     for (const alert of ['HighErrorRate', 'KubeJobFailed', 'BackupMissing', 'BackupJobFailed', 'RestoreVerificationFailed', 'RestoreVerificationMissing']) {
       expect(rules).toContain(alert);
     }
+  });
+
+  test('every series a dashboard panel or a canary analysis reads has a producer that survives relabelling', () => {
+    const dashboards = env.objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1')
+      .flatMap((cm) => Object.values(cm.data as Record<string, string>).flatMap((json) => panelQueries(JSON.parse(json))
+        .map((expr) => ({ source: `dashboard ${cm.metadata.name}`, expr }))));
+    const analyses = env.objects.filter((o) => o.kind === 'AnalysisTemplate')
+      .flatMap((t) => t.spec.metrics.filter((m: any) => m.provider?.prometheus).map((m: any) => ({ source: `AnalysisTemplate ${t.metadata.name}/${m.name}`, expr: m.provider.prometheus.query })));
+    expect(dashboards.length).toBeGreaterThan(50);
+    const unproduced = [...dashboards, ...analyses].flatMap(({ source, expr }) => seriesSelectors(expr).map((s) => {
+      const why = env.missing(s);
+      return why ? `${source}: ${s.text}: ${why}` : undefined;
+    })).filter(Boolean);
+    expect([...new Set(unproduced)]).toEqual([]);
   });
 
   test('every metric of every rule expression has a producer that survives relabelling', () => {
