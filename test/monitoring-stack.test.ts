@@ -461,6 +461,14 @@ describe('MonitoringStack options', () => {
       .toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-prometheus' } } }] });
   });
 
+  test('no kube-state-metrics of its own without cluster metrics or without its own Prometheus; its image must be pinned', () => {
+    expect(build({ clusterMetrics: false }).stack.kubeStateMetrics).toBeUndefined();
+    expect(build({ prometheus: false, alertmanager: false }).stack.kubeStateMetrics).toBeUndefined();
+    expect(() => build({ kubeStateMetrics: { image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:latest' } })).toThrow(
+      "KubeStateMetrics 'monitoring/fintech-test/KubeStateMetrics': 'kubeStateMetrics.image' (\"registry.k8s.io/kube-state-metrics/kube-state-metrics:latest\") is invalid: "
+      + "must be pinned: a version tag other than 'latest' (registry/fintech/service:1.4.2) or a digest (...@sha256:<64 hex>)");
+  });
+
   test('namespaceGuardRails: false leaves the namespace to its owner', () => {
     const { stack, objects } = build({ namespaceGuardRails: false });
     expect(stack.namespaceGuardRails).toBeUndefined();
