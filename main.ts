@@ -7,8 +7,8 @@ import {
   writeOutput,
 } from './lib';
 import {
-  CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringPropsFor,
-  peersOf, platformBackups, scopeEntrancesFor, SERVICES, ServiceSpec, servicePropsFor,
+  CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringNamespaceOf, monitoringPropsFor, monitoringStackNameOf,
+  peersOf, platformBackups, RUNBOOK_BASE_URL, scopeEntrancesFor, SERVICES, ServiceSpec, servicePropsFor,
 } from './platform';
 
 /** The capacity report, committed beside dist/ (not applied: outside the environment folders). */
@@ -25,7 +25,7 @@ export interface EnvironmentOptions {
 /**
  * One environment of the reference platform as an App: a chart `environment` (namespace and
  * guard rails), the database backups, one chart per service, each written to its own file, and
- * the environment's monitoring (namespace `monitoring`). A service with a canary release is
+ * the environment's monitoring (namespace `<namespace>-monitoring`). A service with a canary release is
  * delivered by a CanaryRollout, the others by a FintechService.
  */
 export function buildEnvironment(
@@ -37,11 +37,13 @@ export function buildEnvironment(
   const labels = environmentLabels(env);
   const environmentChart = new Chart(app, 'environment', { labels });
   new FintechEnvironment(environmentChart, env.namespace, { namespace: env.namespace, labels, quota: env.quota });
-  const monitoringStackName = `fintech-${env.name}`;
+  const monitoringStackName = monitoringStackNameOf(env);
+  const monitoringNamespace = monitoringNamespaceOf(env);
   const watched: FintechService[] = [];
   for (const service of services) {
     const chart = new Chart(app, service.name, { namespace: env.namespace, labels });
-    const { image, ...props } = servicePropsFor(service, env);
+    const { image, ...serviceProps } = servicePropsFor(service, env);
+    const props = { ...serviceProps, metricsScrapers: NetworkPeer.namespace(monitoringNamespace) };
     const canary = canaries[service.name];
     if (service.canaryBackend) {
       watched.push(new CanaryRollout(chart, service.name, {
@@ -50,7 +52,8 @@ export function buildEnvironment(
         stableImage: image,
         canaryImage: canary && imageOf(service, canary.canaryVersion),
         phase: canary?.phase,
-        analysis: { prometheusAddress: prometheusUrl(monitoringStackName) },
+        analysis: { prometheusAddress: prometheusUrl(monitoringStackName, monitoringNamespace) },
+        runbookBaseUrl: RUNBOOK_BASE_URL,
       }).service);
     } else {
       watched.push(new FintechService(chart, service.name, { ...props, image }));
@@ -59,7 +62,7 @@ export function buildEnvironment(
   connectPeers(services, watched);
   platformBackups(app, env, labels, watched);
   if (options.monitoring === false) return app;
-  const monitoringChart = new Chart(app, 'monitoring', { namespace: 'monitoring', labels });
+  const monitoringChart = new Chart(app, 'monitoring', { namespace: monitoringNamespace, labels });
   new MonitoringStack(monitoringChart, monitoringStackName, { services: watched, ...monitoringPropsFor(env, services) });
   return app;
 }

@@ -1,7 +1,7 @@
 import { Chart, Cron, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { PrometheusRule, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrules-monitoring.coreos.com';
+import { PrometheusRule, PrometheusRuleSpecGroupsRules } from '../imports/prometheusrules-monitoring.coreos.com';
 import { latestRunFailed, lastSuccessTooOld } from './backup/alerts';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './backup/cron';
 import { BackupDestination } from './backup/destination';
@@ -11,6 +11,7 @@ import { DeliveryTier, IDeliverable } from './delivery';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity } from './rbac';
 import { DEFAULT_NAMESPACE } from './shared/defaults';
+import { alertRule, AlertRule, checkRunbookBaseUrl, renderRuleGroup, Severity } from './monitoring/alert-rules';
 import { invalidProp } from './shared/errors';
 import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
@@ -60,8 +61,9 @@ export interface BackupAlertOptions {
    */
   readonly missingAfterFactor?: number;
   /**
-   * Runbooks live at `<runbookBaseUrl>/<alert-name>` (e.g. `.../backup-missing`), as with the MonitoringStack.
-   * @default "https://runbooks.fintech.internal/alerts"
+   * Where the runbooks of the backup alerts live: each alert links `<runbookBaseUrl>/<alert-name-in-kebab-case>`
+   * (e.g. `.../backup-missing`), as with the MonitoringStack.
+   * @default - no `runbook_url` annotation
    */
   readonly runbookBaseUrl?: string;
 }
@@ -351,7 +353,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
         spec: {
           groups: [{
             name: `backup-${this.name}`,
-            rules: this.alertRules(this.checkRunbookBaseUrl(alerts.runbookBaseUrl ?? 'https://runbooks.fintech.internal/alerts'),
+            rules: this.alertRules(checkRunbookBaseUrl(this, 'alerts.runbookBaseUrl', alerts.runbookBaseUrl),
               this.missingAlertAfterSeconds, verificationThreshold),
           }],
         },
@@ -471,22 +473,24 @@ export class BackupCronJob extends Construct implements IDeliverable {
     return threshold;
   }
 
-  private alertRules(runbookBaseUrl: string, missingAfter: number, verificationMissingAfter?: number): PrometheusRuleSpecGroupsRules[] {
+  private alertRules(runbookBaseUrl: string | undefined, missingAfter: number, verificationMissingAfter?: number): PrometheusRuleSpecGroupsRules[] {
     const backup = { namespace: this.namespace, name: this.name };
     const what = `${this.source.kind} backup ${this.name} in namespace ${this.namespace}`;
-    const rule = (alert: string, expr: string, forDuration: string, severity: string, summary: string, description: string) => ({
+    const rule = (alert: string, expr: string, holdFor: Duration, severity: Severity, summary: string, description: string) => alertRule({
       alert,
-      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
-      for: forDuration,
-      labels: { severity, cronjob: alert.startsWith('Restore') ? `${this.name}-verify` : this.name },
-      annotations: { summary, description, runbook_url: `${runbookBaseUrl}/${alert.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}` },
-    });
-    const rules: PrometheusRuleSpecGroupsRules[] = [
-      rule('BackupMissing', lastSuccessTooOld(backup, missingAfter), '10m', 'critical',
+      expr,
+      for: holdFor,
+      severity,
+      summary,
+      description,
+      labels: { cronjob: alert.startsWith('Restore') ? `${this.name}-verify` : this.name },
+    }, runbookBaseUrl);
+    const rules: AlertRule[] = [
+      rule('BackupMissing', lastSuccessTooOld(backup, missingAfter), Duration.minutes(10), Severity.CRITICAL,
         `No successful ${this.source.kind} backup of ${this.name} for ${humanSeconds(missingAfter)}`,
         `The ${what} has not succeeded for more than ${humanSeconds(missingAfter)} (schedule "${this.schedule}" ${this.timeZone}):`
         + ` the newest restorable backup is getting old. Check the CronJob ${this.name} (suspended? failing? not scheduled?).`),
-      rule('BackupJobFailed', latestRunFailed(backup), '5m', 'warning',
+      rule('BackupJobFailed', latestRunFailed(backup), Duration.minutes(5), Severity.WARNING,
         `The latest ${this.source.kind} backup of ${this.name} failed`,
         `A Job of CronJob ${this.name} in namespace ${this.namespace} failed after the last successful backup.`
         + ` Read its logs (kubectl logs job/<job>); nothing incomplete was uploaded under a final name.`),
@@ -494,25 +498,20 @@ export class BackupCronJob extends Construct implements IDeliverable {
     if (this.verificationJob && verificationMissingAfter !== undefined) {
       const verify = { namespace: this.namespace, name: `${this.name}-verify` };
       rules.push(
-        rule('RestoreVerificationFailed', latestRunFailed(verify), '5m', 'critical',
+        rule('RestoreVerificationFailed', latestRunFailed(verify), Duration.minutes(5), Severity.CRITICAL,
           `Restore verification of ${this.name} failed: the newest backup may not be restorable`,
           `A Job of CronJob ${this.name}-verify in namespace ${this.namespace} failed: the newest backup could not be downloaded,`
           + ' did not match its checksum, could not be restored, or failed the sanity checks. Read its logs.'),
-        rule('RestoreVerificationMissing', lastSuccessTooOld(verify, verificationMissingAfter), '10m', 'warning',
+        rule('RestoreVerificationMissing', lastSuccessTooOld(verify, verificationMissingAfter), Duration.minutes(10), Severity.WARNING,
           `No successful restore verification of ${this.name} for ${humanSeconds(verificationMissingAfter)}`,
           `CronJob ${this.name}-verify in namespace ${this.namespace} has not succeeded for more than ${humanSeconds(verificationMissingAfter)}.`),
       );
     }
-    return rules;
+    return renderRuleGroup({ name: `backup-${this.name}`, rules }).rules!;
   }
 
   // -------------------------------------------------------------------------------------------
   // Checks
-
-  private checkRunbookBaseUrl(url: string): string {
-    if (!/^https?:\/\/\S+$/.test(url)) throw invalidProp(this, 'alerts.runbookBaseUrl', url, 'must be an http(s) URL, e.g. "https://runbooks.fintech.internal/alerts"');
-    return url.replace(/\/+$/, '');
-  }
 
   private checkPrefix(prefix: string): string {
     if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9_.]*[a-z0-9])?)*$/.test(prefix)) {

@@ -5,13 +5,16 @@ import {
   AnalysisTemplate, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsConsecutiveErrorLimit, AnalysisTemplateSpecMetricsFailureLimit,
   AnalysisTemplateSpecMetricsInconclusiveLimit,
 } from '../imports/analysistemplates-argoproj.io';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheusrules-monitoring.coreos.com';
+import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
 import { FintechService, FintechServiceProps } from './fintech-service';
 import { checkWholeSeconds, goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
-import { errorRatePercent, HTTP_METRICS, LabelMatchers, latencyQuantileSeconds, minOverTime, PromRange, requestRate, selector } from './shared/promql';
+import { alertRule, checkRunbookBaseUrl, renderRuleGroup, RuleGroup, Severity } from './monitoring/alert-rules';
+import {
+  crashLooping, errorRatePercent, HTTP_METRICS, LabelMatchers, latencyQuantileSeconds, minOverTime, PromRange, requestRate, selector,
+} from './shared/promql';
 import { checkInteger, checkPinnedImage } from './shared/validation';
 
 /** Which controller moves the canary forward. */
@@ -95,8 +98,12 @@ export interface CanaryRolloutProps extends Omit<FintechServiceProps, 'image' | 
   readonly manualApproval?: boolean;
   /** @default - 1 % errors, P95 500 ms, over 5 minutes, measured every minute */
   readonly analysis?: CanaryAnalysisOptions;
-  /** Runbook of the rollback alerts. @default "https://runbooks.fintech.internal/canary-rollback" */
-  readonly runbookUrl?: string;
+  /**
+   * Where the runbooks of the plain-Kubernetes rollback alerts live: each alert links
+   * `<runbookBaseUrl>/<alert-name-in-kebab-case>` (`.../canary-rollback-required`, `.../canary-latency-high`).
+   * @default - no `runbook_url` annotation
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 /** How many pods each track gets, and the real canary share that results. */
@@ -234,7 +241,7 @@ export class CanaryRollout extends Construct {
       this.analysisTemplates = [];
       this.split = this.inProgress ? this.splitTracks() : undefined;
       if (this.split) this.canaryDeployment = this.createCanaryDeployment(this.split);
-      this.rollbackAlerts = this.createRollbackAlerts(window, props.runbookUrl ?? 'https://runbooks.fintech.internal/canary-rollback');
+      this.rollbackAlerts = this.createRollbackAlerts(window, checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl));
     }
   }
 
@@ -312,34 +319,35 @@ export class CanaryRollout extends Construct {
     });
   }
 
-  private createRollbackAlerts(window: string, runbookUrl: string): PrometheusRule {
+  private createRollbackAlerts(window: string, runbookBaseUrl: string | undefined): PrometheusRule {
     const name = this.service.name;
     const rollback = this.rollbackProcedure();
-    const alert = (alertName: string, reason: string, expr: string, severity: string, summary: string, description: string) => ({
+    const alert = (alertName: string, reason: string, expr: string, severity: Severity, summary: string, description: string) => alertRule({
       alert: alertName,
-      expr: PrometheusRuleSpecGroupsRulesExpr.fromString(expr),
-      for: window,
-      labels: { severity, service: name, track: 'canary', reason },
-      annotations: { summary, description: `${description} ${rollback}`, runbook_url: runbookUrl },
-    });
-    const canaryPods = `namespace="${this.service.namespace}",pod=~"${name}-canary-.*"`;
+      expr,
+      for: Duration.parse(`PT${window.toUpperCase()}`),
+      severity,
+      summary,
+      description: `${description} ${rollback}`,
+      labels: { service: name, track: 'canary', reason },
+    }, runbookBaseUrl);
+    const canaryPods = `pod=~"${name}-canary-.*"`;
+    const group: RuleGroup = {
+      name: `${name}-canary`,
+      rules: [
+        alert('CanaryRollbackRequired', 'error-rate', `${this.errorRateQuery} > ${this.maxErrorRatePercent}`, Severity.CRITICAL,
+          `${name} canary error rate above ${this.maxErrorRatePercent} %`,
+          `The canary of ${name} has served more than ${this.maxErrorRatePercent} % 5xx responses for ${window}.`),
+        alert('CanaryRollbackRequired', 'crash-loop', crashLooping({ namespace: this.service.namespace }, window, canaryPods),
+          Severity.CRITICAL, `${name} canary is crash looping`, `A canary pod of ${name} is in CrashLoopBackOff.`),
+        alert('CanaryLatencyHigh', 'latency', `${this.latencyQuery} > ${this.maxP95LatencySeconds}`, Severity.WARNING,
+          `${name} canary P95 latency above ${this.maxP95LatencySeconds * 1000} ms`,
+          `The canary of ${name} has answered slower than ${this.maxP95LatencySeconds * 1000} ms at P95 for ${window}: review before promoting.`),
+      ],
+    };
     return new PrometheusRule(this, 'RollbackAlerts', {
       metadata: { name: `${name}-canary`, labels: this.objectLabels() },
-      spec: {
-        groups: [{
-          name: `${name}-canary`,
-          rules: [
-            alert('CanaryRollbackRequired', 'error-rate', `${this.errorRateQuery} > ${this.maxErrorRatePercent}`, 'critical',
-              `${name} canary error rate above ${this.maxErrorRatePercent} %`,
-              `The canary of ${name} has served more than ${this.maxErrorRatePercent} % 5xx responses for ${window}.`),
-            alert('CanaryRollbackRequired', 'crash-loop', `max_over_time(kube_pod_container_status_waiting_reason{${canaryPods},reason="CrashLoopBackOff"}[${window}]) >= 1`,
-              'critical', `${name} canary is crash looping`, `A canary pod of ${name} is in CrashLoopBackOff.`),
-            alert('CanaryLatencyHigh', 'latency', `${this.latencyQuery} > ${this.maxP95LatencySeconds}`, 'warning',
-              `${name} canary P95 latency above ${this.maxP95LatencySeconds * 1000} ms`,
-              `The canary of ${name} has answered slower than ${this.maxP95LatencySeconds * 1000} ms at P95 for ${window}: review before promoting.`),
-          ],
-        }],
-      },
+      spec: { groups: [renderRuleGroup(group)] },
     });
   }
 

@@ -8,20 +8,26 @@ import { FintechEnvironment } from './environment';
 import { FintechService } from './fintech-service';
 import { NetworkPeer } from './network-peer';
 import {
-  checkRuleGroup, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
+  checkRuleGroup, checkRunbookBaseUrl, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
 } from './monitoring/alert-rules';
 import { AlertmanagerConfigSpec, alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
 import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
 import {
   AlertmanagerOptions, alertmanagerPodLabels, alertmanagerSpec, checkScrapeTarget, ClusterMetricsOptions,
-  clusterMonitorSpec, DEFAULT_KUBE_STATE_METRICS, DEFAULT_KUBELET, DISCOVERY_RULES, KUBELET_SCRAPE_RULES, KubeletTarget, LabelSelector,
+  clusterMonitorSpec, DEFAULT_KUBELET, DISCOVERY_RULES, KUBELET_SCRAPE_RULES, KubeletTarget, LabelSelector,
   namespacesSelector, prometheusPodLabels, PrometheusOptions, prometheusSpec, ScrapeTarget,
 } from './monitoring/prometheus';
+import { KubeStateMetrics, KUBE_STATE_METRICS_PORT, KubeStateMetricsOptions } from './monitoring/kube-state-metrics';
+import { monitoringNamespace, MonitoringNamespaceOptions, StackPods } from './monitoring/namespace';
+import {
+  alertmanagerPolicy, kubeStateMetricsPolicy, MonitoringNetworkOptions, MonitoringPeers, monitoringPeers, prometheusPolicy, receiverPorts, ScrapedNamespace,
+} from './monitoring/network-policies';
 import {
   BurnRateWindow, checkBurnRateWindows, checkObjective, checkWindow, DEFAULT_BURN_RATE_WINDOWS, defaultObjectives, ServiceLevelObjective, sloRuleGroup,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
 import { checkedDuration } from './shared/duration';
+import { ResourceQuantities } from './shared/resources';
 import { invalidProp } from './shared/errors';
 import { serviceLabels } from './shared/labels';
 import { checkDnsLabel, checkUnique } from './shared/validation';
@@ -76,11 +82,27 @@ export interface MonitoringStackProps {
    */
   readonly alertmanager?: AlertmanagerOptions | false;
   /**
-   * Scraping of kube-state-metrics and the kubelets' cAdvisor, which the saturation, restart and
-   * workload alerts read; only with the stack's own Prometheus (the cluster's scrapes them already).
-   * @default - kube-state-metrics in "monitoring" and the kubelets, when the stack has its own Prometheus
+   * Scraping of kube-state-metrics and the kubelets' cAdvisor, which the saturation, restart,
+   * workload and backup alerts read; only with the stack's own Prometheus (the cluster's scrapes them already).
+   * @default - the stack's own kube-state-metrics (see `kubeStateMetrics`) and the kubelets, when the stack has its own Prometheus
    */
   readonly clusterMetrics?: ClusterMetricsOptions | false;
+  /**
+   * The stack's own kube-state-metrics, in its namespace, exporting only the kinds of object the
+   * alerts read and only in the services' namespaces. Not created when `clusterMetrics.kubeStateMetrics`
+   * names an existing one, or without cluster metrics.
+   * @default - image registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0, requests 50m / 64Mi, limits 200m / 256Mi
+   */
+  readonly kubeStateMetrics?: KubeStateMetricsOptions;
+  /**
+   * The stack's namespace (the Chart's), created with the guard rails of the application
+   * namespaces: Pod Security `restricted`, a ResourceQuota sized for the stack, a LimitRange and a
+   * default-deny NetworkPolicy. `false` when the namespace is created and guarded elsewhere.
+   * @default - created, sized for the stack's pods
+   */
+  readonly namespaceGuardRails?: MonitoringNamespaceOptions | false;
+  /** Who may query the Prometheus, and where the API server and the kubelets are, for the stack's NetworkPolicies. @default - see MonitoringNetworkOptions */
+  readonly network?: MonitoringNetworkOptions;
   /**
    * The labels the stack's Prometheus selects ServiceMonitors and PrometheusRules by. Every
    * PrometheusRule and ServiceMonitor of the stack carries them, and the services'
@@ -89,7 +111,11 @@ export interface MonitoringStackProps {
    * @default { "app.kubernetes.io/part-of": "fintech-platform" } (every FintechService object carries it)
    */
   readonly discoveryLabels?: Record<string, string>;
-  /** Runbooks of the platform's alerts live at `<runbookBaseUrl>/<alert-name>`. @default "https://runbooks.fintech.internal/alerts" */
+  /**
+   * Where the runbooks of the stack's alerts live: each alert links `<runbookBaseUrl>/<alert-name-in-kebab-case>`
+   * (e.g. `.../high-error-rate`; the SLO burn-rate alerts share `.../slo-budget-burn`).
+   * @default - no `runbook_url` annotation
+   */
   readonly runbookBaseUrl?: string;
   /** Grafana dashboards as ConfigMaps for Grafana's sidecar; `false` for none. @default true */
   readonly dashboards?: boolean;
@@ -100,6 +126,7 @@ export interface MonitoringStackProps {
   /** @default Duration.seconds(15) */
   readonly evaluationInterval?: Duration;
 }
+
 
 /**
  * The in-cluster URL of the Prometheus of the stack `stackName` in `namespace`: its own Service,
@@ -136,7 +163,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly scrapeInterval: Duration;
   public readonly evaluationInterval: Duration;
   public readonly discoveryLabels: Record<string, string>;
-  public readonly runbookBaseUrl: string;
+  /** Undefined when no runbooks are configured. */
+  public readonly runbookBaseUrl?: string;
   public readonly burnRateWindows: readonly BurnRateWindow[];
   public readonly services: readonly FintechService[];
   /** The namespaces of the services, sorted. */
@@ -155,6 +183,14 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly workloadRules: readonly PrometheusRule[];
   /** ServiceMonitors of the cluster exporters, one per exporter and service namespace. */
   public readonly clusterMonitors: readonly ServiceMonitor[];
+  /** The stack's own kube-state-metrics; undefined when another is scraped, or without cluster metrics. */
+  public readonly kubeStateMetrics?: KubeStateMetrics;
+  /** The stack's namespace and its guard rails; undefined with `namespaceGuardRails: false`. */
+  public readonly namespaceGuardRails?: FintechEnvironment;
+  /** The resolved network peers. */
+  public readonly peers: MonitoringPeers;
+  /** NetworkPolicies of the Prometheus, Alertmanager and kube-state-metrics pods the stack runs. */
+  public readonly networkPolicies: readonly k8s.KubeNetworkPolicy[];
 
   /** Undefined with `prometheus: false`. */
   public readonly prometheus?: ApiObject;
@@ -187,10 +223,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     checkedDuration(this, 'scrapeInterval', this.scrapeInterval);
     checkedDuration(this, 'evaluationInterval', this.evaluationInterval);
     this.discoveryLabels = this.checkDiscoveryLabels(props.discoveryLabels ?? PART_OF);
-    this.runbookBaseUrl = props.runbookBaseUrl ?? 'https://runbooks.fintech.internal/alerts';
-    if (!/^https?:\/\/[^\s]+$/.test(this.runbookBaseUrl)) {
-      throw invalidProp(this, 'runbookBaseUrl', this.runbookBaseUrl, 'must be an http(s) URL, e.g. "https://runbooks.fintech.internal/alerts"');
-    }
+    this.runbookBaseUrl = checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
 
     this.services = this.checkServices(props.services);
     this.serviceNamespaces = [...new Set(this.services.map((s) => s.namespace))].sort();
@@ -223,12 +256,24 @@ export class MonitoringStack extends Construct implements IDeliverable {
     }
     this.serviceRules = serviceRules;
     this.workloadRules = this.serviceNamespaces.map((ns) => this.ruleObject(`WorkloadRules-${ns}`, `${this.name}-workloads`, ns,
-      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(ns) }]));
+      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(ns, this.runbookBaseUrl) }]));
 
     // Prometheus, with what it needs to discover and scrape.
     const prometheusOptions = props.prometheus === false ? undefined : (props.prometheus ?? {});
     const alertmanagerOptions = props.alertmanager === false ? undefined : (props.alertmanager ?? {});
-    const clusterMetrics = prometheusOptions && props.clusterMetrics !== false ? this.checkClusterMetrics(props.clusterMetrics ?? {}) : undefined;
+    this.peers = monitoringPeers(this, props.network ?? {});
+    const ownKubeStateMetrics = prometheusOptions && props.clusterMetrics !== false && props.clusterMetrics?.kubeStateMetrics === undefined;
+    if (ownKubeStateMetrics) {
+      this.kubeStateMetrics = new KubeStateMetrics(this, 'KubeStateMetrics', {
+        ...props.kubeStateMetrics,
+        name: `kube-state-metrics-${this.name}`,
+        namespace: this.namespace,
+        watchedNamespaces: this.serviceNamespaces,
+        labels: this.labels('kube-state-metrics'),
+      });
+    }
+    const clusterMetrics = prometheusOptions && props.clusterMetrics !== false
+      ? this.checkClusterMetrics(props.clusterMetrics ?? {}, this.kubeStateMetrics) : undefined;
     this.clusterMonitors = clusterMetrics ? this.createClusterMonitors(clusterMetrics) : [];
     if (prometheusOptions) {
       [this.prometheusServiceAccount, this.prometheus, this.prometheusService, this.prometheusDisruptionBudget] =
@@ -257,6 +302,12 @@ export class MonitoringStack extends Construct implements IDeliverable {
         this.createAlertmanager(alertmanagerOptions);
     }
 
+    // The namespace's guard rails, and the paths the stack's own pods may use.
+    this.networkPolicies = this.createNetworkPolicies(props.routing);
+    if (props.namespaceGuardRails !== false) {
+      this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, props.namespaceGuardRails ?? {}, this.stackPods());
+    }
+
     // Dashboards, for Grafana's sidecar.
     this.dashboardDefinitions = props.dashboards === false ? [] : this.dashboardModels(options);
     const folder = props.dashboardFolder ?? 'FinTech';
@@ -276,6 +327,57 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public deliveryDependencies(): IConstruct[] {
     return this.node.root.node.findAll()
       .filter((c): c is FintechEnvironment => c instanceof FintechEnvironment && this.serviceNamespaces.includes(c.namespaceName));
+  }
+
+  private createNetworkPolicies(routing: AlertRoutingOptions | undefined): k8s.KubeNetworkPolicy[] {
+    const policies: k8s.KubeNetworkPolicy[] = [];
+    const policy = (id: string, name: string, component: string, spec: k8s.NetworkPolicySpec) => policies.push(
+      new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: this.namespace, labels: this.labels(component) }, spec }));
+    const prometheusPods = prometheusPodLabels(this.name);
+    if (this.prometheus) {
+      const scraped: ScrapedNamespace[] = this.serviceNamespaces.map((ns) => ({
+        namespace: ns, ports: this.services.filter((svc) => svc.namespace === ns).map((svc) => svc.port),
+      }));
+      const ksm = this.kubeStateMetrics;
+      if (ksm) scraped.push({ namespace: this.namespace, ports: [KUBE_STATE_METRICS_PORT], podLabels: ksm.podLabels });
+      else if (this.clusterMonitors.length > 0) {
+        const target = (this.clusterMonitors[0].toJson().spec.namespaceSelector.matchNames as string[])[0];
+        scraped.push({ namespace: target, ports: [] });
+      }
+      policy('PrometheusNetworkPolicy', `prometheus-${this.name}`, 'prometheus', prometheusPolicy({
+        namespace: this.namespace,
+        podLabels: prometheusPods,
+        peers: this.peers,
+        scraped,
+        alertmanagerPods: this.alertmanager ? alertmanagerPodLabels(this.name) : { 'app.kubernetes.io/name': 'alertmanager' },
+        kubelets: this.clusterMonitors.length > 0,
+      }));
+    }
+    if (this.alertmanager) {
+      policy('AlertmanagerNetworkPolicy', `alertmanager-${this.name}`, 'alertmanager', alertmanagerPolicy({
+        namespace: this.namespace, podLabels: alertmanagerPodLabels(this.name), prometheusPods, receivers: receiverPorts(routing),
+      }));
+    }
+    if (this.kubeStateMetrics) {
+      policy('KubeStateMetricsNetworkPolicy', `kube-state-metrics-${this.name}`, 'kube-state-metrics', kubeStateMetricsPolicy({
+        namespace: this.namespace, podLabels: this.kubeStateMetrics.podLabels, prometheusPods, port: KUBE_STATE_METRICS_PORT, peers: this.peers,
+      }));
+    }
+    return policies;
+  }
+
+  /** The pods the stack runs in its namespace, for the namespace's quota. */
+  private stackPods(): StackPods[] {
+    const operated = (o: ApiObject | undefined): StackPods[] => {
+      if (!o) return [];
+      const spec = o.toJson().spec;
+      return [{ replicas: spec.replicas, resources: spec.resources as ResourceQuantities, sidecar: true, volumes: 1 }];
+    };
+    return [
+      ...operated(this.prometheus),
+      ...operated(this.alertmanager),
+      ...(this.kubeStateMetrics ? [{ replicas: 1, resources: this.kubeStateMetrics.resources, sidecar: false, volumes: 0 }] : []),
+    ];
   }
 
   /** The labels of the stack's objects: the platform's label set and the discovery labels. */
@@ -382,9 +484,9 @@ export class MonitoringStack extends Construct implements IDeliverable {
     });
   }
 
-  private checkClusterMetrics(options: ClusterMetricsOptions): { kubeStateMetrics: ScrapeTarget; kubelet: KubeletTarget } {
+  private checkClusterMetrics(options: ClusterMetricsOptions, own: KubeStateMetrics | undefined): { kubeStateMetrics: ScrapeTarget; kubelet: KubeletTarget } {
     return {
-      kubeStateMetrics: checkScrapeTarget(this, 'clusterMetrics.kubeStateMetrics', options.kubeStateMetrics ?? DEFAULT_KUBE_STATE_METRICS),
+      kubeStateMetrics: own ? own.scrapeTarget : checkScrapeTarget(this, 'clusterMetrics.kubeStateMetrics', options.kubeStateMetrics!),
       kubelet: checkScrapeTarget(this, 'clusterMetrics.kubelet', options.kubelet ?? DEFAULT_KUBELET) as KubeletTarget,
     };
   }

@@ -7,7 +7,8 @@ import { DATA_CLASSIFICATION_LABEL, DataClassification } from './data-classifica
  * of those policies' rules allows. Traffic between two pods needs both the sender's egress and the
  * receiver's ingress.
  *
- * Endpoints are the workloads of the output (their pod templates), the other pods of each namespace
+ * Endpoints are the workloads of the output (their pod templates, and the Prometheus Operator's
+ * pods for its Prometheus and Alertmanager resources), the other pods of each namespace
  * a peer names (any pod there, unrestricted on its own side, since its policies are not known),
  * and external address blocks.
  */
@@ -118,6 +119,7 @@ export class NetworkModel {
         const namespace = o.metadata.namespace ?? 'default';
         return { kind: 'workload' as const, id: `${namespace}/${o.metadata.name}`, namespace, labels: template.metadata?.labels ?? {}, ports };
       });
+    workloads.push(...objects.filter(isOperatorManaged).map(operatorPods));
     const named = new Set([...this.peers()].flatMap((peer) => peerNamespaces(peer)));
     // Pods the output does not define (other teams', an operator's) may run in any namespace a
     // peer names; in a namespace the output does not create, their policies are unknown, so
@@ -203,6 +205,33 @@ export class NetworkModel {
   }
 }
 
+const isOperatorManaged = (o: any) => o?.apiVersion === 'monitoring.coreos.com/v1' && (o.kind === 'Prometheus' || o.kind === 'Alertmanager');
+
+/**
+ * The pods the Prometheus Operator runs for a Prometheus or Alertmanager: the labels it sets
+ * (its `podLabels`, plus `spec.podMetadata.labels`) and the ports of their main containers.
+ */
+function operatorPods(object: any): Endpoint {
+  const component = object.kind.toLowerCase();
+  const namespace = object.metadata.namespace ?? 'default';
+  const ports: ContainerPort[] = component === 'prometheus'
+    ? [{ port: 9090, protocol: 'TCP', name: 'web' }]
+    : [{ port: 9093, protocol: 'TCP', name: 'web' }, { port: 9094, protocol: 'TCP', name: 'mesh-tcp' }, { port: 9094, protocol: 'UDP', name: 'mesh-udp' }];
+  return {
+    kind: 'workload',
+    id: `${namespace}/${component}-${object.metadata.name}`,
+    namespace,
+    labels: {
+      ...object.spec?.podMetadata?.labels,
+      'app.kubernetes.io/name': component,
+      'app.kubernetes.io/instance': object.metadata.name,
+      'app.kubernetes.io/managed-by': 'prometheus-operator',
+      [component]: object.metadata.name,
+    },
+    ports,
+  };
+}
+
 function toPolicy(object: any): Policy {
   const spec = object.spec ?? {};
   const types: string[] = spec.policyTypes ?? ['Ingress', ...(spec.egress ? ['Egress'] : [])];
@@ -285,9 +314,9 @@ function parseCidr(cidr: string): [number, number] {
 
 /** A connection into the cardholder-data scope that is allowed on purpose, and why. */
 export interface ScopeEntrance {
-  /** The sender: `<namespace>/<workload>`, or `<namespace>/*` for any pod of a namespace outside the output. */
+  /** The sender: `<namespace>/<workload or app name>`, or `<namespace>/*` for any other pod of a namespace. */
   readonly from: string;
-  /** The in-scope workload: `<namespace>/<workload>`. */
+  /** The in-scope workload: `<namespace>/<workload>`, or `<namespace>/<app name>` for every track of a service. */
   readonly to: string;
   /** Why this connection is needed, for the assessor. */
   readonly reason: string;
@@ -317,10 +346,10 @@ export function analyseSegmentation(environment: string, objects: readonly any[]
   const inScope = model.endpoints.filter((e) => e.labels[DATA_CLASSIFICATION_LABEL] === DataClassification.CARDHOLDER);
   const scoped = new Set(inScope.map((e) => e.id));
   const edges = model.edges();
-  const declaration = (from: string, to: string) => declared.find((d) => d.from === from && d.to === to);
+  const declaration = (from: Endpoint, to: Endpoint) => declared.find((d) => names(from).includes(d.from) && names(to).includes(d.to));
 
   const entrances = edges.filter((e) => scoped.has(e.to.id) && !scoped.has(e.from.id))
-    .map((e) => ({ ...e, reason: declaration(e.from.id, e.to.id)?.reason }));
+    .map((e) => ({ ...e, reason: declaration(e.from, e.to)?.reason }));
   const externalDestinations = edges.filter((e) => scoped.has(e.from.id) && e.to.kind === 'external');
   const indirect = indirectReachers(edges, scoped, new Map(entrances.map((e) => [e.from.id, e.to] as const).reverse()));
 
@@ -332,8 +361,17 @@ export function analyseSegmentation(environment: string, objects: readonly any[]
       `${environment}: the cardholder-data service ${e.from.id} may send to any address (${e.to.id}, ${e.ports.join(', ')}): ` +
       'external peers of cardholder-data services must name their CIDRs'),
   ];
-  const unusedDeclarations = declared.filter((d) => !entrances.some((e) => e.from.id === d.from && e.to.id === d.to));
+  const unusedDeclarations = declared.filter((d) => !entrances.some((e) => names(e.from).includes(d.from) && names(e.to).includes(d.to)));
   return { environment, inScope, entrances, indirect, externalDestinations, violations, unusedDeclarations };
+}
+
+/**
+ * What a declaration may call an endpoint: its id, or for a workload `<namespace>/<app name>`
+ * (its `app.kubernetes.io/name` label), which covers every track of a service (a canary's too).
+ */
+function names(endpoint: Endpoint): string[] {
+  const app = endpoint.labels['app.kubernetes.io/name'];
+  return endpoint.kind === 'workload' && app ? [endpoint.id, `${endpoint.namespace}/${app}`] : [endpoint.id];
 }
 
 /** Shortest paths into the scope from endpoints that have no direct edge into it. */

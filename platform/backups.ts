@@ -3,6 +3,7 @@ import { ContainerResources, Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BackupCronJob, BackupDestination, BackupSource, FintechService, NetworkPeer, SecretKeyRef } from '../lib';
 import { EnvironmentSpec } from './environments';
+import { RUNBOOK_BASE_URL } from './monitoring';
 import { IMAGE_REGISTRY } from './services';
 
 /** The backup of transaction-service's event-store export, which transaction-service admits. */
@@ -81,6 +82,7 @@ export function platformBackups(
       password: SecretKeyRef.of('platform-db-backup', 'password'),
     }),
     destination,
+    alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },
     // Staging: the environment's small sizing, so that a run of each CronJob fits its quota with every autoscaler at its maximum.
     resources: env.resources && {
       cpu: { request: env.resources.cpuRequest, limit: env.resources.cpuLimit },
@@ -96,6 +98,7 @@ export function platformBackups(
       password: SecretKeyRef.of('redis-backup', 'password'),
     }),
     destination,
+    alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },
     schedule: Cron.schedule({ minute: '20', hour: '2' }),
     resources: LIGHT_BACKUP_RESOURCES,
   });
@@ -107,6 +110,7 @@ export function platformBackups(
       peer: NetworkPeer.service(exporter),
     }),
     destination,
+    alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },
     schedule: Cron.schedule({ minute: '40', hour: '2' }),
     resources: LIGHT_BACKUP_RESOURCES,
   });

@@ -1,8 +1,9 @@
 import { DataClassification, ScopeEntrance } from '../lib';
 import { EnvironmentSpec } from './environments';
+import { monitoringNamespaceOf, monitoringStackNameOf } from './monitoring';
 import { SERVICES, ServiceSpec } from './services';
 
-/** Where the connections into the cardholder-data scope come from: a catalogue service, or the metrics scrapers. */
+/** Where the connections into the cardholder-data scope come from: a catalogue service, or the environment's Prometheus. */
 export type ScopeSender = { readonly service: string } | { readonly scrapers: true };
 
 /** A connection into the scope that the platform needs (PCI DSS 1.3: only what is necessary), and why. */
@@ -22,7 +23,8 @@ export const SCOPE_ENTRANCES: readonly ScopeEntranceSpec[] = [
 
 /** The scope entrances of an environment, for its output folder: every sender to every cardholder-data service. */
 export function scopeEntrancesFor(env: EnvironmentSpec, services: readonly ServiceSpec[] = SERVICES): ScopeEntrance[] {
-  const sender = (from: ScopeSender) => ('service' in from ? `${env.namespace}/${from.service}` : 'monitoring/*');
+  const prometheus = `${monitoringNamespaceOf(env)}/prometheus-${monitoringStackNameOf(env)}`;
+  const sender = (from: ScopeSender) => ('service' in from ? `${env.namespace}/${from.service}` : prometheus);
   return services.filter((s) => s.dataClassification === DataClassification.CARDHOLDER).flatMap((target) =>
     SCOPE_ENTRANCES.map((entrance) => ({ from: sender(entrance.from), to: `${env.namespace}/${target.name}`, reason: entrance.reason })));
 }

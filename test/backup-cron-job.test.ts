@@ -202,7 +202,7 @@ describe('BackupCronJob defaults (PostgreSQL to S3)', () => {
     expect(envOf(verify)).not.toHaveProperty('BACKUP_RETENTION_DAYS');
   });
 
-  test('alerts on a missing backup (36h for a daily schedule), a failed backup, and a failed or missing restore verification, each with a runbook', () => {
+  test('alerts on a missing backup (36h for a daily schedule), a failed backup, and a failed or missing restore verification, without a runbook link by default', () => {
     const rule = only(objects, 'PrometheusRule');
     const rules = rule.spec.groups[0].rules;
     expect(rules.map((r: any) => [r.alert, r.labels.severity, r.labels.cronjob, r.for])).toEqual([
@@ -212,10 +212,11 @@ describe('BackupCronJob defaults (PostgreSQL to S3)', () => {
       ['RestoreVerificationMissing', 'warning', 'platform-db-backup-verify', '10m'],
     ]);
     for (const r of rules) {
-      expect(Object.keys(r.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
+      expect(Object.keys(r.annotations).sort()).toEqual(['description', 'summary']);
     }
-    expect(rules.map((r: any) => r.annotations.runbook_url)).toEqual(['backup-missing', 'backup-job-failed', 'restore-verification-failed',
-      'restore-verification-missing'].map((page) => `https://runbooks.fintech.internal/alerts/${page}`));
+    const linked = only(synthBackup({ alerts: { runbookBaseUrl: 'https://runbooks.example.com/alerts' } }).objects, 'PrometheusRule').spec.groups[0].rules;
+    expect(linked.map((r: any) => r.annotations.runbook_url)).toEqual(['backup-missing', 'backup-job-failed', 'restore-verification-failed',
+      'restore-verification-missing'].map((page) => `https://runbooks.example.com/alerts/${page}`));
     expect(rule.metadata.labels['app.kubernetes.io/part-of']).toBe('fintech-platform'); // what a MonitoringStack's Prometheus selects rules by
     expect(backup.missingAlertAfterSeconds).toBe(129600);
     expect(rules[0].expr).toContain('kube_cronjob_status_last_successful_time{cronjob="platform-db-backup",namespace="fintech-test"}) > 129600');
@@ -424,6 +425,11 @@ describe('BackupCronJob overrides', () => {
     expect(kinds(objects)).toEqual(['ConfigMap', 'CronJob', 'NetworkPolicy', 'ServiceAccount']);
     expect(Object.keys(only(objects, 'ConfigMap').data)).toEqual(['backup.sh']);
     expect([backup.restoreJob, backup.verificationJob, backup.alertRule, backup.missingAlertAfterSeconds]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  test('alerts.runbookBaseUrl must be an http(s) URL', () => {
+    expect(() => synthBackup({ alerts: { runbookBaseUrl: 'wiki' } })).toThrow(
+      `${PATH}: 'alerts.runbookBaseUrl' ("wiki") is invalid: must be an http(s) URL under which each alert has its runbook, e.g. "https://runbooks.example.com/alerts"`);
   });
 
   test('a weekday schedule alerts after 1.5 × its longest gap (the weekend), and the runbook base is a prop', () => {

@@ -148,9 +148,21 @@ describe('CanaryRollout on plain Kubernetes', () => {
     for (const r of rules) {
       expect(r.annotations.description).toContain('Roll back CanaryRollout finance-service (namespace fintech-production): '
         + 'remove its canaryImage to run only the stable release 2.0.0, and deploy that change.');
-      expect(r.annotations.runbook_url).toBe('https://runbooks.fintech.internal/canary-rollback');
       expect(r.annotations.summary).toBeTruthy();
     }
+  });
+
+  test('runbookBaseUrl must be an http(s) URL', () => {
+    expect(() => plainAt(10, { runbookBaseUrl: 'runbooks' })).toThrow(
+      "CanaryRollout 'prod/finance-service': 'runbookBaseUrl' (\"runbooks\") is invalid: must be an http(s) URL under which each alert has its runbook, e.g. \"https://runbooks.example.com/alerts\"");
+  });
+
+  test('with runbookBaseUrl, each rollback alert links its own runbook page', () => {
+    const { objects } = synthCanary({ backend: CanaryBackend.PLAIN_KUBERNETES, phase: CanaryPhase.percent(10), runbookBaseUrl: 'https://runbooks.example.com/alerts' });
+    expect(only(objects, 'PrometheusRule').spec.groups[0].rules.map((r: any) => r.annotations.runbook_url)).toEqual([
+      'https://runbooks.example.com/alerts/canary-rollback-required', 'https://runbooks.example.com/alerts/canary-rollback-required',
+      'https://runbooks.example.com/alerts/canary-latency-high',
+    ]);
   });
 });
 

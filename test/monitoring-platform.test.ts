@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { alertmanagerYaml, CanaryPhase, dashboardQueries, MonitoringStack, synthesizeFolders } from '../lib';
 import { buildEnvironment } from '../main';
-import { ENVIRONMENTS, EnvironmentSpec, SERVICES } from '../platform';
+import { ENVIRONMENTS, EnvironmentSpec, RUNBOOK_BASE_URL, scopeEntrancesFor, SERVICES } from '../platform';
 import { checkAlertmanagerConfig, hasAmtool } from './support/amtool';
 import { checkQueries, checkRuleGroups, hasPromtool } from './support/promtool';
 import { validateManifest } from './support/schema-validator';
@@ -19,7 +19,7 @@ function monitoredEnvironment(env: EnvironmentSpec): { app: App; stack: Monitori
 
 const platform = ENVIRONMENTS.map((env) => {
   const { app, stack } = monitoredEnvironment(env);
-  const files = synthesizeFolders([{ folder: env.name, app }]);
+  const files = synthesizeFolders([{ folder: env.name, app, scopeEntrances: scopeEntrancesFor(env) }]);
   const objects = files.filter((f) => !f.path.endsWith('kustomization.yaml'))
     .flatMap((f) => parseAllDocuments(f.content).map((d) => ({ ...d.toJSON(), file: f.path })));
   return { env, stack, files, objects };
@@ -91,9 +91,24 @@ describe.each(platform)('the reference platform with monitoring: $env.name', ({ 
   const stackObjects = objects.filter((o) => o.file.endsWith('/monitoring.yaml'));
 
   test('one Prometheus and one Alertmanager per environment, named after it', () => {
-    expect(ofKind(objects, 'Prometheus').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`monitoring/fintech-${env.name}`]);
-    expect(ofKind(objects, 'Alertmanager').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`monitoring/fintech-${env.name}`]);
-    expect(stack.prometheusUrl).toBe(`http://prometheus-fintech-${env.name}.monitoring.svc:9090`);
+    const monitoring = `${env.namespace}-monitoring`;
+    expect(ofKind(objects, 'Prometheus').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`${monitoring}/fintech-${env.name}`]);
+    expect(ofKind(objects, 'Alertmanager').map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([`${monitoring}/fintech-${env.name}`]);
+    expect(stack.prometheusUrl).toBe(`http://prometheus-fintech-${env.name}.${monitoring}.svc:9090`);
+  });
+
+  test('every namespace the environment\'s objects live in is created in the output, with Pod Security restricted, quota, limits and default deny', () => {
+    // kube-system is the cluster's own: the kubelet Service's namespace, typed in `clusterMetrics.kubelet` (DEFAULT_KUBELET).
+    const external = [stack.prometheus ? 'kube-system' : ''];
+    const used = [...new Set(objects.map((o) => o.metadata.namespace).filter((ns) => ns && !external.includes(ns)))].sort();
+    expect(used).toEqual([env.namespace, `${env.namespace}-monitoring`]);
+    for (const ns of used) {
+      const namespace = objects.find((o) => o.kind === 'Namespace' && o.metadata.name === ns);
+      expect([ns, namespace?.metadata.labels['pod-security.kubernetes.io/enforce']]).toEqual([ns, 'restricted']);
+      for (const kind of ['ResourceQuota', 'LimitRange']) expect([ns, kind, objects.some((o) => o.kind === kind && o.metadata.namespace === ns)]).toEqual([ns, kind, true]);
+      expect(objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns && Object.keys(o.spec.podSelector).length === 0
+        && o.spec.policyTypes.includes('Ingress') && o.spec.policyTypes.includes('Egress'))).toBe(true);
+    }
   });
 
   test('every ServiceMonitor and every PrometheusRule of the environment is picked up by its Prometheus', () => {
@@ -102,6 +117,15 @@ describe.each(platform)('the reference platform with monitoring: $env.name', ({ 
     expect(ofKind(objects, 'PrometheusRule').map((r) => r.metadata.name)).toContain('finance-service-canary');
     const missed = monitored.filter((o) => !picksUp(prometheus, o, objects)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
     expect(missed).toEqual([]);
+  });
+
+  test('every alert of the environment (stack, canary, backups) links a runbook under the platform\'s RUNBOOK_BASE_URL, and only there', () => {
+    const alerts = ofKind(objects, 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    expect(alerts.length).toBeGreaterThan(50);
+    const off = alerts.filter((a: any) => !String(a.annotations?.runbook_url ?? '').startsWith(`${RUNBOOK_BASE_URL}/`)).map((a: any) => a.alert);
+    expect(off).toEqual([]);
+    const text = files.map((f) => f.content).join('\n');
+    expect(text).not.toMatch(/runbooks\.prometheus-operator\.dev|canary-rollback\b(?!-)/);
   });
 
   test('the check would fail: a ServiceMonitor without the platform label, or in another namespace, is not picked up', () => {

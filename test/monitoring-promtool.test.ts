@@ -19,6 +19,7 @@ function stack(): MonitoringStack {
   const slack = Notifier.slack({ channel: '#alerts', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack-webhook-url') });
   return new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'fintech-test', {
     services: [payments, ledger],
+    runbookBaseUrl: 'https://runbooks.example.com/alerts',
     routing: { critical: [slack], warning: [slack] },
     serviceOptions: {
       ledger: {
@@ -94,7 +95,7 @@ describeWithPromtool('promtool test rules', () => {
               exp_annotations: {
                 summary: 'payments answers with 5xx errors',
                 description: 'payments in fintech-test returned 1 server errors (5xx) per second over the last 5 minutes (threshold 0.1/s).',
-                runbook_url: 'https://runbooks.fintech.internal/alerts/high-error-rate',
+                runbook_url: 'https://runbooks.example.com/alerts/high-error-rate',
               },
             }],
           },
@@ -111,7 +112,7 @@ describeWithPromtool('promtool test rules', () => {
   test('ServiceDown fires for a target down a minute, and when no target exists at all; not while up', () => {
     const up = (value: string) => ({ series: `up${sel({ ...payments, pod: 'payments-7d4b9-x2x7k', job: 'payments', instance: '10.1.2.3:8080' })}`, values: value });
     const annotations = (description: string) => ({
-      summary: 'payments is down', description, runbook_url: 'https://runbooks.fintech.internal/alerts/service-down',
+      summary: 'payments is down', description, runbook_url: 'https://runbooks.example.com/alerts/service-down',
     });
     expect(testRules(paymentsGroups, [
       {
@@ -154,7 +155,7 @@ describeWithPromtool('promtool test rules', () => {
         summary: 'payments burns its availability error budget too fast',
         description: 'payments is spending the error budget of its 99.9 % availability over 30d objective at a rate that would use '
           + `2 % of the budget in 1h (burn rate 14.4) or 5 % of the budget in 6h (burn rate 6); the bad-request ratio is ${ratio}.`,
-        runbook_url: 'https://runbooks.fintech.internal/alerts/slo-budget-burn',
+        runbook_url: 'https://runbooks.example.com/alerts/slo-budget-burn',
       },
     });
     expect(testRules([sloGroup(paymentsGroups)], [
@@ -197,7 +198,7 @@ describeWithPromtool('promtool test rules', () => {
           summary: 'ledger burns its latency error budget too fast',
           description: 'ledger is spending the error budget of its 99 % of requests under 1000ms over 30d objective at a rate that would use '
             + '2 % of the budget in 1h (burn rate 14.4) or 5 % of the budget in 6h (burn rate 6); the bad-request ratio is 20%.',
-          runbook_url: 'https://runbooks.fintech.internal/alerts/slo-budget-burn',
+          runbook_url: 'https://runbooks.example.com/alerts/slo-budget-burn',
         },
       }]),
       result(fast, []),
@@ -223,7 +224,7 @@ describeWithPromtool('promtool test rules', () => {
             exp_annotations: {
               summary: 'ledger is crash looping',
               description: 'Container ledger of pod ledger-5f6c7-abcde has been in CrashLoopBackOff for 5 minutes.',
-              runbook_url: 'https://runbooks.fintech.internal/alerts/pod-crash-looping',
+              runbook_url: 'https://runbooks.example.com/alerts/pod-crash-looping',
             },
           }],
         },
@@ -235,7 +236,7 @@ describeWithPromtool('promtool test rules', () => {
             exp_annotations: {
               summary: 'ledger: event-store snapshots fail',
               description: 'ledger counted 4 errors of type snapshot_failure in the last 5m.',
-              runbook_url: 'https://runbooks.fintech.internal/alerts/snapshot-failures',
+              runbook_url: 'https://runbooks.example.com/alerts/snapshot-failures',
             },
           }],
         },
@@ -247,7 +248,7 @@ describeWithPromtool('promtool test rules', () => {
             exp_annotations: {
               summary: 'Rollout of ledger is stuck',
               description: 'The rollout of Deployment fintech-test/ledger has not progressed within its progress deadline.',
-              runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubedeploymentrolloutstuck',
+              runbook_url: 'https://runbooks.example.com/alerts/kube-deployment-rollout-stuck',
             },
           }],
         },

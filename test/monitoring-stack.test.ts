@@ -55,6 +55,12 @@ describe('MonitoringStack defaults', () => {
       `PrometheusRule ${NS}/payments-alerts`,
       `PrometheusRule ${NS}/ledger-alerts`,
       `PrometheusRule ${NS}/fintech-test-workloads`,
+      'ServiceAccount monitoring/kube-state-metrics-fintech-test',
+      'ClusterRole -/kube-state-metrics-fintech-test',
+      `RoleBinding ${NS}/kube-state-metrics-fintech-test`,
+      'Deployment monitoring/kube-state-metrics-fintech-test',
+      'PodDisruptionBudget monitoring/kube-state-metrics-fintech-test',
+      'Service monitoring/kube-state-metrics-fintech-test',
       `ServiceMonitor ${NS}/fintech-test-kube-state-metrics`,
       `ServiceMonitor ${NS}/fintech-test-kubelet`,
       'ServiceAccount monitoring/prometheus-fintech-test',
@@ -74,6 +80,13 @@ describe('MonitoringStack defaults', () => {
       'Alertmanager monitoring/fintech-test',
       'Service monitoring/alertmanager-fintech-test',
       'PodDisruptionBudget monitoring/alertmanager-fintech-test',
+      'NetworkPolicy monitoring/prometheus-fintech-test',
+      'NetworkPolicy monitoring/alertmanager-fintech-test',
+      'NetworkPolicy monitoring/kube-state-metrics-fintech-test',
+      'Namespace -/monitoring',
+      'ResourceQuota monitoring/compute-quota',
+      'LimitRange monitoring/container-defaults',
+      'NetworkPolicy monitoring/default-deny',
       'ConfigMap monitoring/grafana-dashboard-fintech-test-overview',
       'ConfigMap monitoring/grafana-dashboard-fintech-test-payments',
       'ConfigMap monitoring/grafana-dashboard-fintech-test-ledger',
@@ -85,6 +98,75 @@ describe('MonitoringStack defaults', () => {
     expect(stack.dashboards.map((d) => d.name)).toEqual([
       'grafana-dashboard-fintech-test-overview', 'grafana-dashboard-fintech-test-payments', 'grafana-dashboard-fintech-test-ledger',
     ]);
+  });
+
+  test('its own kube-state-metrics: pinned, restricted, exporting only what the alerts read, only in the services\' namespaces', () => {
+    const deployment = find(objects, 'Deployment', 'kube-state-metrics-fintech-test');
+    const pod = deployment.spec.template.spec;
+    expect(pod.containers[0].image).toBe('registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0');
+    expect(pod.containers[0].args).toEqual([
+      '--port=8080', '--telemetry-port=8081', '--resources=cronjobs,deployments,horizontalpodautoscalers,jobs,poddisruptionbudgets,pods', `--namespaces=${NS}`,
+    ]);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0].volumeMounts).toEqual([{ name: 'api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }]);
+    expect(find(objects, 'ClusterRole', 'kube-state-metrics-fintech-test').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch'] },
+      { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: ['list', 'watch'] },
+      { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['list', 'watch'] },
+    ]);
+    expect(objects.filter((o) => o.kind === 'ClusterRoleBinding').map((o) => o.roleRef.name)).toEqual(['prometheus-fintech-test']);
+    expect(find(objects, 'RoleBinding', 'kube-state-metrics-fintech-test', NS).roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kube-state-metrics-fintech-test' });
+    expect(find(objects, 'ServiceMonitor', 'fintech-test-kube-state-metrics').spec).toMatchObject({
+      namespaceSelector: { matchNames: ['monitoring'] },
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': 'fintech-test' } },
+    });
+    expect(find(objects, 'Service', 'kube-state-metrics-fintech-test').spec.selector).toEqual(deployment.spec.selector.matchLabels);
+  });
+
+  test('the monitoring namespace gets the application namespaces\' guard rails, its quota sized for the stack', () => {
+    expect(find(objects, 'Namespace', 'monitoring').metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted',
+    });
+    // 3 Prometheus pods (2 + 1 for a rollout) of 500m + 100m sidecar, 3 Alertmanager pods of 100m + 100m, 2 kube-state-metrics pods of 50m.
+    expect(find(objects, 'ResourceQuota', 'compute-quota').spec.hard).toEqual({
+      'requests.cpu': '2500m', 'requests.memory': '7424Mi', 'limits.cpu': '7000m', 'limits.memory': '16640Mi', 'persistentvolumeclaims': '4',
+    });
+    expect(find(objects, 'LimitRange', 'container-defaults').spec.limits[0].max).toEqual({ cpu: '2000m', memory: '4Gi' });
+    expect(find(objects, 'NetworkPolicy', 'default-deny').spec).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(stack.namespaceGuardRails!.namespaceName).toBe('monitoring');
+  });
+
+  test('NetworkPolicies: Prometheus scrapes, discovers and alerts; Alertmanager notifies and gossips; kube-state-metrics reads the API', () => {
+    const ns = (name: string, pods?: Record<string, string>) => ({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } }, ...(pods ? { podSelector: { matchLabels: pods } } : {}),
+    });
+    const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
+    const prometheus = find(objects, 'NetworkPolicy', 'prometheus-fintech-test').spec;
+    expect(prometheus.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'prometheus': 'fintech-test' } });
+    expect(prometheus.ingress).toEqual([
+      { from: [ns('grafana', { 'app.kubernetes.io/name': 'grafana' })], ports: tcp(9090) },
+      { from: [ns('argo-rollouts')], ports: tcp(9090) },
+    ]);
+    expect(prometheus.egress.slice(1)).toEqual([
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443, 6443) },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(10250) },
+      { to: [ns(NS)], ports: tcp(3014, 8080) },
+      { to: [ns('monitoring', { 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': 'fintech-test' })], ports: tcp(8080) },
+      { to: [ns('monitoring', { 'app.kubernetes.io/name': 'alertmanager', 'alertmanager': 'fintech-test' })], ports: tcp(9093) },
+    ]);
+    const alertmanager = find(objects, 'NetworkPolicy', 'alertmanager-fintech-test').spec;
+    expect(alertmanager.egress.slice(1)).toEqual([
+      { to: [ns('monitoring', { 'app.kubernetes.io/name': 'alertmanager', 'alertmanager': 'fintech-test' })], ports: [{ protocol: 'TCP', port: 9094 }, { protocol: 'UDP', port: 9094 }] },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443, 587) },
+    ]);
+    expect(alertmanager.ingress[0]).toEqual({ from: [ns('monitoring', { 'app.kubernetes.io/name': 'prometheus', 'prometheus': 'fintech-test' })], ports: tcp(9093) });
+    const ksm = find(objects, 'NetworkPolicy', 'kube-state-metrics-fintech-test').spec;
+    expect(ksm.ingress).toEqual([{ from: [ns('monitoring', { 'app.kubernetes.io/name': 'prometheus', 'prometheus': 'fintech-test' })], ports: tcp(8080) }]);
+    expect(ksm.egress.slice(1)).toEqual([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443, 6443) }]);
   });
 
   test('every object passes strict schema validation (Operator CRDs and Kubernetes 1.28)', () => {
@@ -161,14 +243,33 @@ describe('MonitoringStack defaults', () => {
     }]);
   });
 
-  test('every alert has a severity, a summary, a description and a runbook', () => {
+  test('every alert has a severity, a summary and a description, and no runbook link unless runbooks are configured', () => {
     const alerts = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
     expect(alerts.length).toBeGreaterThan(20);
+    expect(stack.runbookBaseUrl).toBeUndefined();
     for (const alert of alerts) {
       expect([alert.alert, ['critical', 'warning', 'info'].includes(alert.labels.severity)]).toEqual([alert.alert, true]);
-      expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'runbook_url', 'summary']);
-      expect(alert.annotations.runbook_url).toMatch(/^https:\/\//);
+      expect(Object.keys(alert.annotations).sort()).toEqual(['description', 'summary']);
     }
+  });
+
+  test('with runbookBaseUrl, every alert links <base>/<alert-name-in-kebab-case>; the burn-rate alerts share one page', () => {
+    const { objects: synthConfigured, stack: configured } = build({ runbookBaseUrl: 'https://wiki.example.com/runbooks/' });
+    const withRunbooks = synthConfigured();
+    expect(configured.runbookBaseUrl).toBe('https://wiki.example.com/runbooks');
+    const alerts = withRunbooks.filter((o) => o.kind === 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    const links = Object.fromEntries(alerts.map((a: any) => [a.alert, a.annotations.runbook_url]));
+    expect(links).toMatchObject({
+      HighCPUUsage: 'https://wiki.example.com/runbooks/high-cpu-usage',
+      KubeDeploymentRolloutStuck: 'https://wiki.example.com/runbooks/kube-deployment-rollout-stuck',
+      AvailabilityBudgetBurnCritical: 'https://wiki.example.com/runbooks/slo-budget-burn',
+    });
+    for (const alert of alerts) expect(alert.annotations.runbook_url).toMatch(/^https:\/\/wiki\.example\.com\/runbooks\/[a-z0-9-]+$/);
+  });
+
+  test('runbookBaseUrl must be an http(s) URL', () => {
+    expect(() => build({ runbookBaseUrl: 'wiki/runbooks' })).toThrow(
+      "MonitoringStack 'monitoring/fintech-test': 'runbookBaseUrl' (\"wiki/runbooks\") is invalid: must be an http(s) URL under which each alert has its runbook, e.g. \"https://runbooks.example.com/alerts\"");
   });
 
   test('the platform alerts of PLATFORM.md, per service, with PLATFORM.md\'s thresholds', () => {
@@ -205,7 +306,6 @@ describe('MonitoringStack defaults', () => {
       'KubeDeploymentRolloutStuck', 'KubeDeploymentReplicasMismatch', 'KubeHpaMaxedOut', 'KubePdbNotEnoughHealthyPods', 'KubeJobFailed',
     ]);
     expect(rules[0].expr).toBe('label_replace(kube_deployment_status_condition{condition="Progressing",namespace="fintech-test",status="false"} != 0, "service", "$1", "deployment", "(.*)")');
-    expect(rules[0].annotations.runbook_url).toBe('https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubedeploymentrolloutstuck');
   });
 
   test('SLO rules: recorded 5-minute rates, every window derived from them, and the burn-rate thresholds of the workbook', () => {
@@ -340,11 +440,53 @@ describe('MonitoringStack options', () => {
   test('without its own Prometheus and Alertmanager: rules and routing only, labelled for the cluster\'s Prometheus', () => {
     const { objects, serviceObjects } = build({ prometheus: false, alertmanager: false, discoveryLabels: { release: 'kube-prometheus-stack' } });
     const all = objects();
-    expect([...new Set(all.map((o) => o.kind))]).toEqual(['PrometheusRule', 'AlertmanagerConfig', 'ConfigMap']);
+    expect([...new Set(all.map((o) => o.kind))]).toEqual(['PrometheusRule', 'AlertmanagerConfig', 'Namespace', 'ResourceQuota', 'LimitRange', 'NetworkPolicy', 'ConfigMap']);
+    expect(all.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name)).toEqual(['default-deny']);
     expect(find(all, 'PrometheusRule', 'payments-alerts').metadata.labels.release).toBe('kube-prometheus-stack');
     expect(find(all, 'AlertmanagerConfig', 'fintech-test').metadata.namespace).toBe(NS);
     const monitors = serviceObjects().filter((o) => o.kind === 'ServiceMonitor');
     expect(monitors.map((m) => m.metadata.labels.release)).toEqual(['kube-prometheus-stack', 'kube-prometheus-stack']);
+  });
+
+  test('kube-state-metrics of another stack: no own kube-state-metrics, the ServiceMonitor points at the given Service', () => {
+    const target = { namespace: 'kube-prometheus', selector: { 'app.kubernetes.io/name': 'kube-state-metrics' }, port: 'http-metrics' };
+    const { stack, objects } = build({ clusterMetrics: { kubeStateMetrics: target } });
+    expect(stack.kubeStateMetrics).toBeUndefined();
+    expect(objects().filter((o) => o.kind === 'Deployment')).toEqual([]);
+    expect(find(objects(), 'ServiceMonitor', 'fintech-test-kube-state-metrics').spec).toMatchObject({
+      namespaceSelector: { matchNames: ['kube-prometheus'] }, endpoints: [{ port: 'http-metrics' }],
+    });
+    // Prometheus may reach that namespace (any port: the exporter's pod port is not known).
+    expect(find(objects(), 'NetworkPolicy', 'prometheus-fintech-test').spec.egress)
+      .toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-prometheus' } } }] });
+  });
+
+  test('no kube-state-metrics of its own without cluster metrics or without its own Prometheus; its image must be pinned', () => {
+    expect(build({ clusterMetrics: false }).stack.kubeStateMetrics).toBeUndefined();
+    expect(build({ prometheus: false, alertmanager: false }).stack.kubeStateMetrics).toBeUndefined();
+    expect(() => build({ kubeStateMetrics: { image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:latest' } })).toThrow(
+      "KubeStateMetrics 'monitoring/fintech-test/KubeStateMetrics': 'kubeStateMetrics.image' (\"registry.k8s.io/kube-state-metrics/kube-state-metrics:latest\") is invalid: "
+      + "must be pinned: a version tag other than 'latest' (registry/fintech/service:1.4.2) or a digest (...@sha256:<64 hex>)");
+  });
+
+  test('namespaceGuardRails: false leaves the namespace to its owner', () => {
+    const { stack, objects } = build({ namespaceGuardRails: false });
+    expect(stack.namespaceGuardRails).toBeUndefined();
+    expect(objects().filter((o) => ['Namespace', 'ResourceQuota', 'LimitRange'].includes(o.kind))).toEqual([]);
+  });
+
+  test('network peers are props: Grafana and the canary analysis elsewhere', () => {
+    const { stack, objects } = build({ network: { grafana: NetworkPeer.namespace('observability'), canaryAnalysis: NetworkPeer.namespace('rollouts') } });
+    expect(stack.peers.grafana.name).toBe('observability');
+    expect(find(objects(), 'NetworkPolicy', 'prometheus-fintech-test').spec.ingress.map((r: any) => r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']))
+      .toEqual(['observability', 'rollouts']);
+  });
+
+  test('the API server peer needs ports', () => {
+    expect(() => build({ network: { apiServer: NetworkPeer.namespace('default') } })).toThrow(
+      "MonitoringStack 'monitoring/fintech-test': 'network.apiServer' (\"default\") is invalid: must be a NetworkPeer with ports (NetworkPeer.external(name, ports, cidr) or NetworkPeer.namespace(name, ports))");
+    expect(() => build({ network: { grafana: NetworkPeer.serviceNamed('grafana', []) } })).toThrow(
+      "MonitoringStack 'monitoring/fintech-test': 'network.grafana' (\"NetworkPeer.service('grafana')\") is invalid: must be a NetworkPeer.namespace(...) or NetworkPeer.external(...): the peer runs outside the stack");
   });
 
   test('dashboards off', () => {

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { buildEnvironment, buildGitOps, buildPlatform, CAPACITY_REPORT, platformFiles } from '../main';
 import { capacityMarkdown, DataClassification, compareOutput, objectsOf, planCapacity, planDelivery, synthesizeFolders, synthesizePlan } from '../lib';
-import { CANARY_RELEASES, ENVIRONMENTS, EnvironmentSpec, GITOPS, SERVICES, STAGING } from '../platform';
+import { CANARY_RELEASES, ENVIRONMENTS, EnvironmentSpec, GITOPS, monitoringNamespaceOf, SERVICES, STAGING } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
 const files = platformFiles();
@@ -148,12 +148,12 @@ describe('the reference platform', () => {
   test('builds from another service catalogue too (the benchmark does)', () => {
     const catalogue = [{ name: 'ledger', port: 8080, version: '1.0.0', owner: 'ledger', dataClassification: DataClassification.INTERNAL }, { name: 'gateway', port: 8000, version: '1.0.0', owner: 'platform', dataClassification: DataClassification.INTERNAL }];
     const objects = objectsOf(synthesizeFolders([{ folder: 'staging', app: buildEnvironment(ENVIRONMENTS[0], catalogue) }]));
-    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['ledger', 'gateway']);
+    expect(objects.filter((o) => o.kind === 'Deployment' && o.metadata.namespace === ENVIRONMENTS[0].namespace).map((o) => o.metadata.name)).toEqual(['ledger', 'gateway']);
   });
 
   test('every environment fits its quota at steady state and during every rollout; the committed report is current', () => {
     const capacity = planCapacity(objectsOf(files));
-    expect(capacity.map((c) => c.namespace)).toEqual(ENVIRONMENTS.map((e) => e.namespace));
+    expect(capacity.map((c) => c.namespace)).toEqual(ENVIRONMENTS.flatMap((e) => [e.namespace, monitoringNamespaceOf(e)]));
     expect(capacity.flatMap((c) => c.errors)).toEqual([]);
     expect(fs.readFileSync(path.join(__dirname, '..', CAPACITY_REPORT), 'utf8')).toBe(capacityMarkdown(capacity));
   });

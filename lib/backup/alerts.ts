@@ -1,10 +1,10 @@
-import { selector } from '../shared/promql';
+import { KUBE_METRICS, selector } from '../shared/promql';
 
 /**
- * PromQL for the backup alerts, from kube-state-metrics' CronJob and Job metrics:
- * `kube_cronjob_status_last_successful_time`, `kube_cronjob_created`, `kube_job_owner`,
- * `kube_job_status_start_time` and `kube_job_status_failed`.
+ * PromQL for the backup alerts, from kube-state-metrics' CronJob and Job metrics (names from
+ * `KUBE_METRICS`, so the kube-state-metrics ServiceMonitor keeps them).
  */
+const { cronJobCreated, cronJobLastSuccessfulTime, jobOwner, jobStartTime, jobStatusFailed } = KUBE_METRICS;
 
 /** A CronJob, by namespace and name. */
 export interface CronJobRef {
@@ -19,8 +19,8 @@ export interface CronJobRef {
  */
 export function lastSuccessTooOld(cronJob: CronJobRef, maxAgeSeconds: number): string {
   const labels = selector({ namespace: cronJob.namespace, cronjob: cronJob.name });
-  const lastSuccess = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${labels})`;
-  const created = `max by (namespace, cronjob) (kube_cronjob_created${labels})`;
+  const lastSuccess = `max by (namespace, cronjob) (${cronJobLastSuccessfulTime}${labels})`;
+  const created = `max by (namespace, cronjob) (${cronJobCreated}${labels})`;
   return `(time() - ${lastSuccess} > ${maxAgeSeconds})`
     + ` or ((time() - ${created} > ${maxAgeSeconds}) unless on (namespace, cronjob) ${lastSuccess})`;
 }
@@ -34,10 +34,10 @@ export function latestRunFailed(cronJob: CronJobRef): string {
   const ns = selector({ namespace: cronJob.namespace });
   const owner = selector({ namespace: cronJob.namespace, owner_kind: 'CronJob', owner_name: cronJob.name });
   const failedStart = 'max by (namespace, owner_name) ('
-    + `(kube_job_status_start_time${ns} and on (namespace, job_name) (kube_job_status_failed${ns} > 0))`
-    + ` * on (namespace, job_name) group_left (owner_name) max by (namespace, job_name, owner_name) (kube_job_owner${owner}))`;
+    + `(${jobStartTime}${ns} and on (namespace, job_name) (${jobStatusFailed}${ns} > 0))`
+    + ` * on (namespace, job_name) group_left (owner_name) max by (namespace, job_name, owner_name) (${jobOwner}${owner}))`;
   const lastSuccess = 'max by (namespace, owner_name) (label_replace('
-    + `kube_cronjob_status_last_successful_time${selector({ namespace: cronJob.namespace, cronjob: cronJob.name })}, "owner_name", "$1", "cronjob", "(.+)"))`;
+    + `${cronJobLastSuccessfulTime}${selector({ namespace: cronJob.namespace, cronjob: cronJob.name })}, "owner_name", "$1", "cronjob", "(.+)"))`;
   return `(${failedStart} > on (namespace, owner_name) ${lastSuccess}) or (${failedStart} unless on (namespace, owner_name) ${lastSuccess})`;
 }
 

@@ -33,9 +33,23 @@ export interface AlertRule {
   readonly summary: string;
   /** What is wrong and what it affects; may use templates like `summary`. */
   readonly description: string;
-  readonly runbookUrl: string;
+  /** The alert's runbook (annotation `runbook_url`). @default - no runbook annotation */
+  readonly runbookUrl?: string;
   /** Labels besides `severity`, e.g. `namespace` and `service`. @default - none */
   readonly labels?: Record<string, string>;
+}
+
+/** An alert as its author writes it: the runbook link is added by {@link alertRule}. */
+export type AlertSpec = Omit<AlertRule, 'runbookUrl'>;
+
+/**
+ * The one way every construct builds an alert: the spec, and its runbook at
+ * `<runbookBaseUrl>/<alert-name-in-kebab-case>` when a base URL is configured (none: no
+ * runbook annotation, so the output never links a page the user did not configure). Alerts
+ * that share one runbook name it as `page` (an alert name, e.g. "SloBudgetBurn").
+ */
+export function alertRule(spec: AlertSpec, runbookBaseUrl: string | undefined, page: string = spec.alert): AlertRule {
+  return runbookBaseUrl === undefined ? { ...spec } : { ...spec, runbookUrl: runbookUrl(runbookBaseUrl, page) };
 }
 
 /** A recording rule: `expr` stored as the series `record` with `labels`. */
@@ -82,13 +96,19 @@ export interface ServiceAlertSettings {
 /** The recorded request rate of each service over 5 minutes: `service:http_requests:rate5m{namespace, service}`. */
 export const SERVICE_REQUESTS_RECORD = 'service:http_requests:rate5m';
 
-/** Where runbooks live: `<baseUrl>/<alert-name-in-kebab-case>`. */
+/** Where runbooks live: `<baseUrl>/<alert-name-in-kebab-case>` (`HighCPUUsage` → `high-cpu-usage`). */
 export function runbookUrl(baseUrl: string, alert: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${kebabCase(alert)}`;
 }
 
-/** Upstream runbooks of the standard Kubernetes alerts (kube-prometheus uses the same names). */
-export const KUBERNETES_RUNBOOKS = 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes';
+/** Throws unless `url` is undefined or an http(s) URL; returns it without trailing slashes. */
+export function checkRunbookBaseUrl(scope: IConstruct, prop: string, url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (typeof url !== 'string' || !HTTP_URL.test(url)) {
+    throw invalidProp(scope, prop, url, 'must be an http(s) URL under which each alert has its runbook, e.g. "https://runbooks.example.com/alerts"');
+  }
+  return url.replace(/\/+$/, '');
+}
 
 /**
  * The platform's alerts for one service (PLATFORM.md, "Monitoring"): HighErrorRate, ServiceDown,
@@ -99,12 +119,12 @@ export const KUBERNETES_RUNBOOKS = 'https://runbooks.prometheus-operator.dev/run
  * series read, instead of every raw series over a day at each evaluation).
  */
 export function serviceAlertRules(
-  service: { name: string; namespace: string }, settings: ServiceAlertSettings, runbookBaseUrl: string,
+  service: { name: string; namespace: string }, settings: ServiceAlertSettings, runbookBaseUrl: string | undefined,
 ): Array<AlertRule | RecordingRule> {
   const target = serviceTargetMatchers(service.namespace, service.name);
   const containers = containerMatchers(service.namespace, service.name);
   const labels = { namespace: service.namespace, service: service.name };
-  const rule = (r: Omit<AlertRule, 'runbookUrl' | 'labels'>): AlertRule => ({ ...r, labels, runbookUrl: runbookUrl(runbookBaseUrl, r.alert) });
+  const rule = (r: Omit<AlertSpec, 'labels'>): AlertRule => alertRule({ ...r, labels }, runbookBaseUrl);
   const name = service.name;
 
   const requests = series(SERVICE_REQUESTS_RECORD, labels);
@@ -196,9 +216,9 @@ export function serviceAlertRules(
  * and a failed Job. The object's name becomes the `service` label, since every object of a
  * FintechService is named after it.
  */
-export function workloadAlertRules(namespace: string): AlertRule[] {
+export function workloadAlertRules(namespace: string, runbookBaseUrl: string | undefined): AlertRule[] {
   const ns = { namespace };
-  const rule = (r: Omit<AlertRule, 'runbookUrl' | 'labels' | 'severity'> & { from: string }): AlertRule => ({
+  const rule = (r: Omit<AlertSpec, 'labels' | 'severity'> & { from: string }): AlertRule => alertRule({
     alert: r.alert,
     expr: copyLabel(r.expr, 'service', r.from),
     for: r.for,
@@ -206,8 +226,7 @@ export function workloadAlertRules(namespace: string): AlertRule[] {
     summary: r.summary,
     description: r.description,
     labels: { namespace },
-    runbookUrl: `${KUBERNETES_RUNBOOKS}/${r.alert.toLowerCase()}`,
-  });
+  }, runbookBaseUrl);
   return [
     rule({
       alert: 'KubeDeploymentRolloutStuck',
@@ -266,7 +285,11 @@ export function renderRuleGroup(group: RuleGroup): PrometheusRuleSpecGroups {
         expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr),
         for: rule.for ? promDuration(rule.for.toSeconds()) : undefined,
         labels: { ...rule.labels, severity: rule.severity },
-        annotations: { summary: rule.summary, description: rule.description, runbook_url: rule.runbookUrl },
+        annotations: {
+          summary: rule.summary,
+          description: rule.description,
+          ...(rule.runbookUrl === undefined ? {} : { runbook_url: rule.runbookUrl }),
+        },
       }
       : { record: rule.record, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(rule.expr), labels: rule.labels })),
   };
@@ -283,7 +306,7 @@ export function checkSeverity(scope: IConstruct, prop: string, severity: unknown
   return severity as Severity;
 }
 
-/** Throws unless every alert of the group has a PascalCase name, a known severity, a runbook URL, and a name unique in the group. */
+/** Throws unless every alert of the group has a PascalCase name, a known severity, an http(s) runbook URL if any, and a name unique in the group. */
 export function checkRuleGroup(scope: IConstruct, prop: string, group: RuleGroup): RuleGroup {
   const seen = new Set<string>();
   group.rules.forEach((rule, i) => {
@@ -296,7 +319,7 @@ export function checkRuleGroup(scope: IConstruct, prop: string, group: RuleGroup
     }
     seen.add(rule.alert);
     checkSeverity(scope, `${prop}.rules[${i}].severity`, rule.severity);
-    if (!HTTP_URL.test(rule.runbookUrl)) {
+    if (rule.runbookUrl !== undefined && !HTTP_URL.test(rule.runbookUrl)) {
       throw invalidProp(scope, `${prop}.rules[${i}].runbookUrl`, rule.runbookUrl, 'must be an http(s) URL');
     }
   });

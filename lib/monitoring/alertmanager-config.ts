@@ -109,7 +109,7 @@ export const ALERTMANAGER_SECRETS_DIR = '/etc/alertmanager/secrets';
 export const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] '
   + '{{ .CommonLabels.alertname }}{{ if .CommonLabels.service }} – {{ .CommonLabels.service }}{{ end }}';
 export const SLACK_TEXT = '{{ range .Alerts }}*{{ .Labels.severity | toUpper }}* {{ .Annotations.summary }}\n'
-  + '{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
+  + '{{ .Annotations.description }}\n{{ if .Annotations.runbook_url }}Runbook: {{ .Annotations.runbook_url }}\n{{ end }}{{ end }}';
 export const PAGERDUTY_DESCRIPTION = '{{ .CommonLabels.alertname }}{{ if .CommonLabels.service }} – {{ .CommonLabels.service }}{{ end }}: '
   + '{{ .CommonAnnotations.summary }}';
 

@@ -96,12 +96,17 @@ export interface KubeletTarget extends ScrapeTarget {
  * services' namespaces.
  */
 export interface ClusterMetricsOptions {
-  /** @default - Service `app.kubernetes.io/name: kube-state-metrics`, port "http", in namespace "monitoring" (kube-prometheus-stack) */
+  /**
+   * An existing kube-state-metrics to scrape instead of the stack's own (e.g. kube-prometheus-stack's:
+   * {@link DEFAULT_KUBE_STATE_METRICS}). It must export the CronJob, Job, Deployment, HPA, PDB and Pod metrics the alerts read.
+   * @default - the stack's own kube-state-metrics (MonitoringStackProps.kubeStateMetrics)
+   */
   readonly kubeStateMetrics?: ScrapeTarget;
   /** @default - the Operator-managed Service `app.kubernetes.io/name: kubelet`, port "https-metrics", in namespace "kube-system" */
   readonly kubelet?: KubeletTarget;
 }
 
+/** kube-prometheus-stack's kube-state-metrics: Service `app.kubernetes.io/name: kube-state-metrics`, port "http", in namespace "monitoring". */
 export const DEFAULT_KUBE_STATE_METRICS: ScrapeTarget = {
   namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'kube-state-metrics' }, port: 'http',
 };

@@ -6,7 +6,7 @@ import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
 } from '../shared/promql';
-import { AlertRule, checkSeverity, RecordingRule, RuleGroup, runbookUrl, Severity } from './alert-rules';
+import { alertRule, AlertRule, checkSeverity, RecordingRule, RuleGroup, Severity } from './alert-rules';
 
 /**
  * Service level objectives: their type, the PromQL of their indicators, the recording rules and
@@ -187,7 +187,7 @@ export function sloRuleGroup(
   service: { name: string; namespace: string },
   slos: readonly ServiceLevelObjective[],
   windows: readonly BurnRateWindow[],
-  runbookBaseUrl: string,
+  runbookBaseUrl: string | undefined,
 ): RuleGroup {
   const ranges = recordedRanges(windows);
   const target = serviceTargetMatchers(service.namespace, service.name);
@@ -219,16 +219,15 @@ export function sloRuleGroup(
         .map((w) => `${w.budgetPercent} % of the budget in ${promDuration(w.longWindow.toSeconds())} (burn rate ${burnRateThreshold(slo, w)})`)
         .join(' or ');
       const alert = `${pascalCase(slo.name)}BudgetBurn${pascalCase(severity)}`;
-      rules.push({
+      rules.push(alertRule({
         alert,
         expr: conditions.join(' or '),
         severity,
         summary: `${service.name} burns its ${slo.name} error budget too fast`,
         description: `${service.name} is spending the error budget of its ${describeObjective(slo)} objective at a rate that would use `
           + `${windowText}; the bad-request ratio is {{ $value | humanizePercentage }}.`,
-        runbookUrl: runbookUrl(runbookBaseUrl, `SloBudgetBurn`),
         labels,
-      });
+      }, runbookBaseUrl, 'SloBudgetBurn'));
     }
   }
   return { name: `${service.name}-slo`, rules };

@@ -88,14 +88,23 @@ export const KUBE_METRICS = {
   pdbCurrentHealthy: 'kube_poddisruptionbudget_status_current_healthy',
   pdbDesiredHealthy: 'kube_poddisruptionbudget_status_desired_healthy',
   jobFailed: 'kube_job_failed',
+  jobOwner: 'kube_job_owner',
+  jobStartTime: 'kube_job_status_start_time',
+  jobStatusFailed: 'kube_job_status_failed',
+  cronJobCreated: 'kube_cronjob_created',
+  cronJobLastSuccessfulTime: 'kube_cronjob_status_last_successful_time',
 } as const;
 
 /** The metrics the platform reads from cAdvisor (the kubelet's `/metrics/cadvisor`). */
 export const CADVISOR_METRICS: readonly string[] = [KUBE_METRICS.cpuUsageSeconds, KUBE_METRICS.memoryWorkingSetBytes];
 
-/** The metrics the platform reads from kube-state-metrics. */
+/**
+ * The metrics the platform reads from kube-state-metrics: every `kube_*` name above, which every
+ * rule builder (alerts, canary rollback, backups) takes its names from. The kube-state-metrics
+ * ServiceMonitor keeps exactly these.
+ */
 export const KUBE_STATE_METRICS: readonly string[] = Object.values(KUBE_METRICS)
-  .filter((name) => name.startsWith('kube_'));
+  .filter((name) => name.startsWith('kube_')).sort();
 
 /** The counter of application errors by type (`errors_total{error_type=...}`, PLATFORM.md "Monitoring"). */
 export const ERROR_METRICS = {
@@ -202,9 +211,9 @@ export function containerRestarts(labels: LabelMatchers, range: PromRange = '15m
   return `increase(${KUBE_METRICS.restarts}${selector(labels)}[${range}])`;
 }
 
-/** 1 for each container that was waiting in CrashLoopBackOff at some point of `range`. */
-export function crashLooping(labels: LabelMatchers, range: PromRange = '5m'): string {
-  return `max_over_time(${KUBE_METRICS.waitingReason}${selector({ ...labels, reason: 'CrashLoopBackOff' })}[${range}]) >= 1`;
+/** 1 for each container that was waiting in CrashLoopBackOff at some point of `range`; `extra` are raw matchers (e.g. a pod name regex). */
+export function crashLooping(labels: LabelMatchers, range: PromRange = '5m', ...extra: string[]): string {
+  return `max_over_time(${KUBE_METRICS.waitingReason}${selector({ ...labels, reason: 'CrashLoopBackOff' }, ...extra)}[${range}]) >= 1`;
 }
 
 /** Application errors of one type (`errors_total{error_type=...}`) over `range`. */

@@ -380,7 +380,7 @@ const KUBE_SCORE: Check[] = [
   }),
   objectCheck('kube-score:networkpolicy-targets-pod', 'every NetworkPolicy with a pod selector selects some pod', ['NetworkPolicy'], (np, ctx) => [
     !isEmptySelector(np.spec?.podSelector)
-      && !ctx.pods.some((pod) => pod.namespace === namespaceOf(np) && selectorMatches(np.spec.podSelector, pod.labels))
+      && ![...ctx.pods, ...operatorPods(ctx.objects)].some((pod) => pod.namespace === namespaceOf(np) && selectorMatches(np.spec.podSelector, pod.labels))
       && 'the podSelector matches no pod template in the namespace',
   ]),
   ...perWorkloadKind('<kind>-has-poddisruptionbudget', 'a replicated workload is selected by a PodDisruptionBudget', (pod, ctx) => [
@@ -590,6 +590,22 @@ function prometheusAccounts(objects: any[]): Set<string> {
     .map((o) => `${namespaceOf(o)}/${o.spec.serviceAccountName}`));
 }
 
+/** ServiceAccounts that pods of a metrics exporter (kube-state-metrics) in the output run as. */
+function exporterAccounts(ctx: Context): Set<string> {
+  return new Set(ctx.pods.filter((pod) => containersOf(pod.spec).some((c: any) => /\/kube-state-metrics:/.test(c.image ?? '')) && pod.spec.serviceAccountName)
+    .map((pod) => `${pod.namespace}/${pod.spec.serviceAccountName}`));
+}
+
+/** The rules of the Role or ClusterRole a binding references, when it is in the output. */
+function boundRules(objects: any[], binding: any): any[] | undefined {
+  const ref = binding.roleRef ?? {};
+  const role = objects.find((o) => o?.kind === ref.kind && o.metadata?.name === ref.name && (ref.kind === 'ClusterRole' || namespaceOf(o) === namespaceOf(binding)));
+  return role?.rules;
+}
+
+const readOnly = (rules: any[] | undefined): boolean => rules !== undefined
+  && rules.every((r: any) => (r.verbs ?? []).every((v: string) => ['get', 'list', 'watch'].includes(v)));
+
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection', '*'];
 
 const SECRETS_AND_RBAC: Check[] = [
@@ -615,6 +631,7 @@ const SECRETS_AND_RBAC: Check[] = [
   objectCheck('rbac:rolebinding-subjects-are-local-serviceaccounts', 'RoleBinding subjects are ServiceAccounts of its namespace', ['RoleBinding'], (b, ctx) =>
     (b.subjects ?? []).map((s: any) => (s.kind !== 'ServiceAccount' || (s.namespace ?? namespaceOf(b)) !== namespaceOf(b))
       && !(s.kind === 'ServiceAccount' && prometheusAccounts(ctx.objects).has(`${s.namespace}/${s.name}`))
+      && !(s.kind === 'ServiceAccount' && exporterAccounts(ctx).has(`${s.namespace}/${s.name}`) && readOnly(boundRules(ctx.objects, b)))
       && `subject ${s.kind} ${s.namespace ? `${s.namespace}/` : ''}${s.name} is not a ServiceAccount of namespace ${namespaceOf(b)}`)),
 ];
 

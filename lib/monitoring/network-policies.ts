@@ -1,0 +1,143 @@
+import { k8s } from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
+import { NetworkPeer, NetworkPeerKind, PeerPort } from '../network-peer';
+import { dnsEgressRule, policyPeer, policyPorts } from '../network-policy';
+import { invalidProp } from '../shared/errors';
+import { AlertRoutingOptions, EmailNotifierOptions, Notifier } from './alertmanager-config';
+
+/**
+ * The NetworkPolicies of the stack's pods, on top of their namespace's default deny: exactly the
+ * paths Prometheus, Alertmanager and kube-state-metrics use, and the peers that may query Prometheus.
+ */
+
+/** Who may reach the stack's pods, and where the cluster's control plane and nodes are. */
+export interface MonitoringNetworkOptions {
+  /** Grafana, which queries Prometheus. @default NetworkPeer.namespace('grafana', [], { 'app.kubernetes.io/name': 'grafana' }) */
+  readonly grafana?: NetworkPeer;
+  /** The canary analysis (the Argo Rollouts controller runs it), which queries Prometheus. @default NetworkPeer.namespace('argo-rollouts') */
+  readonly canaryAnalysis?: NetworkPeer;
+  /**
+   * The Kubernetes API server, which Prometheus (target discovery) and kube-state-metrics read.
+   * NetworkPolicies see the API server's own addresses, not the `kubernetes` Service.
+   * @default NetworkPeer.external('kube-apiserver', [{ port: 443 }, { port: 6443 }]) (any address, those ports only)
+   */
+  readonly apiServer?: NetworkPeer;
+  /** The nodes' kubelets, which Prometheus scrapes for cAdvisor. @default NetworkPeer.external('kubelet', [{ port: 10250 }]) (any address, that port only) */
+  readonly kubelets?: NetworkPeer;
+}
+
+/** The resolved peers. */
+export interface MonitoringPeers {
+  readonly grafana: NetworkPeer;
+  readonly canaryAnalysis: NetworkPeer;
+  readonly apiServer: NetworkPeer;
+  readonly kubelets: NetworkPeer;
+}
+
+export const ALERTMANAGER_WEB_PORT = 9093;
+/** Alertmanager's gossip between the replicas of one cluster (TCP and UDP). */
+export const ALERTMANAGER_CLUSTER_PORT = 9094;
+export const PROMETHEUS_WEB_PORT = 9090;
+
+/** Resolves the defaults; peers inside the cluster must be namespaces, the API server and the kubelets external addresses with ports. */
+export function monitoringPeers(scope: IConstruct, options: MonitoringNetworkOptions): MonitoringPeers {
+  const peers = {
+    grafana: options.grafana ?? NetworkPeer.namespace('grafana', [], { 'app.kubernetes.io/name': 'grafana' }),
+    canaryAnalysis: options.canaryAnalysis ?? NetworkPeer.namespace('argo-rollouts'),
+    apiServer: options.apiServer ?? NetworkPeer.external('kube-apiserver', [{ port: 443 }, { port: 6443 }]),
+    kubelets: options.kubelets ?? NetworkPeer.external('kubelet', [{ port: 10250 }]),
+  };
+  for (const key of ['grafana', 'canaryAnalysis'] as const) {
+    if (peers[key].kind === NetworkPeerKind.SERVICE) {
+      throw invalidProp(scope, `network.${key}`, `NetworkPeer.service('${peers[key].name}')`, 'must be a NetworkPeer.namespace(...) or NetworkPeer.external(...): the peer runs outside the stack');
+    }
+  }
+  for (const key of ['apiServer', 'kubelets'] as const) {
+    if (peers[key].kind === NetworkPeerKind.SERVICE || peers[key].ports.length === 0) {
+      throw invalidProp(scope, `network.${key}`, peers[key].name, 'must be a NetworkPeer with ports (NetworkPeer.external(name, ports, cidr) or NetworkPeer.namespace(name, ports))');
+    }
+  }
+  return peers;
+}
+
+/** A scrape target namespace and the pod ports Prometheus reaches there. */
+export interface ScrapedNamespace {
+  readonly namespace: string;
+  readonly ports: readonly number[];
+  /** Only pods with these labels. @default - every pod of the namespace */
+  readonly podLabels?: Record<string, string>;
+}
+
+const inNamespace = (namespace: string, podLabels?: Record<string, string>): k8s.NetworkPolicyPeer => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+  ...(podLabels ? { podSelector: { matchLabels: podLabels } } : {}),
+});
+const tcp = (...ports: number[]): k8s.NetworkPolicyPort[] => policyPorts(ports.map((port) => ({ port })));
+const egressTo = (peer: NetworkPeer): k8s.NetworkPolicyEgressRule => ({ to: [policyPeer(peer)], ports: policyPorts(peer.ports) });
+
+/** Prometheus: queried by Grafana and the canary analysis; scrapes, discovers through the API server, alerts the Alertmanager. */
+export function prometheusPolicy(input: {
+  namespace: string; podLabels: Record<string, string>; peers: MonitoringPeers; scraped: readonly ScrapedNamespace[];
+  alertmanagerPods: Record<string, string>; kubelets: boolean;
+}): k8s.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: input.podLabels },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [input.peers.grafana, input.peers.canaryAnalysis].map((peer) => ({ from: [policyPeer(peer)], ports: tcp(PROMETHEUS_WEB_PORT) })),
+    egress: [
+      dnsEgressRule(),
+      egressTo(input.peers.apiServer),
+      ...(input.kubelets ? [egressTo(input.peers.kubelets)] : []),
+      // An empty port list (an exporter the stack does not run) allows every port of that namespace.
+      ...input.scraped.map((s) => ({
+        to: [inNamespace(s.namespace, s.podLabels)],
+        ...(s.ports.length > 0 ? { ports: tcp(...[...new Set(s.ports)].sort((a, b) => a - b)) } : {}),
+      })),
+      { to: [inNamespace(input.namespace, input.alertmanagerPods)], ports: tcp(ALERTMANAGER_WEB_PORT) },
+    ],
+  };
+}
+
+/** Alertmanager: alerted by Prometheus, gossips with its replicas, notifies the receivers. */
+export function alertmanagerPolicy(input: {
+  namespace: string; podLabels: Record<string, string>; prometheusPods: Record<string, string>; receivers: readonly PeerPort[];
+}): k8s.NetworkPolicySpec {
+  const replicas = inNamespace(input.namespace, input.podLabels);
+  const cluster = policyPorts([{ port: ALERTMANAGER_CLUSTER_PORT }, { port: ALERTMANAGER_CLUSTER_PORT, protocol: 'UDP' }]);
+  return {
+    podSelector: { matchLabels: input.podLabels },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [
+      { from: [inNamespace(input.namespace, input.prometheusPods)], ports: tcp(ALERTMANAGER_WEB_PORT) },
+      { from: [replicas], ports: cluster },
+    ],
+    egress: [
+      dnsEgressRule(),
+      { to: [replicas], ports: cluster },
+      ...(input.receivers.length > 0 ? [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: policyPorts(input.receivers) }] : []),
+    ],
+  };
+}
+
+/** kube-state-metrics: scraped by Prometheus, reads the API server. */
+export function kubeStateMetricsPolicy(input: {
+  namespace: string; podLabels: Record<string, string>; prometheusPods: Record<string, string>; port: number; peers: MonitoringPeers;
+}): k8s.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: input.podLabels },
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [inNamespace(input.namespace, input.prometheusPods)], ports: tcp(input.port) }],
+    egress: [dnsEgressRule(), egressTo(input.peers.apiServer)],
+  };
+}
+
+/** The ports the receivers of `routing` are reached at: HTTPS for Slack and PagerDuty, each e-mail smarthost's port. */
+export function receiverPorts(routing: AlertRoutingOptions | undefined): PeerPort[] {
+  const notifiers: Notifier[] = routing ? [...routing.critical, ...routing.warning, ...(routing.info ?? [])] : [];
+  const ports = new Set<number>();
+  for (const n of notifiers) {
+    if (n.kind === 'email') ports.add(Number((n.options as EmailNotifierOptions).smarthost.split(':').pop()));
+    else ports.add(443);
+  }
+  return [...ports].sort((a, b) => a - b).map((port) => ({ port }));
+}
