@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // tsconfig's isolatedModules makes ts-jest transpile only; `tsc --noEmit` in `npm test` type-checks once.
-    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // Transpile only (esbuild); `tsc --noEmit` in `npm test` type-checks once.
+    '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js',
   },
   snapshotResolver: '<rootDir>/test/snapshot-resolver.js',
 };

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { CanaryPhase } from './lib';
 import {
-  assertCapacity, CanaryPhase, capacityMarkdown, capacityTable, compareOutput, objectsOf, OutputFile, planCapacity, synthesizeFolders,
+  assertCapacity, capacityMarkdown, capacityTable, compareOutput, objectsOf, OutputFile, planCapacity, synthesizeFolders,
   writeFileAtomically, writeOutput,
-} from './lib';
+} from './lib/tools';
 import { buildGitOps, buildPlatform, CanaryReleases, GitOpsSettings } from './platform';
 
 /**

@@ -15,7 +15,8 @@ import { performance } from 'perf_hooks';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { parseAllDocuments, stringify } from 'yaml';
-import { NetworkPeer, OutputFile, OutputFolder, SecretKeyRef, synthesizeFolders } from '../lib';
+import { NetworkPeer, SecretKeyRef } from '../lib';
+import { OutputFile, OutputFolder, synthesizeFolders } from '../lib/tools';
 import { CANARY_RELEASES } from '../main';
 import { buildEnvironment, buildPlatform, ENVIRONMENTS, ServiceSpec } from '../platform';
 

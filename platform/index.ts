@@ -1,7 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, foldersWaves, GitOpsDelivery, MonitoringStack, OutputFolder, prometheusUrl,
+  CanaryPhase, CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, prometheusUrl,
 } from '../lib';
+import { foldersWaves, OutputFolder } from '../lib/tools';
 import { platformBackups } from './backups';
 import { ENVIRONMENTS, EnvironmentSpec, environmentLabels } from './environments';
 import { monitoringPropsFor } from './monitoring';

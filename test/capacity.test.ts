@@ -1,4 +1,4 @@
-import { assertCapacity, capacityMarkdown, planCapacity } from '../lib';
+import { assertCapacity, capacityMarkdown, planCapacity } from '../lib/tools';
 import { formatBytes, parseQuantity } from '../lib/shared/quantity';
 
 const NS = 'shop';

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { objectsOf, OutputFile } from '../lib';
+import { objectsOf, OutputFile } from '../lib/tools';
 import { readOutputFiles } from '../lib/resource-diff';
 import { platformFiles } from '../main';
 import { immutableFieldChanges } from './support/immutable-fields';

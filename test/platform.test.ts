@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { CANARY_RELEASES, CAPACITY_REPORT, platformFiles } from '../main';
-import { capacityMarkdown, compareOutput, objectsOf, planCapacity, synthesizeFolders } from '../lib';
+import { capacityMarkdown, compareOutput, objectsOf, planCapacity, synthesizeFolders } from '../lib/tools';
 import { buildEnvironment, ENVIRONMENTS, SERVICES } from '../platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
@@ -13,10 +13,7 @@ const objectsIn = (folder: string) => files
 const find = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('the reference platform', () => {
-  test.each(files.map((f) => [f.path, f.content]))('%s matches its snapshot', (_, content) => {
-    expect(content).toMatchSnapshot();
-  });
-
+  // dist/ is the platform's snapshot: this, and `npm run check` in CI, fail on any difference.
   test('committed dist/ is what a fresh synth produces (run `npm run synth` after a change)', () => {
     expect(compareOutput(files, DIST)).toEqual([]);
   });
