@@ -1,11 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import {
-  analyseSegmentation, assertCapacity, CanaryRollout, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, FintechEnvironment, FintechService, GitOpsDelivery,
-  MonitoringStack, NetworkPeer, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, prometheusUrl, segmentationMarkdown, synthesizePlan, wavesOf, writeFileAtomically,
-  writeOutput,
-} from './lib';
+import { CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer, prometheusUrl } from './lib';
+import { analyseSegmentation, assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, segmentationMarkdown, synthesizePlan, wavesOf, writeFileAtomically, writeOutput } from './lib/tools';
 import {
   CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringNamespaceOf, monitoringPropsFor, monitoringStackNameOf,
   peersOf, platformBackups, RUNBOOK_BASE_URL, scopeEntrancesFor, SERVICES, ServiceSpec, servicePropsFor,

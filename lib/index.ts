@@ -1,31 +1,61 @@
-export { ScalingPolicy } from './autoscaling';
+/**
+ * The constructs of a fintech platform on cdk8s, their props, and the classes and enums those
+ * props are built from. Synthesis into delivery-wave folders, capacity planning and output diffs
+ * are in `cdk8s-fintech/tools`.
+ *
+ * @module cdk8s-fintech
+ */
+
+// FintechService
+export type { DisruptionBudgetOptions, FintechServiceProps, MetricsOptions, NamedPort, RollingUpdateOptions } from './fintech-service';
+export { FintechService } from './fintech-service';
 export type { AutoscalingOptions, ScalingBehavior, VerticalAutoscalingOptions } from './autoscaling';
-export * from './backup-cron-job';
-export * from './canary-rollout';
-export * from './capacity';
-export { DataClassification, DATA_CLASSIFICATION_LABEL, OWNER_LABEL } from './data-classification';
-export * from './delivery';
-export * from './environment';
-export * from './fintech-service';
-export * from './gitops';
-export { IngressTls } from './ingress';
+export { ScalingPolicy } from './autoscaling';
 export type { HstsOptions, IngressOptions, IngressPath } from './ingress';
-export * from './monitoring-stack';
-export * from './monitoring/alert-rules';
-export * from './monitoring/alertmanager-config';
-export * from './monitoring/dashboards';
-export * from './monitoring/slo';
+export { IngressTls } from './ingress';
+export type { INetworkPeerTarget, PeerPort } from './network-peer';
+export { NetworkPeer, NetworkPeerKind } from './network-peer';
+export type { HttpProbeOptions, StartupProbeOptions } from './probes';
+export { SecretKeyRef } from './secret-key-ref';
+export type { RunAsIdentity } from './shared/security';
+export { DATA_CLASSIFICATION_LABEL, DataClassification, OWNER_LABEL } from './data-classification';
+
+// CanaryRollout
+export type { CanaryAnalysisOptions, CanaryRolloutProps, ReplicaSplit } from './canary-rollout';
+export { CanaryBackend, CanaryPhase, CanaryRollout } from './canary-rollout';
+
+// MonitoringStack
+export type { MonitoringStackProps, ServiceMonitoringOptions } from './monitoring-stack';
+export { MonitoringStack, prometheusUrl } from './monitoring-stack';
+export type { ErrorCounterAlert } from './monitoring/alert-rules';
+export { Severity } from './monitoring/alert-rules';
+export type { AlertRoutingOptions, EmailNotifierOptions, PagerDutyNotifierOptions, SlackNotifierOptions } from './monitoring/alertmanager-config';
+export { Notifier } from './monitoring/alertmanager-config';
+export type { DashboardDefinition, DashboardPanel, PanelQuery, PanelUnit } from './monitoring/dashboards';
+export type {
+  AlertmanagerOptions, ClusterMetricsOptions, KubeletTarget, LabelSelector, PrometheusOptions, ScrapeTarget,
+} from './monitoring/prometheus';
 export { DEFAULT_KUBE_STATE_METRICS, DEFAULT_KUBELET } from './monitoring/prometheus';
-export { KubeStateMetrics } from './monitoring/kube-state-metrics';
 export type { KubeStateMetricsOptions, KubeStateMetricsProps } from './monitoring/kube-state-metrics';
+export { KubeStateMetrics } from './monitoring/kube-state-metrics';
 export type { MonitoringNamespaceOptions } from './monitoring/namespace';
 export type { MonitoringNetworkOptions, MonitoringPeers } from './monitoring/network-policies';
-export type { AlertmanagerOptions, ClusterMetricsOptions, KubeletTarget, LabelSelector, PrometheusOptions, ScrapeTarget } from './monitoring/prometheus';
-export * from './network-peer';
-export type { HttpProbeOptions, StartupProbeOptions } from './probes';
-export * from './resource-diff';
-export { analyseSegmentation, NetworkModel, segmentationMarkdown } from './segmentation';
-export type { AllowedEdge, ContainerPort, Endpoint, ScopeEntrance, SegmentationResult } from './segmentation';
-export * from './secret-key-ref';
-export type { RunAsIdentity } from './shared/security';
-export * from './synth';
+export type { BurnRateWindow, LatencyObjectiveOptions, ObjectiveOptions } from './monitoring/slo';
+export { DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, SliKind } from './monitoring/slo';
+
+// BackupCronJob
+export type { BackupAlertOptions, BackupCronJobProps, RestoreOptions, RestoreVerificationOptions } from './backup-cron-job';
+export { BackupCronJob, BackupDestination, BackupSource, BackupSourceKind } from './backup-cron-job';
+export type { CronIntervals } from './backup/cron';
+export type {
+  AzureBlobDestinationOptions, EventStoreExportOptions, GcsDestinationOptions, PostgresSourceOptions, PostgresSslMode,
+  RcloneDestinationOptions, RedisSourceOptions, S3DestinationOptions,
+} from './backup-cron-job';
+
+// Environments and GitOps
+export type { ContainerLimits, EnvironmentQuota, FintechEnvironmentProps } from './environment';
+export { FintechEnvironment, PodSecurityLevel } from './environment';
+export type { FluxSourceRef, GitOpsDeliveryProps, GitOpsEnvironment } from './gitops';
+export { GitOpsDelivery, GitRevision, GitRevisionKind } from './gitops';
+export type { IDeliverable } from './delivery';
+export { DeliveryTier } from './delivery';

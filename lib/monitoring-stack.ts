@@ -206,6 +206,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly alertmanagerDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The routing (AlertmanagerConfig); undefined without `routing`. */
   public readonly alertmanagerConfig?: ApiObject;
+  /** @internal The AlertmanagerConfig's spec as rendered, for checks on it. */
   public readonly routingSpec?: AlertmanagerConfigSpec;
 
   /** The dashboards' ConfigMaps, the overview first; empty with `dashboards: false`. */

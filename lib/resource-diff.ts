@@ -138,7 +138,7 @@ export interface ResourceChangeFormatOptions {
 /**
  * The changes as text for a code review: one line per object (`+` added, `-` removed, `~` changed,
  * with its file), and under each changed object one line per field, `path: old → new`, with long
- * values shortened (see {@link shortValue}); then a summary line and, when some field changed in
+ * values cut in the middle to `maxValueLength`; then a summary line and, when some field changed in
  * more than one object, the ten most frequently changed paths with their object counts (list
  * indices shown as `[*]`). An empty
  * list gives `No object added, removed or changed.`

@@ -1,4 +1,5 @@
-import { DataClassification, ScopeEntrance } from '../lib';
+import { DataClassification } from '../lib';
+import { ScopeEntrance } from '../lib/tools';
 import { EnvironmentSpec } from './environments';
 import { monitoringNamespaceOf, monitoringStackNameOf } from './monitoring';
 import { SERVICES, ServiceSpec } from './services';

@@ -7,7 +7,7 @@
  *
  * Nothing is written. Exit 2 when synthesis fails or a committed file is not valid YAML.
  */
-import { compareOutput } from '../lib';
+import { compareOutput } from '../lib/tools';
 import { diffResources, formatResourceChanges, readOutputFiles } from '../lib/resource-diff';
 // main.ts runs its main() only when the running script is named main.js or main.ts, so importing
 // it from this bundle (build/diff.js) is safe; platformFiles() is exactly what `npm run synth` writes.

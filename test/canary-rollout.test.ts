@@ -1,5 +1,6 @@
 import { App, Chart, Duration } from 'cdk8s';
-import { CanaryBackend, CanaryPhase, CanaryRollout, CanaryRolloutProps, splitReplicas } from '../lib';
+import { CanaryBackend, CanaryPhase, CanaryRollout, CanaryRolloutProps } from '../lib';
+import { splitReplicas } from '../lib/canary-rollout';
 import { checkQueries, checkRuleGroups, hasPromtool, testRules } from './support/promtool';
 import { validateManifest } from './support/schema-validator';
 import {

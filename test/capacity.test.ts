@@ -1,4 +1,4 @@
-import { assertCapacity, capacityInputs, capacityMarkdown, checkCapacity, NamespaceCapacityInput, planCapacity } from '../lib';
+import { assertCapacity, capacityInputs, capacityMarkdown, checkCapacity, NamespaceCapacityInput, planCapacity } from '../lib/tools';
 import { formatBytes, parseQuantity } from '../lib/shared/quantity';
 
 const NS = 'shop';

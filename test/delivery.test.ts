@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { deliveryWaves, DeliveryTier, FintechService, IDeliverable, NetworkPeer, planDelivery, synthesizePlan, wavesOf } from '../lib';
+import { DeliveryTier, FintechService, IDeliverable, NetworkPeer } from '../lib';
+import { deliveryWaves, planDelivery, synthesizePlan, wavesOf } from '../lib/tools';
 
 class Data extends Construct implements IDeliverable {
   public readonly deliveryTier = DeliveryTier.DATA;

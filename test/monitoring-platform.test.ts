@@ -1,6 +1,9 @@
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { alertmanagerYaml, CanaryPhase, dashboardQueries, MonitoringStack, synthesizeFolders } from '../lib';
+import { CanaryPhase, MonitoringStack } from '../lib';
+import { alertmanagerYaml } from '../lib/monitoring/alertmanager-config';
+import { dashboardQueries } from '../lib/monitoring/dashboards';
+import { synthesizeFolders } from '../lib/tools';
 import { buildEnvironment } from '../main';
 import { ENVIRONMENTS, EnvironmentSpec, RUNBOOK_BASE_URL, scopeEntrancesFor, SERVICES } from '../platform';
 import { checkAlertmanagerConfig, hasAmtool } from './support/amtool';

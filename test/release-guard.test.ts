@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { FintechService, FintechServiceProps, OutputFile, synthesizeFolders, writeOutput } from '../lib';
+import { FintechService, FintechServiceProps } from '../lib';
+import { OutputFile, synthesizeFolders, writeOutput } from '../lib/tools';
 import { checkRelease, formatReleaseGuard, ReleaseGuardError } from '../lib/release-guard';
 
 const IMAGE = 'registry.example.com/shop/payments:1.0.0';

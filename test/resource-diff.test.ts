@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { OutputFile, synthesizeFolders } from '../lib';
+import { OutputFile, synthesizeFolders } from '../lib/tools';
 import {
   diffFields, diffResources, formatResourceChanges, identityLabel, readOutputFiles, resourceIdentity, shortValue,
 } from '../lib/resource-diff';

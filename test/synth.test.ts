@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { compareOutput, FintechService, NetworkPeer, OutputFile, synthesizeFolders, writeOutput } from '../lib';
+import { FintechService, NetworkPeer } from '../lib';
+import { compareOutput, OutputFile, synthesizeFolders, writeOutput } from '../lib/tools';
 
 const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
 

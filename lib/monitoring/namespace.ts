@@ -66,8 +66,9 @@ export function monitoringNamespace(scope: Construct, id: string, name: string, 
   });
 }
 
+/** `value` rounded up to a whole `step`, and at least one step: a stack without pods of its own still gets a valid quota. */
 function roundUp(value: number, step: number): number {
-  return Math.ceil(value / step) * step;
+  return Math.max(1, Math.ceil(value / step)) * step;
 }
 
 /** Millicores of a CPU quantity as the library writes them ("500m", "1", "1.5"). */
