@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import {
-  assertCapacity, CanaryRollout, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, FintechEnvironment, FintechService, GitOpsDelivery,
+  assertCapacity, CanaryRollout, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, FintechEnvironment, FintechService, GitOpsDelivery,
   MonitoringStack, NetworkPeer, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, prometheusUrl, synthesizePlan, wavesOf, writeFileAtomically,
   writeOutput,
 } from './lib';
@@ -89,7 +89,10 @@ export function buildPlatform(
   return environments.map((env) => ({ folder: env.name, app: buildEnvironment(env, services, canaries) }));
 }
 
-/** The Argo CD and Flux objects that apply the environments' folders of `plan` wave by wave, in folder `gitops`. */
+/**
+ * The Argo CD and Flux objects that apply the environments' folders of `plan` wave by wave, in folder `gitops`:
+ * each environment's AppProject allows what its folder contains, and carries its freezes.
+ */
 export function buildGitOps(
   plan: DeliveryPlan, settings: GitOpsSettings = GITOPS, environments: readonly EnvironmentSpec[] = ENVIRONMENTS,
 ): OutputFolder {
@@ -101,7 +104,9 @@ export function buildGitOps(
       name: env.name,
       namespace: env.namespace,
       waves: wavesOf(folder),
+      resources: environmentResources(folder),
       automatedSync: env.automatedSync,
+      freezes: env.freezes,
     }))),
   });
   return { folder: 'gitops', app, waves: false };

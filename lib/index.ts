@@ -2,6 +2,8 @@ export { ScalingPolicy } from './autoscaling';
 export type { AutoscalingOptions, ScalingBehavior, VerticalAutoscalingOptions } from './autoscaling';
 export * from './backup-cron-job';
 export * from './canary-rollout';
+export { ChangeFreeze, ChangeFreezeKind } from './change-freeze';
+export type { FluxFreeze, OneOffFreezeOptions, RecurringFreezeOptions } from './change-freeze';
 export * from './capacity';
 export * from './delivery';
 export * from './environment';

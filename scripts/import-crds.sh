@@ -11,6 +11,7 @@ modules=(
   "rollouts:=$crds/argoproj.io_rollouts.yaml"
   "analysistemplates:=$crds/argoproj.io_analysistemplates.yaml"
   "applications:=$crds/argoproj.io_applications.yaml"
+  "appprojects:=$crds/argoproj.io_appprojects.yaml"
   "kustomizations:=$crds/kustomize.toolkit.fluxcd.io_kustomizations.yaml"
   "gitrepositories:=$crds/source.toolkit.fluxcd.io_gitrepositories.yaml"
   "verticalpodautoscalers:=$crds/autoscaling.k8s.io_verticalpodautoscalers.yaml"
