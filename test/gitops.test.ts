@@ -421,3 +421,80 @@ describe('dist/gitops', () => {
     expect(checkObjects(gitops)).toEqual([]);
   });
 });
+
+/**
+ * Argo CD's rule (SyncWindow.active): a window is active at t when the schedule's next run after
+ * t - duration comes before t. Flux is suspended at t when its last CronJob run at or before t
+ * was the suspend one. Both are computed minute by minute over a year with a plain cron matcher
+ * written here, in UTC, and must agree.
+ */
+describe('Argo CD and Flux freeze the same minutes', () => {
+  const field = (text: string, min: number, max: number): Set<number> => {
+    const values = new Set<number>();
+    for (const part of text.split(',')) {
+      const [range, step] = part.split('/');
+      const [from, to] = range === '*' ? [min, max] : range.includes('-') ? range.split('-').map(Number) : [Number(range), step ? max : Number(range)];
+      for (let v = from; v <= to; v += Number(step ?? 1)) values.add(v);
+    }
+    return values;
+  };
+  const matcher = (cron: string) => {
+    const [m, h, dom, mon, dow] = cron.split(' ');
+    const sets = [field(m, 0, 59), field(h, 0, 23), field(dom, 1, 31), field(mon, 1, 12), field(dow, 0, 6)];
+    return (d: Date) => {
+      const domOk = sets[2].has(d.getUTCDate());
+      const dowOk = sets[4].has(d.getUTCDay());
+      const day = dom === '*' || dow === '*' ? domOk && dowOk : domOk || dowOk;
+      return sets[0].has(d.getUTCMinutes()) && sets[1].has(d.getUTCHours()) && sets[3].has(d.getUTCMonth() + 1) && day;
+    };
+  };
+  const durationMinutes = (text: string) => [...text.matchAll(/(\d+)([hm])/g)].reduce((sum, [, n, unit]) => sum + Number(n) * (unit === 'h' ? 60 : 1), 0);
+
+  function agree(objects: any[], from: string, to: string): { frozen: number } {
+    const window = only(objects, 'AppProject', 'fintech-production').spec.syncWindows[0];
+    expect(window.timeZone).toBe('UTC');
+    const starts = matcher(window.schedule);
+    const length = durationMinutes(window.duration);
+    const suspend = matcher(only(objects, 'CronJob', 'fintech-production-freeze-0-suspend').spec.schedule);
+    const resume = matcher(only(objects, 'CronJob', 'fintech-production-freeze-0-resume').spec.schedule);
+    const first = Date.parse(from) / 60000;
+    const last = Date.parse(to) / 60000;
+    // Flux's state at `first`: found by walking back to the last CronJob run.
+    let suspended = false;
+    for (let m = first - 1; m > first - 400 * 24 * 60; m--) {
+      const d = new Date(m * 60000);
+      if (suspend(d) || resume(d)) {
+        suspended = suspend(d);
+        break;
+      }
+    }
+    let lastStart = -Infinity;
+    for (let m = first - length; m < first; m++) if (starts(new Date(m * 60000))) lastStart = m;
+    let frozen = 0;
+    const disagreements: string[] = [];
+    for (let m = first; m < last; m++) {
+      const d = new Date(m * 60000);
+      if (starts(d)) lastStart = m;
+      if (suspend(d)) suspended = true;
+      if (resume(d)) suspended = false;
+      // Argo CD, at any instant within minute m: a start s with t - duration < s < t.
+      const argo = m - lastStart < length && lastStart <= m;
+      if (argo) frozen++;
+      if (argo !== suspended && disagreements.length < 5) disagreements.push(`${d.toISOString()}: Argo CD ${argo ? 'denies' : 'allows'}, Flux ${suspended ? 'suspended' : 'running'}`);
+    }
+    expect(disagreements).toEqual([]);
+    return { frozen };
+  }
+
+  test('the month-end closing of production in dist/: 1st 00:00 to 4th 00:00 UTC, every month of 2027', () => {
+    const gitops = parseAllDocuments(fs.readFileSync(path.join(__dirname, '..', 'dist', 'gitops', 'gitops.yaml'), 'utf8')).map((d) => d.toJS()).filter((o) => o);
+    expect(agree(gitops, '2027-01-01T00:00:00Z', '2028-01-01T00:00:00Z').frozen).toBe(12 * 72 * 60);
+  });
+
+  test('a weekend freeze and a one-off freeze', () => {
+    const weekend = closing({ schedule: Cron.schedule({ minute: '0', hour: '0', weekDay: '6' }), duration: Duration.hours(48) });
+    expect(agree(withFreezes([weekend]).objects, '2027-01-01T00:00:00Z', '2027-03-01T00:00:00Z').frozen).toBe(9 * 48 * 60); // nine Saturdays
+    const oneOff = ChangeFreeze.oneOff({ start: '2027-02-27T18:30:00Z', end: '2027-03-02T06:00:00Z', reason: 'Migration' });
+    expect(agree(withFreezes([oneOff]).objects, '2027-02-01T00:00:00Z', '2027-04-01T00:00:00Z').frozen).toBe((2 * 24 + 11.5) * 60);
+  });
+});
