@@ -379,6 +379,15 @@ describe('ChangeFreeze', () => {
     expect(() => withFreezes([closing(), ChangeFreeze.oneOff({ start: '2027-01-04T00:00:00Z', end: '2027-01-05T00:00:00Z', reason: 'After' })])).not.toThrow();
   });
 
+  test('rejects an environment name too long for its freeze CronJobs, and freezes that are not a list', () => {
+    const name = 'payments-settlement-production';
+    const long = [{ name, namespace: 'fintech-production', waves: [0], resources: PRODUCTION_RESOURCES, freezes: [closing()] }];
+    expect(() => synthGitOps({ environments: long })).toThrow(
+      `${PATH}: 'environments[0].name' ("${name}") is invalid: is too long for its freeze CronJobs' names ("fintech-${name}-freeze-0-suspend": at most 52 characters)`);
+    expect(() => withFreezes(closing() as any)).toThrow(
+      `${PATH}: 'environments[1].freezes' (a ChangeFreeze) is invalid: must be an array, not a ChangeFreeze, e.g. [ChangeFreeze.recurring({ ... })]`);
+  });
+
   test('a one-off freeze in progress is accepted; an alias of an IANA name too', () => {
     const now = new Date('2026-12-25T00:00:00Z');
     const freeze = ChangeFreeze.oneOff({ start: '2026-12-24T00:00:00Z', end: '2026-12-27T00:00:00Z', reason: 'Peak', timeZone: 'Asia/Kolkata' });
