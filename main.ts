@@ -2,7 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer, prometheusUrl } from './lib';
-import { analyseSegmentation, assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, segmentationMarkdown, synthesizePlan, wavesOf, writeFileAtomically, writeOutput } from './lib/tools';
+import {
+  analyseSegmentation, assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, segmentationMarkdown,
+  synthesizePlan, wavesOf, writeFileAtomically, writeOutput,
+} from './lib/tools';
 import {
   CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringNamespaceOf, monitoringPropsFor, monitoringStackNameOf,
   peersOf, platformBackups, RUNBOOK_BASE_URL, scopeEntrancesFor, SERVICES, ServiceSpec, servicePropsFor,
@@ -93,7 +96,10 @@ export function buildPlatform(
   }));
 }
 
-/** The Argo CD and Flux objects that apply the environments' folders of `plan` wave by wave, in folder `gitops`. */
+/**
+ * The Argo CD and Flux objects that apply the environments' folders of `plan` wave by wave, in folder `gitops`:
+ * each environment's AppProject allows what its folder contains, and carries its freezes.
+ */
 export function buildGitOps(
   plan: DeliveryPlan, settings: GitOpsSettings = GITOPS, environments: readonly EnvironmentSpec[] = ENVIRONMENTS,
 ): OutputFolder {
@@ -105,7 +111,9 @@ export function buildGitOps(
       name: env.name,
       namespace: env.namespace,
       waves: wavesOf(folder),
+      resources: environmentResources(folder),
       automatedSync: env.automatedSync,
+      freezes: env.freezes,
     }))),
   });
   return { folder: 'gitops', app, waves: false };

@@ -57,5 +57,7 @@ export type { ContainerLimits, EnvironmentQuota, FintechEnvironmentProps } from 
 export { FintechEnvironment, PodSecurityLevel } from './environment';
 export type { FluxSourceRef, GitOpsDeliveryProps, GitOpsEnvironment } from './gitops';
 export { GitOpsDelivery, GitRevision, GitRevisionKind } from './gitops';
+export type { FluxFreeze, OneOffFreezeOptions, RecurringFreezeOptions } from './change-freeze';
+export { ChangeFreeze, ChangeFreezeKind } from './change-freeze';
 export type { IDeliverable } from './delivery';
 export { DeliveryTier } from './delivery';

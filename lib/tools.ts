@@ -18,6 +18,8 @@ export {
 } from './synth';
 export type { DeliveryPlan, FolderPlan, OutputFolder, WavePlan } from './delivery';
 export { deliveryWaves, planDelivery, wavesOf } from './delivery';
+export type { EnvironmentResources, GroupKind } from './gitops';
+export { environmentResources } from './gitops';
 
 // Cardholder-data scope and network segmentation
 export type { AllowedEdge, ContainerPort, Endpoint, ScopeEntrance, SegmentationResult } from './segmentation';

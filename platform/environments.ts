@@ -1,6 +1,6 @@
-import { Duration, Size } from 'cdk8s';
+import { Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { EnvironmentQuota, PrometheusOptions } from '../lib';
+import { ChangeFreeze, EnvironmentQuota, PrometheusOptions } from '../lib';
 
 /** How the catalogue sizes a service that sizes itself (finance-service) in an environment. */
 export enum ServiceSizing {
@@ -46,7 +46,23 @@ export interface EnvironmentSpec {
   readonly prometheus?: Omit<PrometheusOptions, 'version'>;
   /** Argo CD syncs every commit; `false`: only when an operator says so (a change window). */
   readonly automatedSync: boolean;
+  /** Periods during which neither Argo CD nor Flux applies changes. */
+  readonly freezes: readonly ChangeFreeze[];
 }
+
+/**
+ * Month-end closing: the books of the month are closed in the first three days of the next,
+ * so production changes freeze from midnight UTC on the 1st for 72 hours. An operator may
+ * still sync by hand in an emergency. (The last days of a month cannot be named by a cron
+ * schedule, and a fixed length from the 28th would cover a different number of days each month.)
+ */
+export const MONTH_END_CLOSING = ChangeFreeze.recurring({
+  schedule: Cron.schedule({ minute: '0', hour: '0', day: '1' }),
+  duration: Duration.hours(72),
+  reason: 'Month-end closing: the books are closed in the first three days of the month',
+  timeZone: 'UTC',
+  manualSync: true,
+});
 
 /**
  * Staging is small: 2 replicas (so a disruption budget still allows a drain), a quarter of
@@ -84,6 +100,7 @@ export const STAGING: EnvironmentSpec = {
     resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
   },
   automatedSync: true,
+  freezes: [],
 };
 
 /**
@@ -112,6 +129,7 @@ export const PRODUCTION: EnvironmentSpec = {
   platformDatabase: 'fintech_ai_prod',
   alerts: { slackChannel: '#fintech-alerts', pageOnCritical: true },
   automatedSync: false,
+  freezes: [MONTH_END_CLOSING],
 };
 
 export const ENVIRONMENTS: readonly EnvironmentSpec[] = [STAGING, PRODUCTION];
