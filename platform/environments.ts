@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { EnvironmentQuota, PrometheusOptions } from '../lib';
+import { EnvironmentQuota, PrometheusOptions, SecretStoreRef } from '../lib';
 
 /** How the catalogue sizes a service that sizes itself (finance-service) in an environment. */
 export enum ServiceSizing {
@@ -46,6 +46,11 @@ export interface EnvironmentSpec {
   readonly prometheus?: Omit<PrometheusOptions, 'version'>;
   /** Argo CD syncs every commit; `false`: only when an operator says so (a change window). */
   readonly automatedSync: boolean;
+  /**
+   * The External Secrets Operator store that finance-service's and the database backup's Secrets
+   * are synchronised from (remote keys `fintech/<environment>/<secret>`). @default - those Secrets are created outside git
+   */
+  readonly secretStore?: SecretStoreRef;
 }
 
 /**
@@ -112,6 +117,7 @@ export const PRODUCTION: EnvironmentSpec = {
   platformDatabase: 'fintech_ai_prod',
   alerts: { slackChannel: '#fintech-alerts', pageOnCritical: true },
   automatedSync: false,
+  secretStore: SecretStoreRef.cluster('vault-backend'),
 };
 
 export const ENVIRONMENTS: readonly EnvironmentSpec[] = [STAGING, PRODUCTION];

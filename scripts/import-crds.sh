@@ -14,6 +14,7 @@ modules=(
   "kustomizations:=$crds/kustomize.toolkit.fluxcd.io_kustomizations.yaml"
   "gitrepositories:=$crds/source.toolkit.fluxcd.io_gitrepositories.yaml"
   "verticalpodautoscalers:=$crds/autoscaling.k8s.io_verticalpodautoscalers.yaml"
+  "externalsecrets:=$crds/external-secrets.io_externalsecrets.yaml"
 )
 # `cdk8s import NAME:=PATH` also appends PATH to cdk8s.yaml's imports, which keep the upstream URLs.
 cp cdk8s.yaml "${TMPDIR:-/tmp}/cdk8s.yaml.$$"
