@@ -1,6 +1,7 @@
 import { Chart, Cron, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
 import { PrometheusRule, PrometheusRuleSpecGroupsRules } from '../imports/prometheusrules-monitoring.coreos.com';
 import { latestRunFailed, lastSuccessTooOld } from './backup/alerts';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './backup/cron';
@@ -8,6 +9,7 @@ import { BackupDestination } from './backup/destination';
 import { backupScript, BackupSourceKind, SCRIPT_FILES, SCRIPTS_MOUNT_PATH } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
+import { createExternalSecrets, SecretUse } from './external-secret';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity } from './rbac';
 import { DEFAULT_NAMESPACE } from './shared/defaults';
@@ -183,7 +185,8 @@ interface JobTiming {
  * server-side rename or copy changes those); "now" is the Job's clock.
  *
  * Credentials are Secret references only, passed as environment variables (libpq's `PG*`,
- * rclone's `RCLONE_CONFIG_BACKUP_*`); nothing secret is ever in the manifests.
+ * rclone's `RCLONE_CONFIG_BACKUP_*`); nothing secret is ever in the manifests. A Secret referenced
+ * with `SecretKeyRef.fromExternalSecret` gets its ExternalSecret from this construct (`externalSecrets`).
  */
 export class BackupCronJob extends Construct implements IDeliverable {
   /** Backups go with the data, before the services (see `deliveryWaves`). */
@@ -226,10 +229,16 @@ export class BackupCronJob extends Construct implements IDeliverable {
   public readonly verificationJob?: k8s.KubeCronJob;
   /** Undefined when `alerts` is `false`. */
   public readonly alertRule?: PrometheusRule;
+  /**
+   * One per Secret the Jobs read that is made with `SecretKeyRef.fromExternalSecret`; empty without.
+   * Each Job's pod reads the Secret when it starts, so a rotation reaches the next run without a restart.
+   */
+  public readonly externalSecrets: readonly ExternalSecret[];
 
   private readonly runAs?: RunAsIdentity;
   private readonly resources: k8s.ResourceRequirements;
   private readonly workSpace: Size;
+  private readonly secretUses: SecretUse[] = [];
 
   constructor(scope: Construct, id: string, props: BackupCronJobProps) {
     super(scope, id);
@@ -334,6 +343,8 @@ export class BackupCronJob extends Construct implements IDeliverable {
       }, [...common, ...this.verificationEnv(verification)]);
     }
 
+    this.externalSecrets = createExternalSecrets(this, this.secretUses, metadata().labels!);
+
     // The Jobs only connect out: to the source and the destination.
     const egress = [
       { prop: 'source.peer', peer: this.source.peer },
@@ -372,6 +383,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   private createCronJob(id: string, name: string, purpose: Purpose, timing: JobTiming, env: JobEnvVar[]): k8s.KubeCronJob {
     const labels = { ...serviceLabels(this.name, this.version), 'app.kubernetes.io/component': COMPONENTS[purpose] };
     const container = purpose === 'backup' ? 'backup' : purpose;
+    for (const e of env) if (e.secret) this.secretUses.push({ prop: `${COMPONENTS[purpose]}.env.${e.name}`, ref: e.secret });
     return new k8s.KubeCronJob(this, id, {
       metadata: { name, labels },
       spec: {

@@ -306,7 +306,7 @@ export class CanaryRollout extends Construct {
       metadata: {
         name,
         labels: { ...serviceLabels(this.service.name, imageVersion(this.canaryImage!)), ...this.service.classificationLabels, ...canaryLabels },
-        annotations: { [TRAFFIC_WEIGHT_ANNOTATION]: String(split.canaryPercent) },
+        annotations: { ...this.service.secretReloadAnnotations, [TRAFFIC_WEIGHT_ANNOTATION]: String(split.canaryPercent) },
       },
       spec: {
         replicas: split.canary,

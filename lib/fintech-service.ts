@@ -2,12 +2,14 @@ import { createHash } from 'crypto';
 import { Chart, Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
 import { VerticalPodAutoscaler } from '../imports/verticalpodautoscalers-autoscaling.k8s.io';
 import {
   AutoscalingOptions, createHorizontalAutoscaler, createVerticalAutoscaler, ReplicaBounds, replicaBounds, VerticalAutoscalingOptions,
 } from './autoscaling';
 import { DeliveryTier, IDeliverable } from './delivery';
+import { createExternalSecrets, reloadAnnotations } from './external-secret';
 import { createIngress, IngressOptions } from './ingress';
 import { INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
 import { createNetworkPolicy, IngressGrant, peerCovers, peerTargetsOf, PolicyGrant } from './network-policy';
@@ -127,8 +129,11 @@ export interface FintechServiceProps {
    */
   readonly config?: Record<string, string>;
   /**
-   * Environment variables read from existing Secrets (created outside git). Only references:
-   * no prop accepts a secret value.
+   * Environment variables read from Secrets. Only references: no prop accepts a secret value. A
+   * Secret created outside git is referenced with `SecretKeyRef.of(secretName, key)`; one that
+   * the External Secrets Operator synchronises from a store with `SecretKeyRef.fromExternalSecret({...})`:
+   * the service then creates its ExternalSecret (one per Secret, named after it) and annotates
+   * the Deployment so that Stakater Reloader rolls the pods when the Secret changes.
    * @default - none
    */
   readonly secretEnv?: Record<string, SecretKeyRef>;
@@ -249,6 +254,14 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   public readonly ingress?: k8s.KubeIngress;
   /** Undefined without `verticalAutoscaling`. */
   public readonly verticalAutoscaler?: VerticalPodAutoscaler;
+  /** One per Secret of `secretEnv` made with `SecretKeyRef.fromExternalSecret`, sorted by name; empty without. */
+  public readonly externalSecrets: readonly ExternalSecret[];
+  /**
+   * The annotation (`secret.reloader.stakater.com/reload`) that makes Stakater Reloader roll a
+   * Deployment of this service's pods when one of its ExternalSecrets' Secrets changes; empty
+   * without ExternalSecrets. Other Deployments of the same pods (a canary track) carry it too.
+   */
+  public readonly secretReloadAnnotations: Readonly<Record<string, string>>;
   /** The response headers ingress-nginx adds (HSTS); undefined without `ingress` or with `hsts: false`. */
   public readonly responseHeaders?: k8s.KubeConfigMap;
 
@@ -297,7 +310,11 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
     this.podAnnotations = this.buildPodAnnotations(configData);
     this.podSpec = this.buildPodSpec(props);
-    this.deployment = this.createDeployment(props.rollingUpdate ?? {}, metadata());
+    const secretEnv = props.secretEnv ?? {};
+    this.externalSecrets = createExternalSecrets(this,
+      Object.keys(secretEnv).sort().map((name) => ({ prop: `secretEnv.${name}`, ref: secretEnv[name] })), labels);
+    this.secretReloadAnnotations = reloadAnnotations(this.externalSecrets.map((externalSecret) => externalSecret.name));
+    this.deployment = this.createDeployment(props.rollingUpdate ?? {}, { ...metadata(), ...this.deploymentAnnotations() });
     this.servicePorts = this.buildServicePorts();
     this.service = this.createService(props.sessionAffinityTimeout, metadata());
     this.autoscaler = autoscaling
@@ -418,6 +435,10 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     (props.egressTo ?? []).forEach((peer) => this.allowTo(peer));
     if (props.metrics !== false) this.scraperGrants.push(this.scraperGrant(props.metricsScrapers ?? NetworkPeer.namespace(MONITORING_NAMESPACE)));
     return policy;
+  }
+
+  private deploymentAnnotations(): Partial<k8s.ObjectMeta> {
+    return Object.keys(this.secretReloadAnnotations).length ? { annotations: { ...this.secretReloadAnnotations } } : {};
   }
 
   private deploymentRef(): k8s.CrossVersionObjectReferenceV2 {

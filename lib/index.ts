@@ -16,7 +16,8 @@ export { IngressTls } from './ingress';
 export type { INetworkPeerTarget, PeerPort } from './network-peer';
 export { NetworkPeer, NetworkPeerKind } from './network-peer';
 export type { HttpProbeOptions, StartupProbeOptions } from './probes';
-export { SecretKeyRef } from './secret-key-ref';
+export type { ExternalSecretKeyOptions, ExternalSecretSource } from './secret-key-ref';
+export { SecretKeyRef, SecretStoreKind, SecretStoreRef } from './secret-key-ref';
 export type { RunAsIdentity } from './shared/security';
 export { DATA_CLASSIFICATION_LABEL, DataClassification, OWNER_LABEL } from './data-classification';
 

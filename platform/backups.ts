@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { BackupCronJob, BackupDestination, BackupSource, FintechService, NetworkPeer, SecretKeyRef } from '../lib';
 import { EnvironmentSpec } from './environments';
 import { RUNBOOK_BASE_URL } from './monitoring';
-import { IMAGE_REGISTRY } from './services';
+import { environmentSecret, IMAGE_REGISTRY } from './services';
 
 /** The backup of transaction-service's event-store export, which transaction-service admits. */
 export const EVENT_STORE_BACKUP = 'event-store-backup';
@@ -55,7 +55,8 @@ export interface PlatformBackups {
  * guides give a time only for the database (02:00); Redis and the event store follow 20 and 40
  * minutes later, so the three dumps do not start together.
  *
- * Secrets, created outside git in each namespace:
+ * Secrets, created outside git in each namespace (platform-db-backup synchronised from the
+ * environment's `secretStore` where it has one, under `fintech/<environment>/platform-db-backup`):
  *   platform-db-backup   keys host, user, password: a role that is a member of the database's
  *                        owner role (it reads every table, and a restore creates the objects as
  *                        that owner) and has CREATEDB (for the verification's scratch database)
@@ -77,9 +78,9 @@ export function platformBackups(
     image: BACKUP_IMAGE,
     source: BackupSource.postgres({
       database: env.platformDatabase,
-      host: SecretKeyRef.of('platform-db-backup', 'host'),
-      user: SecretKeyRef.of('platform-db-backup', 'user'),
-      password: SecretKeyRef.of('platform-db-backup', 'password'),
+      host: environmentSecret(env, 'platform-db-backup', 'host'),
+      user: environmentSecret(env, 'platform-db-backup', 'user'),
+      password: environmentSecret(env, 'platform-db-backup', 'password'),
     }),
     destination,
     alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },

@@ -1,6 +1,6 @@
 import { Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { ChangeFreeze, EnvironmentQuota, PrometheusOptions } from '../lib';
+import { ChangeFreeze, EnvironmentQuota, PrometheusOptions, SecretStoreRef } from '../lib';
 
 /** How the catalogue sizes a service that sizes itself (finance-service) in an environment. */
 export enum ServiceSizing {
@@ -48,6 +48,11 @@ export interface EnvironmentSpec {
   readonly automatedSync: boolean;
   /** Periods during which neither Argo CD nor Flux applies changes. */
   readonly freezes: readonly ChangeFreeze[];
+  /**
+   * The External Secrets Operator store that finance-service's and the database backup's Secrets
+   * are synchronised from (remote keys `fintech/<environment>/<secret>`). @default - those Secrets are created outside git
+   */
+  readonly secretStore?: SecretStoreRef;
 }
 
 /**
@@ -130,6 +135,7 @@ export const PRODUCTION: EnvironmentSpec = {
   alerts: { slackChannel: '#fintech-alerts', pageOnCritical: true },
   automatedSync: false,
   freezes: [MONTH_END_CLOSING],
+  secretStore: SecretStoreRef.cluster('vault-backend'),
 };
 
 export const ENVIRONMENTS: readonly EnvironmentSpec[] = [STAGING, PRODUCTION];

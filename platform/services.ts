@@ -182,12 +182,12 @@ const FINANCE_SERVICE: ServiceSpec = {
         RETRY_ATTEMPTS: '5',
       },
       secretEnv: {
-        DATABASE_HOST: SecretKeyRef.of(`finance-db-${env.name}`, 'host'),
-        DATABASE_USERNAME: SecretKeyRef.of(`finance-db-${env.name}`, 'username'),
-        DATABASE_PASSWORD: SecretKeyRef.of(`finance-db-${env.name}`, 'password'),
-        JWT_SECRET: SecretKeyRef.of(`finance-secrets-${env.name}`, 'jwt-secret'),
-        CORS_ORIGIN: SecretKeyRef.of(`finance-secrets-${env.name}`, 'cors-origin'),
-        EVENTSTORE_CONNECTION: SecretKeyRef.of(`finance-secrets-${env.name}`, 'eventstore-connection'),
+        DATABASE_HOST: environmentSecret(env, `finance-db-${env.name}`, 'host', 'finance-db'),
+        DATABASE_USERNAME: environmentSecret(env, `finance-db-${env.name}`, 'username', 'finance-db'),
+        DATABASE_PASSWORD: environmentSecret(env, `finance-db-${env.name}`, 'password', 'finance-db'),
+        JWT_SECRET: environmentSecret(env, `finance-secrets-${env.name}`, 'jwt-secret', 'finance-secrets'),
+        CORS_ORIGIN: environmentSecret(env, `finance-secrets-${env.name}`, 'cors-origin', 'finance-secrets'),
+        EVENTSTORE_CONNECTION: environmentSecret(env, `finance-secrets-${env.name}`, 'eventstore-connection', 'finance-secrets'),
       },
     };
   },
@@ -207,6 +207,18 @@ const API_GATEWAY: ServiceSpec = {
     verticalAutoscaling: {},
   }),
 };
+
+/**
+ * The key `key` of the Secret `secretName`: in an environment with a `secretStore`, synchronised by
+ * the External Secrets Operator from the remote key `fintech/<environment>/<remoteName>` (property
+ * `key`), refreshed hourly; otherwise a Secret created outside git.
+ */
+export function environmentSecret(env: EnvironmentSpec, secretName: string, key: string, remoteName = secretName): SecretKeyRef {
+  if (!env.secretStore) return SecretKeyRef.of(secretName, key);
+  return SecretKeyRef.fromExternalSecret({
+    secretName, key, store: env.secretStore, remoteKey: `fintech/${env.name}/${remoteName}`, property: key, refreshInterval: Duration.hours(1),
+  });
+}
 
 /** The ten services, in the order they appear in dist/. */
 export const SERVICES: readonly ServiceSpec[] = [API_GATEWAY, ...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE];

@@ -7,6 +7,9 @@
 /** Names the service an object belongs to; the one selector label. */
 export const NAME_LABEL = 'app.kubernetes.io/name';
 
+/** The release of the image an object goes with; left off objects that do not change with a release. */
+export const VERSION_LABEL = 'app.kubernetes.io/version';
+
 /** Tells a service's own objects from others that carry its name (a canary's extra Services). */
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
@@ -21,7 +24,7 @@ export function serviceLabels(serviceName: string, version: string): Record<stri
     ...selectorLabels(serviceName),
     'app': serviceName,
     'app.kubernetes.io/instance': serviceName,
-    'app.kubernetes.io/version': version,
+    [VERSION_LABEL]: version,
     [COMPONENT_LABEL]: 'microservice',
     'app.kubernetes.io/part-of': 'fintech-platform',
     'app.kubernetes.io/managed-by': 'cdk8s-fintech',

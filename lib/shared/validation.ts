@@ -3,7 +3,7 @@ import { Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
-import { SecretKeyRef } from '../secret-key-ref';
+import { ExternalSecretSource, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
 import { describeValue, invalidProp, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { describeSecret, kindOf, secretKind } from './secrets';
@@ -399,7 +399,50 @@ export function checkSecretKeyRef(scope: IConstruct, prop: string, value: unknow
   const hint = 'a SecretKeyRef names where the secret is (SecretKeyRef.of(secretName, key)), never the secret itself';
   checkNotSecret(scope, `${prop}.secretName`, secretName, hint);
   checkNotSecret(scope, `${prop}.key`, key, hint);
+  if (value.externalSource !== undefined) checkExternalSecretSource(scope, prop, value.externalSource);
   return value;
+}
+
+/** An {@link ExternalSecretSource} checked, with its defaults resolved. */
+export interface CheckedExternalSecretSource {
+  readonly storeKind: SecretStoreKind;
+  readonly storeName: string;
+  readonly remoteKey: string;
+  /** Undefined: the remote secret's whole value. */
+  readonly property?: string;
+  readonly refreshSeconds: number;
+}
+
+/** The default refresh interval of an ExternalSecret, as the External Secrets Operator's own default. */
+export const DEFAULT_EXTERNAL_SECRET_REFRESH = Duration.hours(1);
+const EXTERNAL_SECRET_OPTIONS = ['store', 'remoteKey', 'property', 'refreshInterval'];
+const REMOTE_NAME_HINT = 'it names where the secret is in the store, never the secret itself';
+
+/**
+ * Where the External Secrets Operator reads a SecretKeyRef's value (`SecretKeyRef.fromExternalSecret`):
+ * a store made with `SecretStoreRef.cluster()` or `.namespaced()` whose name is a DNS-1123 subdomain,
+ * a remote key and an optional property without whitespace, a refresh interval from 1 minute to 24 hours.
+ * Errors name `<prop>.store`, `<prop>.remoteKey`, `<prop>.property`, `<prop>.refreshInterval`.
+ */
+export function checkExternalSecretSource(scope: IConstruct, prop: string, source: ExternalSecretSource): CheckedExternalSecretSource {
+  checkKnownKeys(scope, prop, source, EXTERNAL_SECRET_OPTIONS);
+  const store = checkInstance(scope, `${prop}.store`, source.store, SecretStoreRef, "SecretStoreRef.cluster('vault-backend')");
+  const storeKind = checkOneOf(scope, `${prop}.store.kind`, store.kind, Object.values(SecretStoreKind));
+  const storeName = checkDnsSubdomain(scope, `${prop}.store.name`, store.name);
+  const remoteKey = checkRemoteName(scope, `${prop}.remoteKey`, source.remoteKey, '"fintech/production/finance-db"');
+  const property = source.property === undefined ? undefined : checkRemoteName(scope, `${prop}.property`, source.property, '"password"');
+  const refreshSeconds = checkDuration(scope, `${prop}.refreshInterval`, source.refreshInterval ?? DEFAULT_EXTERNAL_SECRET_REFRESH,
+    { minSeconds: 60, maxSeconds: 86400, example: 'e.g. Duration.hours(1)' });
+  return { storeKind, storeName, remoteKey, property, refreshSeconds };
+}
+
+/** A remote key or property: a non-empty string without whitespace or control characters, that does not look like a credential. */
+function checkRemoteName(scope: IConstruct, prop: string, value: unknown, example: string): string {
+  const name = checkString(scope, prop, value, { example });
+  if (/[\s\u0000-\u001f\u007f]/.test(name)) {
+    throw invalidProp(scope, prop, name, `must not contain whitespace or control characters, e.g. ${example}`);
+  }
+  return checkNotSecret(scope, prop, name, REMOTE_NAME_HINT);
 }
 
 /** A value given directly or as a Secret reference (`user`, `host`): a non-empty string, or a valid SecretKeyRef. */
