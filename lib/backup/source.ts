@@ -105,7 +105,7 @@ const QUALIFIED_TABLE = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/;
 const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 const SSL_MODES: readonly PostgresSslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
-const POSTGRES_OPTIONS = ['database', 'host', 'port', 'user', 'password', 'sslMode', 'peer', 'verifyTables'];
+const POSTGRES_OPTIONS = ['database', 'host', 'port', 'user', 'password', 'sslMode', 'peer', 'verifyTables', 'owner', 'applicationRoles'];
 const REDIS_OPTIONS = ['host', 'port', 'password', 'tls', 'peer'];
 const EVENT_STORE_OPTIONS = ['url', 'token', 'peer'];
 

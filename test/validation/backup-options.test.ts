@@ -19,7 +19,7 @@ const rclone = (o: object = {}) => BackupDestination.rclone({ type: 'sftp', path
 function messageOf(make: () => { source?: unknown; destination?: unknown }): string {
   try {
     const { source, destination } = make();
-    new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: (source ?? postgres()) as any, destination: (destination ?? s3()) as any });
+    new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: (source ?? postgres()) as any, destination: (destination ?? s3()) as any, encryption: false });
   } catch (e) {
     expect((e as Error).constructor).toBe(Error);
     return (e as Error).message;
@@ -34,7 +34,7 @@ describe('BackupSource options', () => {
     ['postgres() without options', () => ({ source: BackupSource.postgres(undefined as any) }),
       `${P}: 'source' (undefined) is invalid: must be an object, not undefined, e.g. BackupSource.postgres({ ... })`],
     ['a misspelt option, without its value', () => ({ source: postgres({ pasword: 'hunter2hunter2' }) }),
-      `${P}: 'source.pasword' (a string of 14 characters) is invalid: is not a known option; the options are database, host, port, user, password, sslMode, peer, verifyTables`],
+      `${P}: 'source.pasword' (a string of 14 characters) is invalid: is not a known option; the options are database, host, port, user, password, sslMode, peer, verifyTables, owner, applicationRoles`],
     ['a missing database', () => ({ source: postgres({ database: undefined }) }),
       `${P}: 'source.database' (undefined) is invalid: must be a PostgreSQL database name: at most 63 lowercase letters, digits and "_", not starting with a digit`],
     ['a port given as a string', () => ({ source: postgres({ port: '5432' }) }),
