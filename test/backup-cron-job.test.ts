@@ -635,7 +635,7 @@ describe('BackupCronJob bad input', () => {
       encryption: { recipients: [`AGE-SECRET-KEY-1${'Q'.repeat(58)}`], identity: SecretKeyRef.of('backup-age-identity', 'identity') },
     }, `${PATH}: 'encryption.recipients[0]' ("<an age identity>") is invalid: is a private key: give its public key (age-keygen -y), and the identity as 'identity', a Secret reference`],
     ['a recipient listed twice', { encryption: { recipients: [RECIPIENT, RECIPIENT], identity: SecretKeyRef.of('backup-age-identity', 'identity') } },
-      `${PATH}: 'encryption.recipients'`],
+      `${PATH}: 'encryption.recipients' ("${RECIPIENT}") is invalid: appears more than once in [${RECIPIENT}, ${RECIPIENT}]; each must be unique`],
     ['an identity given as a value', { encryption: { recipients: [RECIPIENT], identity: 'AGE-SECRET-KEY-1ABC' as any } },
       `${PATH}: 'encryption.identity' (a string of 19 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the age identity (private key); credentials are never accepted as values`],
     ['a pruner on another bucket', {
