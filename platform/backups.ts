@@ -62,7 +62,7 @@ export interface PlatformBackups {
  * minutes later, so the three dumps do not start together.
  *
  * Every archive is encrypted with age to the environment's `backupRecipients` before upload. Each
- * Job reaches the container with its own SAS: the backup Jobs may only create blobs, the pruning
+ * Job reaches the container with its own SAS: the backup Jobs may not list or delete, the pruning
  * CronJobs ("<name>-prune") may list, read metadata and delete, the restore and verification Jobs
  * may list and read; the container's 30-day immutability policy keeps every blob from deletion or
  * overwrite for as long as it is kept.
@@ -73,7 +73,8 @@ export interface PlatformBackups {
  *                        that owner) and has CREATEDB (for the verification's scratch database)
  *   redis-backup         keys host, password: the Redis server and a password allowed SYNC/PSYNC
  *   backup-object-store  key account: the storage account name
- *   backup-store-writer  key sas-url: a container SAS with permissions "cw" (create, write)
+ *   backup-store-writer  key sas-url: a container SAS with permissions "rcw" (read, create, write;
+ *                        rclone reads the folder's properties before an upload)
  *   backup-store-pruner  key sas-url: a container SAS with permissions "lrd" (list, read, delete)
  *   backup-store-reader  key sas-url: a container SAS with permissions "lr" (list, read)
  *   backup-age-identity  key identity: the age identity of the environment's recipient

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { App, Chart, Duration } from 'cdk8s';
 import { BackupCronJob, BackupCronJobProps, BackupDestination, BackupSource } from '../lib/backup-cron-job';
 import { SecretKeyRef } from '../lib/secret-key-ref';
+import { AZURITE_ACCOUNT, azuriteBin, startAzurite } from './support/azurite';
 import { only } from './support/fixtures';
 import { findPostgresBinDir, freePort, PostgresCluster, startPostgres } from './support/postgres';
 import { hasTool } from './support/tools';
@@ -26,6 +27,11 @@ const TOOLS = BIN_DIR !== undefined
   && hasTool('rclone', 'install rclone (Debian: apt-get install rclone)')
   && hasTool('bash', 'install bash') && hasTool('gzip', 'install gzip') && hasTool('sha256sum', 'install GNU coreutils');
 const AGE = TOOLS && hasTool('age', 'install age (Debian: apt-get install age)') && hasTool('age-keygen', 'install age (Debian: apt-get install age)');
+const AZURITE_BIN = azuriteBin();
+if (AGE && AZURITE_BIN === undefined) {
+  if (process.env.CI === 'true') throw new Error("the Azure Storage emulator 'azurite' is required in CI and is missing: npm ci (it is a devDependency)");
+  process.stdout.write("SKIPPED: the tests against the Azure Storage emulator did not run; npm ci installs 'azurite'\n");
+}
 
 /** Secrets as the cluster would hold them (created outside git). Trust auth: the password is not checked but must be set. */
 const SECRETS: Record<string, Record<string, string>> = {
@@ -504,6 +510,99 @@ async function waitFor(what: string, ready: () => boolean, timeoutMs = 15_000): 
       expect(files(folder)).toEqual([names[2], `${names[2]}.sha256`, names[3], `${names[3]}.sha256`, lockedOrphan].sort());
       const verbs = [...new Set(fs.readFileSync(rcloneLog, 'utf8').trim().split('\n').map((c) => c.split(' ')[0]))].sort();
       expect(verbs).toEqual(['deletefile', 'lsf']);
+    });
+  });
+
+  (AGE && AZURITE_BIN ? describe : describe.skip)('separate credentials enforced by the Azure Storage emulator (azurite, container SAS)', () => {
+    let azurite: Awaited<ReturnType<typeof startAzurite>>;
+    let recipient: string;
+    let jobs: ReturnType<typeof synthesize>;
+    let backupName: string;
+    const identity = SecretKeyRef.of('azure-age-identity', 'identity');
+    const container = 'fintech-backups';
+    const store = (secret: string) => BackupDestination.azureBlob({ container, account: AZURITE_ACCOUNT, sasUrl: SecretKeyRef.of(secret, 'sas-url') });
+
+    /** The container's env with Secret references resolved, as the Job's pod gets it. */
+    function jobEnv(cronJob: any): Record<string, string> {
+      const env: Record<string, string> = {};
+      for (const e of cronJob.spec.jobTemplate.spec.template.spec.containers[0].env) {
+        env[e.name] = e.valueFrom ? SECRETS[e.valueFrom.secretKeyRef.name][e.valueFrom.secretKeyRef.key] : e.value;
+      }
+      return env;
+    }
+    /** rclone run with a Job's own remote configuration (its credential). */
+    function rcloneAs(cronJob: any, ...args: string[]) {
+      return spawnSync('rclone', ['--retries', '1', '--low-level-retries', '1', ...args], {
+        env: { PATH: process.env.PATH, HOME: root, ...jobEnv(cronJob), RCLONE_CONFIG: '/dev/null' }, encoding: 'utf8',
+      });
+    }
+
+    beforeAll(async () => {
+      const workDir = fs.mkdtempSync(path.join(root, 'azurite-'));
+      azurite = await startAzurite(AZURITE_BIN!, workDir);
+      await azurite.createContainer(container);
+      // rclone reads the folder's properties before it uploads: the writer needs read besides create and write, never list or delete.
+      SECRETS['store-writer'] = { 'sas-url': azurite.containerSasUrl(container, 'rcw') };
+      SECRETS['store-pruner'] = { 'sas-url': azurite.containerSasUrl(container, 'rdl') };
+      SECRETS['store-reader'] = { 'sas-url': azurite.containerSasUrl(container, 'rl') };
+      const generated = spawnSync('age-keygen', [], { encoding: 'utf8' });
+      SECRETS['azure-age-identity'] = { identity: generated.stdout };
+      recipient = generated.stdout.match(/^# public key: (age1[a-z0-9]+)$/m)![1];
+      jobs = synthesize('azurite', {
+        destination: store('store-writer'),
+        encryption: { recipients: [recipient], identity },
+        access: { pruner: store('store-pruner'), reader: store('store-reader') },
+        restore: { database: 'platform_from_azure' },
+      });
+    }, 60_000);
+
+    afterAll(() => azurite?.stop());
+
+    test('the backup Job uploads the encrypted backup and its checksum with its credential (read, create, write: no list, no delete)', () => {
+      const run = runJob(jobs.backup, jobs.configMap);
+      expectSuccess(run);
+      const listed = rcloneAs(jobs.verify, 'lsf', jobs.backup.spec.jobTemplate.spec.template.spec.containers[0].env.find((e: any) => e.name === 'BACKUP_DESTINATION').value);
+      expect(listed.status).toBe(0);
+      const names = listed.stdout.trim().split('\n');
+      expect(names).toHaveLength(2);
+      expect(names[0]).toMatch(/^backup_\d{8}_\d{6}\.sql\.gz\.age$/);
+      expect(names[1]).toBe(`${names[0]}.sha256`);
+      backupName = names[0];
+    });
+
+    test("the store refuses the backup Job's credential a delete and a listing; the object stays", () => {
+      const remote = `${jobEnv(jobs.backup).BACKUP_DESTINATION}/${backupName}`;
+      const deleted = rcloneAs(jobs.backup, 'deletefile', remote);
+      expect(deleted.status).not.toBe(0);
+      expect(deleted.stderr).toContain('AuthorizationPermissionMismatch');
+      const listed = rcloneAs(jobs.backup, 'lsf', jobEnv(jobs.backup).BACKUP_DESTINATION);
+      expect(listed.status).not.toBe(0);
+      expect(listed.stderr).toContain('AuthorizationPermissionMismatch');
+      const readerDelete = rcloneAs(jobs.restore, 'deletefile', remote);
+      expect(readerDelete.status).not.toBe(0);
+      expect(readerDelete.stderr).toContain('AuthorizationPermissionMismatch');
+      expect(rcloneAs(jobs.verify, 'lsf', jobEnv(jobs.backup).BACKUP_DESTINATION).stdout).toContain(backupName);
+    });
+
+    test('the restore and verification Jobs read with the read-only credential and decrypt: every row is back', () => {
+      recreateDatabase('platform_from_azure');
+      expectSuccess(runJob(jobs.restore, jobs.configMap));
+      expect(pg.psql(FINGERPRINT, 'platform_from_azure')).toBe(fingerprint);
+      const verify = runJob(jobs.verify, jobs.configMap);
+      expectSuccess(verify);
+      expect(verify.stderr).toContain(`restore verification passed: ${backupName}`);
+    });
+
+    test('the pruning Job deletes by age with its own credential and keeps the newer backups', () => {
+      const folder = jobEnv(jobs.backup).BACKUP_DESTINATION;
+      const old = `${stamp(40 * DAY)}.sql.gz.age`;
+      const source = path.join(root, 'old-object');
+      fs.writeFileSync(source, 'ciphertext');
+      for (const name of [old, `${old}.sha256`]) expect(rcloneAs(jobs.backup, 'copyto', '--no-check-dest', source, `${folder}/${name}`).status).toBe(0);
+      const run = runContainer(jobs.prune, jobs.configMap, root);
+      expectSuccess(run);
+      expect(run.stderr).toContain(`retention: deleting ${old} (older than 30 days)`);
+      expect(rcloneAs(jobs.verify, 'lsf', folder).stdout.trim().split('\n')).toEqual([backupName, `${backupName}.sha256`]);
     });
   });
 
