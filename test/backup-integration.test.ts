@@ -964,6 +964,32 @@ const REDIS_TOOLS = hasTool('redis-server', 'install Redis (Debian: apt-get inst
     }
   });
 
+  (AGE ? test : test.skip)('encrypted (age): the stored snapshot is ciphertext; the verification decrypts it, and fails loudly with a wrong identity', () => {
+    const generated = spawnSync('age-keygen', [], { encoding: 'utf8' });
+    const other = spawnSync('age-keygen', [], { encoding: 'utf8' });
+    SECRETS['redis-age'] = { identity: generated.stdout, other: other.stdout };
+    const recipient = generated.stdout.match(/^# public key: (age1[a-z0-9]+)$/m)![1];
+    const store = path.join(root, 'store');
+    const jobs = synthesizeBackup(redisSource(port), store, 'redis-encrypted', {
+      encryption: { recipients: [recipient], identity: SecretKeyRef.of('redis-age', 'identity') },
+    });
+    expectSuccess(runContainer(jobs.backup, jobs.configMap, root));
+    const stored = files(jobs.folder);
+    expect(stored[0]).toMatch(/^backup_\d{8}_\d{6}\.rdb\.gz\.age$/);
+    const object = fs.readFileSync(path.join(jobs.folder, stored[0]));
+    expect(object.subarray(0, 22).toString('latin1')).toBe('age-encryption.org/v1\n');
+    expect(object.includes('session:4242')).toBe(false);
+    const verify = runContainer(jobs.verify, jobs.configMap, root);
+    expectSuccess(verify);
+    expect(verify.stderr).toContain(`restore verification passed: ${stored[0]}`);
+    const wrong = synthesizeBackup(redisSource(port), store, 'redis-encrypted', {
+      encryption: { recipients: [recipient], identity: SecretKeyRef.of('redis-age', 'other') },
+    });
+    const failed = runContainer(wrong.verify, wrong.configMap, root);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain(`ERROR: DECRYPTION FAILED: ${stored[0]} cannot be decrypted with the configured age identity`);
+  });
+
   test('a wrong password fails the backup and uploads nothing', () => {
     const jobs = synthesizeBackup(BackupSource.redis({ host: '127.0.0.1', port, password: SecretKeyRef.of('redis-credentials', 'wrong') }),
       path.join(root, 'store'), 'redis-wrong-password');
