@@ -6,6 +6,7 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRules } from '../imports/promet
 import { latestRunFailed, lastSuccessTooOld } from './backup/alerts';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './backup/cron';
 import { BackupDestination } from './backup/destination';
+import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkRetentionLock } from './backup/protection';
 import { backupScript, BackupSourceKind, SCRIPT_FILES, SCRIPTS_MOUNT_PATH } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
@@ -23,6 +24,7 @@ import {
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
+export type { BackupAccessOptions, BackupEncryptionOptions } from './backup/protection';
 export type { PostgresSourceOptions, PostgresSslMode, RedisSourceOptions, EventStoreExportOptions } from './backup/source';
 export type {
   S3DestinationOptions, AzureBlobDestinationOptions, GcsDestinationOptions, RcloneDestinationOptions,
@@ -80,8 +82,31 @@ export interface BackupCronJobProps {
   readonly name?: string;
   /** What to back up: `BackupSource.postgres(...)`, `BackupSource.redis(...)` or `BackupSource.eventStoreExport(...)`. */
   readonly source: BackupSource;
-  /** Where backups go: `BackupDestination.s3(...)`, `.azureBlob(...)`, `.gcs(...)` or `.rclone(...)`. */
+  /**
+   * Where backups go: `BackupDestination.s3(...)`, `.azureBlob(...)`, `.gcs(...)` or `.rclone(...)`.
+   * With `access`, this is the backup Job's credential, which only needs to create objects.
+   */
   readonly destination: BackupDestination;
+  /**
+   * Client-side encryption with age before upload: `{ recipients, identity }`, or `false` for plain
+   * archives. There is no default: an unencrypted backup must be asked for.
+   */
+  readonly encryption: BackupEncryptionOptions | false;
+  /**
+   * Separate credentials for pruning (list and delete) and for reading (restore, verification),
+   * so that the backup Job's credential (`destination`) may only create objects: a compromised
+   * backup Job can neither read nor delete backups. Pruning then runs in its own CronJob
+   * "<name>-prune".
+   * @default - one credential (`destination`) for every Job; the backup Job prunes after each backup
+   */
+  readonly access?: BackupAccessOptions;
+  /**
+   * The store keeps every object immutable for this long (S3 Object Lock default retention on the
+   * bucket, or an Azure container immutability policy, configured on the store): pruning never
+   * deletes an object younger than this. Whole days, at most `retention`.
+   * @default - no retention lock
+   */
+  readonly retentionLock?: Duration;
   /**
    * The Jobs' image, pinned to a version tag or a digest. It must hold bash 4.4+, GNU coreutils,
    * gzip, rclone and the source's client: PostgreSQL's client tools of the server's major version
@@ -122,6 +147,11 @@ export interface BackupCronJobProps {
   /** The user and group the Jobs run as (never root). @default - uid 1000, gid 1000 */
   readonly runAs?: RunAsIdentity;
   /**
+   * Container resources of the pruning CronJob (with `access`): it only lists and deletes objects.
+   * @default - requests 10m CPU / 64Mi / 64Mi ephemeral storage; limits 50m CPU / 128Mi / 256Mi ephemeral storage
+   */
+  readonly pruneResources?: ContainerResources;
+  /**
    * The restore Job template (PostgreSQL only); `false` leaves it out.
    * @default - a suspended CronJob "<name>-restore" that restores the newest backup into the source database
    */
@@ -148,9 +178,31 @@ const DEFAULT_RESOURCES = {
   memoryLimit: Size.gibibytes(1),
   ephemeralRequest: Size.gibibytes(1),
 };
+/** rclone listing and deleting a few thousand names: a fraction of a CPU and well under 128Mi. */
+const DEFAULT_PRUNE_RESOURCES = {
+  cpuRequest: Cpu.millis(10),
+  cpuLimit: Cpu.millis(50),
+  memoryRequest: Size.mebibytes(64),
+  memoryLimit: Size.mebibytes(128),
+  ephemeralRequest: Size.mebibytes(64),
+  ephemeralLimit: Size.mebibytes(256),
+};
+/** Where the age identity is mounted (read-only, mode 0400) in the restore and verification Jobs. */
+const IDENTITY_DIR = '/etc/backup-age';
+const IDENTITY_FILE = 'identity';
+/** A pruning run lists and deletes names only: an hour is ample. */
+const PRUNE_ACTIVE_DEADLINE = 3600;
 
-type Purpose = keyof typeof SCRIPT_FILES;
-const COMPONENTS: Record<Purpose, string> = { backup: 'backup', restore: 'restore', verify: 'restore-verification' };
+type Purpose = keyof typeof SCRIPT_FILES | 'prune';
+const COMPONENTS: Record<Purpose, string> = { backup: 'backup', restore: 'restore', verify: 'restore-verification', prune: 'backup-pruning' };
+const SCRIPT_OF: Record<Purpose, keyof typeof SCRIPT_FILES> = { backup: 'backup', restore: 'restore', verify: 'verify', prune: 'backup' };
+
+/** The pruning CronJob's own ServiceAccount and NetworkPolicy (egress to the store only). */
+class PruningIdentity extends Construct {
+  constructor(scope: Construct, id: string, public readonly namespace: string) {
+    super(scope, id);
+  }
+}
 
 /** A CronJob's timing, resolved and checked. */
 interface JobTiming {
@@ -187,6 +239,13 @@ interface JobTiming {
  * Credentials are Secret references only, passed as environment variables (libpq's `PG*`,
  * rclone's `RCLONE_CONFIG_BACKUP_*`); nothing secret is ever in the manifests. A Secret referenced
  * with `SecretKeyRef.fromExternalSecret` gets its ExternalSecret from this construct (`externalSecrets`).
+ *
+ * Backups a compromised Job cannot read or erase: with `encryption`, every archive is encrypted
+ * with age to public keys before upload (the backup Job cannot decrypt; the identity is a file from
+ * a Secret in the restore and verification Jobs only, and a backup it cannot decrypt fails the
+ * verification). With `access`, the backup Job's credential only creates objects, the pruning runs
+ * in its own CronJob with a list-and-delete credential, and the Jobs that read use a read-only one;
+ * `retentionLock` keeps the pruning clear of objects the store still locks.
  */
 export class BackupCronJob extends Construct implements IDeliverable {
   /** Backups go with the data, before the services (see `deliveryWaves`). */
@@ -206,6 +265,14 @@ export class BackupCronJob extends Construct implements IDeliverable {
   /** Shortest and longest time between two backups, in seconds. */
   public readonly intervals: CronIntervals;
   public readonly retentionDays: number;
+  /** Days the store locks every object (0: no retention lock). */
+  public readonly retentionLockDays: number;
+  /** The age encryption of the archives; undefined when `encryption` is `false`. */
+  public readonly encryption?: BackupEncryptionOptions;
+  /** The separate pruner and reader credentials; undefined: `destination` serves every Job. */
+  public readonly access?: BackupAccessOptions;
+  /** The pruning CronJob's schedule (5 cron fields); undefined without `access`. */
+  public readonly pruneSchedule?: string;
   public readonly startingDeadlineSeconds: number;
   public readonly activeDeadlineSeconds: number;
   public readonly backoffLimit: number;
@@ -234,9 +301,16 @@ export class BackupCronJob extends Construct implements IDeliverable {
    * Each Job's pod reads the Secret when it starts, so a rotation reaches the next run without a restart.
    */
   public readonly externalSecrets: readonly ExternalSecret[];
+  /** The pruning CronJob "<name>-prune"; undefined without `access` (the backup Job prunes). */
+  public readonly pruneJob?: k8s.KubeCronJob;
+  /** The pruning CronJob's ServiceAccount; undefined without `access`. */
+  public readonly pruneServiceAccount?: k8s.KubeServiceAccount;
+  /** The pruning CronJob's NetworkPolicy (egress to the store and DNS only); undefined without `access`. */
+  public readonly pruneNetworkPolicy?: k8s.KubeNetworkPolicy;
 
   private readonly runAs?: RunAsIdentity;
   private readonly resources: k8s.ResourceRequirements;
+  private readonly pruneResources: k8s.ResourceRequirements;
   private readonly workSpace: Size;
   private readonly secretUses: SecretUse[] = [];
 
@@ -276,6 +350,10 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.workSpace = props.workSpace ?? Size.gibibytes(10);
     if (!(memoryMiB(this.workSpace) >= 1)) throw invalidProp(this, 'workSpace', memoryQuantity(this.workSpace), 'must be at least 1Mi');
     this.resources = this.containerResources(props.resources ?? {});
+    this.pruneResources = kubeResources(checkedResources(this, 'pruneResources', props.pruneResources ?? {}, DEFAULT_PRUNE_RESOURCES));
+    this.encryption = checkEncryption(this, props.encryption);
+    this.access = checkAccess(this, props.access, this.destination);
+    this.retentionLockDays = checkRetentionLock(this, props.retentionLock, this.retentionDays);
 
     const isPostgres = this.source.kind === BackupSourceKind.POSTGRES;
     const restore = props.restore === false ? undefined : props.restore ?? (isPostgres ? {} : undefined);
@@ -286,7 +364,9 @@ export class BackupCronJob extends Construct implements IDeliverable {
 
     // Every Job's environment is built (and every source and destination option checked) up front.
     const sourceEnv = this.source._environment(this);
-    const destinationEnv = this.destination._environment(this);
+    const writerEnv = this.destination._environment(this);
+    const readerEnv = this.access ? this.access.reader._environment(this) : writerEnv;
+    const prunerEnv = this.access ? this.access.pruner._environment(this) : writerEnv;
     const restoreEnv = this.source._restoreEnvironment(this);
 
     const labels = serviceLabels(this.name, this.version);
@@ -301,12 +381,21 @@ export class BackupCronJob extends Construct implements IDeliverable {
       metadata: metadata(), namespace: this.namespace, automountServiceAccountToken: false, configMaps: [], secrets: [],
     }).serviceAccount;
 
-    const common: JobEnvVar[] = [
+    const base: JobEnvVar[] = [
       { name: 'BACKUP_DESTINATION', value: this.remotePath },
       { name: 'BACKUP_WORK_DIR', value: WORK_DIR },
       { name: 'HOME', value: '/tmp' },
-      ...destinationEnv,
+      { name: 'BACKUP_ENCRYPTION', value: this.encryption ? 'age' : 'none' },
+      { name: 'BACKUP_LOCK_DAYS', value: String(this.retentionLockDays) },
     ];
+    const writeOnly: JobEnvVar[] = this.access ? [
+      { name: 'BACKUP_WRITE_ONLY', value: 'true' },
+      // rclone's HEAD after an S3 upload needs read permission; the PUT response's ETag is checked instead.
+      ...(this.destination.type === 's3' ? [{ name: 'RCLONE_CONFIG_BACKUP_NO_HEAD', value: 'true' }] : []),
+    ] : [];
+    const recipients: JobEnvVar[] = this.encryption ? [{ name: 'AGE_RECIPIENTS', value: this.encryption.recipients.join(' ') }] : [];
+    const identity: JobEnvVar[] = this.encryption ? [{ name: 'AGE_IDENTITY_FILE', value: `${IDENTITY_DIR}/${IDENTITY_FILE}` }] : [];
+    const common = [...base, ...readerEnv, ...identity];
 
     this.cronJob = this.createCronJob('Resource', this.name, 'backup', {
       schedule: this.schedule,
@@ -314,7 +403,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
       startingDeadlineSeconds: this.startingDeadlineSeconds,
       activeDeadlineSeconds: this.activeDeadlineSeconds,
       backoffLimit: this.backoffLimit,
-    }, [...common, { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) }, ...sourceEnv]);
+    }, [...base, ...writerEnv, ...writeOnly, { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) }, ...recipients, ...sourceEnv]);
 
     if (restore) {
       const database = checkDatabaseName(this, 'restore.database', restore.database ?? this.source.database!);
@@ -343,6 +432,36 @@ export class BackupCronJob extends Construct implements IDeliverable {
       }, [...common, ...this.verificationEnv(verification)]);
     }
 
+    if (this.access) {
+      const [pruneSchedule, pruneIntervals] = this.checkSchedule('access.pruneSchedule', this.access.pruneSchedule ?? Cron.schedule({ minute: '0', hour: '5' }));
+      this.checkNoOverlap('access.pruneSchedule', 'access.pruneSchedule', pruneSchedule, pruneIntervals, PRUNE_ACTIVE_DEADLINE);
+      this.pruneSchedule = pruneSchedule;
+      const pruneName = `${this.name}-prune`;
+      const pruning = new PruningIdentity(this, 'Pruning', this.namespace);
+      const pruneMetadata = (): k8s.ObjectMeta => ({ name: pruneName, labels: { ...serviceLabels(pruneName, this.version), 'app.kubernetes.io/component': COMPONENTS.prune } });
+      this.pruneServiceAccount = createWorkloadIdentity(pruning, {
+        metadata: pruneMetadata(), namespace: this.namespace, automountServiceAccountToken: false, configMaps: [], secrets: [],
+      }).serviceAccount;
+      this.pruneJob = this.createCronJob('Prune', pruneName, 'prune', {
+        schedule: pruneSchedule,
+        suspend: false,
+        startingDeadlineSeconds: this.startingDeadlineSeconds,
+        activeDeadlineSeconds: PRUNE_ACTIVE_DEADLINE,
+        backoffLimit: this.backoffLimit,
+      }, [
+        { name: 'BACKUP_DESTINATION', value: this.remotePath },
+        { name: 'BACKUP_WORK_DIR', value: '/tmp' },
+        { name: 'HOME', value: '/tmp' },
+        { name: 'BACKUP_ENCRYPTION', value: this.encryption ? 'age' : 'none' },
+        { name: 'BACKUP_LOCK_DAYS', value: String(this.retentionLockDays) },
+        { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) },
+        ...prunerEnv,
+      ]);
+      // The pruning Job connects to the store only.
+      this.pruneNetworkPolicy = createNetworkPolicy(pruning, pruneMetadata(), selectorLabels(pruneName), {
+        egress: () => (this.destination.peer ? [{ prop: 'destination.peer', peer: this.destination.peer }] : []),
+      });
+    }
     this.externalSecrets = createExternalSecrets(this, this.secretUses, metadata().labels!);
 
     // The Jobs only connect out: to the source and the destination.
@@ -381,8 +500,11 @@ export class BackupCronJob extends Construct implements IDeliverable {
   // Jobs
 
   private createCronJob(id: string, name: string, purpose: Purpose, timing: JobTiming, env: JobEnvVar[]): k8s.KubeCronJob {
-    const labels = { ...serviceLabels(this.name, this.version), 'app.kubernetes.io/component': COMPONENTS[purpose] };
-    const container = purpose === 'backup' ? 'backup' : purpose;
+    const prune = purpose === 'prune';
+    const labels = { ...serviceLabels(prune ? name : this.name, this.version), 'app.kubernetes.io/component': COMPONENTS[purpose] };
+    const container = purpose;
+    // Only the Jobs that read backups get the identity, as a read-only file, never as a variable.
+    const identity = this.encryption && (purpose === 'restore' || purpose === 'verify') ? this.encryption.identity : undefined;
     for (const e of env) if (e.secret) this.secretUses.push({ prop: `${COMPONENTS[purpose]}.env.${e.name}`, ref: e.secret });
     return new k8s.KubeCronJob(this, id, {
       metadata: { name, labels },
@@ -403,7 +525,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
             template: {
               metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': container } },
               spec: {
-                serviceAccountName: this.serviceAccount.name,
+                serviceAccountName: prune ? this.pruneServiceAccount!.name : this.serviceAccount.name,
                 automountServiceAccountToken: false,
                 enableServiceLinks: false,
                 restartPolicy: 'Never',
@@ -413,21 +535,26 @@ export class BackupCronJob extends Construct implements IDeliverable {
                   name: container,
                   image: this.image,
                   imagePullPolicy: 'Always',
-                  command: ['bash', `${SCRIPTS_MOUNT_PATH}/${SCRIPT_FILES[purpose]}`],
+                  command: ['bash', `${SCRIPTS_MOUNT_PATH}/${SCRIPT_FILES[SCRIPT_OF[purpose]]}`, ...(prune ? ['prune'] : [])],
                   env: toEnvVars(env),
-                  resources: this.resources,
+                  resources: prune ? this.pruneResources : this.resources,
                   securityContext: containerSecurityContext(this.runAs),
                   volumeMounts: [
                     ...scratchMounts(DEFAULT_SCRATCH_DIRECTORIES),
                     { name: 'scripts', mountPath: SCRIPTS_MOUNT_PATH, readOnly: true },
-                    { name: 'work', mountPath: WORK_DIR },
+                    ...(prune ? [] : [{ name: 'work', mountPath: WORK_DIR }]),
+                    ...(identity ? [{ name: 'age-identity', mountPath: IDENTITY_DIR, readOnly: true }] : []),
                   ],
                   terminationMessagePolicy: 'FallbackToLogsOnError',
                 }],
                 volumes: [
                   ...scratchVolumes(DEFAULT_SCRATCH_DIRECTORIES, '256Mi'),
                   { name: 'scripts', configMap: { name: this.configMap.name, defaultMode: 0o444 } },
-                  { name: 'work', emptyDir: { sizeLimit: k8s.Quantity.fromString(memoryQuantity(this.workSpace)) } },
+                  ...(prune ? [] : [{ name: 'work', emptyDir: { sizeLimit: k8s.Quantity.fromString(memoryQuantity(this.workSpace)) } }]),
+                  ...(identity ? [{
+                    name: 'age-identity',
+                    secret: { secretName: identity.secretName, items: [{ key: identity.key, path: IDENTITY_FILE }], defaultMode: 0o400 },
+                  }] : []),
                 ],
               },
             },
@@ -495,7 +622,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
       severity,
       summary,
       description,
-      labels: { cronjob: alert.startsWith('Restore') ? `${this.name}-verify` : this.name },
+      labels: { cronjob: alert.startsWith('Restore') ? `${this.name}-verify` : alert.startsWith('BackupPruning') ? `${this.name}-prune` : this.name },
     }, runbookBaseUrl);
     const rules: AlertRule[] = [
       rule('BackupMissing', lastSuccessTooOld(backup, missingAfter), Duration.minutes(10), Severity.CRITICAL,
@@ -518,6 +645,13 @@ export class BackupCronJob extends Construct implements IDeliverable {
           `No successful restore verification of ${this.name} for ${humanSeconds(verificationMissingAfter)}`,
           `CronJob ${this.name}-verify in namespace ${this.namespace} has not succeeded for more than ${humanSeconds(verificationMissingAfter)}.`),
       );
+    }
+    if (this.pruneJob) {
+      const prune = { namespace: this.namespace, name: `${this.name}-prune` };
+      rules.push(rule('BackupPruningFailed', latestRunFailed(prune), Duration.minutes(5), Severity.WARNING,
+        `Pruning of the ${this.source.kind} backups of ${this.name} failed`,
+        `A Job of CronJob ${this.name}-prune in namespace ${this.namespace} failed: backups older than ${this.retentionDays} days`
+        + ' may be kept longer than the retention allows. Read its logs.'));
     }
     return renderRuleGroup({ name: `backup-${this.name}`, rules }).rules!;
   }

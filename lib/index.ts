@@ -48,6 +48,7 @@ export { DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, SliKind } from './mon
 export type { BackupAlertOptions, BackupCronJobProps, RestoreOptions, RestoreVerificationOptions } from './backup-cron-job';
 export { BackupCronJob, BackupDestination, BackupSource, BackupSourceKind } from './backup-cron-job';
 export type { CronIntervals } from './backup/cron';
+export type { BackupAccessOptions, BackupEncryptionOptions } from './backup/protection';
 export type {
   AzureBlobDestinationOptions, EventStoreExportOptions, GcsDestinationOptions, PostgresSourceOptions, PostgresSslMode,
   RcloneDestinationOptions, RedisSourceOptions, S3DestinationOptions,

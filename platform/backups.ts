@@ -1,4 +1,4 @@
-import { Chart, Cron, Size } from 'cdk8s';
+import { Chart, Cron, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BackupCronJob, BackupDestination, BackupSource, FintechService, NetworkPeer, SecretKeyRef } from '../lib';
@@ -29,13 +29,20 @@ export const EVENT_STORE_SERVICE = 'transaction-service';
  * Resources of the Redis and event-store Jobs in both environments (the guides give none). They
  * only stream a snapshot or an export through gzip, far lighter than pg_dump: 50m CPU and 128Mi
  * requested, 250m and 256Mi at most (gzip at a quarter of a CPU compresses a few GiB in minutes).
- * So sized, all six CronJobs fit staging's quota with every autoscaler at its maximum
- * (reports/capacity.md: limits.cpu 13.5 of 14); half a CPU each would exceed it.
+ * So sized, all six CronJobs and the three pruning CronJobs (50m CPU / 128Mi at most each) fit
+ * staging's quota with every autoscaler at its maximum (reports/capacity.md: limits.cpu 13.65 of
+ * 14); half a CPU each would exceed it.
  */
 export const LIGHT_BACKUP_RESOURCES: ContainerResources = {
   cpu: { request: Cpu.millis(50), limit: Cpu.millis(250) },
   memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
 };
+
+/**
+ * The container's time-based retention (Azure immutability policy, set on the container outside
+ * this repository): every backup is immutable for as long as it is kept.
+ */
+export const BACKUP_RETENTION = Duration.days(30);
 
 /** The backups of one environment. */
 export interface PlatformBackups {
@@ -55,13 +62,24 @@ export interface PlatformBackups {
  * guides give a time only for the database (02:00); Redis and the event store follow 20 and 40
  * minutes later, so the three dumps do not start together.
  *
+ * Every archive is encrypted with age to the environment's `backupRecipients` before upload. Each
+ * Job reaches the container with its own SAS: the backup Jobs may not list or delete, the pruning
+ * CronJobs ("<name>-prune") may list, read metadata and delete, the restore and verification Jobs
+ * may list and read; the container's 30-day immutability policy keeps every blob from deletion or
+ * overwrite for as long as it is kept.
+ *
  * Secrets, created outside git in each namespace (platform-db-backup synchronised from the
  * environment's `secretStore` where it has one, under `fintech/<environment>/platform-db-backup`):
  *   platform-db-backup   keys host, user, password: a role that is a member of the database's
  *                        owner role (it reads every table, and a restore creates the objects as
  *                        that owner) and has CREATEDB (for the verification's scratch database)
  *   redis-backup         keys host, password: the Redis server and a password allowed SYNC/PSYNC
- *   backup-object-store  keys account, key: the storage account and its access key
+ *   backup-object-store  key account: the storage account name
+ *   backup-store-writer  key sas-url: a container SAS with permissions "rcw" (read, create, write;
+ *                        rclone reads the folder's properties before an upload)
+ *   backup-store-pruner  key sas-url: a container SAS with permissions "lrd" (list, read, delete)
+ *   backup-store-reader  key sas-url: a container SAS with permissions "lr" (list, read)
+ *   backup-age-identity  key identity: the age identity of the environment's recipient
  * The event store's export is reached inside the namespace, from the Service of the catalogue's
  * transaction-service on its port, which admits the Job (platform/services.ts).
  */
@@ -69,10 +87,17 @@ export function platformBackups(
   scope: Construct, env: EnvironmentSpec, labels: Record<string, string>, services: readonly FintechService[],
 ): PlatformBackups {
   const chart = new Chart(scope, 'backups', { namespace: env.namespace, labels });
-  const destination = BackupDestination.azureBlob({
+  const store = (credential: string) => BackupDestination.azureBlob({
     container: 'fintech-backups',
     account: SecretKeyRef.of('backup-object-store', 'account'),
-    key: SecretKeyRef.of('backup-object-store', 'key'),
+    sasUrl: SecretKeyRef.of(credential, 'sas-url'),
+  });
+  const protection = () => ({
+    destination: store('backup-store-writer'),
+    encryption: { recipients: [...env.backupRecipients], identity: SecretKeyRef.of('backup-age-identity', 'identity') },
+    access: { pruner: store('backup-store-pruner'), reader: store('backup-store-reader') },
+    retention: BACKUP_RETENTION,
+    retentionLock: BACKUP_RETENTION,
   });
   const database = new BackupCronJob(chart, 'platform-db-backup', {
     image: BACKUP_IMAGE,
@@ -82,7 +107,7 @@ export function platformBackups(
       user: environmentSecret(env, 'platform-db-backup', 'user'),
       password: environmentSecret(env, 'platform-db-backup', 'password'),
     }),
-    destination,
+    ...protection(),
     alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },
     // Staging: the environment's small sizing, so that a run of each CronJob fits its quota with every autoscaler at its maximum.
     resources: env.resources && {
@@ -98,7 +123,7 @@ export function platformBackups(
       tls: true,
       password: SecretKeyRef.of('redis-backup', 'password'),
     }),
-    destination,
+    ...protection(),
     alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },
     schedule: Cron.schedule({ minute: '20', hour: '2' }),
     resources: LIGHT_BACKUP_RESOURCES,
@@ -110,7 +135,7 @@ export function platformBackups(
       url: `http://${exporter.name}:${exporter.servicePort}/events/export`,
       peer: NetworkPeer.service(exporter),
     }),
-    destination,
+    ...protection(),
     alerts: { runbookBaseUrl: RUNBOOK_BASE_URL },
     schedule: Cron.schedule({ minute: '40', hour: '2' }),
     resources: LIGHT_BACKUP_RESOURCES,

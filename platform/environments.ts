@@ -40,6 +40,12 @@ export interface EnvironmentSpec {
   readonly logLevel: 'debug' | 'info';
   /** The platform database (schema `fintech`) that the backups dump. */
   readonly platformDatabase: string;
+  /**
+   * The age recipients (public keys, `age1...`) every backup of the environment is encrypted to.
+   * Their identities (private keys) are kept offline in the bank's vault; the environment's
+   * Secret `backup-age-identity` holds the one the restore and verification Jobs decrypt with.
+   */
+  readonly backupRecipients: readonly string[];
   /** Where alerts go: every severity to this Slack channel, and critical ones page through PagerDuty when `pageOnCritical`. */
   readonly alerts: { readonly slackChannel: string; readonly pageOnCritical: boolean };
   /** Prometheus sizing (its version is the platform's). @default - the library's defaults */
@@ -98,6 +104,7 @@ export const STAGING: EnvironmentSpec = {
   serviceSizing: ServiceSizing.REDUCED,
   logLevel: 'debug',
   platformDatabase: 'fintech_ai_staging',
+  backupRecipients: ['age1axecfyprmxh2zsjfmny596u2nf9v42teuvad8tstdal2x4e3ypxsmwsl2j'],
   alerts: { slackChannel: '#fintech-staging-alerts', pageOnCritical: false },
   prometheus: {
     retention: Duration.days(7),
@@ -132,6 +139,7 @@ export const PRODUCTION: EnvironmentSpec = {
   serviceSizing: ServiceSizing.PRODUCTION,
   logLevel: 'info',
   platformDatabase: 'fintech_ai_prod',
+  backupRecipients: ['age1y9ak30xdyt8ha8af3r8hnna2ksq65tqzyelcuwqkwdae0cf2v4ysy770en'],
   alerts: { slackChannel: '#fintech-alerts', pageOnCritical: true },
   automatedSync: false,
   freezes: [MONTH_END_CLOSING],

@@ -33,6 +33,11 @@ const POSTGRES = () => BackupSource.postgres({
   user: SecretKeyRef.of('platform-db', 'user'),
   password: SecretKeyRef.of('platform-db', 'password'),
 });
+/** An age recipient (public key; its identity was discarded): the Jobs never need more than the public key to back up. */
+const RECIPIENT = 'age13mjxhlp5mfcgv2tz7futxw56xym5jd3m7kujc93m42kh8eey0qpsnaqq5p';
+const SECOND_RECIPIENT = 'age18scmlxr8sa75su9axyr0zeu6z9vefk9shvvu4jz4whrexe5djvqqh3mshc';
+const IDENTITY = () => SecretKeyRef.of('backup-age-identity', 'identity');
+const ENCRYPTION = () => ({ recipients: [RECIPIENT], identity: IDENTITY() });
 const S3 = () => BackupDestination.s3({
   bucket: 'fintech-backups',
   accessKeyId: SecretKeyRef.of('backup-store', 'access-key-id'),
@@ -41,7 +46,7 @@ const S3 = () => BackupDestination.s3({
 
 /** GIVEN a BackupCronJob `platform-db-backup` of the platform database to S3, plus `overrides`. */
 function platformBackup(overrides: Partial<BackupCronJobProps> = {}, chart = newChart()) {
-  const backup = new BackupCronJob(chart, 'platform-db-backup', { image: IMAGE, source: POSTGRES(), destination: S3(), ...overrides });
+  const backup = new BackupCronJob(chart, 'platform-db-backup', { image: IMAGE, source: POSTGRES(), destination: S3(), encryption: ENCRYPTION(), ...overrides });
   return { backup, chart };
 }
 
@@ -144,6 +149,8 @@ describe('BackupCronJob defaults (PostgreSQL to S3)', () => {
       BACKUP_DESTINATION: `backup:fintech-backups/${NAMESPACE}/platform-db-backup`,
       BACKUP_WORK_DIR: '/backup',
       HOME: '/tmp',
+      BACKUP_ENCRYPTION: 'age',
+      BACKUP_LOCK_DAYS: '0',
       RCLONE_CONFIG_BACKUP_TYPE: 's3',
       RCLONE_CONFIG_BACKUP_PROVIDER: 'AWS',
       RCLONE_CONFIG_BACKUP_ENV_AUTH: 'false',
@@ -151,6 +158,7 @@ describe('BackupCronJob defaults (PostgreSQL to S3)', () => {
       RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID: secret('backup-store', 'access-key-id'),
       RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY: secret('backup-store', 'secret-access-key'),
       BACKUP_RETENTION_DAYS: '30',
+      AGE_RECIPIENTS: RECIPIENT,
       PGHOST: secret('platform-db', 'host'),
       PGPORT: '5432',
       PGUSER: secret('platform-db', 'user'),
@@ -239,14 +247,15 @@ describe('BackupCronJob scripts', () => {
     const backup = scripts['backup.sh'];
     expect(backup).toContain('pg_dump --format=plain --no-owner --no-privileges --lock-wait-timeout=10min | gzip -6 >"$1"');
     expect(backup).toContain('name="backup_$(date -u +%Y%m%d_%H%M%S)$BACKUP_SUFFIX"');
-    expect(backup).toContain("BACKUP_SUFFIX='.sql.gz'");
+    expect(backup).toContain("age) BACKUP_SUFFIX='.sql.gz.age'; SUFFIX_RE='\\.sql\\.gz\\.age' ;;");
+    expect(backup).toContain("none) BACKUP_SUFFIX='.sql.gz'; SUFFIX_RE='\\.sql\\.gz' ;;");
     expect(backup).toContain('gzip -t "$1"');
     expect(backup).toContain('-- PostgreSQL database dump complete');
     expect(backup).toContain('rclone copyto "$file" "$(remote "$name.partial")"');
     expect(backup).toContain('rclone moveto "$(remote "$name.partial")" "$(remote "$name")"');
     // the checksum is uploaded first: an archive under its final name always has its checksum
     expect(backup.indexOf('upload "$WORK_DIR/$name.sha256" "$name.sha256"')).toBeLessThan(backup.indexOf('upload "$WORK_DIR/$name" "$name"'));
-    expect(backup.indexOf('upload "$WORK_DIR/$name" "$name"')).toBeLessThan(backup.lastIndexOf('\n  prune\n'));
+    expect(backup.indexOf('upload "$WORK_DIR/$name" "$name"')).toBeLessThan(backup.lastIndexOf('\n    prune\n'));
   });
 
   test('the restore script checks the checksum and the archive, then restores with gunzip -c | psql in one transaction, as the owner role', () => {
@@ -315,7 +324,7 @@ describe('BackupCronJob other sources', () => {
     const scripts = only(objects, 'ConfigMap').data;
     expect(Object.keys(scripts).sort()).toEqual(['backup.sh', 'verify-restore.sh']);
     expect(scripts['backup.sh']).toContain('redis-cli "${REDIS_ARGS[@]}" --rdb "$rdb"');
-    expect(scripts['backup.sh']).toContain("BACKUP_SUFFIX='.rdb.gz'");
+    expect(scripts['backup.sh']).toContain("none) BACKUP_SUFFIX='.rdb.gz';");
     expect(scripts['verify-restore.sh']).toContain('check_rdb');
     expect(only(objects, 'NetworkPolicy').spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 6379 }] });
     expect(checkObjects(objects)).toEqual([]);
@@ -454,6 +463,96 @@ describe('BackupCronJob overrides', () => {
   });
 });
 
+describe('BackupCronJob encryption, separate credentials and retention lock', () => {
+  const secret = (name: string, key: string) => ({ secretKeyRef: { name, key } });
+  const s3As = (credential: string) => BackupDestination.s3({
+    bucket: 'fintech-backups',
+    accessKeyId: SecretKeyRef.of(credential, 'access-key-id'),
+    secretAccessKey: SecretKeyRef.of(credential, 'secret-access-key'),
+  });
+  const ACCESS = () => ({ pruner: s3As('backup-pruner'), reader: s3As('backup-reader') });
+
+  test('by default the backup Job holds only the public keys; the identity is a read-only file (0400) in the restore and verification Jobs, never a variable', () => {
+    const { objects } = synthBackup({ encryption: { recipients: [RECIPIENT, SECOND_RECIPIENT], identity: IDENTITY() } });
+    const main = cronJob(objects);
+    expect(envOf(main)).toMatchObject({ BACKUP_ENCRYPTION: 'age', AGE_RECIPIENTS: `${RECIPIENT} ${SECOND_RECIPIENT}` });
+    expect(envOf(main)).not.toHaveProperty('AGE_IDENTITY_FILE');
+    expect(podOf(main).volumes.map((v: any) => v.name)).not.toContain('age-identity');
+    for (const name of ['platform-db-backup-restore', 'platform-db-backup-verify']) {
+      const job = cronJob(objects, name);
+      expect(envOf(job)).toMatchObject({ BACKUP_ENCRYPTION: 'age', AGE_IDENTITY_FILE: '/etc/backup-age/identity' });
+      expect(envOf(job)).not.toHaveProperty('AGE_RECIPIENTS');
+      expect(podOf(job).volumes).toContainEqual({
+        name: 'age-identity', secret: { secretName: 'backup-age-identity', items: [{ key: 'identity', path: 'identity' }], defaultMode: 0o400 },
+      });
+      expect(containerOf(job).volumeMounts).toContainEqual({ name: 'age-identity', mountPath: '/etc/backup-age', readOnly: true });
+    }
+    // The identity's Secret is never read into an environment variable.
+    expect(JSON.stringify(objects)).not.toMatch(/"secretKeyRef":\{"name":"backup-age-identity"/);
+    expect(objects.flatMap(validateManifest)).toEqual([]);
+    expect(checkObjects(objects)).toEqual([]);
+  });
+
+  test('encryption: false stores plain archives and mounts no identity', () => {
+    const { backup, objects } = synthBackup({ encryption: false });
+    expect(backup.encryption).toBeUndefined();
+    for (const job of objects.filter((o) => o.kind === 'CronJob')) {
+      expect(envOf(job).BACKUP_ENCRYPTION).toBe('none');
+      expect(Object.keys(envOf(job)).filter((k) => k.startsWith('AGE_'))).toEqual([]);
+      expect(podOf(job).volumes.map((v: any) => v.name)).not.toContain('age-identity');
+    }
+  });
+
+  test('access: the backup Job may only write, a pruning CronJob of its own lists and deletes, the restore and verification only read', () => {
+    const { backup, objects } = synthBackup({ access: ACCESS(), retention: Duration.days(35), retentionLock: Duration.days(30) });
+    expect(kinds(objects)).toEqual(['ConfigMap', 'CronJob', 'CronJob', 'CronJob', 'CronJob', 'NetworkPolicy', 'NetworkPolicy', 'PrometheusRule',
+      'ServiceAccount', 'ServiceAccount']);
+    expect(envOf(cronJob(objects))).toMatchObject({
+      BACKUP_WRITE_ONLY: 'true',
+      RCLONE_CONFIG_BACKUP_NO_HEAD: 'true',
+      RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID: secret('backup-store', 'access-key-id'),
+      BACKUP_LOCK_DAYS: '30',
+    });
+    for (const name of ['platform-db-backup-restore', 'platform-db-backup-verify']) {
+      expect(envOf(cronJob(objects, name))).toMatchObject({ RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID: secret('backup-reader', 'access-key-id') });
+      expect(envOf(cronJob(objects, name))).not.toHaveProperty('BACKUP_WRITE_ONLY');
+    }
+    const prune = cronJob(objects, 'platform-db-backup-prune');
+    expect(backup.pruneJob).toBeDefined();
+    expect(prune.spec.schedule).toBe('0 5 * * *');
+    expect(containerOf(prune).command).toEqual(['bash', '/scripts/backup.sh', 'prune']);
+    expect(envOf(prune)).toEqual({
+      BACKUP_DESTINATION: `backup:fintech-backups/${NAMESPACE}/platform-db-backup`,
+      BACKUP_WORK_DIR: '/tmp',
+      HOME: '/tmp',
+      BACKUP_ENCRYPTION: 'age',
+      BACKUP_LOCK_DAYS: '30',
+      BACKUP_RETENTION_DAYS: '35',
+      RCLONE_CONFIG_BACKUP_TYPE: 's3',
+      RCLONE_CONFIG_BACKUP_PROVIDER: 'AWS',
+      RCLONE_CONFIG_BACKUP_ENV_AUTH: 'false',
+      RCLONE_CONFIG_BACKUP_NO_CHECK_BUCKET: 'true',
+      RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID: secret('backup-pruner', 'access-key-id'),
+      RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY: secret('backup-pruner', 'secret-access-key'),
+    });
+    expect(containerOf(prune).resources).toEqual({
+      requests: { 'cpu': '10m', 'memory': '64Mi', 'ephemeral-storage': '64Mi' },
+      limits: { 'cpu': '50m', 'memory': '128Mi', 'ephemeral-storage': '256Mi' },
+    });
+    expect(podOf(prune).serviceAccountName).toBe('platform-db-backup-prune');
+    expect(podOf(prune).volumes.map((v: any) => v.name)).not.toContain('age-identity');
+    // Its own NetworkPolicy (the store and DNS only); the backup's policy, which reaches the database, does not select it.
+    const labels = prune.spec.jobTemplate.spec.template.metadata.labels;
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.filter((np) => selectorMatches(np.spec.podSelector, labels)).map((np) => np.metadata.name)).toEqual(['platform-db-backup-prune']);
+    const prunePolicy = only(objects, 'NetworkPolicy', 'platform-db-backup-prune').spec;
+    expect(prunePolicy.egress.flatMap((r: any) => r.ports.map((p: any) => p.port)).sort()).toEqual([443, 53, 53].sort());
+    expect(only(objects, 'PrometheusRule').spec.groups[0].rules.map((r: any) => r.alert)).toContain('BackupPruningFailed');
+    expect(objects.flatMap(validateManifest)).toEqual([]);
+    expect(checkObjects(objects)).toEqual([]);
+  });
+});
+
 describe('BackupCronJob bad input', () => {
   const secret = SecretKeyRef.of('platform-db', 'password');
   const postgresWith = (o: object) => BackupSource.postgres({
@@ -533,6 +632,30 @@ describe('BackupCronJob bad input', () => {
       `${PATH}: 'resources.ephemeralStorage.limit' ("5Gi") is invalid: must hold the work volume ('workSpace', 10Gi), or the pod is evicted when the archive fills it`],
     ['an event-store URL with credentials', { source: BackupSource.eventStoreExport({ url: 'http://admin:pw@transaction-service:8004/events/export' }) },
       `${PATH}: 'source.url' (a string of 54 characters) is invalid: must not contain credentials ("user:password@")`],
+    ['no encryption option (an unencrypted backup must be asked for)', { encryption: undefined },
+      `${PATH}: 'encryption' (undefined) is invalid: must be age recipients and the identity's Secret reference, or false to store backups unencrypted, not undefined, e.g. { recipients: ['age1...'], identity: SecretKeyRef.of('backup-age-identity', 'identity') }`],
+    ['no recipient', { encryption: { recipients: [], identity: SecretKeyRef.of('backup-age-identity', 'identity') } },
+      `${PATH}: 'encryption.recipients' ("[]") is invalid: must name at least one age recipient (a public key "age1...", from age-keygen)`],
+    ['a recipient that is not an age public key', { encryption: { recipients: ['age1notakey'], identity: SecretKeyRef.of('backup-age-identity', 'identity') } },
+      `${PATH}: 'encryption.recipients[0]' ("age1notakey") is invalid: must be an age X25519 recipient: "age1" and 58 lowercase Bech32 characters, as printed by age-keygen`],
+    ['a private key given as a recipient, without its value', {
+      encryption: { recipients: [`AGE-SECRET-KEY-1${'Q'.repeat(58)}`], identity: SecretKeyRef.of('backup-age-identity', 'identity') },
+    }, `${PATH}: 'encryption.recipients[0]' ("<an age identity>") is invalid: is a private key: give its public key (age-keygen -y), and the identity as 'identity', a Secret reference`],
+    ['a recipient listed twice', { encryption: { recipients: [RECIPIENT, RECIPIENT], identity: SecretKeyRef.of('backup-age-identity', 'identity') } },
+      `${PATH}: 'encryption.recipients' ("${RECIPIENT}") is invalid: appears more than once in [${RECIPIENT}, ${RECIPIENT}]; each must be unique`],
+    ['an identity given as a value', { encryption: { recipients: [RECIPIENT], identity: 'AGE-SECRET-KEY-1ABC' as any } },
+      `${PATH}: 'encryption.identity' (a string of 19 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the age identity (private key); credentials are never accepted as values`],
+    ['a pruner on another bucket', {
+      access: { pruner: BackupDestination.s3({ bucket: 'other-bucket', accessKeyId: SecretKeyRef.of('p', 'id'), secretAccessKey: SecretKeyRef.of('p', 'key') }), reader: S3() },
+    }, `${PATH}: 'access.pruner' ("s3:other-bucket") is invalid: must be the store of 'destination' (s3:fintech-backups) with another credential`],
+    ["the writer's destination object reused as the reader", (() => {
+      const destination = S3();
+      return { destination, access: { pruner: S3(), reader: destination } };
+    })(), `${PATH}: 'access.reader' ("s3:fintech-backups") is invalid: must carry its own credential: the object given as 'destination' is the writer's`],
+    ['a retention lock longer than the retention', { retention: Duration.days(7), retentionLock: Duration.days(30) },
+      `${PATH}: 'retentionLock' ("30 days") is invalid: must not exceed 'retention' (7 days): the pruning would try to delete objects the store still locks`],
+    ['a retention lock of half a day', { retentionLock: Duration.hours(12) },
+      `${PATH}: 'retentionLock' ("12 hours") is invalid: must be a whole number of days, at least 1, e.g. Duration.days(30)`],
   ] as Array<[string, Partial<BackupCronJobProps>, string]>)('rejects %s', (_, overrides, message) => {
     expect(() => platformBackup(overrides)).toThrow(message);
   });
@@ -671,7 +794,7 @@ describe('cron schedules', () => {
 
 test('a chart of its own: the construct does not depend on FintechService', () => {
   const chart = new Chart(new App(), 'backups', { namespace: 'fintech-staging' });
-  const backup = new BackupCronJob(chart, 'platform-db-backup', { image: IMAGE, source: POSTGRES(), destination: S3() });
+  const backup = new BackupCronJob(chart, 'platform-db-backup', { image: IMAGE, source: POSTGRES(), destination: S3(), encryption: ENCRYPTION() });
   expect(backup.namespace).toBe('fintech-staging');
   expect(chart.toJson().flatMap(validateManifest)).toEqual([]);
 });
@@ -705,10 +828,13 @@ describe("the reference platform's backups", () => {
         ['platform-db-backup', '0 2 * * *', false],
         ['platform-db-backup-restore', '0 0 31 2 *', true],
         ['platform-db-backup-verify', '0 4 * * 0', false],
+        ['platform-db-backup-prune', '0 5 * * *', false],
         ['redis-backup', '20 2 * * *', false],
         ['redis-backup-verify', '0 4 * * 0', false],
+        ['redis-backup-prune', '0 5 * * *', false],
         ['event-store-backup', '40 2 * * *', false],
         ['event-store-backup-verify', '0 4 * * 0', false],
+        ['event-store-backup-prune', '0 5 * * *', false],
       ]);
       for (const name of ['platform-db-backup', 'redis-backup', 'event-store-backup']) {
         const env = envOf(only(objects, 'CronJob', name));
@@ -721,8 +847,21 @@ describe("the reference platform's backups", () => {
         REDIS_PORT: '6380',
         REDIS_TLS: 'true',
         REDISCLI_AUTH: { secretKeyRef: { name: 'redis-backup', key: 'password' } },
-        RCLONE_CONFIG_BACKUP_KEY: { secretKeyRef: { name: 'backup-object-store', key: 'key' } },
+        RCLONE_CONFIG_BACKUP_SAS_URL: { secretKeyRef: { name: 'backup-store-writer', key: 'sas-url' } },
+        BACKUP_WRITE_ONLY: 'true',
+        BACKUP_ENCRYPTION: 'age',
+        AGE_RECIPIENTS: ENVIRONMENTS.find((e) => e.name === envName)!.backupRecipients.join(' '),
+        BACKUP_LOCK_DAYS: '30',
       });
+      // Every backup encrypted; the writer, pruner and reader hold separate credentials; the identity only where backups are read.
+      for (const cronJob of cronJobs) {
+        const name: string = cronJob.metadata.name;
+        const env = envOf(cronJob);
+        const role = name.endsWith('-prune') ? 'pruner' : name.endsWith('-restore') || name.endsWith('-verify') ? 'reader' : 'writer';
+        expect([name, env.BACKUP_ENCRYPTION, env.RCLONE_CONFIG_BACKUP_SAS_URL]).toEqual([name, 'age', { secretKeyRef: { name: `backup-store-${role}`, key: 'sas-url' } }]);
+        expect([name, env.AGE_IDENTITY_FILE !== undefined]).toEqual([name, role === 'reader']);
+        expect([name, podOf(cronJob).volumes.some((v: any) => v.secret?.secretName === 'backup-age-identity')]).toEqual([name, role === 'reader']);
+      }
       expect(envOf(only(objects, 'CronJob', 'event-store-backup')).EVENTS_EXPORT_URL).toBe('http://transaction-service:8004/events/export');
       // Only Secret references: no plain value of a credential variable.
       for (const cronJob of cronJobs) {
@@ -757,6 +896,9 @@ describe("the reference platform's backups", () => {
   test('a catalogue without transaction-service has no event-store backup', () => {
     const app = buildEnvironment(ENVIRONMENTS[0], [{ name: 'ledger', port: 8080, version: '1.0.0', owner: 'ledger', dataClassification: DataClassification.INTERNAL }], {}, { monitoring: false });
     const names = objectsOf(synthesizeFolders([{ folder: 'staging', app }])).filter((o) => o.kind === 'CronJob').map((o) => o.metadata.name);
-    expect(names).toEqual(['platform-db-backup', 'platform-db-backup-restore', 'platform-db-backup-verify', 'redis-backup', 'redis-backup-verify']);
+    expect(names).toEqual([
+      'platform-db-backup', 'platform-db-backup-restore', 'platform-db-backup-verify', 'platform-db-backup-prune',
+      'redis-backup', 'redis-backup-verify', 'redis-backup-prune',
+    ]);
   });
 });

@@ -214,6 +214,7 @@ describe('BackupCronJob with the database credentials from an ExternalSecret', (
   });
   const backup = new BackupCronJob(chart, 'ledger-db-backup', {
     image: 'registry.fintech.internal/fintech/backup-tools:1.0.0',
+    encryption: false,
     source: BackupSource.postgres({ database: 'ledger', host: dbKey('host'), user: dbKey('user'), password: dbKey('password') }),
     destination: BackupDestination.azureBlob({
       container: 'fintech-backups', account: SecretKeyRef.of('backup-object-store', 'account'), key: SecretKeyRef.of('backup-object-store', 'key'),
@@ -238,12 +239,14 @@ describe('BackupCronJob with the database credentials from an ExternalSecret', (
   test('names the source prop in an error about the remote key', () => {
     expect(() => new BackupCronJob(newChart(), 'ledger-db-backup', {
       image: 'registry.fintech.internal/fintech/backup-tools:1.0.0',
+      encryption: false,
       source: BackupSource.postgres({ database: 'ledger', host: 'db.internal', user: 'backup', password: dbKey('password') }),
       destination: BackupDestination.azureBlob({ container: 'fintech-backups', account: 'fintechbackups', key: dbKey('key') }),
     })).not.toThrow();
     const badKey = SecretKeyRef.fromExternalSecret({ secretName: 'ledger-db-backup', key: 'password', store: VAULT, remoteKey: ' ' });
     expect(() => new BackupCronJob(newChart(), 'ledger-db-backup', {
       image: 'registry.fintech.internal/fintech/backup-tools:1.0.0',
+      encryption: false,
       source: BackupSource.postgres({ database: 'ledger', host: 'db.internal', user: 'backup', password: badKey }),
       destination: BackupDestination.azureBlob({ container: 'fintech-backups', account: 'fintechbackups', key: SecretKeyRef.of('backup-object-store', 'key') }),
     })).toThrow("BackupCronJob 'prod/ledger-db-backup': 'source.password.remoteKey' (\" \") is invalid: must not contain whitespace or control characters,"

@@ -68,6 +68,7 @@ new BackupCronJob(chart, 'ledger-db-backup', {
     database: 'ledger', host: SecretKeyRef.of('ledger-db', 'host'), user: SecretKeyRef.of('ledger-db', 'user'), password: SecretKeyRef.of('ledger-db', 'password'),
   }),
   destination: BackupDestination.s3({ bucket: 'ledger-backups', region: 'eu-central-1', accessKeyId: SecretKeyRef.of('s3', 'id'), secretAccessKey: SecretKeyRef.of('s3', 'secret') }),
+  encryption: { recipients: ['age13mjxhlp5mfcgv2tz7futxw56xym5jd3m7kujc93m42kh8eey0qpsnaqq5p'], identity: SecretKeyRef.of('backup-age-identity', 'identity') },
 });
 const slack = Notifier.slack({ channel: '#payments', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack') });
 new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'payments', {

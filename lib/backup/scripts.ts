@@ -6,8 +6,9 @@
  * particular database is baked in: everything comes from the environment the Job sets, so the same
  * script text serves every instance of a source kind, and the integration tests run it unchanged.
  *
- * The scripts need bash 4.4+, GNU coreutils (date -d, sha256sum, stat -c, mktemp), gzip, rclone and
- * the source's client (pg_dump/psql/createdb/dropdb, redis-cli, or curl).
+ * The scripts need bash 4.4+, GNU coreutils (date -d, sha256sum, stat -c, mktemp), gzip, rclone,
+ * age (when backups are encrypted) and the source's client (pg_dump/psql/createdb/dropdb, redis-cli,
+ * or curl).
  *
  * Escaping note for maintainers: these are TypeScript template literals, so a bash `${...}` is
  * written `\${...}` and a backslash `\\`.
@@ -30,16 +31,21 @@ export const SCRIPT_FILES = {
 /** Where the ConfigMap with the scripts is mounted (read-only) in every Job. */
 export const SCRIPTS_MOUNT_PATH = '/scripts';
 
-/** The archive's suffix after `backup_<YYYYmmdd_HHMMSS>`, by source kind. */
+/** The archive's suffix after `backup_<YYYYmmdd_HHMMSS>`, by source kind; an encrypted archive adds {@link ENCRYPTED_SUFFIX}. */
 export const BACKUP_SUFFIX: Record<BackupSourceKind, string> = {
   [BackupSourceKind.POSTGRES]: '.sql.gz',
   [BackupSourceKind.REDIS]: '.rdb.gz',
   [BackupSourceKind.EVENT_STORE]: '.events.gz',
 };
 
+/** The suffix age-encrypted archives add, e.g. `backup_20250101_020000.sql.gz.age`. */
+export const ENCRYPTED_SUFFIX = '.age';
+
 /** Environment variables every script reads, with what they mean (also written into each script's header). */
 const COMMON_ENVIRONMENT: Record<string, string> = {
   BACKUP_DESTINATION: 'rclone remote and folder of the backups, e.g. backup:fintech-backups/fintech-production/platform-db',
+  BACKUP_ENCRYPTION: '"age": archives are age-encrypted (suffix .age); "none": plain archives',
+  BACKUP_LOCK_DAYS: 'the store keeps every object immutable this many days (0: no retention lock); never deleted earlier',
   BACKUP_WORK_DIR: 'local scratch folder for the archive (an emptyDir)',
   HOME: 'a writable folder (the root filesystem is read-only)',
   'RCLONE_CONFIG_BACKUP_*': 'the rclone remote "backup": TYPE and options, credentials from Secrets',
@@ -62,13 +68,19 @@ const SOURCE_ENVIRONMENT: Record<BackupSourceKind, Record<string, string>> = {
 };
 
 const PURPOSE_ENVIRONMENT: Record<keyof typeof SCRIPT_FILES, Record<string, string>> = {
-  backup: { BACKUP_RETENTION_DAYS: 'delete backups older than this many days (never the newest)' },
+  backup: {
+    BACKUP_RETENTION_DAYS: 'delete backups older than this many days (never the newest)',
+    BACKUP_WRITE_ONLY: '"true": the credential may only create objects: no existence check, no rename, no pruning (a separate Job prunes)',
+    AGE_RECIPIENTS: 'BACKUP_ENCRYPTION=age: space-separated age recipients (public keys) every archive is encrypted to',
+  },
   restore: {
+    AGE_IDENTITY_FILE: 'BACKUP_ENCRYPTION=age: the file holding the age identity (private key) that decrypts the archives',
     BACKUP_FILE: 'the backup to restore, e.g. backup_20250101_020000.sql.gz; empty: the newest',
     RESTORE_OWNER: 'the role every restored object belongs to; empty: the owner of PGDATABASE',
     RESTORE_APPLICATION_ROLES: 'space-separated roles granted the use of the restored schemas, tables and sequences',
   },
   verify: {
+    AGE_IDENTITY_FILE: 'BACKUP_ENCRYPTION=age: the file holding the age identity (private key) that decrypts the archives',
     BACKUP_SOURCE_DATABASE: 'PostgreSQL: the backed-up database, which the scratch database (PGDATABASE) must differ from',
     VERIFY_TABLES: 'PostgreSQL: space-separated schema.table names that must exist, hold rows and be usable by the roles',
     RESTORE_OWNER: 'PostgreSQL: the role the restored objects belong to; empty: the owner of BACKUP_SOURCE_DATABASE',
@@ -77,7 +89,7 @@ const PURPOSE_ENVIRONMENT: Record<keyof typeof SCRIPT_FILES, Record<string, stri
 };
 
 const TITLES: Record<keyof typeof SCRIPT_FILES, string> = {
-  backup: 'Backs up the source to object storage: dump, checksum, verify, upload under a temporary name, rename, prune.',
+  backup: 'Backs up the source to object storage: dump, verify, encrypt, checksum, upload, prune ("backup.sh prune": prune only).',
   restore: 'Restores one backup (BACKUP_FILE, default the newest) after checking its checksum and integrity.',
   verify: 'Restore verification: restores the newest backup into a scratch target and checks it; fails loudly otherwise.',
 };
@@ -104,9 +116,18 @@ function header(kind: BackupSourceKind, purpose: keyof typeof SCRIPT_FILES): str
   ].join('\n');
 }
 
+const escape = (suffix: string) => suffix.replace(/\./g, '\\.');
+
 const COMMON = (kind: BackupSourceKind) => `
-BACKUP_SUFFIX='${BACKUP_SUFFIX[kind]}'
-BACKUP_NAME_RE='^backup_[0-9]{8}_[0-9]{6}${BACKUP_SUFFIX[kind].replace(/\./g, '\\.')}$'
+ARCHIVE_SUFFIX='${BACKUP_SUFFIX[kind]}'
+case "\${BACKUP_ENCRYPTION:-}" in
+  age) BACKUP_SUFFIX='${BACKUP_SUFFIX[kind]}${ENCRYPTED_SUFFIX}'; SUFFIX_RE='${escape(BACKUP_SUFFIX[kind] + ENCRYPTED_SUFFIX)}' ;;
+  none) BACKUP_SUFFIX='${BACKUP_SUFFIX[kind]}'; SUFFIX_RE='${escape(BACKUP_SUFFIX[kind])}' ;;
+  *) printf 'BACKUP_ENCRYPTION must be "age" or "none" (got "%s")\\n' "\${BACKUP_ENCRYPTION:-}" >&2; exit 1 ;;
+esac
+BACKUP_NAME_RE='^backup_[0-9]{8}_[0-9]{6}'"$SUFFIX_RE"'$'
+LOCK_DAYS=\${BACKUP_LOCK_DAYS:-0}
+if ! [[ $LOCK_DAYS =~ ^[0-9]+$ ]]; then printf 'BACKUP_LOCK_DAYS must be a whole number of days (got "%s")\\n' "$LOCK_DAYS" >&2; exit 1; fi
 # rclone reads its remote "backup" from RCLONE_CONFIG_BACKUP_* variables only, never from a file.
 export RCLONE_CONFIG="\${RCLONE_CONFIG:-/dev/null}"
 
@@ -191,8 +212,16 @@ remote_exists() {
 # Uploads a local file under "<name>.partial", checks the uploaded size, then renames it to <name>:
 # an object under its final name is always complete. Until the run commits, a failure removes what
 # this run created (never an object it did not create).
+# With a write-only credential (BACKUP_WRITE_ONLY=true) the object is created once under its final
+# name and never looked at: an object store makes an upload visible only when it is complete, and
+# rclone compares the hash the store returns. A failed run leaves at most an orphaned checksum,
+# which the pruning removes after a day.
 upload() {
   local file=$1 name=$2 size remote_size
+  if [ "$WRITE_ONLY" = true ]; then
+    rclone copyto --no-check-dest "$file" "$(remote "$name")" || die "upload of $name failed"
+    return 0
+  fi
   PENDING_REMOTE+=("$name.partial")
   rclone copyto "$file" "$(remote "$name.partial")" || die "upload of $name failed"
   size=$(stat -c %s "$file")
@@ -204,7 +233,23 @@ upload() {
 
 sha256_of() { local sum; sum=$(sha256sum <"$1"); printf '%s' "\${sum%% *}"; }
 
-# Downloads a backup and its checksum into WORK_DIR, then checks the checksum and the archive.
+# Decrypts $1 into $2 with the identity in AGE_IDENTITY_FILE; a backup that this identity cannot
+# decrypt fails loudly.
+decrypt_backup() {
+  local name
+  name=$(basename "$1")
+  require_env AGE_IDENTITY_FILE
+  if ! [ -r "$AGE_IDENTITY_FILE" ]; then die "DECRYPTION FAILED: the age identity $AGE_IDENTITY_FILE is missing or unreadable"; fi
+  if ! age --decrypt --identity "$AGE_IDENTITY_FILE" --output "$2" "$1" 2>"$WORK_DIR/age.err"; then
+    log "age: $(head -c 500 "$WORK_DIR/age.err")"
+    rm -f "$2"
+    die "DECRYPTION FAILED: $name cannot be decrypted with the configured age identity (wrong key, or not encrypted to it)"
+  fi
+}
+
+# Downloads a backup and its checksum into WORK_DIR, checks the checksum, decrypts an encrypted
+# backup, and checks the archive; ARCHIVE is then the local plain archive.
+ARCHIVE=
 fetch_backup() {
   local name=$1 expected actual
   if ! [[ $name =~ $BACKUP_NAME_RE ]]; then die "'$name' is not a backup name (backup_YYYYmmdd_HHMMSS$BACKUP_SUFFIX)"; fi
@@ -214,16 +259,38 @@ fetch_backup() {
   expected=$(head -c 64 "$WORK_DIR/$name.sha256")
   actual=$(sha256_of "$WORK_DIR/$name")
   if [ "$expected" != "$actual" ]; then die "checksum mismatch: $name is corrupted (sha256 $actual, expected $expected)"; fi
-  verify_archive "$WORK_DIR/$name"
-  log "$name: checksum and integrity verified ($(stat -c %s "$WORK_DIR/$name") bytes)"
+  ARCHIVE="$WORK_DIR/$name"
+  if [ "$BACKUP_ENCRYPTION" = age ]; then
+    ARCHIVE="$WORK_DIR/\${name%"$BACKUP_SUFFIX"}$ARCHIVE_SUFFIX"
+    decrypt_backup "$WORK_DIR/$name" "$ARCHIVE"
+    rm -f "$WORK_DIR/$name"
+    log "$name: decrypted"
+  fi
+  verify_archive "$ARCHIVE"
+  log "$name: checksum and integrity verified ($(stat -c %s "$ARCHIVE") bytes)"
+}
+
+# Encrypts $1 into $2 to every recipient of AGE_RECIPIENTS (public keys only: this Job cannot
+# decrypt what it wrote), then removes the plain archive.
+encrypt_backup() {
+  local recipient args=()
+  require_env AGE_RECIPIENTS
+  for recipient in $AGE_RECIPIENTS; do args+=(--recipient "$recipient"); done
+  age --encrypt "\${args[@]}" --output "$2" "$1" || die "encryption of $(basename "$1") failed"
+  rm -f "$1"
 }
 
 # Retention: deletes complete backups older than BACKUP_RETENTION_DAYS, never the newest one, then
 # the leftovers of interrupted runs (partial uploads and orphaned checksums older than a day).
+# Nothing younger than the store's retention lock (BACKUP_LOCK_DAYS) is touched: the store would
+# refuse it. Only names are listed and objects deleted: nothing is downloaded.
 prune() {
-  local days=$BACKUP_RETENTION_DAYS now cutoff listing backups newest name epoch kept=0 deleted=0
+  local days=$BACKUP_RETENTION_DAYS now cutoff listing backups newest name epoch kept=0 deleted=0 leftover_cutoff
   now=$(date -u +%s)
   cutoff=$((now - days * 86400))
+  leftover_cutoff=$((now - 86400))
+  if [ "$LOCK_DAYS" -gt "$days" ]; then die "retention: BACKUP_LOCK_DAYS ($LOCK_DAYS) exceeds BACKUP_RETENTION_DAYS ($days)"; fi
+  if [ "$LOCK_DAYS" -gt 1 ]; then leftover_cutoff=$((now - LOCK_DAYS * 86400)); fi
   listing=$(remote_files)
   backups=$(complete_backups "$listing")
   if [ -z "$backups" ]; then log "retention: no complete backup under $BACKUP_DESTINATION, nothing to prune"; return 0; fi
@@ -242,7 +309,7 @@ prune() {
     fi
   done <<<"$backups"
   while IFS= read -r name; do
-    if [[ $name =~ ^backup_.*\\.(partial|sha256)$ ]] && epoch=$(name_epoch "$name") && [ "$epoch" -lt $((now - 86400)) ]; then
+    if [[ $name =~ ^backup_.*\\.(partial|sha256)$ ]] && epoch=$(name_epoch "$name") && [ "$epoch" -lt "$leftover_cutoff" ]; then
       if [[ $name == *.sha256 ]] && grep -qxF "\${name%.sha256}" <<<"$backups"; then continue; fi
       log "retention: deleting the leftover $name"
       rclone deletefile "$(remote "$name")" || die "retention: cannot delete $name"
@@ -250,6 +317,8 @@ prune() {
   done <<<"$listing"
   log "retention: kept $kept, deleted $deleted (keeping $days days and always the newest, $newest)"
 }
+
+WRITE_ONLY=\${BACKUP_WRITE_ONLY:-false}
 `;
 
 const SOURCE: Record<BackupSourceKind, string> = {
@@ -504,24 +573,35 @@ main() {
   fi
   if [ "\${1:-}" = prune ]; then prune; return; fi
   require_env "\${SOURCE_ENV[@]}"
-  local name
+  local name plain
   name="backup_$(date -u +%Y%m%d_%H%M%S)$BACKUP_SUFFIX"
   # Never overwrite a backup: a run started by hand in the same second takes the next second.
-  while remote_exists "$name" || remote_exists "$name.sha256"; do
+  # A write-only credential cannot look: concurrencyPolicy Forbid and the store's retention lock
+  # (or versioning) protect the existing objects instead.
+  while [ "$WRITE_ONLY" != true ] && { remote_exists "$name" || remote_exists "$name.sha256"; }; do
     sleep 1
     name="backup_$(date -u +%Y%m%d_%H%M%S)$BACKUP_SUFFIX"
   done
   make_work_dir
+  plain="$WORK_DIR/\${name%"$BACKUP_SUFFIX"}$ARCHIVE_SUFFIX"
   log "$name: dumping"
-  dump_source "$WORK_DIR/$name"
-  verify_archive "$WORK_DIR/$name"
+  dump_source "$plain"
+  verify_archive "$plain"
+  if [ "$BACKUP_ENCRYPTION" = age ]; then
+    encrypt_backup "$plain" "$WORK_DIR/$name"
+    log "$name: encrypted to $(wc -w <<<"$AGE_RECIPIENTS") age recipient(s)"
+  fi
   printf '%s  %s\\n' "$(sha256_of "$WORK_DIR/$name")" "$name" >"$WORK_DIR/$name.sha256"
   log "$name: verified, $(stat -c %s "$WORK_DIR/$name") bytes, sha256 $(head -c 64 "$WORK_DIR/$name.sha256"); uploading"
   upload "$WORK_DIR/$name.sha256" "$name.sha256"
   upload "$WORK_DIR/$name" "$name"
   PENDING_REMOTE=() # committed: the backup is complete under its final name
   log "$name: uploaded to $BACKUP_DESTINATION"
-  prune
+  if [ "$WRITE_ONLY" = true ]; then
+    log "retention: left to the pruning Job (this Job's credential may only write)"
+  else
+    prune
+  fi
   log "$name: done"
 }
 main "$@"
@@ -537,7 +617,7 @@ main() {
   local owner
   owner=$(restore_owner "$PGDATABASE")
   check_restore_roles "$owner"
-  restore_archive "$WORK_DIR/$name" "$owner"
+  restore_archive "$ARCHIVE" "$owner"
   log "restore: $name restored into $PGDATABASE"
 }
 main "$@"
@@ -550,7 +630,7 @@ main() {
   make_work_dir
   log "restore verification: $name from $BACKUP_DESTINATION"
   fetch_backup "$name"
-  verify_restore "$WORK_DIR/$name"
+  verify_restore "$ARCHIVE"
   log "restore verification passed: $name"
 }
 main "$@"

@@ -19,7 +19,7 @@ const rclone = (o: object = {}) => BackupDestination.rclone({ type: 'sftp', path
 function messageOf(make: () => { source?: unknown; destination?: unknown }): string {
   try {
     const { source, destination } = make();
-    new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: (source ?? postgres()) as any, destination: (destination ?? s3()) as any });
+    new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: (source ?? postgres()) as any, destination: (destination ?? s3()) as any, encryption: false });
   } catch (e) {
     expect((e as Error).constructor).toBe(Error);
     return (e as Error).message;

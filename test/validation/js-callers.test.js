@@ -24,7 +24,7 @@ function messageOf(make) {
 }
 
 const environment = (props) => () => new FintechEnvironment(new Chart(new App(), 'environment'), 'production', props);
-const backup = (props) => () => new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: postgres(), destination: s3(), ...props });
+const backup = (props) => () => new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: postgres(), destination: s3(), encryption: false, ...props });
 const E = "FintechEnvironment 'environment/production'";
 const B = "BackupCronJob 'prod/backup'";
 

@@ -33,7 +33,7 @@ const gcs = (o: object) => BackupDestination.gcs({ bucket: 'fintech-backups', se
 const rclone = (o: object) => BackupDestination.rclone({ type: 'sftp', path: 'backups', ...o } as any);
 
 const environment = (props: object) => new FintechEnvironment(new Chart(new App(), 'environment'), 'production', { namespace: 'fintech-production', quota: QUOTA, ...props } as any);
-const backup = (props: object) => new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: postgres({}), destination: s3({}), ...props } as any);
+const backup = (props: object) => new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: postgres({}), destination: s3({}), encryption: false, ...props } as any);
 class Widget extends Construct {}
 
 const PLACES: Array<[string, (secret: string) => unknown]> = [
