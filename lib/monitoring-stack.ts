@@ -8,7 +8,8 @@ import { FintechEnvironment } from './environment';
 import { FintechService } from './fintech-service';
 import { NetworkPeer } from './network-peer';
 import {
-  checkRuleGroup, checkRunbookBaseUrl, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
+  AlertRule, checkRuleGroup, checkRunbookBaseUrl, checkSeverity, ErrorCounterAlert, pipelineAlertRules, renderRuleGroup, RuleGroup, serviceAlertRules,
+  ServiceAlertSettings, watchdogRule, workloadAlertRules,
 } from './monitoring/alert-rules';
 import { AlertmanagerConfigSpec, alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
 import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
@@ -179,6 +180,14 @@ export class MonitoringStack extends Construct implements IDeliverable {
 
   /** Each service's PrometheusRule (platform alerts, SLO rules), by service name. */
   public readonly serviceRules: ReadonlyMap<string, PrometheusRule>;
+  /**
+   * The alerts on the monitoring pipeline itself (with the stack's own Prometheus) and the
+   * Watchdog of the dead man's switch (with `routing.deadMansSwitch`), in the first service
+   * namespace; undefined when there are neither.
+   */
+  public readonly pipelineRules?: PrometheusRule;
+  /** The ServiceMonitor by which the stack's Prometheus scrapes itself and the stack's Alertmanager; undefined with `prometheus: false`. */
+  public readonly pipelineMonitor?: ServiceMonitor;
   /** One PrometheusRule of workload alerts per service namespace. */
   public readonly workloadRules: readonly PrometheusRule[];
   /** ServiceMonitors of the cluster exporters, one per exporter and service namespace. */
@@ -301,6 +310,37 @@ export class MonitoringStack extends Construct implements IDeliverable {
     if (alertmanagerOptions) {
       [this.alertmanagerServiceAccount, this.alertmanager, this.alertmanagerService, this.alertmanagerDisruptionBudget] =
         this.createAlertmanager(alertmanagerOptions);
+    } else if (props.routing?.deadMansSwitch !== undefined) {
+      throw invalidProp(this, 'routing.deadMansSwitch', props.routing.deadMansSwitch.kind,
+        "needs the stack's own Alertmanager: the cluster's Alertmanager routes the Watchdog of its own rules (kube-prometheus has one); leave it out with 'alertmanager' false");
+    }
+
+    // The pipeline watching itself: the Prometheus scrapes itself and the Alertmanager, and alerts when either fails.
+    const pipeline: AlertRule[] = [
+      ...(props.routing?.deadMansSwitch !== undefined ? [watchdogRule(this.runbookBaseUrl)] : []),
+      ...(this.prometheus ? pipelineAlertRules({
+        namespace: this.namespace,
+        prometheusService: `prometheus-${this.name}`,
+        alertmanagerService: this.alertmanager ? `alertmanager-${this.name}` : undefined,
+        otherServices: this.kubeStateMetrics ? [`kube-state-metrics-${this.name}`] : [],
+      }, this.runbookBaseUrl) : []),
+    ];
+    if (pipeline.length > 0) {
+      this.pipelineRules = this.ruleObject('PipelineRules', `${this.name}-pipeline`, this.serviceNamespaces[0],
+        [{ name: `${this.name}-pipeline`, rules: pipeline }]);
+    }
+    if (this.prometheus) {
+      this.pipelineMonitor = new ServiceMonitor(this, 'PipelineMonitor', {
+        metadata: { name: `${this.name}-pipeline`, namespace: this.serviceNamespaces[0], labels: this.labels('prometheus') },
+        spec: {
+          selector: {
+            matchLabels: { 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/component': 'monitoring' },
+            matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: this.alertmanager ? ['alertmanager', 'prometheus'] : ['prometheus'] }],
+          },
+          namespaceSelector: { matchNames: [this.namespace] },
+          endpoints: [{ port: 'web', interval: checkedDuration(this, 'scrapeInterval', this.scrapeInterval) }],
+        },
+      });
     }
 
     // The namespace's guard rails, and the paths the stack's own pods may use.
@@ -512,7 +552,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
       automountServiceAccountToken: true,
     });
     const subjects = [{ kind: 'ServiceAccount', name, namespace: this.namespace }];
-    const discovered = [...new Set([...this.serviceNamespaces, ...(clusterMetrics
+    // The stack's namespace too: the Prometheus scrapes itself and the Alertmanager there.
+    const discovered = [...new Set([...this.serviceNamespaces, this.namespace, ...(clusterMetrics
       ? [clusterMetrics.kubeStateMetrics.namespace, clusterMetrics.kubelet.namespace] : [])])].sort();
     for (const ns of discovered) {
       new k8s.KubeRole(this, `PrometheusDiscovery-${ns}`, { metadata: { name, namespace: ns, labels }, rules: DISCOVERY_RULES });

@@ -24,8 +24,10 @@ export function monitoringStackNameOf(env: EnvironmentSpec): string {
 /**
  * Monitoring of an environment (PLATFORM.md, "Monitoring"): critical alerts page through
  * PagerDuty in production, everything goes to the team's Slack channel, info by e-mail.
- * Receivers' credentials live in the Secret `alertmanager-receivers` of the environment's
- * monitoring namespace, created outside git.
+ * A dead man's switch posts the always-firing Watchdog every minute to a heartbeat service
+ * outside the cluster, which alarms when the heartbeats stop. Receivers' credentials (and the
+ * heartbeat URL) live in the Secret `alertmanager-receivers` of the environment's monitoring
+ * namespace, created outside git.
  */
 export function monitoringPropsFor(env: EnvironmentSpec, services: readonly ServiceSpec[]): Omit<MonitoringStackProps, 'services'> {
   const secret = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
@@ -41,6 +43,7 @@ export function monitoringPropsFor(env: EnvironmentSpec, services: readonly Serv
         to: 'fintech-team@fintech.internal', from: `alertmanager-${env.name}@fintech.internal`,
         smarthost: 'smtp.fintech.internal:587', username: 'alertmanager', password: secret('smtp-password'),
       })],
+      deadMansSwitch: Notifier.webhook({ url: secret('heartbeat-url'), sendResolved: false }),
     },
     serviceOptions: Object.fromEntries(services.flatMap((s) => (s.monitoring ? [[s.name, s.monitoring]] : []))),
     // Pinned, so that an Operator upgrade never changes what runs without a commit here.

@@ -116,7 +116,7 @@ describe.each(platform)('the reference platform with monitoring: $env.name', ({ 
 
   test('every ServiceMonitor and every PrometheusRule of the environment is picked up by its Prometheus', () => {
     const monitored = [...ofKind(objects, 'ServiceMonitor'), ...ofKind(objects, 'PrometheusRule')];
-    expect(ofKind(objects, 'ServiceMonitor').length).toBe(SERVICES.length + 2);
+    expect(ofKind(objects, 'ServiceMonitor').length).toBe(SERVICES.length + 3);
     expect(ofKind(objects, 'PrometheusRule').map((r) => r.metadata.name)).toContain('finance-service-canary');
     const missed = monitored.filter((o) => !picksUp(prometheus, o, objects)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
     expect(missed).toEqual([]);

@@ -20,7 +20,10 @@ function stack(): MonitoringStack {
   return new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'fintech-test', {
     services: [payments, ledger],
     runbookBaseUrl: 'https://runbooks.example.com/alerts',
-    routing: { critical: [slack], warning: [slack] },
+    routing: {
+      critical: [slack], warning: [slack],
+      deadMansSwitch: Notifier.webhook({ url: SecretKeyRef.of('alertmanager-receivers', 'heartbeat-url') }),
+    },
     serviceOptions: {
       ledger: {
         memoryCriticalPercent: 85,
@@ -39,6 +42,7 @@ const groupsOf = (rule: { toJson(): any }): any[] => rule.toJson().spec.groups;
 const paymentsGroups = groupsOf(theStack.serviceRules.get('payments')!);
 const ledgerGroups = groupsOf(theStack.serviceRules.get('ledger')!);
 const workloadGroups = groupsOf(theStack.workloadRules[0]);
+const pipelineGroups = groupsOf(theStack.pipelineRules!);
 
 const sloGroup = (groups: any[]) => groups.find((g) => g.name.endsWith('-slo'));
 const payments = { namespace: NS, service: 'payments' };
@@ -49,6 +53,7 @@ describeWithPromtool('promtool check rules', () => {
     ['payments-alerts', paymentsGroups],
     ['ledger-alerts', ledgerGroups],
     ['fintech-test-workloads', workloadGroups],
+    ['fintech-test-pipeline', pipelineGroups],
   ])('%s passes', (_, groups) => {
     expect(checkRuleGroups(groups)).toMatch(/SUCCESS: \d+ rules found/);
   });
@@ -261,6 +266,143 @@ describeWithPromtool('promtool test rules', () => {
       interval: '1m',
       input_series: [http({ code: '500' }, '0+60x20')],
       alert_rule_test: [{ eval_time: '10m', alertname: 'HighErrorRate', exp_alerts: [] }],
+    }])).toThrow(/FAILED/);
+  });
+});
+
+describeWithPromtool('promtool test rules: the pipeline watching itself', () => {
+  const target = (service: string, pod: string, instance: string) => ({ namespace: 'monitoring', service, pod, job: service, instance });
+  const prom = target('prometheus-fintech-test', 'prometheus-fintech-test-0', '10.0.0.1:9090');
+  const am = target('alertmanager-fintech-test', 'alertmanager-fintech-test-0', '10.0.0.2:9093');
+  const runbook = (page: string) => `https://runbooks.example.com/alerts/${page}`;
+  type Case = {
+    alert: string; failing: Array<[string, Record<string, string>, string]>; healthy: Array<[string, Record<string, string>, string]>;
+    at: string; before: string; labels: Record<string, string>; summary: string; description: string; runbook: string;
+  };
+  const cases: Case[] = [
+    {
+      alert: 'PrometheusBadConfig',
+      failing: [['prometheus_config_last_reload_successful', prom, '1x3 0x40']],
+      healthy: [['prometheus_config_last_reload_successful', prom, '0x3 1x40']],
+      before: '8m', at: '20m', labels: { severity: 'critical', ...prom },
+      summary: 'Prometheus failed to reload its configuration',
+      description: 'Prometheus monitoring/prometheus-fintech-test-0 runs on its previous configuration: new scrape targets and rules are not loaded.',
+      runbook: runbook('prometheus-bad-config'),
+    },
+    {
+      alert: 'PrometheusRuleFailures',
+      failing: [['prometheus_rule_evaluation_failures_total', { ...prom, rule_group: 'payments.yaml;payments-alerts' }, '0+1x40']],
+      healthy: [['prometheus_rule_evaluation_failures_total', { ...prom, rule_group: 'payments.yaml;payments-alerts' }, '0x40']],
+      before: '10m', at: '20m', labels: { severity: 'critical', ...prom, rule_group: 'payments.yaml;payments-alerts' },
+      summary: 'Prometheus fails to evaluate rules',
+      description: 'Prometheus monitoring/prometheus-fintech-test-0 failed 5 rule evaluations in the last 5 minutes; alerts of the failing group payments.yaml;payments-alerts cannot fire.',
+      runbook: runbook('prometheus-rule-failures'),
+    },
+    {
+      alert: 'PrometheusNotificationQueueRunningFull',
+      // Filling by 30 a minute: full 30 minutes after 3⅓ minutes (capacity 1000), firing 15 minutes later while the queue is not yet full.
+      failing: [['prometheus_notifications_queue_length', prom, '0+30x40'], ['prometheus_notifications_queue_capacity', prom, '1000x40']],
+      healthy: [['prometheus_notifications_queue_length', prom, '500+1x40'], ['prometheus_notifications_queue_capacity', prom, '1000x40']],
+      before: '10m', at: '25m', labels: { severity: 'warning', ...prom },
+      summary: 'The alert queue of Prometheus is about to be full',
+      description: 'The alert notification queue of Prometheus monitoring/prometheus-fintech-test-0 is predicted to reach its capacity within 30 minutes; then alerts are dropped.',
+      runbook: runbook('prometheus-notification-queue-running-full'),
+    },
+    {
+      alert: 'PrometheusErrorSendingAlerts',
+      failing: [['prometheus_notifications_errors_total', { ...prom, alertmanager: 'http://10.0.0.2:9093/api/v2/alerts' }, '0+5x40'],
+        ['prometheus_notifications_sent_total', { ...prom, alertmanager: 'http://10.0.0.2:9093/api/v2/alerts' }, '0+100x40']],
+      healthy: [['prometheus_notifications_errors_total', { ...prom, alertmanager: 'http://10.0.0.2:9093/api/v2/alerts' }, '0x40'],
+        ['prometheus_notifications_sent_total', { ...prom, alertmanager: 'http://10.0.0.2:9093/api/v2/alerts' }, '0+100x40']],
+      before: '10m', at: '20m', labels: { severity: 'warning', ...prom, alertmanager: 'http://10.0.0.2:9093/api/v2/alerts' },
+      summary: 'Prometheus fails to send alerts to Alertmanager',
+      description: '5 % of the alerts Prometheus monitoring/prometheus-fintech-test-0 sent to http://10.0.0.2:9093/api/v2/alerts failed.',
+      runbook: runbook('prometheus-error-sending-alerts'),
+    },
+    {
+      alert: 'PrometheusDroppingAlerts',
+      failing: [['prometheus_notifications_dropped_total', prom, '0+1x40']],
+      healthy: [['prometheus_notifications_dropped_total', prom, '7x40']],
+      before: '3m', at: '20m', labels: { severity: 'critical', ...prom },
+      summary: 'Prometheus drops alerts',
+      description: 'Prometheus monitoring/prometheus-fintech-test-0 dropped 5 alerts in the last 5 minutes without delivering them to any Alertmanager.',
+      runbook: runbook('prometheus-dropping-alerts'),
+    },
+    {
+      alert: 'AlertmanagerFailedReload',
+      failing: [['alertmanager_config_last_reload_successful', am, '1x3 0x40']],
+      healthy: [['alertmanager_config_last_reload_successful', am, '0x3 1x40']],
+      before: '8m', at: '20m', labels: { severity: 'critical', ...am },
+      summary: 'Alertmanager failed to reload its configuration',
+      description: 'Alertmanager monitoring/alertmanager-fintech-test-0 runs on its previous configuration: changed routes and receivers are not in effect.',
+      runbook: runbook('alertmanager-failed-reload'),
+    },
+    {
+      alert: 'AlertmanagerFailedToSendAlerts',
+      failing: [['alertmanager_notifications_failed_total', { ...am, integration: 'webhook', reason: 'serverError' }, '0+1x40'],
+        ['alertmanager_notifications_total', { ...am, integration: 'webhook' }, '0+10x40']],
+      healthy: [['alertmanager_notifications_failed_total', { ...am, integration: 'webhook', reason: 'serverError' }, '0x40'],
+        ['alertmanager_notifications_total', { ...am, integration: 'webhook' }, '0+10x40']],
+      before: '4m', at: '20m', labels: { severity: 'warning', ...am, integration: 'webhook', reason: 'serverError' },
+      summary: 'Alertmanager fails to deliver notifications to webhook',
+      description: 'Alertmanager monitoring/alertmanager-fintech-test-0 failed to send 10% of its notifications to webhook.',
+      runbook: runbook('alertmanager-failed-to-send-alerts'),
+    },
+    {
+      alert: 'MonitoringTargetDown',
+      failing: [['up', am, '1x3 0x40'], ['up', prom, '1x40']],
+      healthy: [['up', am, '1x40'], ['up', prom, '1x40'], ['up', target('grafana', 'grafana-0', '10.0.0.3:3000'), '0x40']],
+      before: '10m', at: '20m', labels: { severity: 'warning', ...am },
+      summary: 'Prometheus cannot scrape alertmanager-fintech-test',
+      description: 'The scrape of monitoring/alertmanager-fintech-test-0 (Service alertmanager-fintech-test) fails: the monitoring pipeline does not see this component.',
+      runbook: runbook('monitoring-target-down'),
+    },
+  ];
+
+  test.each(cases.map((c) => [c.alert, c]))('%s fires on the failing series, not before its hold time, and never on healthy ones', (_, c) => {
+    const series = (list: Case['failing']) => list.map(([metric, labels, values]) => ({ series: `${metric}${sel(labels)}`, values }));
+    expect(testRules(pipelineGroups, [
+      {
+        interval: '1m',
+        input_series: series(c.failing),
+        alert_rule_test: [
+          { eval_time: c.before, alertname: c.alert, exp_alerts: [] },
+          {
+            eval_time: c.at,
+            alertname: c.alert,
+            exp_alerts: [{ exp_labels: c.labels, exp_annotations: { summary: c.summary, description: c.description, runbook_url: c.runbook } }],
+          },
+        ],
+      },
+      { interval: '1m', input_series: series(c.healthy), alert_rule_test: [{ eval_time: c.at, alertname: c.alert, exp_alerts: [] }] },
+    ])).toMatch(/SUCCESS/);
+  });
+
+  test('the Watchdog fires always, with severity none, and without any input', () => {
+    expect(testRules(pipelineGroups, [{
+      interval: '1m',
+      input_series: [],
+      alert_rule_test: [{
+        eval_time: '1m',
+        alertname: 'Watchdog',
+        exp_alerts: [{
+          exp_labels: { severity: 'none' },
+          exp_annotations: {
+            summary: 'The alerting pipeline works (always firing)',
+            description: 'Fires at every rule evaluation and is sent to the heartbeat receiver only. When the heartbeat stops, '
+              + 'Prometheus stopped evaluating rules or Alertmanager stopped notifying: no other alert can be trusted.',
+            runbook_url: runbook('watchdog'),
+          },
+        }],
+      }],
+    }])).toMatch(/SUCCESS/);
+  });
+
+  test('a pipeline alert that should fire but does not fails the test (the check is real)', () => {
+    expect(() => testRules(pipelineGroups, [{
+      interval: '1m',
+      input_series: [{ series: `up${sel(am)}`, values: '1x40' }],
+      alert_rule_test: [{ eval_time: '20m', alertname: 'MonitoringTargetDown', exp_alerts: [{ exp_labels: { severity: 'warning', ...am } }] }],
     }])).toThrow(/FAILED/);
   });
 });

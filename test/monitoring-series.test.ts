@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import {
-  CADVISOR_EXPORTS, kubeStateMetricsExports, OPERATOR_KUBELET_SERVICE, SCRAPE_SERIES, SERVICE_EXPORTS,
+  ALERTMANAGER_EXPORTS, CADVISOR_EXPORTS, kubeStateMetricsExports, OPERATOR_KUBELET_SERVICE, operatorPodLabels, PROMETHEUS_EXPORTS, SCRAPE_SERIES, SERVICE_EXPORTS,
 } from './support/exporters';
 import { LabelMatcher, seriesSelectors, SeriesSelector } from './support/promql-series';
 
@@ -82,9 +82,16 @@ class Environment {
       g.rules.map((rule: any) => ({ source: `${r.metadata.namespace}/${r.metadata.name}/${g.name}/${rule.alert ?? rule.record}`, rule }))));
   }
 
-  /** What the pods behind a Service export: kube-state-metrics by its flags, cAdvisor on the kubelet, else a service of the platform. */
+  /**
+   * What the pods behind a Service export: cAdvisor on the kubelet, Prometheus and Alertmanager on
+   * the pods the Operator runs for their resources, kube-state-metrics by its flags, else a service of the platform.
+   */
   exports(service: any, path: string | undefined): ReadonlySet<string> {
     if (service === OPERATOR_KUBELET_SERVICE) return path === '/metrics/cadvisor' ? CADVISOR_EXPORTS : new Set();
+    const selected = (labels: Labels) => Object.keys(service.spec.selector ?? {}).length > 0 && selects({ matchLabels: service.spec.selector }, labels);
+    const operated = this.objects.find((o) => ['Prometheus', 'Alertmanager'].includes(o.kind)
+      && o.metadata.namespace === service.metadata.namespace && selected(operatorPodLabels(o)));
+    if (operated) return (path ?? '/metrics') === '/metrics' ? (operated.kind === 'Prometheus' ? PROMETHEUS_EXPORTS : ALERTMANAGER_EXPORTS) : new Set();
     const workloads = this.objects.filter((o) => ['Deployment', 'StatefulSet', 'Rollout'].includes(o.kind)
       && o.metadata.namespace === service.metadata.namespace
       && Object.keys(service.spec.selector ?? {}).length > 0 && selects({ matchLabels: service.spec.selector }, o.spec.template?.metadata?.labels ?? {}));
@@ -190,7 +197,8 @@ describe.each(environments)('dist/%s: every series a rule reads is scraped and k
   test('the Prometheus loads every PrometheusRule of the environment (MonitoringStack, CanaryRollout, BackupCronJob)', () => {
     expect(ruleObjects.filter((r) => !env.picksUp(r)).map((r) => `${r.metadata.namespace}/${r.metadata.name}`)).toEqual([]);
     const rules = env.rules.map((r) => r.rule.alert).filter(Boolean);
-    for (const alert of ['HighErrorRate', 'KubeJobFailed', 'BackupMissing', 'BackupJobFailed', 'RestoreVerificationFailed', 'RestoreVerificationMissing']) {
+    for (const alert of ['HighErrorRate', 'KubeJobFailed', 'BackupMissing', 'BackupJobFailed', 'RestoreVerificationFailed', 'RestoreVerificationMissing',
+      'Watchdog', 'PrometheusBadConfig', 'PrometheusRuleFailures', 'AlertmanagerFailedReload', 'AlertmanagerFailedToSendAlerts', 'MonitoringTargetDown']) {
       expect(rules).toContain(alert);
     }
   });
@@ -258,5 +266,14 @@ describe('the check itself', () => {
     expect(env.missing(selector('http_requests_total{namespace="elsewhere"}'))).toMatch(/no scrape target/);
     expect(env.missing(selector('up{namespace="elsewhere"}'))).toMatch(/no scrape target/);
     expect(env.missing(selector(`http_requests_total{namespace="fintech-${environments[0]}"}`))).toBeUndefined();
+  });
+
+  test('finds the stack\'s Prometheus and Alertmanager metrics only where they are scraped', () => {
+    const ns = `fintech-${environments[0]}-monitoring`;
+    expect(env.missing(selector(`prometheus_rule_evaluation_failures_total{namespace="${ns}", service="prometheus-fintech-${environments[0]}"}`))).toBeUndefined();
+    expect(env.missing(selector(`alertmanager_notifications_failed_total{namespace="${ns}", service="alertmanager-fintech-${environments[0]}"}`))).toBeUndefined();
+    expect(env.missing(selector(`alertmanager_notifications_failed_total{namespace="${ns}", service="prometheus-fintech-${environments[0]}"}`))).toMatch(/no scrape target/);
+    const unscraped = new Environment(env.name, env.objects.filter((o) => !(o.kind === 'ServiceMonitor' && o.metadata.name.endsWith('-pipeline'))));
+    expect(unscraped.missing(selector(`prometheus_config_last_reload_successful{namespace="${ns}"}`))).toMatch(/no scrape target/);
   });
 });

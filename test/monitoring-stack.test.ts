@@ -80,6 +80,8 @@ describe('MonitoringStack defaults', () => {
       'Alertmanager monitoring/fintech-test',
       'Service monitoring/alertmanager-fintech-test',
       'PodDisruptionBudget monitoring/alertmanager-fintech-test',
+      `PrometheusRule ${NS}/fintech-test-pipeline`,
+      `ServiceMonitor ${NS}/fintech-test-pipeline`,
       'NetworkPolicy monitoring/prometheus-fintech-test',
       'NetworkPolicy monitoring/alertmanager-fintech-test',
       'NetworkPolicy monitoring/kube-state-metrics-fintech-test',
@@ -150,6 +152,7 @@ describe('MonitoringStack defaults', () => {
     expect(prometheus.ingress).toEqual([
       { from: [ns('grafana', { 'app.kubernetes.io/name': 'grafana' })], ports: tcp(9090) },
       { from: [ns('argo-rollouts')], ports: tcp(9090) },
+      { from: [ns('monitoring', { 'app.kubernetes.io/name': 'prometheus', 'prometheus': 'fintech-test' })], ports: tcp(9090) },
     ]);
     expect(prometheus.egress.slice(1)).toEqual([
       { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: tcp(443, 6443) },
@@ -157,6 +160,7 @@ describe('MonitoringStack defaults', () => {
       { to: [ns(NS)], ports: tcp(3014, 8080) },
       { to: [ns('monitoring', { 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': 'fintech-test' })], ports: tcp(8080) },
       { to: [ns('monitoring', { 'app.kubernetes.io/name': 'alertmanager', 'alertmanager': 'fintech-test' })], ports: tcp(9093) },
+      { to: [ns('monitoring', { 'app.kubernetes.io/name': 'prometheus', 'prometheus': 'fintech-test' })], ports: tcp(9090) },
     ]);
     const alertmanager = find(objects, 'NetworkPolicy', 'alertmanager-fintech-test').spec;
     expect(alertmanager.egress.slice(1)).toEqual([
@@ -448,6 +452,39 @@ describe('MonitoringStack options', () => {
     expect(monitors.map((m) => m.metadata.labels.release)).toEqual(['kube-prometheus-stack', 'kube-prometheus-stack']);
   });
 
+  test('dead man\'s switch: the Watchdog in the pipeline rules, a heartbeat route first and a receiver reading the URL from its Secret', () => {
+    const { stack, objects } = build({ routing: { ...ROUTING, deadMansSwitch: Notifier.webhook({ url: secret('heartbeat-url'), port: 8443 }), heartbeatInterval: Duration.minutes(2) } });
+    const rules = find(objects(), 'PrometheusRule', 'fintech-test-pipeline').spec.groups[0].rules;
+    expect(rules[0]).toEqual({ alert: 'Watchdog', expr: 'vector(1)', labels: { severity: 'none' }, annotations: expect.objectContaining({ summary: 'The alerting pipeline works (always firing)' }) });
+    const spec = find(objects(), 'AlertmanagerConfig', 'fintech-test').spec;
+    expect(spec.route.routes[0]).toEqual({
+      receiver: 'fintech-test-heartbeat',
+      matchers: [{ name: 'alertname', value: 'Watchdog', matchType: '=' }, { name: 'severity', value: 'none', matchType: '=' }],
+      groupWait: '0s', groupInterval: '2m', repeatInterval: '2m',
+    });
+    expect(spec.receivers[0]).toEqual({ name: 'fintech-test-heartbeat', webhookConfigs: [{ urlSecret: { name: 'alertmanager-receivers', key: 'heartbeat-url' }, sendResolved: true }] });
+    expect(find(objects(), 'NetworkPolicy', 'alertmanager-fintech-test').spec.egress.at(-1).ports.map((p: any) => p.port)).toEqual([443, 587, 8443]);
+    expect(stack.pipelineRules).toBeDefined();
+  });
+
+  test('without a dead man\'s switch: the pipeline alerts but no Watchdog; the Prometheus scrapes itself and the Alertmanager', () => {
+    const { stack, objects } = build({});
+    const alerts = find(objects(), 'PrometheusRule', 'fintech-test-pipeline').spec.groups[0].rules.map((r: any) => r.alert);
+    expect(alerts).toEqual(['PrometheusBadConfig', 'PrometheusRuleFailures', 'PrometheusNotificationQueueRunningFull', 'PrometheusErrorSendingAlerts',
+      'PrometheusDroppingAlerts', 'AlertmanagerFailedReload', 'AlertmanagerFailedToSendAlerts', 'MonitoringTargetDown']);
+    expect(find(objects(), 'AlertmanagerConfig', 'fintech-test').spec.route.routes.map((r: any) => r.receiver))
+      .toEqual(['fintech-test-critical', 'fintech-test-warning', 'fintech-test-info']);
+    expect(stack.pipelineMonitor!.toJson().spec).toEqual({
+      selector: {
+        matchLabels: { 'app.kubernetes.io/instance': 'fintech-test', 'app.kubernetes.io/component': 'monitoring' },
+        matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['alertmanager', 'prometheus'] }],
+      },
+      namespaceSelector: { matchNames: ['monitoring'] },
+      endpoints: [{ port: 'web', interval: '15s' }],
+    });
+    expect(build({ alertmanager: false }).stack.pipelineMonitor!.toJson().spec.selector.matchExpressions[0].values).toEqual(['prometheus']);
+  });
+
   test('kube-state-metrics of another stack: no own kube-state-metrics, the ServiceMonitor points at the given Service', () => {
     const target = { namespace: 'kube-prometheus', selector: { 'app.kubernetes.io/name': 'kube-state-metrics' }, port: 'http-metrics' };
     const { stack, objects } = build({ clusterMetrics: { kubeStateMetrics: target } });
@@ -479,7 +516,7 @@ describe('MonitoringStack options', () => {
     const { stack, objects } = build({ network: { grafana: NetworkPeer.namespace('observability'), canaryAnalysis: NetworkPeer.namespace('rollouts') } });
     expect(stack.peers.grafana.name).toBe('observability');
     expect(find(objects(), 'NetworkPolicy', 'prometheus-fintech-test').spec.ingress.map((r: any) => r.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']))
-      .toEqual(['observability', 'rollouts']);
+      .toEqual(['observability', 'rollouts', 'monitoring']);
   });
 
   test('the API server peer needs ports', () => {
@@ -551,6 +588,16 @@ describe('MonitoringStack bad input', () => {
       `${PATH}: 'routing.info[0].password' (undefined) is invalid: must reference the Secret key that holds the SMTP password, e.g. SecretKeyRef.of('alertmanager-receivers', 'password'); secret values are never written into manifests`],
     ['a severity without notifiers', () => build({ routing: { ...ROUTING, critical: [] } }),
       `${PATH}: 'routing.critical' ([]) is invalid: must list at least one Notifier (Notifier.slack, Notifier.pagerDuty or Notifier.email)`],
+    ['a heartbeat webhook given its URL instead of a reference', () => build({ routing: { ...ROUTING, deadMansSwitch: Notifier.webhook({ url: 'https://hc.example.com/ping/abc' as any }) } }),
+      `${PATH}: 'routing.deadMansSwitch.url' ("https://hc.example.com/ping/abc") is invalid: must reference the Secret key that holds the webhook URL, e.g. SecretKeyRef.of('alertmanager-receivers', 'url'); secret values are never written into manifests`],
+    ['a heartbeat webhook on no TCP port', () => build({ routing: { ...ROUTING, deadMansSwitch: Notifier.webhook({ url: secret('heartbeat-url'), port: 70000 }) } }),
+      `${PATH}: 'routing.deadMansSwitch.port' (70000) is invalid: must be a TCP port, 1 to 65535`],
+    ['a heartbeat every 30 seconds', () => build({ routing: { ...ROUTING, deadMansSwitch: Notifier.webhook({ url: secret('heartbeat-url') }), heartbeatInterval: Duration.seconds(30) } }),
+      `${PATH}: 'routing.heartbeatInterval' ("30 seconds") is invalid: must be between 1 and 15 minutes: shorter floods the heartbeat service, longer hides a dead pipeline for too long`],
+    ['a heartbeat interval without a dead man\'s switch', () => build({ routing: { ...ROUTING, heartbeatInterval: Duration.minutes(2) } }),
+      `${PATH}: 'routing.heartbeatInterval' ("2 minutes") is invalid: is set without 'deadMansSwitch'; give the heartbeat's notifier, or leave the interval out`],
+    ['a dead man\'s switch on the cluster\'s Alertmanager', () => build({ alertmanager: false, routing: { ...ROUTING, deadMansSwitch: Notifier.webhook({ url: secret('heartbeat-url') }) } }),
+      `${PATH}: 'routing.deadMansSwitch' ("webhook") is invalid: needs the stack's own Alertmanager: the cluster's Alertmanager routes the Watchdog of its own rules (kube-prometheus has one); leave it out with 'alertmanager' false`],
     ['its own Alertmanager without routing', () => build({ routing: undefined }),
       `${PATH}: 'routing' (undefined) is invalid: is required with the stack's own Alertmanager: give the notifiers of each severity, or set 'alertmanager' to false`],
     ['a dashboard uid clash', () => build({ serviceOptions: { payments: { dashboardUid: 'fintech-test-ledger' } } }),

@@ -16,9 +16,14 @@ export enum Severity {
   CRITICAL = 'critical',
   WARNING = 'warning',
   INFO = 'info',
+  /**
+   * Not a problem: the always-firing Watchdog, which only the dead man's switch route receives
+   * (kube-prometheus' convention). Never inhibited, never routed by severity.
+   */
+  NONE = 'none',
 }
 
-/** The severities, most urgent first. */
+/** The severities Alertmanager routes by, most urgent first ({@link Severity.NONE} is not one). */
 export const SEVERITIES: readonly Severity[] = [Severity.CRITICAL, Severity.WARNING, Severity.INFO];
 
 /** An alerting rule before rendering. Every alert has a severity, a summary, a description and a runbook. */
@@ -270,6 +275,130 @@ export function workloadAlertRules(namespace: string, runbookBaseUrl: string | u
   ];
 }
 
+/** The always-firing alert of the dead man's switch. */
+export const WATCHDOG_ALERT = 'Watchdog';
+
+/**
+ * The dead man's switch: an alert that always fires, so that its heartbeat stops reaching the
+ * receiver outside the cluster when Prometheus, the rule evaluation, the path to Alertmanager or
+ * Alertmanager itself fails.
+ */
+export function watchdogRule(runbookBaseUrl: string | undefined): AlertRule {
+  return alertRule({
+    alert: WATCHDOG_ALERT,
+    expr: 'vector(1)',
+    severity: Severity.NONE,
+    summary: 'The alerting pipeline works (always firing)',
+    description: 'Fires at every rule evaluation and is sent to the heartbeat receiver only. When the heartbeat stops, '
+      + 'Prometheus stopped evaluating rules or Alertmanager stopped notifying: no other alert can be trusted.',
+  }, runbookBaseUrl);
+}
+
+/** The stack's own components, as their Services are scraped. */
+export interface PipelineComponents {
+  /** The namespace of the stack's Services. */
+  readonly namespace: string;
+  /** The Prometheus' Service; its metrics say whether rules evaluate and alerts are sent. */
+  readonly prometheusService: string;
+  /** The Alertmanager's Service. @default - the stack has no Alertmanager of its own */
+  readonly alertmanagerService?: string;
+  /** Further Services of the stack whose scrapes must succeed, e.g. kube-state-metrics. @default - none */
+  readonly otherServices?: readonly string[];
+}
+
+/**
+ * Alerts on the monitoring pipeline itself, with kube-prometheus' expressions and thresholds:
+ * a configuration reload that failed (Prometheus, Alertmanager), rule evaluations that fail,
+ * alerts that Prometheus cannot deliver (queue filling up, send errors, dropped alerts),
+ * notifications that Alertmanager cannot deliver, and a scrape of the stack's own components
+ * that fails.
+ */
+export function pipelineAlertRules(components: PipelineComponents, runbookBaseUrl: string | undefined): AlertRule[] {
+  const { namespace } = components;
+  const sel = (svc: string) => `{namespace=${JSON.stringify(namespace)}, service=${JSON.stringify(svc)}}`;
+  const p = sel(components.prometheusService);
+  const rule = (r: AlertSpec): AlertRule => alertRule(r, runbookBaseUrl);
+  const rules: AlertRule[] = [
+    rule({
+      alert: 'PrometheusBadConfig',
+      expr: `max_over_time(prometheus_config_last_reload_successful${p}[5m]) == 0`,
+      for: Duration.minutes(10),
+      severity: Severity.CRITICAL,
+      summary: 'Prometheus failed to reload its configuration',
+      description: 'Prometheus {{ $labels.namespace }}/{{ $labels.pod }} runs on its previous configuration: new scrape targets and rules are not loaded.',
+    }),
+    rule({
+      alert: 'PrometheusRuleFailures',
+      expr: `increase(prometheus_rule_evaluation_failures_total${p}[5m]) > 0`,
+      for: Duration.minutes(15),
+      severity: Severity.CRITICAL,
+      summary: 'Prometheus fails to evaluate rules',
+      description: 'Prometheus {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | humanize }} rule evaluations in the last 5 minutes; '
+        + 'alerts of the failing group {{ $labels.rule_group }} cannot fire.',
+    }),
+    rule({
+      alert: 'PrometheusNotificationQueueRunningFull',
+      expr: `predict_linear(prometheus_notifications_queue_length${p}[5m], 60 * 30) > min_over_time(prometheus_notifications_queue_capacity${p}[5m])`,
+      for: Duration.minutes(15),
+      severity: Severity.WARNING,
+      summary: 'The alert queue of Prometheus is about to be full',
+      description: 'The alert notification queue of Prometheus {{ $labels.namespace }}/{{ $labels.pod }} is predicted to reach its capacity within 30 minutes; then alerts are dropped.',
+    }),
+    rule({
+      alert: 'PrometheusErrorSendingAlerts',
+      expr: `(rate(prometheus_notifications_errors_total${p}[5m]) / rate(prometheus_notifications_sent_total${p}[5m])) * 100 > 1`,
+      for: Duration.minutes(15),
+      severity: Severity.WARNING,
+      summary: 'Prometheus fails to send alerts to Alertmanager',
+      description: '{{ $value | humanize }} % of the alerts Prometheus {{ $labels.namespace }}/{{ $labels.pod }} sent to {{ $labels.alertmanager }} failed.',
+    }),
+    rule({
+      alert: 'PrometheusDroppingAlerts',
+      expr: `increase(prometheus_notifications_dropped_total${p}[5m]) > 0`,
+      for: Duration.minutes(5),
+      severity: Severity.CRITICAL,
+      summary: 'Prometheus drops alerts',
+      description: 'Prometheus {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} alerts in the last 5 minutes without delivering them to any Alertmanager.',
+    }),
+  ];
+  if (components.alertmanagerService !== undefined) {
+    const a = sel(components.alertmanagerService);
+    rules.push(
+      rule({
+        alert: 'AlertmanagerFailedReload',
+        expr: `max_over_time(alertmanager_config_last_reload_successful${a}[5m]) == 0`,
+        for: Duration.minutes(10),
+        severity: Severity.CRITICAL,
+        summary: 'Alertmanager failed to reload its configuration',
+        description: 'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} runs on its previous configuration: changed routes and receivers are not in effect.',
+      }),
+      rule({
+        alert: 'AlertmanagerFailedToSendAlerts',
+        expr: `rate(alertmanager_notifications_failed_total${a}[5m]) / ignoring (reason) group_left rate(alertmanager_notifications_total${a}[5m]) > 0.01`,
+        for: Duration.minutes(5),
+        severity: Severity.WARNING,
+        summary: 'Alertmanager fails to deliver notifications to {{ $labels.integration }}',
+        description: 'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed to send {{ $value | humanizePercentage }} of its notifications to {{ $labels.integration }}.',
+      }),
+    );
+  }
+  const own = [components.prometheusService, ...(components.alertmanagerService === undefined ? [] : [components.alertmanagerService]),
+    ...(components.otherServices ?? [])];
+  rules.push(rule({
+    alert: 'MonitoringTargetDown',
+    expr: `up{namespace=${JSON.stringify(namespace)}, service=~${JSON.stringify(own.map(escapeRegex).join('|'))}} == 0`,
+    for: Duration.minutes(10),
+    severity: Severity.WARNING,
+    summary: 'Prometheus cannot scrape {{ $labels.service }}',
+    description: 'The scrape of {{ $labels.namespace }}/{{ $labels.pod }} (Service {{ $labels.service }}) fails: the monitoring pipeline does not see this component.',
+  }));
+  return rules;
+}
+
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Whether a rule is an alert (as opposed to a recording rule). */
 export function isAlertRule(rule: AlertRule | RecordingRule): rule is AlertRule {
   return 'alert' in rule;
@@ -318,7 +447,7 @@ export function checkRuleGroup(scope: IConstruct, prop: string, group: RuleGroup
       throw invalidProp(scope, `${prop}.rules[${i}].alert`, rule.alert, `appears twice in rule group '${group.name}'; alert names must be unique in a group`);
     }
     seen.add(rule.alert);
-    checkSeverity(scope, `${prop}.rules[${i}].severity`, rule.severity);
+    if (!(rule.severity === Severity.NONE && rule.alert === WATCHDOG_ALERT)) checkSeverity(scope, `${prop}.rules[${i}].severity`, rule.severity);
     if (rule.runbookUrl !== undefined && !HTTP_URL.test(rule.runbookUrl)) {
       throw invalidProp(scope, `${prop}.rules[${i}].runbookUrl`, rule.runbookUrl, 'must be an http(s) URL');
     }

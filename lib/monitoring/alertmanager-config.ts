@@ -4,7 +4,7 @@ import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
 import { checkDnsLabel } from '../shared/validation';
-import { Severity, SEVERITIES } from './alert-rules';
+import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 
 /**
  * Alertmanager routing as the Prometheus Operator's `AlertmanagerConfig` (monitoring.coreos.com/v1alpha1),
@@ -48,7 +48,17 @@ export interface EmailNotifierOptions {
   readonly sendResolved?: boolean;
 }
 
-/** Where a notification goes: one Slack channel, one PagerDuty service or one e-mail address. */
+/** An HTTP POST of Alertmanager's webhook payload, e.g. to a heartbeat service. */
+export interface WebhookNotifierOptions {
+  /** The Secret key holding the URL (a heartbeat or webhook URL is a credential). */
+  readonly url: SecretKeyRef;
+  /** The port the URL's host is reached at, for the Alertmanager's NetworkPolicy. @default 443 */
+  readonly port?: number;
+  /** @default true */
+  readonly sendResolved?: boolean;
+}
+
+/** Where a notification goes: one Slack channel, one PagerDuty service, one e-mail address or one webhook. */
 export class Notifier {
   public static slack(options: SlackNotifierOptions): Notifier {
     return new Notifier('slack', options);
@@ -62,9 +72,13 @@ export class Notifier {
     return new Notifier('email', options);
   }
 
+  public static webhook(options: WebhookNotifierOptions): Notifier {
+    return new Notifier('webhook', options);
+  }
+
   private constructor(
-    public readonly kind: 'slack' | 'pagerduty' | 'email',
-    public readonly options: SlackNotifierOptions | PagerDutyNotifierOptions | EmailNotifierOptions,
+    public readonly kind: 'slack' | 'pagerduty' | 'email' | 'webhook',
+    public readonly options: SlackNotifierOptions | PagerDutyNotifierOptions | EmailNotifierOptions | WebhookNotifierOptions,
   ) {}
 }
 
@@ -92,11 +106,22 @@ export interface AlertRoutingOptions {
    * alerts. @default ["namespace", "service"]
    */
   readonly inhibitEqual?: string[];
+  /**
+   * The dead man's switch: the stack's rules get the always-firing `Watchdog` alert (severity
+   * `none`), and a route sends it, and nothing else, to this notifier every `heartbeatInterval`,
+   * never grouped with other alerts and never inhibited. A heartbeat service outside the cluster
+   * (e.g. a `Notifier.webhook`) then raises the alarm when the heartbeats stop: Prometheus or
+   * Alertmanager is down or cannot notify. Only with the stack's own Alertmanager.
+   * @default - no Watchdog alert and no heartbeat
+   */
+  readonly deadMansSwitch?: Notifier;
+  /** How often the Watchdog is sent to `deadMansSwitch`. Between 1 and 15 minutes. @default Duration.minutes(1) */
+  readonly heartbeatInterval?: Duration;
 }
 
 /** The root route's grouping labels. */
 export const DEFAULT_GROUP_BY: readonly string[] = ['alertname', 'namespace', 'service'];
-const DEFAULT_REPEAT: Record<Severity, Duration> = {
+const DEFAULT_REPEAT: Record<string, Duration> = {
   [Severity.CRITICAL]: Duration.hours(1),
   [Severity.WARNING]: Duration.hours(4),
   [Severity.INFO]: Duration.hours(24),
@@ -113,6 +138,11 @@ export const SLACK_TEXT = '{{ range .Alerts }}*{{ .Labels.severity | toUpper }}*
 export const PAGERDUTY_DESCRIPTION = '{{ .CommonLabels.alertname }}{{ if .CommonLabels.service }} – {{ .CommonLabels.service }}{{ end }}: '
   + '{{ .CommonAnnotations.summary }}';
 
+/** The receiver of the dead man's switch: `<prefix>-heartbeat`. */
+export function heartbeatReceiverName(prefix: string): string {
+  return `${prefix}-heartbeat`;
+}
+
 type Matcher = { name: string; value: string; matchType: '=' | '=~' };
 type SecretSelector = { name: string; key: string };
 
@@ -124,7 +154,7 @@ export interface AlertmanagerConfigSpec {
     readonly groupWait: string;
     readonly groupInterval: string;
     readonly repeatInterval: string;
-    readonly routes: Array<{ receiver: string; matchers: Matcher[]; repeatInterval: string }>;
+    readonly routes: Array<{ receiver: string; matchers: Matcher[]; groupWait?: string; groupInterval?: string; repeatInterval: string }>;
   };
   readonly receivers: Array<{
     name: string;
@@ -133,6 +163,7 @@ export interface AlertmanagerConfigSpec {
     emailConfigs?: Array<{
       to: string; from: string; smarthost: string; authUsername?: string; authPassword?: SecretSelector; requireTLS: boolean; sendResolved: boolean;
     }>;
+    webhookConfigs?: Array<{ urlSecret: SecretSelector; sendResolved: boolean }>;
   }>;
   readonly inhibitRules: Array<{ sourceMatch: Matcher[]; targetMatch: Matcher[]; equal: string[] }>;
 }
@@ -149,7 +180,7 @@ export function receiverName(prefix: string, severity: Severity): string {
  * Checks every notifier (a missing Secret reference is an error).
  */
 export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing: AlertRoutingOptions, prefix: string): AlertmanagerConfigSpec {
-  const notifiers: Record<Severity, Notifier[]> = {
+  const notifiers: Record<string, Notifier[]> = {
     [Severity.CRITICAL]: routing.critical,
     [Severity.WARNING]: routing.warning,
     [Severity.INFO]: routing.info ?? routing.warning,
@@ -166,6 +197,18 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
   const severityMatcher = (value: string, matchType: Matcher['matchType'] = '='): Matcher => ({ name: 'severity', value, matchType });
   const groupBy = [...(routing.groupBy ?? DEFAULT_GROUP_BY)];
   if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
+  const heartbeat = routing.deadMansSwitch === undefined ? undefined : checkHeartbeat(scope, prop, routing.deadMansSwitch, routing.heartbeatInterval);
+  if (heartbeat === undefined && routing.heartbeatInterval !== undefined) {
+    throw invalidProp(scope, `${prop}.heartbeatInterval`, routing.heartbeatInterval.toHumanString(), "is set without 'deadMansSwitch'; give the heartbeat's notifier, or leave the interval out");
+  }
+  // The heartbeat route comes first and does not continue: the Watchdog reaches its receiver and no other.
+  const heartbeatRoutes = heartbeat === undefined ? [] : [{
+    receiver: heartbeatReceiverName(prefix),
+    matchers: [{ name: 'alertname', value: WATCHDOG_ALERT, matchType: '=' as const }, severityMatcher(Severity.NONE)],
+    groupWait: '0s',
+    groupInterval: heartbeat,
+    repeatInterval: heartbeat,
+  }];
   return {
     route: {
       receiver: receiverName(prefix, Severity.WARNING),
@@ -173,13 +216,16 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
       groupWait: checkedDuration(scope, `${prop}.groupWait`, routing.groupWait ?? Duration.seconds(30)),
       groupInterval: checkedDuration(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5)),
       repeatInterval: repeat(Severity.WARNING),
-      routes: SEVERITIES.map((severity) => ({
+      routes: [...heartbeatRoutes, ...SEVERITIES.map((severity) => ({
         receiver: receiverName(prefix, severity),
         matchers: [severityMatcher(severity)],
         repeatInterval: repeat(severity),
-      })),
+      }))],
     },
-    receivers: SEVERITIES.map((severity) => receiver(receiverName(prefix, severity), notifiers[severity])),
+    receivers: [
+      ...(heartbeat === undefined ? [] : [receiver(heartbeatReceiverName(prefix), [routing.deadMansSwitch!])]),
+      ...SEVERITIES.map((severity) => receiver(receiverName(prefix, severity), notifiers[severity])),
+    ],
     inhibitRules: [{
       sourceMatch: [severityMatcher(Severity.CRITICAL)],
       targetMatch: [severityMatcher(`${Severity.WARNING}|${Severity.INFO}`, '=~')],
@@ -205,11 +251,13 @@ function receiver(name: string, notifiers: readonly Notifier[]): AlertmanagerCon
     requireTLS: o.requireTls ?? true,
     sendResolved: o.sendResolved ?? true,
   }));
+  const webhook = of<WebhookNotifierOptions>('webhook').map((o) => ({ urlSecret: secretSelector(o.url), sendResolved: o.sendResolved ?? true }));
   return {
     name,
     ...(slack.length ? { slackConfigs: slack } : {}),
     ...(pagerduty.length ? { pagerdutyConfigs: pagerduty } : {}),
     ...(email.length ? { emailConfigs: email } : {}),
+    ...(webhook.length ? { webhookConfigs: webhook } : {}),
   };
 }
 
@@ -220,6 +268,7 @@ export function referencedSecrets(spec: AlertmanagerConfigSpec): string[] {
     r.slackConfigs?.forEach((c) => names.add(c.apiURL.name));
     r.pagerdutyConfigs?.forEach((c) => names.add(c.routingKey.name));
     r.emailConfigs?.forEach((c) => c.authPassword && names.add(c.authPassword.name));
+    r.webhookConfigs?.forEach((c) => names.add(c.urlSecret.name));
   }
   return [...names].sort();
 }
@@ -241,11 +290,11 @@ export function alertmanagerYaml(spec: AlertmanagerConfigSpec, secretsDir = ALER
       group_wait: spec.route.groupWait,
       group_interval: spec.route.groupInterval,
       repeat_interval: spec.route.repeatInterval,
-      routes: spec.route.routes.map((r) => only(r, ['receiver', 'matchers', 'repeatInterval'], {
-        receiver: r.receiver, matchers: matchers(r.matchers), repeat_interval: r.repeatInterval,
+      routes: spec.route.routes.map((r) => only(r, ['receiver', 'matchers', 'groupWait', 'groupInterval', 'repeatInterval'], {
+        receiver: r.receiver, matchers: matchers(r.matchers), group_wait: r.groupWait, group_interval: r.groupInterval, repeat_interval: r.repeatInterval,
       })),
     },
-    receivers: spec.receivers.map((r) => only(r, ['name', 'slackConfigs', 'pagerdutyConfigs', 'emailConfigs'], {
+    receivers: spec.receivers.map((r) => only(r, ['name', 'slackConfigs', 'pagerdutyConfigs', 'emailConfigs', 'webhookConfigs'], {
       name: r.name,
       slack_configs: r.slackConfigs?.map((c) => only(c, ['apiURL', 'channel', 'sendResolved', 'title', 'text'], {
         api_url_file: file(c.apiURL), channel: c.channel, send_resolved: c.sendResolved, title: c.title, text: c.text,
@@ -261,6 +310,9 @@ export function alertmanagerYaml(spec: AlertmanagerConfigSpec, secretsDir = ALER
         auth_password_file: c.authPassword && file(c.authPassword),
         require_tls: c.requireTLS,
         send_resolved: c.sendResolved,
+      })),
+      webhook_configs: r.webhookConfigs?.map((c) => only(c, ['urlSecret', 'sendResolved'], {
+        url_file: file(c.urlSecret), send_resolved: c.sendResolved,
       })),
     })),
     inhibit_rules: spec.inhibitRules.map((r) => only(r, ['sourceMatch', 'targetMatch', 'equal'], {
@@ -282,7 +334,7 @@ function secretSelector(ref: SecretKeyRef): SecretSelector {
 
 function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): void {
   if (!(notifier instanceof Notifier)) {
-    throw invalidProp(scope, prop, notifier, 'must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...) or Notifier.email(...)');
+    throw invalidProp(scope, prop, notifier, 'must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...), Notifier.email(...) or Notifier.webhook(...)');
   }
   const secret = (field: string, ref: SecretKeyRef | undefined, what: string) => {
     if (!(ref instanceof SecretKeyRef)) {
@@ -298,6 +350,12 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     const o = notifier.options as SlackNotifierOptions;
     secret('webhookUrl', o.webhookUrl, 'the Slack webhook URL');
     if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
+  } else if (notifier.kind === 'webhook') {
+    const o = notifier.options as WebhookNotifierOptions;
+    secret('url', o.url, 'the webhook URL');
+    if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535)) {
+      throw invalidProp(scope, `${prop}.port`, o.port, 'must be a TCP port, 1 to 65535');
+    }
   } else if (notifier.kind === 'pagerduty') {
     secret('routingKey', (notifier.options as PagerDutyNotifierOptions).routingKey, 'the PagerDuty routing key');
   } else {
@@ -313,6 +371,18 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
       secret('password', o.password, 'the SMTP password');
     }
   }
+}
+
+/** Checks the dead man's switch; returns its interval as a PromQL/Alertmanager duration. */
+function checkHeartbeat(scope: IConstruct, prop: string, notifier: Notifier, interval: Duration = Duration.minutes(1)): string {
+  checkNotifier(scope, `${prop}.deadMansSwitch`, notifier);
+  const rendered = checkedDuration(scope, `${prop}.heartbeatInterval`, interval);
+  const seconds = interval.toSeconds();
+  if (seconds < 60 || seconds > 15 * 60) {
+    throw invalidProp(scope, `${prop}.heartbeatInterval`, interval.toHumanString(),
+      'must be between 1 and 15 minutes: shorter floods the heartbeat service, longer hides a dead pipeline for too long');
+  }
+  return rendered;
 }
 
 function kebab(name: string): string {

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { NetworkPeer, NetworkPeerKind, PeerPort } from '../network-peer';
 import { dnsEgressRule, policyPeer, policyPorts } from '../network-policy';
 import { invalidProp } from '../shared/errors';
-import { AlertRoutingOptions, EmailNotifierOptions, Notifier } from './alertmanager-config';
+import { AlertRoutingOptions, EmailNotifierOptions, Notifier, WebhookNotifierOptions } from './alertmanager-config';
 
 /**
  * The NetworkPolicies of the stack's pods, on top of their namespace's default deny: exactly the
@@ -75,7 +75,10 @@ const inNamespace = (namespace: string, podLabels?: Record<string, string>): k8s
 const tcp = (...ports: number[]): k8s.NetworkPolicyPort[] => policyPorts(ports.map((port) => ({ port })));
 const egressTo = (peer: NetworkPeer): k8s.NetworkPolicyEgressRule => ({ to: [policyPeer(peer)], ports: policyPorts(peer.ports) });
 
-/** Prometheus: queried by Grafana and the canary analysis; scrapes, discovers through the API server, alerts the Alertmanager. */
+/**
+ * Prometheus: queried by Grafana and the canary analysis; scrapes (its own replicas too, and the
+ * Alertmanager on the port it alerts it at), discovers through the API server, alerts the Alertmanager.
+ */
 export function prometheusPolicy(input: {
   namespace: string; podLabels: Record<string, string>; peers: MonitoringPeers; scraped: readonly ScrapedNamespace[];
   alertmanagerPods: Record<string, string>; kubelets: boolean;
@@ -83,7 +86,10 @@ export function prometheusPolicy(input: {
   return {
     podSelector: { matchLabels: input.podLabels },
     policyTypes: ['Ingress', 'Egress'],
-    ingress: [input.peers.grafana, input.peers.canaryAnalysis].map((peer) => ({ from: [policyPeer(peer)], ports: tcp(PROMETHEUS_WEB_PORT) })),
+    ingress: [
+      ...[input.peers.grafana, input.peers.canaryAnalysis].map((peer) => ({ from: [policyPeer(peer)], ports: tcp(PROMETHEUS_WEB_PORT) })),
+      { from: [inNamespace(input.namespace, input.podLabels)], ports: tcp(PROMETHEUS_WEB_PORT) },
+    ],
     egress: [
       dnsEgressRule(),
       egressTo(input.peers.apiServer),
@@ -94,6 +100,7 @@ export function prometheusPolicy(input: {
         ...(s.ports.length > 0 ? { ports: tcp(...[...new Set(s.ports)].sort((a, b) => a - b)) } : {}),
       })),
       { to: [inNamespace(input.namespace, input.alertmanagerPods)], ports: tcp(ALERTMANAGER_WEB_PORT) },
+      { to: [inNamespace(input.namespace, input.podLabels)], ports: tcp(PROMETHEUS_WEB_PORT) },
     ],
   };
 }
@@ -131,12 +138,14 @@ export function kubeStateMetricsPolicy(input: {
   };
 }
 
-/** The ports the receivers of `routing` are reached at: HTTPS for Slack and PagerDuty, each e-mail smarthost's port. */
+/** The ports the receivers of `routing` are reached at: HTTPS for Slack and PagerDuty, each e-mail smarthost's port, each webhook's port. */
 export function receiverPorts(routing: AlertRoutingOptions | undefined): PeerPort[] {
-  const notifiers: Notifier[] = routing ? [...routing.critical, ...routing.warning, ...(routing.info ?? [])] : [];
+  const notifiers: Notifier[] = routing
+    ? [...routing.critical, ...routing.warning, ...(routing.info ?? []), ...(routing.deadMansSwitch ? [routing.deadMansSwitch] : [])] : [];
   const ports = new Set<number>();
   for (const n of notifiers) {
     if (n.kind === 'email') ports.add(Number((n.options as EmailNotifierOptions).smarthost.split(':').pop()));
+    else if (n.kind === 'webhook') ports.add((n.options as WebhookNotifierOptions).port ?? 443);
     else ports.add(443);
   }
   return [...ports].sort((a, b) => a - b).map((port) => ({ port }));

@@ -10,6 +10,33 @@ import { withTempDir, writeYaml } from './promtool';
  */
 export const hasAmtool = hasTool('amtool', 'install Alertmanager’s amtool (Debian: apt-get install prometheus-alertmanager)');
 
+/** The installed amtool's version, e.g. [0, 25, 0]. */
+function amtoolVersion(): number[] {
+  const out = spawnSync('amtool', ['--version'], { encoding: 'utf8' });
+  const m = /version (\d+)\.(\d+)\.(\d+)/.exec(`${out.stdout ?? ''}${out.stderr ?? ''}`);
+  if (!m) throw new Error(`cannot read amtool's version from: ${out.stdout}${out.stderr}`);
+  return m.slice(1).map(Number);
+}
+
+/**
+ * `config` as the installed amtool can read it. Webhook receivers' `url_file` exists since
+ * Alertmanager 0.26 (the platform runs a newer one); an older amtool (Debian 12 ships 0.25)
+ * refuses the field, so for it each `url_file` becomes a `url` inside the file's path, which
+ * checks everything else of the receiver and the whole routing tree.
+ */
+export function forInstalledAmtool(config: any): any {
+  const [major, minor] = amtoolVersion();
+  if (major > 0 || minor >= 26) return config;
+  return {
+    ...config,
+    receivers: (config.receivers ?? []).map((r: any) => (r.webhook_configs === undefined ? r : {
+      ...r,
+      webhook_configs: r.webhook_configs.map(({ url_file: file, ...rest }: any) => (file === undefined ? rest
+        : { ...rest, url: `https://url-file.invalid${file}` })),
+    })),
+  };
+}
+
 /**
  * Writes `config` (an alertmanager.yml as an object) to a temporary file and runs
  * `amtool check-config` on it. Returns amtool's output; throws with its full output on failure.
@@ -19,7 +46,7 @@ export const hasAmtool = hasTool('amtool', 'install Alertmanager’s amtool (Deb
  */
 export function checkAlertmanagerConfig(config: object): string {
   return withTempDir((dir) => {
-    const file = writeYaml(dir, 'alertmanager.yml', config);
+    const file = writeYaml(dir, 'alertmanager.yml', forInstalledAmtool(config));
     const result = spawnSync('amtool', ['check-config', file], { cwd: dir, encoding: 'utf8' });
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
     if (result.error) throw new Error(`amtool check-config could not run: ${result.error.message}`);
@@ -34,7 +61,7 @@ export function checkAlertmanagerConfig(config: object): string {
  */
 export function routeAlert(config: object, labels: Record<string, string>): string[] {
   return withTempDir((dir) => {
-    const file = writeYaml(dir, 'alertmanager.yml', config);
+    const file = writeYaml(dir, 'alertmanager.yml', forInstalledAmtool(config));
     const args = ['config', 'routes', 'test', `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
     const result = spawnSync('amtool', args, { cwd: dir, encoding: 'utf8' });
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;

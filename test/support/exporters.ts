@@ -103,3 +103,42 @@ export const OPERATOR_KUBELET_SERVICE = {
 export const SCRAPE_SERIES: ReadonlySet<string> = new Set([
   'up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added',
 ]);
+
+/**
+ * Prometheus' own metrics on `/metrics` of its web port (v2/v3; the reload, rule-manager,
+ * notifier and TSDB families the pipeline alerts read, from prometheus/prometheus' config,
+ * rules and notifier packages).
+ */
+export const PROMETHEUS_EXPORTS: ReadonlySet<string> = new Set([
+  'prometheus_build_info', 'prometheus_ready',
+  'prometheus_config_last_reload_successful', 'prometheus_config_last_reload_success_timestamp_seconds',
+  'prometheus_rule_evaluation_failures_total', 'prometheus_rule_evaluations_total', 'prometheus_rule_group_iterations_missed_total',
+  'prometheus_rule_group_last_duration_seconds', 'prometheus_rule_group_interval_seconds', 'prometheus_rule_group_rules',
+  'prometheus_notifications_alertmanagers_discovered', 'prometheus_notifications_dropped_total', 'prometheus_notifications_errors_total',
+  'prometheus_notifications_queue_capacity', 'prometheus_notifications_queue_length', 'prometheus_notifications_sent_total',
+  'prometheus_notifications_latency_seconds', 'prometheus_sd_discovered_targets', 'prometheus_target_scrape_pools_failed_total',
+  'prometheus_tsdb_head_series', 'prometheus_tsdb_reloads_failures_total', 'prometheus_tsdb_compactions_failed_total',
+  'process_start_time_seconds', 'process_resident_memory_bytes',
+]);
+
+/** Alertmanager's own metrics on `/metrics` of its web port (prometheus/alertmanager: config, notify, cluster packages). */
+export const ALERTMANAGER_EXPORTS: ReadonlySet<string> = new Set([
+  'alertmanager_build_info', 'alertmanager_config_hash', 'alertmanager_config_last_reload_successful',
+  'alertmanager_config_last_reload_success_timestamp_seconds', 'alertmanager_alerts', 'alertmanager_alerts_received_total',
+  'alertmanager_alerts_invalid_total', 'alertmanager_notifications_total', 'alertmanager_notifications_failed_total',
+  'alertmanager_notification_requests_total', 'alertmanager_notification_requests_failed_total', 'alertmanager_notification_latency_seconds',
+  'alertmanager_cluster_members', 'alertmanager_cluster_enabled', 'alertmanager_peer_position', 'alertmanager_silences',
+  'process_start_time_seconds', 'process_resident_memory_bytes',
+]);
+
+/**
+ * The labels the Prometheus Operator gives the pods of a Prometheus or an Alertmanager resource
+ * (its StatefulSets' pod templates), besides `spec.podMetadata.labels`.
+ */
+export function operatorPodLabels(resource: { kind: string; metadata: { name: string }; spec?: any }): Record<string, string> {
+  const name = resource.metadata.name;
+  const own = resource.kind === 'Prometheus'
+    ? { 'app.kubernetes.io/name': 'prometheus', 'prometheus': name, 'operator.prometheus.io/name': name, 'operator.prometheus.io/shard': '0' }
+    : { 'app.kubernetes.io/name': 'alertmanager', 'alertmanager': name };
+  return { ...resource.spec?.podMetadata?.labels, ...own, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/managed-by': 'prometheus-operator' };
+}
