@@ -16,7 +16,7 @@ import {
   crashLooping, errorRatePercent, HTTP_METRICS, LabelMatchers, latencyQuantileSeconds, minOverTime, PromRange, requestRate, selector,
 } from './shared/promql';
 import {
-  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNumber, checkOneOf, checkPinnedImage, checkUrl,
+  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkOneOf, checkPinnedImage, checkUrl,
 } from './shared/validation';
 
 /** Which controller moves the canary forward. */
@@ -236,6 +236,7 @@ export class CanaryRollout extends Construct {
       { minSeconds: 10, maxSeconds: 3600, example: 'e.g. Duration.minutes(1)' })));
     if (analysis.prometheusAddress !== undefined) {
       checkUrl(this, 'analysis.prometheusAddress', analysis.prometheusAddress, { example: 'http://prometheus-operated.monitoring.svc:9090' });
+      checkNotSecret(this, 'analysis.prometheusAddress', analysis.prometheusAddress, 'give the address of the Prometheus that Argo Rollouts queries');
     }
     this.errorRateQuery = errorRatePercent(this.canarySeries(name), window);
     this.latencyQuery = latencyQuantileSeconds(this.canarySeries(name), 0.95, window);

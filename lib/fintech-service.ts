@@ -572,6 +572,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
         throw invalidProp(this, at, name, 'must be an environment variable name: letters, digits and "_", not starting with a digit');
       }
       checkNotCredentialName(this, at, name, USE_SECRET_ENV);
+      checkNotSecret(this, at, name, 'variable names are readable by anyone who can read the Deployment; keep secrets in a Secret');
       checkString(this, at, value, { allowEmpty: true, example: '"8080" rather than 8080' });
       checkNotSecret(this, at, value, USE_SECRET_ENV);
     }
@@ -584,6 +585,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     for (const [name, ref] of Object.entries(secretEnv)) {
       const at = propPath('secretEnv', name);
       if (!ENV_NAME.test(name)) throw invalidProp(this, at, name, 'must be an environment variable name');
+      checkNotSecret(this, at, name, 'variable names are readable by anyone who can read the Deployment; keep secrets in a Secret');
       checkSecretKeyRef(this, at, ref, `the value of ${at.slice('secretEnv.'.length)}`);
       checkDnsLabel(this, `${at}.secretName`, ref.secretName);
     }
