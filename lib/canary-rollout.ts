@@ -7,7 +7,7 @@ import {
 } from '../imports/analysistemplates-argoproj.io';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
-import { FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
+import { checkNoNulls, FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
 import { checkWholeSeconds, goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
@@ -208,6 +208,8 @@ export class CanaryRollout extends Construct {
     super(scope, id);
     checkKnownKeys(this, 'props', props, [...FINTECH_SERVICE_PROPS.filter((p) => p !== 'image' && p !== 'trackLabels'), ...CANARY_PROPS],
       "{ stableImage: 'registry/fintech/payments:1.4.2', port: 8080 }");
+    this.stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
+    checkNoNulls(this, props);
     const name = checkDnsLabel(this, 'name', props.name ?? id, { suffix: TRACK_SUFFIX });
     this.backend = checkOneOf(this, 'backend', props.backend ?? CanaryBackend.PLAIN_KUBERNETES, Object.values(CanaryBackend),
       'CanaryBackend.PLAIN_KUBERNETES or CanaryBackend.ARGO_ROLLOUTS ("plain-kubernetes" or "argo-rollouts")');
@@ -215,7 +217,6 @@ export class CanaryRollout extends Construct {
     this.pause = props.pause ?? Duration.hours(48);
     checkDuration(this, 'pause', this.pause, { example: 'e.g. Duration.hours(48)' });
     if (props.manualApproval !== undefined) checkBoolean(this, 'manualApproval', props.manualApproval);
-    this.stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
     this.canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
     this.phase = this.checkPhase(props);
     this.inProgress = this.canaryImage !== undefined && (this.backend === CanaryBackend.ARGO_ROLLOUTS || this.phase!.percent < 100);

@@ -295,6 +295,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     this.port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
     this.servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? this.port));
     this.replicas = checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1);
+    checkNoNulls(this, props);
     this.selectorLabels = selectorLabels(this.name);
     this.trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
     ({ classification: this.dataClassification, labels: this.classificationLabels } =
@@ -708,6 +709,13 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     }));
     const all = [...plain, ...fromSecrets];
     return all.length ? all : undefined;
+  }
+}
+
+/** `null` for an optional prop would silently mean its default: it must be left out instead. */
+export function checkNoNulls(scope: IConstruct, props: object): void {
+  for (const [prop, value] of Object.entries(props)) {
+    if (value === null) throw invalidProp(scope, prop, null, 'must be left out (undefined) for the default, not null');
   }
 }
 

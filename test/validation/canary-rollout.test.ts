@@ -59,6 +59,8 @@ describe('CanaryRollout bad input', () => {
       `${C}: 'analysis.prometheusAddress' (a string of 43 characters) is invalid: must not contain credentials ("user:password@"): secret values never go into manifests; reference them from a Secret`],
     ['a webhook URL as the Prometheus address', { analysis: { prometheusAddress: 'https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/XXXXXXXXXXXXXXXXXXXXXXXX' } },
       `${C}: 'analysis.prometheusAddress' (a string of 77 characters) is invalid: looks like a credential (a Slack webhook URL), and secret values never go into manifests: give the address of the Prometheus that Argo Rollouts queries`],
+    ['null for the analysis', { analysis: null },
+      `${C}: 'analysis' (null) is invalid: must be left out (undefined) for the default, not null`],
     ['a fractional failure limit', { backend: CanaryBackend.ARGO_ROLLOUTS, analysis: { failureLimit: 0.5 } },
       `${C}: 'analysis.failureLimit' (0.5) is invalid: must be an integer of at least 0`],
     ['a string as the CPU limit', { resources: { cpu: { limit: '1' } } },
