@@ -8,7 +8,9 @@ import {
 } from '../imports/verticalpodautoscalers-autoscaling.k8s.io';
 import { invalidProp } from './shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
-import { checkInteger, checkPercent } from './shared/validation';
+import {
+  checkArray, checkCpu, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNumber, checkOneOf, checkPercent, checkSize,
+} from './shared/validation';
 
 /** One HPA scaling policy: change by a percentage or a number of pods per period. */
 export class ScalingPolicy {
@@ -27,11 +29,6 @@ export class ScalingPolicy {
     public readonly value: number,
     public readonly period: Duration,
   ) {}
-
-  /** @internal */
-  public _toKube(): k8s.HpaScalingPolicyV2 {
-    return { type: this.type, value: this.value, periodSeconds: this.period.toSeconds() };
-  }
 }
 
 /** How fast the autoscaler may move in one direction. */
@@ -81,11 +78,27 @@ const DEFAULT_SCALE_DOWN: Required<ScalingBehavior> = {
   selectPolicy: 'Max',
 };
 
-function scalingRules(behavior: ScalingBehavior | undefined, defaults: Required<ScalingBehavior>): k8s.HpaScalingRulesV2 {
+const SCALING_BEHAVIOR_OPTIONS = ['stabilizationWindow', 'policies', 'selectPolicy'];
+
+/** The rules of one direction, checked against the API server's ranges (a policy's period 1 s to 30 min, a window up to 1 hour). */
+function scalingRules(scope: IConstruct, prop: string, behavior: ScalingBehavior | undefined, defaults: Required<ScalingBehavior>): k8s.HpaScalingRulesV2 {
+  if (behavior !== undefined) checkKnownKeys(scope, prop, behavior, SCALING_BEHAVIOR_OPTIONS, '{ stabilizationWindow: Duration.minutes(5) }');
+  const policies = checkArray<ScalingPolicy>(scope, `${prop}.policies`, behavior?.policies ?? defaults.policies,
+    '[ScalingPolicy.percent(10, Duration.minutes(1))]');
+  if (policies.length === 0) throw invalidProp(scope, `${prop}.policies`, [], 'must hold at least one ScalingPolicy');
   return {
-    stabilizationWindowSeconds: (behavior?.stabilizationWindow ?? defaults.stabilizationWindow).toSeconds(),
-    selectPolicy: behavior?.selectPolicy ?? defaults.selectPolicy,
-    policies: (behavior?.policies ?? defaults.policies).map((p) => p._toKube()),
+    stabilizationWindowSeconds: checkDuration(scope, `${prop}.stabilizationWindow`, behavior?.stabilizationWindow ?? defaults.stabilizationWindow,
+      { minSeconds: 0, maxSeconds: 3600, example: 'e.g. Duration.minutes(5)' }),
+    selectPolicy: checkOneOf(scope, `${prop}.selectPolicy`, behavior?.selectPolicy ?? defaults.selectPolicy, ['Max', 'Min']),
+    policies: policies.map((policy, i) => {
+      const at = `${prop}.policies[${i}]`;
+      checkInstance(scope, at, policy, ScalingPolicy, 'ScalingPolicy.percent(10, Duration.minutes(1)) or ScalingPolicy.pods(2, Duration.minutes(1))');
+      return {
+        type: policy.type,
+        value: checkInteger(scope, `${at}.value`, checkNumber(scope, `${at}.value`, policy.value), 1),
+        periodSeconds: checkDuration(scope, `${at}.period`, policy.period, { maxSeconds: 1800, example: 'e.g. Duration.minutes(1)' }),
+      };
+    }),
   };
 }
 
@@ -107,6 +120,7 @@ export interface VerticalAutoscalingOptions {
 }
 
 const DEFAULT_MAX_REPLICAS = 10;
+const AUTOSCALING_OPTIONS = ['minReplicas', 'maxReplicas', 'cpuUtilizationPercent', 'memoryUtilizationPercent', 'scaleUp', 'scaleDown'];
 const DEFAULT_CPU_UTILIZATION_PERCENT = 70;
 const DEFAULT_MEMORY_UTILIZATION_PERCENT = 80;
 
@@ -121,9 +135,10 @@ export interface ReplicaBounds {
  * autoscaling off both are `replicas`.
  */
 export function replicaBounds(scope: IConstruct, replicas: number, autoscaling: AutoscalingOptions | undefined): ReplicaBounds {
-  const min = checkInteger(scope, 'autoscaling.minReplicas', autoscaling?.minReplicas ?? replicas, 1);
-  const max = checkInteger(scope, 'autoscaling.maxReplicas',
-    autoscaling?.maxReplicas ?? (autoscaling ? Math.max(DEFAULT_MAX_REPLICAS, min) : replicas), 1);
+  if (autoscaling !== undefined) checkKnownKeys(scope, 'autoscaling', autoscaling, AUTOSCALING_OPTIONS, '{ maxReplicas: 10 }');
+  const count = (prop: string, value: unknown) => checkInteger(scope, prop, checkNumber(scope, prop, value), 1);
+  const min = count('autoscaling.minReplicas', autoscaling?.minReplicas ?? replicas);
+  const max = count('autoscaling.maxReplicas', autoscaling?.maxReplicas ?? (autoscaling ? Math.max(DEFAULT_MAX_REPLICAS, min) : replicas));
   if (min > max) {
     throw invalidProp(scope, 'autoscaling.minReplicas', min, `must not exceed 'autoscaling.maxReplicas' (${max})`);
   }
@@ -145,16 +160,20 @@ export function createHorizontalAutoscaler(
       minReplicas: Lazy.any({ produce: () => bounds().min }),
       maxReplicas: Lazy.any({ produce: () => bounds().max }),
       metrics: [
-        utilizationMetric('cpu', checkPercent(scope, 'autoscaling.cpuUtilizationPercent', options.cpuUtilizationPercent ?? DEFAULT_CPU_UTILIZATION_PERCENT)),
+        utilizationMetric('cpu', percent(scope, 'autoscaling.cpuUtilizationPercent', options.cpuUtilizationPercent ?? DEFAULT_CPU_UTILIZATION_PERCENT)),
         utilizationMetric('memory',
-          checkPercent(scope, 'autoscaling.memoryUtilizationPercent', options.memoryUtilizationPercent ?? DEFAULT_MEMORY_UTILIZATION_PERCENT)),
+          percent(scope, 'autoscaling.memoryUtilizationPercent', options.memoryUtilizationPercent ?? DEFAULT_MEMORY_UTILIZATION_PERCENT)),
       ],
       behavior: {
-        scaleUp: scalingRules(options.scaleUp, DEFAULT_SCALE_UP),
-        scaleDown: scalingRules(options.scaleDown, DEFAULT_SCALE_DOWN),
+        scaleUp: scalingRules(scope, 'autoscaling.scaleUp', options.scaleUp, DEFAULT_SCALE_UP),
+        scaleDown: scalingRules(scope, 'autoscaling.scaleDown', options.scaleDown, DEFAULT_SCALE_DOWN),
       },
     },
   });
+}
+
+function percent(scope: IConstruct, prop: string, value: unknown): number {
+  return checkPercent(scope, prop, checkNumber(scope, prop, value));
 }
 
 function utilizationMetric(resource: 'cpu' | 'memory', averageUtilization: number): k8s.MetricSpecV2 {
@@ -176,7 +195,12 @@ export function createVerticalAutoscaler(
   scope: Construct, metadata: k8s.ObjectMeta, target: k8s.CrossVersionObjectReferenceV2, containerName: string,
   options: VerticalAutoscalingOptions, withHpa: boolean,
 ): VerticalPodAutoscaler {
+  checkKnownKeys(scope, 'verticalAutoscaling', options, ['minCpu', 'maxCpu', 'minMemory', 'maxMemory'], '{ maxMemory: Size.gibibytes(1) }');
   const { minCpu, maxCpu, minMemory, maxMemory } = { ...DEFAULT_VPA_BOUNDS, ...definedOnly(options) };
+  checkCpu(scope, 'verticalAutoscaling.minCpu', minCpu);
+  checkCpu(scope, 'verticalAutoscaling.maxCpu', maxCpu);
+  checkSize(scope, 'verticalAutoscaling.minMemory', minMemory);
+  checkSize(scope, 'verticalAutoscaling.maxMemory', maxMemory);
   if (cpuMillis(minCpu) > cpuMillis(maxCpu)) {
     throw invalidProp(scope, 'verticalAutoscaling.minCpu', cpuQuantity(minCpu), `must not exceed 'verticalAutoscaling.maxCpu' (${cpuQuantity(maxCpu)})`);
   }

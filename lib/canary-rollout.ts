@@ -7,7 +7,7 @@ import {
 } from '../imports/analysistemplates-argoproj.io';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
-import { FintechService, FintechServiceProps } from './fintech-service';
+import { checkNoNulls, FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
 import { checkWholeSeconds, goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
@@ -15,7 +15,9 @@ import { alertRule, checkRunbookBaseUrl, renderRuleGroup, RuleGroup, Severity } 
 import {
   crashLooping, errorRatePercent, HTTP_METRICS, LabelMatchers, latencyQuantileSeconds, minOverTime, PromRange, requestRate, selector,
 } from './shared/promql';
-import { checkInteger, checkPinnedImage } from './shared/validation';
+import {
+  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkOneOf, checkPinnedImage, checkUrl,
+} from './shared/validation';
 
 /** Which controller moves the canary forward. */
 export enum CanaryBackend {
@@ -139,6 +141,12 @@ function measuredErrorRatePercent(labels: LabelMatchers, range: PromRange): stri
 }
 
 const DEFAULT_STEPS = [10, 30, 60, 100];
+const CANARY_PROPS = ['backend', 'stableImage', 'canaryImage', 'phase', 'steps', 'pause', 'manualApproval', 'analysis', 'runbookBaseUrl'];
+const ANALYSIS_OPTIONS = [
+  'maxErrorRatePercent', 'maxP95Latency', 'window', 'interval', 'failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit', 'prometheusAddress',
+];
+/** The longest suffix added to the service's name for an object whose name is a DNS-1123 label: the track Services and the canary Deployment. */
+const TRACK_SUFFIX = '-canary';
 const TRACK = 'track';
 const TRAFFIC_WEIGHT_ANNOTATION = 'fintech.io/traffic-weight-percent';
 /** Argo Rollouts retries a measurement that errored after this long, whatever the metric's interval. */
@@ -198,10 +206,17 @@ export class CanaryRollout extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
-    this.backend = props.backend ?? CanaryBackend.PLAIN_KUBERNETES;
-    this.steps = this.checkSteps(props.steps ?? DEFAULT_STEPS);
-    this.pause = props.pause ?? Duration.hours(48);
+    checkKnownKeys(this, 'props', props, [...FINTECH_SERVICE_PROPS.filter((p) => p !== 'image' && p !== 'trackLabels'), ...CANARY_PROPS],
+      "{ stableImage: 'registry/fintech/payments:1.4.2', port: 8080 }");
     this.stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
+    checkNoNulls(this, props);
+    const name = checkDnsLabel(this, 'name', props.name ?? id, { suffix: TRACK_SUFFIX });
+    this.backend = checkOneOf(this, 'backend', props.backend ?? CanaryBackend.PLAIN_KUBERNETES, Object.values(CanaryBackend),
+      'CanaryBackend.PLAIN_KUBERNETES or CanaryBackend.ARGO_ROLLOUTS ("plain-kubernetes" or "argo-rollouts")');
+    this.steps = this.checkSteps(checkArray<number>(this, 'steps', props.steps ?? DEFAULT_STEPS, '[10, 30, 60, 100]'));
+    this.pause = props.pause ?? Duration.hours(48);
+    checkDuration(this, 'pause', this.pause, { example: 'e.g. Duration.hours(48)' });
+    if (props.manualApproval !== undefined) checkBoolean(this, 'manualApproval', props.manualApproval);
     this.canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
     this.phase = this.checkPhase(props);
     this.inProgress = this.canaryImage !== undefined && (this.backend === CanaryBackend.ARGO_ROLLOUTS || this.phase!.percent < 100);
@@ -210,13 +225,20 @@ export class CanaryRollout extends Construct {
     }
 
     const analysis = props.analysis ?? {};
-    this.maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1, 0, 50, '%');
-    this.maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency',
-      (analysis.maxP95Latency ?? Duration.millis(500)).toMilliseconds() / 1000, 0, 60, 's');
-    const windowSeconds = this.checkRange('analysis.window', (analysis.window ?? Duration.minutes(5)).toSeconds(), 59, 3600, 's');
+    checkKnownKeys(this, 'analysis', analysis, ANALYSIS_OPTIONS, '{ maxErrorRatePercent: 1, window: Duration.minutes(5) }');
+    this.maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent',
+      checkNumber(this, 'analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1), 0, 50, '%');
+    const maxP95Latency = checkInstance(this, 'analysis.maxP95Latency', analysis.maxP95Latency ?? Duration.millis(500), Duration, 'Duration.millis(500)');
+    this.maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency', maxP95Latency.toMilliseconds({ integral: false }) / 1000, 0, 60, 's');
+    const windowSeconds = checkDuration(this, 'analysis.window', analysis.window ?? Duration.minutes(5),
+      { minSeconds: 60, maxSeconds: 3600, example: 'e.g. Duration.minutes(5)' });
     const window = goDuration(Duration.seconds(windowSeconds));
-    const interval = goDuration(Duration.seconds(this.checkRange('analysis.interval', (analysis.interval ?? Duration.minutes(1)).toSeconds(), 9, 3600, 's')));
-    const name = props.name ?? id;
+    const interval = goDuration(Duration.seconds(checkDuration(this, 'analysis.interval', analysis.interval ?? Duration.minutes(1),
+      { minSeconds: 10, maxSeconds: 3600, example: 'e.g. Duration.minutes(1)' })));
+    if (analysis.prometheusAddress !== undefined) {
+      checkUrl(this, 'analysis.prometheusAddress', analysis.prometheusAddress, { example: 'http://prometheus-operated.monitoring.svc:9090' });
+      checkNotSecret(this, 'analysis.prometheusAddress', analysis.prometheusAddress, 'give the address of the Prometheus that Argo Rollouts queries');
+    }
     this.errorRateQuery = errorRatePercent(this.canarySeries(name), window);
     this.latencyQuery = latencyQuantileSeconds(this.canarySeries(name), 0.95, window);
 
@@ -224,8 +246,10 @@ export class CanaryRollout extends Construct {
     const workloadImage = this.backend === CanaryBackend.ARGO_ROLLOUTS || !this.inProgress
       ? this.canaryImage ?? this.stableImage
       : this.stableImage;
+    const serviceProps: Record<string, unknown> = { ...props };
+    CANARY_PROPS.forEach((key) => delete serviceProps[key]);
     this.service = new FintechService(this, 'Service', {
-      ...props,
+      ...serviceProps as Omit<FintechServiceProps, 'image'>,
       name,
       image: workloadImage,
       trackLabels: this.backend === CanaryBackend.PLAIN_KUBERNETES ? { [TRACK]: 'stable' } : undefined,
@@ -250,17 +274,20 @@ export class CanaryRollout extends Construct {
     return { namespace: Chart.of(this).namespace ?? 'default', service, [TRACK]: 'canary' };
   }
 
-  private checkSteps(steps: number[]): number[] {
+  private checkSteps(steps: readonly number[]): number[] {
+    // Argo Rollouts' setWeight is an integer.
+    steps.forEach((step, i) => checkInteger(this, `steps[${i}]`, checkNumber(this, `steps[${i}]`, step), 1, 100));
     const valid = steps.length > 0
       && steps.every((step, i) => step > 0 && step <= 100 && (i === 0 || step > steps[i - 1]))
       && steps[steps.length - 1] === 100;
     if (!valid) {
       throw invalidProp(this, 'steps', steps, 'must be strictly increasing percentages in (0, 100], ending at 100, e.g. [10, 30, 60, 100]');
     }
-    return steps;
+    return [...steps];
   }
 
   private checkPhase(props: CanaryRolloutProps): CanaryPhase | undefined {
+    if (props.phase !== undefined) checkInstance(this, 'phase', props.phase, CanaryPhase, 'CanaryPhase.percent(30)');
     if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
       if (props.phase) {
         throw invalidProp(this, 'phase', props.phase.percent,

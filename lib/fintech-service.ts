@@ -11,7 +11,7 @@ import {
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, reloadAnnotations } from './external-secret';
 import { createIngress, IngressOptions } from './ingress';
-import { INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
+import { checkNetworkPeer, INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
 import { createNetworkPolicy, IngressGrant, peerCovers, peerTargetsOf, PolicyGrant } from './network-policy';
 import { containerProbes, HttpProbeOptions, StartupProbeOptions } from './probes';
 import { createWorkloadIdentity } from './rbac';
@@ -27,7 +27,10 @@ import { checkedResources, kubeResources, ResourceDefaults } from './shared/reso
 import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
-import { checkDnsLabel, checkHttpPath, checkInteger, checkLabels, checkPinnedImage, checkPort, checkUnique } from './shared/validation';
+import {
+  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkHttpPath, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNotCredentialName,
+  checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkRecord, checkSecretKeyRef, checkString, checkUnique, propPath,
+} from './shared/validation';
 
 /** An additional port of the service, beside its main HTTP port. */
 export interface NamedPort {
@@ -183,9 +186,15 @@ export interface FintechServiceProps {
 }
 
 const MAIN_PORT_NAME = 'http';
-const SECRET_LOOKING_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PORT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const USE_SECRET_ENV = "use 'secretEnv' with SecretKeyRef.of(secretName, key)";
+/** Every prop of {@link FintechServiceProps}: any other name is a misspelling. */
+export const FINTECH_SERVICE_PROPS: readonly string[] = [
+  'name', 'image', 'port', 'servicePort', 'extraPorts', 'replicas', 'rollingUpdate', 'sessionAffinityTimeout', 'autoscaling',
+  'disruptionBudget', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'terminationGracePeriod', 'runAs', 'env', 'config',
+  'secretEnv', 'ingressFrom', 'egressTo', 'metricsScrapers', 'metrics', 'automountServiceAccountToken', 'trackLabels', 'ingress',
+  'verticalAutoscaling', 'dataClassification', 'owner',
+];
 const DEFAULT_REPLICAS = 3;
 const DEFAULT_METRICS_INTERVAL = Duration.seconds(15);
 const DEFAULT_TERMINATION_GRACE = Duration.seconds(30);
@@ -278,53 +287,60 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   constructor(scope: Construct, id: string, props: FintechServiceProps) {
     super(scope, id);
+    checkKnownKeys(this, 'props', props, FINTECH_SERVICE_PROPS, "{ image: 'registry/fintech/payments:1.4.2', port: 8080 }");
     this.name = checkDnsLabel(this, 'name', props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);
     this.version = imageVersion(this.image);
-    this.port = checkPort(this, 'port', props.port);
-    this.servicePort = checkPort(this, 'servicePort', props.servicePort ?? this.port);
-    this.replicas = checkInteger(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS, 1);
+    this.port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
+    this.servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? this.port));
+    this.replicas = checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1);
+    checkNoNulls(this, props);
     this.selectorLabels = selectorLabels(this.name);
     this.trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
     ({ classification: this.dataClassification, labels: this.classificationLabels } =
       classificationLabels(this, props.dataClassification ?? DataClassification.INTERNAL, props.owner));
-    this.extraPorts = this.checkExtraPorts(props.extraPorts ?? []);
+    this.extraPorts = this.checkExtraPorts(checkArray<NamedPort>(this, 'extraPorts', props.extraPorts ?? [], "[{ name: 'grpc', containerPort: 9090 }]"));
     this.containerPorts = [this.port, ...this.extraPorts.map((p) => p.containerPort)].map((port) => ({ port }));
     const autoscaling = props.autoscaling === false ? undefined : (props.autoscaling ?? {});
     this.bounds = replicaBounds(this, this.replicas, autoscaling);
     this.scaleTarget = this.deploymentRef();
-    this.automountServiceAccountToken = props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN;
+    this.automountServiceAccountToken = checkBoolean(this, 'automountServiceAccountToken',
+      props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN);
+    if (props.metrics !== undefined && props.metrics !== false) {
+      checkKnownKeys(this, 'metrics', props.metrics, ['path', 'interval', 'podTargetLabels'], "{ path: '/metrics' } or false");
+    }
     this.metricsPath = props.metrics === false ? undefined : checkHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH);
     this.node.addValidation({ validate: () => this.duplicateName() });
 
     const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
-    const configData = props.config ? sortedRecord(this.checkNonSecretVariables('config', props.config)) : undefined;
+    const configData = props.config !== undefined ? sortedRecord(this.checkNonSecretVariables('config', props.config)) : undefined;
     this.configMap = configData ? new k8s.KubeConfigMap(this, 'Config', { metadata: metadata(`${this.name}-config`), data: configData }) : undefined;
     const identity = createWorkloadIdentity(this, {
       metadata: metadata(), namespace: this.namespace, automountServiceAccountToken: this.automountServiceAccountToken,
-      configMaps: this.configMap ? [this.configMap.name] : [], secrets: Object.values(props.secretEnv ?? {}).map((ref) => ref.secretName),
+      configMaps: this.configMap ? [this.configMap.name] : [], secrets: Object.values(this.checkSecretEnv(props)).map((ref) => ref.secretName),
     });
     [this.serviceAccount, this.role, this.roleBinding] = [identity.serviceAccount, identity.role, identity.roleBinding];
 
     this.podAnnotations = this.buildPodAnnotations(configData);
     this.podSpec = this.buildPodSpec(props);
-    const secretEnv = props.secretEnv ?? {};
+    const secretEnv = this.checkSecretEnv(props);
     this.externalSecrets = createExternalSecrets(this,
       Object.keys(secretEnv).sort().map((name) => ({ prop: `secretEnv.${name}`, ref: secretEnv[name] })), labels);
     this.secretReloadAnnotations = reloadAnnotations(this.externalSecrets.map((externalSecret) => externalSecret.name));
+    if (props.rollingUpdate !== undefined) checkKnownKeys(this, 'rollingUpdate', props.rollingUpdate, ['maxSurge', 'maxUnavailable'], '{ maxSurge: 1 }');
     this.deployment = this.createDeployment(props.rollingUpdate ?? {}, { ...metadata(), ...this.deploymentAnnotations() });
     this.servicePorts = this.buildServicePorts();
     this.service = this.createService(props.sessionAffinityTimeout, metadata());
     this.autoscaler = autoscaling
       ? createHorizontalAutoscaler(this, metadata(), autoscaling, () => this.bounds, () => this.scaleTarget) : undefined;
     this.disruptionBudget = this.createDisruptionBudget(props.disruptionBudget ?? {}, metadata());
-    const ingress = props.ingress
+    const ingress = props.ingress !== undefined
       ? createIngress(this, { name: this.name, namespace: this.namespace, portName: MAIN_PORT_NAME, labels }, props.ingress) : undefined;
     [this.ingress, this.responseHeaders] = [ingress?.ingress, ingress?.responseHeaders];
     if (ingress) this.controllerGrants.push({ prop: 'ingress.controllerNamespace', peer: ingress.controller, ports: [{ port: this.port }] });
-    this.verticalAutoscaler = props.verticalAutoscaling ? createVerticalAutoscaler(this, metadata(), this.deploymentRef(), this.name,
+    this.verticalAutoscaler = props.verticalAutoscaling !== undefined ? createVerticalAutoscaler(this, metadata(), this.deploymentRef(), this.name,
       props.verticalAutoscaling, this.autoscaler !== undefined) : undefined;
 
     this.networkPolicy = this.createNetworkPolicy(props, metadata());
@@ -348,12 +364,14 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   /** Admits `peer` to every port of the service (as `ingressFrom` does). */
   public allowFrom(peer: NetworkPeer): void {
-    this.ingressGrants.push({ prop: `ingressFrom[${this.ingressGrants.length}]`, peer, ports: this.containerPorts });
+    const prop = `ingressFrom[${this.ingressGrants.length}]`;
+    this.ingressGrants.push({ prop, peer: checkNetworkPeer(this, prop, peer), ports: this.containerPorts });
   }
 
   /** Lets the service connect to `peer` (as `egressTo` does). */
   public allowTo(peer: NetworkPeer): void {
-    this.egressGrants.push({ prop: `egressTo[${this.egressGrants.length}]`, peer });
+    const prop = `egressTo[${this.egressGrants.length}]`;
+    this.egressGrants.push({ prop, peer: checkNetworkPeer(this, prop, peer) });
   }
 
   /**
@@ -364,6 +382,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     if (this.metricsPath === undefined) {
       throw invalidProp(this, 'metrics', false, 'is off, so there is no metrics port to admit scrapers to');
     }
+    checkNetworkPeer(this, this.scraperGrants.length === 0 ? 'metricsScrapers' : `metricsScrapers[${this.scraperGrants.length}]`, peer);
     if (this.scraperGrants.some((grant) => peerCovers(grant.peer, peer))) return;
     this.scraperGrants.push(this.scraperGrant(peer));
   }
@@ -431,9 +450,13 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       ingress: () => [...this.controllerGrants, ...this.ingressGrants, ...this.scraperGrants],
       egress: () => this.egressGrants,
     });
-    (props.ingressFrom ?? []).forEach((peer) => this.allowFrom(peer));
-    (props.egressTo ?? []).forEach((peer) => this.allowTo(peer));
-    if (props.metrics !== false) this.scraperGrants.push(this.scraperGrant(props.metricsScrapers ?? NetworkPeer.namespace(MONITORING_NAMESPACE)));
+    checkArray<NetworkPeer>(this, 'ingressFrom', props.ingressFrom ?? [], "[NetworkPeer.namespace('ingress-nginx')]").forEach((peer) => this.allowFrom(peer));
+    checkArray<NetworkPeer>(this, 'egressTo', props.egressTo ?? [], "[NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')]")
+      .forEach((peer) => this.allowTo(peer));
+    if (props.metrics !== false) {
+      const scrapers = checkNetworkPeer(this, 'metricsScrapers', props.metricsScrapers ?? NetworkPeer.namespace(MONITORING_NAMESPACE));
+      this.scraperGrants.push(this.scraperGrant(scrapers));
+    }
     return policy;
   }
 
@@ -458,7 +481,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       `a service of that name already exists in namespace '${this.namespace}' (${first.node.path}); names must be unique`).message];
   }
 
-  private checkExtraPorts(extraPorts: NamedPort[]): NamedPort[] {
+  private checkExtraPorts(extraPorts: readonly NamedPort[]): NamedPort[] {
     const checked = extraPorts.map((p, i) => this.checkNamedPort(p, i));
     checkUnique(this, 'extraPorts[].name', [MAIN_PORT_NAME, ...checked.map((p) => p.name)]);
     checkUnique(this, 'extraPorts[].containerPort', [this.port, ...checked.map((p) => p.containerPort)]);
@@ -523,34 +546,60 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
         endpoints: [{
           port: MAIN_PORT_NAME,
           path: this.metricsPath,
-          interval: goDuration(metrics.interval ?? DEFAULT_METRICS_INTERVAL),
+          interval: goDuration(Duration.seconds(checkDuration(this, 'metrics.interval', metrics.interval ?? DEFAULT_METRICS_INTERVAL))),
         }],
-        podTargetLabels: metrics.podTargetLabels,
+        podTargetLabels: metrics.podTargetLabels === undefined ? undefined
+          : checkArray<string>(this, 'metrics.podTargetLabels', metrics.podTargetLabels, "['track', 'version']")
+            .map((key, i) => checkLabelKey(this, `metrics.podTargetLabels[${i}]`, key)),
       },
     });
   }
 
   private checkNamedPort(port: NamedPort, index: number): NamedPort {
     const prop = `extraPorts[${index}]`;
-    if (!PORT_NAME.test(port.name) || port.name.length > 15) {
-      throw invalidProp(this, `${prop}.name`, port.name, 'must be an IANA service name: at most 15 lowercase letters, digits or "-"');
-    }
-    checkPort(this, `${prop}.containerPort`, port.containerPort);
-    if (port.servicePort !== undefined) checkPort(this, `${prop}.servicePort`, port.servicePort);
+    checkKnownKeys(this, prop, port, ['name', 'containerPort', 'servicePort'], "{ name: 'grpc', containerPort: 9090 }");
+    checkPortName(this, `${prop}.name`, port.name);
+    checkPort(this, `${prop}.containerPort`, checkNumber(this, `${prop}.containerPort`, port.containerPort));
+    if (port.servicePort !== undefined) checkPort(this, `${prop}.servicePort`, checkNumber(this, `${prop}.servicePort`, port.servicePort));
     return port;
   }
 
+  /** Plain variables (`env`, `config`): names that are variable names and do not say "credential", string values that are not credentials. */
   private checkNonSecretVariables(prop: string, variables: Record<string, string>): Record<string, string> {
-    for (const name of Object.keys(variables)) {
+    checkRecord(this, prop, variables, '{ LOG_LEVEL: "info" }');
+    for (const [name, value] of Object.entries(variables)) {
+      const at = propPath(prop, name);
       if (!ENV_NAME.test(name)) {
-        throw invalidProp(this, `${prop}.${name}`, name, 'must be an environment variable name: letters, digits and "_", not starting with a digit');
+        throw invalidProp(this, at, name, 'must be an environment variable name: letters, digits and "_", not starting with a digit');
       }
-      if (SECRET_LOOKING_NAME.test(name)) {
-        throw invalidProp(this, `${prop}.${name}`, variables[name],
-          "looks like a credential, and secret values never go into manifests: use 'secretEnv' with SecretKeyRef.of(secretName, key)");
-      }
+      checkNotCredentialName(this, at, name, USE_SECRET_ENV);
+      checkNotSecret(this, at, name, 'variable names are readable by anyone who can read the Deployment; keep secrets in a Secret');
+      checkString(this, at, value, { allowEmpty: true, example: '"8080" rather than 8080' });
+      checkNotSecret(this, at, value, USE_SECRET_ENV);
     }
     return variables;
+  }
+
+  /** `secretEnv`: variable names, each a SecretKeyRef whose Secret name is a DNS-1123 label. */
+  private checkSecretEnv(props: FintechServiceProps): Record<string, SecretKeyRef> {
+    const secretEnv = checkRecord<SecretKeyRef>(this, 'secretEnv', props.secretEnv ?? {}, "{ DB_PASSWORD: SecretKeyRef.of('payments-db', 'password') }");
+    for (const [name, ref] of Object.entries(secretEnv)) {
+      const at = propPath('secretEnv', name);
+      if (!ENV_NAME.test(name)) throw invalidProp(this, at, name, 'must be an environment variable name');
+      checkNotSecret(this, at, name, 'variable names are readable by anyone who can read the Deployment; keep secrets in a Secret');
+      checkSecretKeyRef(this, at, ref, `the value of ${at.slice('secretEnv.'.length)}`);
+      checkDnsLabel(this, `${at}.secretName`, ref.secretName);
+    }
+    return { ...secretEnv };
+  }
+
+  /** The user (never root: 1 or more) and group the container runs as. */
+  private checkRunAs(runAs: RunAsIdentity | undefined): RunAsIdentity | undefined {
+    if (runAs === undefined) return undefined;
+    checkKnownKeys(this, 'runAs', runAs, ['user', 'group'], '{ user: 1000, group: 1000 }');
+    const id = (prop: string, value: number | undefined, min: number) =>
+      (value === undefined ? undefined : checkInteger(this, prop, checkNumber(this, prop, value), min, 2147483647));
+    return { user: id('runAs.user', runAs.user, 1), group: id('runAs.group', runAs.group, 0) };
   }
 
   private rollingUpdateStrategy(options: RollingUpdateOptions): k8s.DeploymentStrategy {
@@ -564,32 +613,31 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   private checkSurgeValue(prop: string, value: number | string): number | string {
     if (typeof value === 'number') return checkInteger(this, prop, value, 0);
-    if (!/^(100|[1-9]?[0-9])%$/.test(value)) throw invalidProp(this, prop, value, 'must be a number of pods or a percentage from "0%" to "100%"');
+    if (typeof value !== 'string' || !/^(100|[1-9]?[0-9])%$/.test(value)) throw invalidProp(this, prop, value, 'must be a number of pods or a percentage from "0%" to "100%"');
     return value;
   }
 
   private sessionAffinity(timeout: Duration | undefined): Partial<k8s.ServiceSpec> {
-    if (!timeout) return { sessionAffinity: 'None' };
-    const seconds = timeout.toSeconds();
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86400) {
-      throw invalidProp(this, 'sessionAffinityTimeout', `${seconds}s`, 'must be a whole number of seconds from 1 to 86400 (1 day)');
-    }
+    if (timeout === undefined) return { sessionAffinity: 'None' };
+    const seconds = checkDuration(this, 'sessionAffinityTimeout', timeout, { maxSeconds: 86400, example: 'e.g. Duration.hours(3)' });
     return { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIp: { timeoutSeconds: seconds } } };
   }
 
   private disruptionLimit(options: DisruptionBudgetOptions): Partial<k8s.PodDisruptionBudgetSpec> {
+    checkKnownKeys(this, 'disruptionBudget', options, ['minAvailable', 'maxUnavailable'], '{ maxUnavailable: 1 }');
     if (options.minAvailable !== undefined && options.maxUnavailable !== undefined) {
       throw invalidProp(this, 'disruptionBudget', options, 'give either minAvailable or maxUnavailable, not both');
     }
     if (options.minAvailable !== undefined) {
-      checkInteger(this, 'disruptionBudget.minAvailable', options.minAvailable, 1);
+      checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1);
       if (options.minAvailable >= this.minReplicas) {
         throw invalidProp(this, 'disruptionBudget.minAvailable', options.minAvailable,
           `must be less than the minimum replicas (${this.minReplicas}), or a node drain could never evict a pod`);
       }
       return { minAvailable: k8s.IntOrString.fromNumber(options.minAvailable) };
     }
-    const maxUnavailable = checkInteger(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1, 1);
+    const maxUnavailable = checkInteger(this, 'disruptionBudget.maxUnavailable',
+      checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1);
     return { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) };
   }
 
@@ -607,13 +655,14 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   }
 
   private buildPodSpec(props: FintechServiceProps): k8s.PodSpec {
-    const terminationGrace = props.terminationGracePeriod ?? DEFAULT_TERMINATION_GRACE;
+    const terminationGrace = checkDuration(this, 'terminationGracePeriod', props.terminationGracePeriod ?? DEFAULT_TERMINATION_GRACE,
+      { maxSeconds: 3600, example: 'e.g. Duration.seconds(30)' });
     return {
       serviceAccountName: this.serviceAccount.name,
       automountServiceAccountToken: this.automountServiceAccountToken,
       enableServiceLinks: false,
-      terminationGracePeriodSeconds: checkInteger(this, 'terminationGracePeriod', terminationGrace.toSeconds(), 1, 3600),
-      securityContext: podSecurityContext(props.runAs),
+      terminationGracePeriodSeconds: terminationGrace,
+      securityContext: podSecurityContext(this.checkRunAs(props.runAs)),
       affinity: {
         podAntiAffinity: {
           preferredDuringSchedulingIgnoredDuringExecution: [{
@@ -636,11 +685,11 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
           { name: MAIN_PORT_NAME, containerPort: this.port, protocol: 'TCP' },
           ...this.extraPorts.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
         ],
-        env: this.containerEnv(props.env ?? {}, props.secretEnv ?? {}),
+        env: this.containerEnv(props.env ?? {}, this.checkSecretEnv(props)),
         envFrom: this.configMap ? [{ configMapRef: { name: this.configMap.name } }] : undefined,
         resources: kubeResources(checkedResources(this, 'resources', props.resources ?? {}, DEFAULT_RESOURCES)),
         ...containerProbes(this, props, MAIN_PORT_NAME),
-        securityContext: containerSecurityContext(props.runAs),
+        securityContext: containerSecurityContext(this.checkRunAs(props.runAs)),
         volumeMounts: scratchMounts(DEFAULT_SCRATCH_DIRECTORIES),
         terminationMessagePolicy: 'FallbackToLogsOnError',
       }],
@@ -651,9 +700,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private containerEnv(env: Record<string, string>, secretEnv: Record<string, SecretKeyRef>): k8s.EnvVar[] | undefined {
     this.checkNonSecretVariables('env', env);
     for (const name of Object.keys(secretEnv)) {
-      if (!ENV_NAME.test(name)) throw invalidProp(this, `secretEnv.${name}`, name, 'must be an environment variable name');
       if (name in env) throw invalidProp(this, `secretEnv.${name}`, name, "is also set in 'env'; each variable must be set once");
-      checkDnsLabel(this, `secretEnv.${name}.secretName`, secretEnv[name].secretName);
     }
     const plain = Object.keys(env).sort().map((name) => ({ name, value: env[name] }));
     const fromSecrets = Object.keys(secretEnv).sort().map((name) => ({
@@ -662,6 +709,13 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     }));
     const all = [...plain, ...fromSecrets];
     return all.length ? all : undefined;
+  }
+}
+
+/** `null` for an optional prop would silently mean its default: it must be left out instead. */
+export function checkNoNulls(scope: IConstruct, props: object): void {
+  for (const [prop, value] of Object.entries(props)) {
+    if (value === null) throw invalidProp(scope, prop, null, 'must be left out (undefined) for the default, not null');
   }
 }
 

@@ -4,7 +4,10 @@ import { Construct } from 'constructs';
 import { NetworkPeer } from './network-peer';
 import { DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND, INGRESS_CONTROLLER_NAMESPACE } from './shared/defaults';
 import { invalidProp } from './shared/errors';
-import { checkHttpPath, checkInteger } from './shared/validation';
+import {
+  checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkHostname, checkHttpPath, checkInstance, checkInteger,
+  checkKnownKeys, checkNumber, checkOneOf, checkSize,
+} from './shared/validation';
 
 /** Where an Ingress's TLS certificate comes from. Never the certificate itself. */
 export class IngressTls {
@@ -79,7 +82,11 @@ export interface IngressOptions {
 const NGINX = 'nginx.ingress.kubernetes.io';
 /** The annotation that makes ingress-nginx add the headers of a ConfigMap to every response. */
 const CUSTOM_HEADERS_ANNOTATION = `${NGINX}/custom-headers`;
-const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const INGRESS_OPTIONS = [
+  'host', 'paths', 'ingressClassName', 'controllerNamespace', 'tls', 'forceHttpsRedirect', 'hsts', 'rateLimitPerSecond', 'maxBodySize',
+  'connectTimeout', 'requestTimeout',
+];
+const TLS_EXAMPLE = "IngressTls.fromSecret('payments-tls') or IngressTls.fromClusterIssuer('letsencrypt')";
 
 /** What a service needs to put an Ingress in front of itself. */
 export interface IngressBackend {
@@ -104,33 +111,47 @@ export interface ServiceIngress {
 
 /** The Ingress (id `Ingress`) in front of `backend`, and its response headers' ConfigMap (id `ResponseHeaders`). */
 export function createIngress(scope: Construct, backend: IngressBackend, options: IngressOptions): ServiceIngress {
-  const host = options.host;
-  if (host.length > 253 || !DNS_NAME.test(host)) {
-    throw invalidProp(scope, 'ingress.host', host, 'must be a DNS name such as "api.example.com"; the only wildcard allowed is a leading "*."');
-  }
-  const paths = options.paths ?? [{ path: '/' }];
-  paths.forEach((p, i) => checkHttpPath(scope, `ingress.paths[${i}].path`, p.path));
-  const rateLimitPerSecond = checkInteger(scope, 'ingress.rateLimitPerSecond', options.rateLimitPerSecond ?? DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND, 1);
+  checkKnownKeys(scope, 'ingress', options, INGRESS_OPTIONS, "{ host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') }");
+  const host = checkHostname(scope, 'ingress.host', options.host);
+  const paths = checkArray<IngressPath>(scope, 'ingress.paths', options.paths ?? [{ path: '/' }], "[{ path: '/' }]");
+  paths.forEach((p, i) => {
+    checkKnownKeys(scope, `ingress.paths[${i}]`, p, ['path', 'pathType'], "{ path: '/' }");
+    checkHttpPath(scope, `ingress.paths[${i}].path`, p.path);
+    if (p.pathType !== undefined) checkOneOf(scope, `ingress.paths[${i}].pathType`, p.pathType, ['Prefix', 'Exact']);
+  });
+  const rateLimitPerSecond = checkInteger(scope, 'ingress.rateLimitPerSecond',
+    checkNumber(scope, 'ingress.rateLimitPerSecond', options.rateLimitPerSecond ?? DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND), 1);
+  const ingressClassName = checkDnsSubdomain(scope, 'ingress.ingressClassName', options.ingressClassName ?? 'nginx');
+  const controllerNamespace = checkDnsLabel(scope, 'ingress.controllerNamespace', options.controllerNamespace ?? INGRESS_CONTROLLER_NAMESPACE);
+  if (options.forceHttpsRedirect !== undefined) checkBoolean(scope, 'ingress.forceHttpsRedirect', options.forceHttpsRedirect);
   if (options.tls === undefined) {
     throw invalidProp(scope, 'ingress.tls', undefined,
       'TLS is on by default and needs a certificate source: IngressTls.fromSecret(name) or IngressTls.fromClusterIssuer(issuer) (or false for plain HTTP)');
   }
+  if (options.tls !== false) {
+    const source = checkInstance(scope, 'ingress.tls', options.tls, IngressTls, `${TLS_EXAMPLE} (or false for plain HTTP)`);
+    if (source.secretName !== undefined) checkDnsSubdomain(scope, 'ingress.tls.secretName', source.secretName);
+    if (source.clusterIssuer !== undefined) checkDnsSubdomain(scope, 'ingress.tls.clusterIssuer', source.clusterIssuer);
+    if (source.secretName === undefined && source.clusterIssuer === undefined) {
+      throw invalidProp(scope, 'ingress.tls', undefined, `needs a certificate source: ${TLS_EXAMPLE}`);
+    }
+  }
   const tls = options.tls === false ? undefined : options.tls;
-  const hsts = tls && options.hsts !== false ? hstsHeader(options.hsts ?? {}) : undefined;
+  const hsts = tls && options.hsts !== false ? hstsHeader(scope, options.hsts ?? {}) : undefined;
   const metadata = (name: string) => ({ name, labels: backend.labels });
   const responseHeaders = hsts ? new k8s.KubeConfigMap(scope, 'ResponseHeaders', {
     metadata: metadata(`${backend.name}-response-headers`),
     data: { 'Strict-Transport-Security': hsts },
   }) : undefined;
   const annotations: Record<string, string> = {
-    ...hardeningAnnotations(options, tls !== undefined, rateLimitPerSecond),
+    ...hardeningAnnotations(scope, options, tls !== undefined, rateLimitPerSecond),
     ...(responseHeaders ? { [CUSTOM_HEADERS_ANNOTATION]: `${backend.namespace}/${responseHeaders.name}` } : {}),
     ...(tls?.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}),
   };
   const ingress = new k8s.KubeIngress(scope, 'Ingress', {
     metadata: { ...metadata(backend.name), annotations },
     spec: {
-      ingressClassName: options.ingressClassName ?? 'nginx',
+      ingressClassName,
       tls: tls ? [{ hosts: [host], secretName: tls.secretName ?? `${backend.name}-tls` }] : undefined,
       rules: [{
         host,
@@ -144,26 +165,31 @@ export function createIngress(scope: Construct, backend: IngressBackend, options
       }],
     },
   });
-  const controller = NetworkPeer.namespace(options.controllerNamespace ?? INGRESS_CONTROLLER_NAMESPACE);
+  const controller = NetworkPeer.namespace(controllerNamespace);
   return { ingress, responseHeaders, controller, rateLimitPerSecond };
 }
 
 /** The ingress-nginx annotations for `options` (TLS and header ConfigMap aside). */
-function hardeningAnnotations(options: IngressOptions, tlsOn: boolean, rateLimitPerSecond: number): Record<string, string> {
-  const seconds = (d: Duration) => String(d.toSeconds());
+function hardeningAnnotations(scope: Construct, options: IngressOptions, tlsOn: boolean, rateLimitPerSecond: number): Record<string, string> {
+  // ingress-nginx's connect timeout cannot usually exceed 75 seconds; read and send timeouts have no such limit.
+  const connect = checkDuration(scope, 'ingress.connectTimeout', options.connectTimeout ?? Duration.seconds(5), { maxSeconds: 75 });
+  const request = checkDuration(scope, 'ingress.requestTimeout', options.requestTimeout ?? Duration.seconds(30));
+  const maxBodySize = checkSize(scope, 'ingress.maxBodySize', options.maxBodySize ?? Size.mebibytes(1));
   return {
     [`${NGINX}/force-ssl-redirect`]: String(tlsOn && (options.forceHttpsRedirect ?? true)),
     [`${NGINX}/limit-rps`]: String(rateLimitPerSecond),
     [`${NGINX}/limit-burst-multiplier`]: '5',
-    [`${NGINX}/proxy-body-size`]: `${(options.maxBodySize ?? Size.mebibytes(1)).toMebibytes()}m`,
-    [`${NGINX}/proxy-connect-timeout`]: seconds(options.connectTimeout ?? Duration.seconds(5)),
-    [`${NGINX}/proxy-read-timeout`]: seconds(options.requestTimeout ?? Duration.seconds(30)),
-    [`${NGINX}/proxy-send-timeout`]: seconds(options.requestTimeout ?? Duration.seconds(30)),
+    [`${NGINX}/proxy-body-size`]: `${maxBodySize.toMebibytes()}m`,
+    [`${NGINX}/proxy-connect-timeout`]: String(connect),
+    [`${NGINX}/proxy-read-timeout`]: String(request),
+    [`${NGINX}/proxy-send-timeout`]: String(request),
   };
 }
 
 /** The `Strict-Transport-Security` header value. */
-function hstsHeader(options: HstsOptions): string {
-  const maxAge = (options.maxAge ?? Duration.days(365)).toSeconds();
-  return `max-age=${maxAge}${(options.includeSubdomains ?? true) ? '; includeSubDomains' : ''}`;
+function hstsHeader(scope: Construct, options: HstsOptions): string {
+  checkKnownKeys(scope, 'ingress.hsts', options, ['maxAge', 'includeSubdomains'], '{ maxAge: Duration.days(365) }');
+  const maxAge = checkDuration(scope, 'ingress.hsts.maxAge', options.maxAge ?? Duration.days(365), { example: 'e.g. Duration.days(365)' });
+  const includeSubdomains = checkBoolean(scope, 'ingress.hsts.includeSubdomains', options.includeSubdomains ?? true);
+  return `max-age=${maxAge}${includeSubdomains ? '; includeSubDomains' : ''}`;
 }

@@ -1,11 +1,14 @@
 import { IConstruct } from 'constructs';
+import {
+  checkArray, checkCidr, checkDnsLabel, checkInstance, checkKnownKeys, checkLabels, checkNumber, checkPort, checkProtocol, checkString,
+} from './shared/validation';
 
 /** A port that a peer listens on or is reached at. */
 export interface PeerPort {
   /** Port number. */
   readonly port: number;
   /** @default "TCP" */
-  readonly protocol?: 'TCP' | 'UDP';
+  readonly protocol?: 'TCP' | 'UDP' | 'SCTP';
 }
 
 /**
@@ -93,4 +96,36 @@ export class NetworkPeer {
     /** The workload of this app, for a peer given as an object; undefined for a name outside the app. */
     public readonly target?: INetworkPeerTarget,
   ) {}
+}
+
+const PEER_EXAMPLE = "NetworkPeer.namespace('monitoring') or NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')";
+
+/**
+ * `peer` as the construct that uses it checks it, so that a mistake in a factory's arguments names
+ * that construct's path and `prop`: names are DNS-1123 labels, ports integers from 1 to 65535 with
+ * "TCP", "UDP" or "SCTP", pod labels valid label keys and values, a CIDR has its prefix length.
+ */
+export function checkNetworkPeer(scope: IConstruct, prop: string, peer: unknown): NetworkPeer {
+  const checked = checkInstance(scope, prop, peer, NetworkPeer, PEER_EXAMPLE);
+  if (checked.target) return checked;
+  if (checked.kind === NetworkPeerKind.EXTERNAL) {
+    checkString(scope, `${prop}.name`, checked.name, { example: '"postgres"' });
+    checkCidr(scope, `${prop}.cidr`, checked.cidr!);
+  } else {
+    checkDnsLabel(scope, `${prop}.name`, checked.name);
+  }
+  checkPeerPorts(scope, `${prop}.ports`, checked.ports);
+  if (checked.podLabels !== undefined) checkLabels(scope, `${prop}.podLabels`, checked.podLabels);
+  return checked;
+}
+
+/** A peer's ports: a list of `{ port, protocol? }`. */
+export function checkPeerPorts(scope: IConstruct, prop: string, ports: unknown): readonly PeerPort[] {
+  const list = checkArray<PeerPort>(scope, prop, ports, '[{ port: 5432 }]');
+  list.forEach((p, i) => {
+    checkKnownKeys(scope, `${prop}[${i}]`, p, ['port', 'protocol'], '{ port: 5432 }');
+    checkPort(scope, `${prop}[${i}].port`, checkNumber(scope, `${prop}[${i}].port`, p.port));
+    if (p.protocol !== undefined) checkProtocol(scope, `${prop}[${i}].protocol`, p.protocol);
+  });
+  return list;
 }

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { invalidProp } from './shared/errors';
-import { checkHttpPath, checkInteger } from './shared/validation';
+import { checkDuration, checkHttpPath, checkInteger, checkKnownKeys, checkNumber } from './shared/validation';
 
 /** An HTTP GET health check on the service's main port. */
 export interface HttpProbeOptions {
@@ -62,20 +62,26 @@ export function containerProbes(scope: IConstruct, options: ServiceProbeOptions,
   };
 }
 
+const HTTP_PROBE_OPTIONS = ['path', 'initialDelay', 'period', 'timeout', 'failureThreshold'];
+const HTTP_PROBE_EXAMPLE = "{ path: '/health' }";
+
 function httpProbe(scope: IConstruct, prop: string, options: HttpProbeOptions, defaults: typeof DEFAULT_LIVENESS, portName: string): k8s.Probe {
+  checkKnownKeys(scope, prop, options, HTTP_PROBE_OPTIONS, HTTP_PROBE_EXAMPLE);
   return {
     httpGet: { path: checkHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) },
-    initialDelaySeconds: checkInteger(scope, `${prop}.initialDelay`, (options.initialDelay ?? defaults.initialDelay).toSeconds(), 0),
-    periodSeconds: checkInteger(scope, `${prop}.period`, (options.period ?? defaults.period).toSeconds(), 1),
-    timeoutSeconds: checkInteger(scope, `${prop}.timeout`, (options.timeout ?? DEFAULT_TIMEOUT).toSeconds(), 1),
-    failureThreshold: checkInteger(scope, `${prop}.failureThreshold`, options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD, 1),
+    initialDelaySeconds: checkDuration(scope, `${prop}.initialDelay`, options.initialDelay ?? defaults.initialDelay, { minSeconds: 0, maxSeconds: 3600 }),
+    periodSeconds: checkDuration(scope, `${prop}.period`, options.period ?? defaults.period, { maxSeconds: 3600 }),
+    timeoutSeconds: checkDuration(scope, `${prop}.timeout`, options.timeout ?? DEFAULT_TIMEOUT, { maxSeconds: 3600 }),
+    failureThreshold: checkInteger(scope, `${prop}.failureThreshold`,
+      checkNumber(scope, `${prop}.failureThreshold`, options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD), 1),
     successThreshold: 1,
   };
 }
 
 function startupProbe(scope: IConstruct, options: StartupProbeOptions, livenessPath: string, portName: string): k8s.Probe {
-  const period = checkInteger(scope, 'startupProbe.period', (options.period ?? DEFAULT_STARTUP_PERIOD).toSeconds(), 1);
-  const window = (options.window ?? DEFAULT_STARTUP_WINDOW).toSeconds();
+  checkKnownKeys(scope, 'startupProbe', options, ['path', 'period', 'window'], "{ window: Duration.minutes(2) }");
+  const period = checkDuration(scope, 'startupProbe.period', options.period ?? DEFAULT_STARTUP_PERIOD, { maxSeconds: 3600 });
+  const window = checkDuration(scope, 'startupProbe.window', options.window ?? DEFAULT_STARTUP_WINDOW, { example: 'e.g. Duration.minutes(2)' });
   if (window < period) {
     throw invalidProp(scope, 'startupProbe.window', `${window}s`, `must be at least the probe period (${period}s)`);
   }

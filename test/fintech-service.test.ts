@@ -530,9 +530,9 @@ describe('FintechService bad input', () => {
     ['a memory target of 0 %', { autoscaling: { memoryUtilizationPercent: 0 } },
       `${PATH}: 'autoscaling.memoryUtilizationPercent' (0) is invalid: must be an integer from 1 to 100`],
     ['a secret value in plain env', { env: { DB_PASSWORD: 'hunter2' } },
-      `${PATH}: 'env.DB_PASSWORD' ("hunter2") is invalid: looks like a credential, and secret values never go into manifests: use 'secretEnv' with SecretKeyRef.of(secretName, key)`],
+      `${PATH}: 'env.DB_PASSWORD' ("DB_PASSWORD") is invalid: looks like a credential, and secret values never go into manifests: use 'secretEnv' with SecretKeyRef.of(secretName, key)`],
     ['a secret value in config', { config: { API_KEY: 'abc' } },
-      `${PATH}: 'config.API_KEY' ("abc") is invalid: looks like a credential, and secret values never go into manifests: use 'secretEnv' with SecretKeyRef.of(secretName, key)`],
+      `${PATH}: 'config.API_KEY' ("API_KEY") is invalid: looks like a credential, and secret values never go into manifests: use 'secretEnv' with SecretKeyRef.of(secretName, key)`],
     ['a rollout that can never progress', { rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } },
       `${PATH}: 'rollingUpdate' ({"maxSurge":0,"maxUnavailable":0}) is invalid: maxSurge and maxUnavailable must not both be 0, or a rollout could never progress`],
   ];

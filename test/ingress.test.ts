@@ -97,9 +97,9 @@ describe('FintechService ingress', () => {
 
   test.each([
     ['a host that is not a DNS name', { host: 'api_gateway.example.com', tls: IngressTls.fromSecret('x') },
-      `${PATH}: 'ingress.host' ("api_gateway.example.com") is invalid: must be a DNS name such as "api.example.com"; the only wildcard allowed is a leading "*."`],
+      `${PATH}: 'ingress.host' ("api_gateway.example.com") is invalid: must be a host name: lowercase DNS labels separated by ".", optionally starting with "*." (e.g. "api.fintech.example.com"), not an IP address`],
     ['a wildcard that is not leading', { host: 'api.*.example.com', tls: IngressTls.fromSecret('x') },
-      `${PATH}: 'ingress.host' ("api.*.example.com") is invalid: must be a DNS name such as "api.example.com"; the only wildcard allowed is a leading "*."`],
+      `${PATH}: 'ingress.host' ("api.*.example.com") is invalid: must be a host name: lowercase DNS labels separated by ".", optionally starting with "*." (e.g. "api.fintech.example.com"), not an IP address`],
     ['a path without a leading slash', { host: HOST, paths: [{ path: 'api' }], tls: IngressTls.fromSecret('x') },
       `${PATH}: 'ingress.paths[0].path' ("api") is invalid: must be an absolute HTTP path starting with "/" and without spaces, e.g. "/health"`],
     ['TLS on with neither a Secret nor an issuer', { host: HOST },

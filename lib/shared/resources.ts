@@ -2,6 +2,7 @@ import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { invalidProp } from './errors';
+import { checkCpu, checkKnownKeys, checkSize } from './validation';
 
 /** Quantities in one place: typed `Cpu` and `Size` in, Kubernetes quantity strings out. */
 
@@ -48,6 +49,18 @@ export interface ResourceQuantities {
  * must be positive and at most its limit; the error names `<prop>.<resource>.request`.
  */
 export function checkedResources(scope: IConstruct, prop: string, given: ContainerResources, defaults: ResourceDefaults): ResourceQuantities {
+  checkKnownKeys(scope, prop, given, ['cpu', 'memory', 'ephemeralStorage'], '{ cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) } }');
+  for (const key of ['cpu', 'memory', 'ephemeralStorage'] as const) {
+    const pair = given[key];
+    if (pair === undefined) continue;
+    checkKnownKeys(scope, `${prop}.${key}`, pair, ['request', 'limit']);
+    for (const end of ['request', 'limit'] as const) {
+      const amount: unknown = pair[end];
+      if (amount === undefined) continue;
+      if (key === 'cpu') checkCpu(scope, `${prop}.${key}.${end}`, amount as Cpu);
+      else checkSize(scope, `${prop}.${key}.${end}`, amount as Size);
+    }
+  }
   const requests: Record<string, string> = {};
   const limits: Record<string, string> = {};
   const pair = (resource: string, key: string, request: number, limit: number, shown: [string, string]) => {

@@ -489,7 +489,7 @@ export function checkSize(scope: IConstruct, prop: string, value: Size): Size {
 
 /** Bounds of a Duration, in seconds. */
 export interface DurationOptions {
-  /** @default 1 */
+  /** 0 allows a zero Duration. @default 1 */
   readonly minSeconds?: number;
   /** @default - no upper bound */
   readonly maxSeconds?: number;
@@ -507,7 +507,8 @@ export function checkDuration(scope: IConstruct, prop: string, value: Duration, 
     throw invalidProp(scope, prop, value, `must be a Duration, not ${kindOf(value)}, ${example}`);
   }
   const seconds = value.toSeconds({ integral: false });
-  if (!Number.isInteger(seconds) || seconds <= 0) {
+  // Zero is a valid value only where the bounds allow it (a stabilization window, an initial delay).
+  if (!Number.isInteger(seconds) || seconds < 0 || (seconds === 0 && (options.minSeconds ?? 1) > 0)) {
     throw invalidProp(scope, prop, `${value.toMilliseconds({ integral: false })}ms`, `must be a Duration of a whole, positive number of seconds, ${example}`);
   }
   const min = options.minSeconds ?? 1;

@@ -3,7 +3,9 @@
 const { App, Chart, Cron, Duration, Size } = require('cdk8s');
 const { Cpu } = require('cdk8s-plus-28');
 const { Construct } = require('constructs');
-const { BackupCronJob, BackupDestination, BackupSource, FintechEnvironment, SecretKeyRef } = require('../../lib');
+const {
+  BackupCronJob, BackupDestination, BackupSource, CanaryRollout, FintechEnvironment, FintechService, NetworkPeer, SecretKeyRef,
+} = require('../../lib');
 const { checkCron, checkDuration, checkSecretKeyRef } = require('../../lib/shared/validation');
 
 const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
@@ -113,5 +115,59 @@ describe('Cron and Duration from JavaScript', () => {
       `${W}: 'timeout' ("NaNms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.seconds(15)`],
     ['a string for a SecretKeyRef', () => checkSecretKeyRef(widget, 'webhookUrl', 'https://hooks.slack.com/services/T0/B0/abc', 'the webhook URL'),
       `${W}: 'webhookUrl' (a string of 42 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the webhook URL; credentials are never accepted as values`],
+  ])('rejects %s', (_, make, message) => expect(messageOf(make)).toBe(message));
+});
+
+const SERVICE_IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
+const service = (props) => () => new FintechService(new Chart(new App(), 'prod'), 'payments', props);
+const servicePlus = (props) => service({ image: SERVICE_IMAGE, port: 8080, ...props });
+const canary = (props) => () => new CanaryRollout(new Chart(new App(), 'prod'), 'finance-service',
+  { stableImage: 'registry.fintech.internal/fintech/finance-service:1.0.0', port: 8080, ...props });
+const S = "FintechService 'prod/payments'";
+const C = "CanaryRollout 'prod/finance-service'";
+
+describe('FintechService, NetworkPeer and CanaryRollout from JavaScript', () => {
+  test.each([
+    ['no props', service(), `${S}: 'props' (undefined) is invalid: must be an object, not undefined, e.g. { image: 'registry/fintech/payments:1.4.2', port: 8080 }`],
+    ['no image', service({ port: 8080 }), `${S}: 'image' (undefined) is invalid: must be a string, not undefined, e.g. "registry/fintech/service:1.4.2"`],
+    ['null as the port', service({ image: SERVICE_IMAGE, port: null }), `${S}: 'port' (null) is invalid: must be a finite number, not null`],
+    ['a string as the port', servicePlus({ port: '8080' }), `${S}: 'port' ("8080") is invalid: must be a finite number, not a string`],
+    ['NaN replicas', servicePlus({ replicas: NaN }), `${S}: 'replicas' (NaN) is invalid: must be a finite number, not NaN`],
+    ['a misspelt prop', servicePlus({ replica: 3 }),
+      `${S}: 'props.replica' (a number) is invalid: is not a known option; the options are name, image, port, servicePort, extraPorts, replicas, rollingUpdate, sessionAffinityTimeout, autoscaling, disruptionBudget, resources, livenessProbe, readinessProbe, startupProbe, terminationGracePeriod, runAs, env, config, secretEnv, ingressFrom, egressTo, metricsScrapers, metrics, automountServiceAccountToken, trackLabels, ingress, verticalAutoscaling, dataClassification, owner`],
+    ['a number as an env value', servicePlus({ env: { PORT: 8080 } }), `${S}: 'env.PORT' (8080) is invalid: must be a string, not a number, e.g. "8080" rather than 8080`],
+    ['"30s" as the termination grace period', servicePlus({ terminationGracePeriod: '30s' }),
+      `${S}: 'terminationGracePeriod' ("30s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(30)`],
+    ['"30s" as a probe timeout', servicePlus({ readinessProbe: { path: '/ready', timeout: '30s' } }),
+      `${S}: 'readinessProbe.timeout' ("30s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(15)`],
+    ['a number as the session affinity timeout', servicePlus({ sessionAffinityTimeout: 3600 }),
+      `${S}: 'sessionAffinityTimeout' (3600) is invalid: must be a Duration, not a number, e.g. Duration.hours(3)`],
+    ['"1Gi" as the memory limit', servicePlus({ resources: { memory: { limit: '1Gi' } } }),
+      `${S}: 'resources.memory.limit' ("1Gi") is invalid: must be a Size, not a string, e.g. Size.mebibytes(512) or Size.gibibytes(2)`],
+    ['a number as the CPU request', servicePlus({ resources: { cpu: { request: 0.25 } } }),
+      `${S}: 'resources.cpu.request' (0.25) is invalid: must be a Cpu, not a number, e.g. Cpu.millis(500) or Cpu.units(2)`],
+    ['"5m" as a stabilization window', servicePlus({ autoscaling: { scaleDown: { stabilizationWindow: '5m' } } }),
+      `${S}: 'autoscaling.scaleDown.stabilizationWindow' ("5m") is invalid: must be a Duration, not a string, e.g. Duration.minutes(5)`],
+    ['a string as a NetworkPeer port', servicePlus({ egressTo: [NetworkPeer.external('postgres', [{ port: '5432' }], '10.0.0.0/16')] }),
+      `${S}: 'egressTo[0].ports[0].port' ("5432") is invalid: must be a finite number, not a string`],
+    ['a number as a NetworkPeer CIDR', servicePlus({ egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }], 10)] }),
+      `${S}: 'egressTo[0].cidr' (10) is invalid: must be a string, not a number, e.g. "10.0.0.0/8"`],
+    ['a number as a namespace peer', servicePlus({ ingressFrom: [NetworkPeer.namespace(42)] }),
+      `${S}: 'ingressFrom[0].name' (42) is invalid: must be a string, not a number; a DNS-1123 label such as "payments"`],
+    ['a string as pod labels', servicePlus({ ingressFrom: [NetworkPeer.namespace('monitoring', [], 'app=grafana')] }),
+      `${S}: 'ingressFrom[0].podLabels' ("app=grafana") is invalid: must be an object, not a string, e.g. { team: "payments" }`],
+    ['a peer as a string', servicePlus({ ingressFrom: ['monitoring'] }),
+      `${S}: 'ingressFrom[0]' ("monitoring") is invalid: must be a NetworkPeer, not a string, e.g. NetworkPeer.namespace('monitoring') or NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')`],
+    ['a CanaryRollout without props', () => new CanaryRollout(new Chart(new App(), 'prod'), 'finance-service'),
+      `${C}: 'props' (undefined) is invalid: must be an object, not undefined, e.g. { stableImage: 'registry/fintech/payments:1.4.2', port: 8080 }`],
+    ['a number as the stable image', canary({ stableImage: 1 }),
+      `${C}: 'stableImage' (1) is invalid: must be a string, not a number, e.g. "registry/fintech/service:1.4.2"`],
+    ['a single step', canary({ steps: 100 }), `${C}: 'steps' (100) is invalid: must be an array, not a number, e.g. [10, 30, 60, 100]`],
+    ['a string step', canary({ steps: ['10', '100'] }), `${C}: 'steps[0]' ("10") is invalid: must be a finite number, not a string`],
+    ['"48h" as the pause', canary({ pause: '48h' }), `${C}: 'pause' ("48h") is invalid: must be a Duration, not a string, e.g. Duration.hours(48)`],
+    ['a number as the analysis window', canary({ analysis: { window: 300 } }),
+      `${C}: 'analysis.window' (300) is invalid: must be a Duration, not a number, e.g. Duration.minutes(5)`],
+    ['a number as the Prometheus address', canary({ analysis: { prometheusAddress: 9090 } }),
+      `${C}: 'analysis.prometheusAddress' (9090) is invalid: must be a string, not a number, e.g. "http://prometheus-operated.monitoring.svc:9090"`],
   ])('rejects %s', (_, make, message) => expect(messageOf(make)).toBe(message));
 });

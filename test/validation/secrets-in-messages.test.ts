@@ -1,7 +1,7 @@
 import { App, Chart, Cron, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { BackupCronJob, BackupDestination, BackupSource, FintechEnvironment, SecretKeyRef } from '../../lib';
+import { BackupCronJob, BackupDestination, BackupSource, CanaryRollout, FintechEnvironment, FintechService, NetworkPeer, SecretKeyRef } from '../../lib';
 import { checkCron, checkDnsLabel, checkUnique } from '../../lib/shared/validation';
 
 /**
@@ -34,6 +34,10 @@ const rclone = (o: object) => BackupDestination.rclone({ type: 'sftp', path: 'ba
 
 const environment = (props: object) => new FintechEnvironment(new Chart(new App(), 'environment'), 'production', { namespace: 'fintech-production', quota: QUOTA, ...props } as any);
 const backup = (props: object) => new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: postgres({}), destination: s3({}), encryption: false, ...props } as any);
+const service = (props: object) => new FintechService(new Chart(new App(), 'prod'), 'payments',
+  { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080, ...props } as any);
+const canary = (props: object) => new CanaryRollout(new Chart(new App(), 'prod'), 'finance-service',
+  { stableImage: 'registry.fintech.internal/fintech/finance-service:1.0.0', port: 8080, ...props } as any);
 class Widget extends Construct {}
 
 const PLACES: Array<[string, (secret: string) => unknown]> = [
@@ -44,6 +48,21 @@ const PLACES: Array<[string, (secret: string) => unknown]> = [
   ['FintechEnvironment quota CPU', (x) => environment({ quota: { ...QUOTA, requestsCpu: x } })],
   ['FintechEnvironment container limit', (x) => environment({ containerLimits: { maxMemory: x } })],
   ['FintechEnvironment misspelt prop', (x) => environment({ apiToken: x })],
+  ['FintechService env value', (x) => service({ env: { DATABASE_URL: x } })],
+  ['FintechService config value', (x) => service({ config: { UPSTREAM: x } })],
+  ['FintechService env value under a credential name', (x) => service({ env: { DB_PASSWORD: x } })],
+  ['FintechService config value under a credential name', (x) => service({ config: { API_KEY: x } })],
+  ['FintechService env name', (x) => service({ env: { [x]: 'yes' } })],
+  ['FintechService secretEnv as a string', (x) => service({ secretEnv: { DB_PASSWORD: x } })],
+  ['FintechService secretEnv Secret name', (x) => service({ secretEnv: { DB_PASSWORD: SecretKeyRef.of(x, 'password') } })],
+  ['FintechService secretEnv key', (x) => service({ secretEnv: { DB_PASSWORD: SecretKeyRef.of('payments-db', x) } })],
+  ['FintechService misspelt prop', (x) => service({ dbPassword: x })],
+  ['FintechService track label', (x) => service({ trackLabels: { track: x } })],
+  ['FintechService image', (x) => service({ image: x })],
+  ['NetworkPeer namespace', (x) => service({ ingressFrom: [NetworkPeer.namespace(x)] })],
+  ['NetworkPeer pod label', (x) => service({ ingressFrom: [NetworkPeer.namespace('monitoring', [], { app: x })] })],
+  ['CanaryRollout Prometheus address', (x) => canary({ analysis: { prometheusAddress: x } })],
+  ['CanaryRollout misspelt analysis option', (x) => canary({ analysis: { token: x } })],
   ['SecretKeyRef secret name', (x) => backup({ source: postgres({ password: SecretKeyRef.of(x, 'password') }) })],
   ['SecretKeyRef key', (x) => backup({ source: postgres({ password: SecretKeyRef.of('db', x) }) })],
   ['postgres database', (x) => backup({ source: postgres({ database: x }) })],
