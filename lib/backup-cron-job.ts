@@ -2,25 +2,28 @@ import { Chart, Cron, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
-import { PrometheusRule, PrometheusRuleSpecGroupsRules } from '../imports/prometheusrules-monitoring.coreos.com';
-import { latestRunFailed, lastSuccessTooOld } from './backup/alerts';
-import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './backup/cron';
+import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
+import { backupAlertRules } from './backup/alerts';
+import { CronIntervals } from './backup/cron';
 import { BackupDestination } from './backup/destination';
+import { createBackupJob, IDENTITY_DIR, IDENTITY_FILE, JOB_COMPONENTS, JobPurpose, NEVER, PRUNE_ACTIVE_DEADLINE, WORK_DIR } from './backup/job';
 import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkRetentionLock } from './backup/protection';
-import { backupScript, BackupSourceKind, SCRIPT_FILES, SCRIPTS_MOUNT_PATH } from './backup/scripts';
+import {
+  checkNoOverlap, checkRetention, checkSchedule, checkTimeZone, DEFAULT_BACKUP_SCHEDULE, DEFAULT_PRUNE_SCHEDULE,
+  DEFAULT_VERIFICATION_SCHEDULE, JobTiming, missingThreshold,
+} from './backup/schedule';
+import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, SecretUse } from './external-secret';
+import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { createNetworkPolicy } from './network-policy';
-import { createWorkloadIdentity } from './rbac';
+import { createWorkloadIdentity, WorkloadAccess } from './rbac';
 import { DEFAULT_NAMESPACE } from './shared/defaults';
-import { alertRule, AlertRule, checkRunbookBaseUrl, renderRuleGroup, Severity } from './monitoring/alert-rules';
 import { invalidProp } from './shared/errors';
 import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
-import {
-  containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
-} from './shared/security';
+import { RunAsIdentity } from './shared/security';
 import { checkDnsLabel, checkInteger, checkPinnedImage } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
@@ -168,9 +171,6 @@ export interface BackupCronJobProps {
 }
 
 const MAX_NAME_LENGTH = 44; // a CronJob name may have 52 characters; "-restore" takes 8
-const WORK_DIR = '/backup';
-/** A schedule that never comes (February 31st): the restore template runs only when started by hand. */
-const NEVER = '0 0 31 2 *';
 const DEFAULT_RESOURCES = {
   cpuRequest: Cpu.millis(250),
   cpuLimit: Cpu.units(1),
@@ -187,15 +187,6 @@ const DEFAULT_PRUNE_RESOURCES = {
   ephemeralRequest: Size.mebibytes(64),
   ephemeralLimit: Size.mebibytes(256),
 };
-/** Where the age identity is mounted (read-only, mode 0400) in the restore and verification Jobs. */
-const IDENTITY_DIR = '/etc/backup-age';
-const IDENTITY_FILE = 'identity';
-/** A pruning run lists and deletes names only: an hour is ample. */
-const PRUNE_ACTIVE_DEADLINE = 3600;
-
-type Purpose = keyof typeof SCRIPT_FILES | 'prune';
-const COMPONENTS: Record<Purpose, string> = { backup: 'backup', restore: 'restore', verify: 'restore-verification', prune: 'backup-pruning' };
-const SCRIPT_OF: Record<Purpose, keyof typeof SCRIPT_FILES> = { backup: 'backup', restore: 'restore', verify: 'verify', prune: 'backup' };
 
 /** The pruning CronJob's own ServiceAccount and NetworkPolicy (egress to the store only). */
 class PruningIdentity extends Construct {
@@ -204,13 +195,24 @@ class PruningIdentity extends Construct {
   }
 }
 
-/** A CronJob's timing, resolved and checked. */
-interface JobTiming {
+/** The environment variables of the Jobs, built (and every source and destination option checked) up front. */
+interface JobEnvironments {
+  /** The backup Job's. */
+  readonly backup: JobEnvVar[];
+  /** What the restore and verification Jobs share: the reader credential and the identity file. */
+  readonly reader: JobEnvVar[];
+  /** The source's restore settings (PostgreSQL: owner and application roles). */
+  readonly restore: JobEnvVar[];
+  /** The pruner credential. */
+  readonly pruner: JobEnvVar[];
+}
+
+/** The pruning CronJob and what it runs with. */
+interface Pruning {
   readonly schedule: string;
-  readonly suspend: boolean;
-  readonly startingDeadlineSeconds: number;
-  readonly activeDeadlineSeconds: number;
-  readonly backoffLimit: number;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly job: k8s.KubeCronJob;
+  readonly networkPolicy: k8s.KubeNetworkPolicy;
 }
 
 /**
@@ -316,71 +318,81 @@ export class BackupCronJob extends Construct implements IDeliverable {
 
   constructor(scope: Construct, id: string, props: BackupCronJobProps) {
     super(scope, id);
-    this.name = checkDnsLabel(this, 'name', props.name ?? id);
-    if (this.name.length > MAX_NAME_LENGTH) {
-      throw invalidProp(this, 'name', this.name, `must have at most ${MAX_NAME_LENGTH} characters, so that "${this.name}-restore" is a valid CronJob name (52)`);
-    }
+    this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);
     this.version = imageVersion(this.image);
-    if (!(props.source instanceof BackupSource)) {
-      throw invalidProp(this, 'source', props.source,
-        'must be BackupSource.postgres({...}), BackupSource.redis({...}) or BackupSource.eventStoreExport({...})');
-    }
-    if (!(props.destination instanceof BackupDestination)) {
-      throw invalidProp(this, 'destination', props.destination, 'must be BackupDestination.s3({...}), .azureBlob({...}), .gcs({...}) or .rclone({...})');
-    }
-    this.source = props.source;
-    this.destination = props.destination;
+    this.source = checkSource(this, props.source);
+    this.destination = checkDestination(this, props.destination);
     this.selectorLabels = selectorLabels(this.name);
     this.runAs = props.runAs;
-    this.remotePath = this.destination._remotePath(this, this.checkPrefix(props.prefix ?? `${this.namespace}/${this.name}`));
-
-    this.timeZone = this.checkTimeZone(props.timeZone ?? 'Etc/UTC');
-    this.retentionDays = this.checkRetention(props.retention ?? Duration.days(30));
+    this.remotePath = this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`));
+    this.timeZone = checkTimeZone(this, props.timeZone ?? 'Etc/UTC');
+    this.retentionDays = checkRetention(this, props.retention ?? Duration.days(30));
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);
     this.successfulJobsHistoryLimit = checkInteger(this, 'successfulJobsHistoryLimit', props.successfulJobsHistoryLimit ?? 3, 0, 100);
     this.failedJobsHistoryLimit = checkInteger(this, 'failedJobsHistoryLimit', props.failedJobsHistoryLimit ?? 3, 0, 100);
     this.ttlSecondsAfterFinished = checkInteger(this, 'ttlAfterFinished', (props.ttlAfterFinished ?? Duration.days(3)).toSeconds(), 0);
     this.startingDeadlineSeconds = checkInteger(this, 'startingDeadline', (props.startingDeadline ?? Duration.minutes(30)).toSeconds(), 10);
     this.activeDeadlineSeconds = checkInteger(this, 'activeDeadline', (props.activeDeadline ?? Duration.hours(3)).toSeconds(), 1);
-    const scheduleCron = props.schedule ?? Cron.schedule({ minute: '0', hour: '2' });
-    [this.schedule, this.intervals] = this.checkSchedule('schedule', scheduleCron);
-    this.checkNoOverlap('schedule', 'activeDeadline', this.schedule, this.intervals, this.activeDeadlineSeconds);
-    this.workSpace = props.workSpace ?? Size.gibibytes(10);
-    if (!(memoryMiB(this.workSpace) >= 1)) throw invalidProp(this, 'workSpace', memoryQuantity(this.workSpace), 'must be at least 1Mi');
+    [this.schedule, this.intervals] = checkSchedule(this, 'schedule', props.schedule ?? DEFAULT_BACKUP_SCHEDULE());
+    checkNoOverlap(this, 'schedule', 'activeDeadline', this.schedule, this.intervals, this.startingDeadlineSeconds, this.activeDeadlineSeconds);
+    this.workSpace = checkWorkSpace(this, props.workSpace ?? Size.gibibytes(10));
     this.resources = this.containerResources(props.resources ?? {});
     this.pruneResources = kubeResources(checkedResources(this, 'pruneResources', props.pruneResources ?? {}, DEFAULT_PRUNE_RESOURCES));
     this.encryption = checkEncryption(this, props.encryption);
     this.access = checkAccess(this, props.access, this.destination);
     this.retentionLockDays = checkRetentionLock(this, props.retentionLock, this.retentionDays);
-
-    const isPostgres = this.source.kind === BackupSourceKind.POSTGRES;
-    const restore = props.restore === false ? undefined : props.restore ?? (isPostgres ? {} : undefined);
-    if (restore && !isPostgres) {
-      throw invalidProp(this, 'restore', restore, `applies to PostgreSQL sources only; ${this.source.kind} backups are restored by hand (see the README)`);
-    }
+    const restore = this.restoreOptions(props.restore);
     const verification = props.restoreVerification === false ? undefined : props.restoreVerification ?? {};
+    const env = this.jobEnvironments();
 
-    // Every Job's environment is built (and every source and destination option checked) up front.
+    this.configMap = this.createScripts(restore !== undefined, verification !== undefined);
+    this.serviceAccount = createWorkloadIdentity(this, identityOf(this.metadata(), this.namespace)).serviceAccount;
+    this.cronJob = this.createBackupJob(env);
+    this.restoreJob = restore ? this.createRestoreJob(restore, env) : undefined;
+    const verify = verification ? this.createVerificationJob(verification, env) : undefined;
+    this.verificationJob = verify?.job;
+    const pruning = this.access ? this.createPruning(this.access, env) : undefined;
+    this.pruneSchedule = pruning?.schedule;
+    this.pruneServiceAccount = pruning?.serviceAccount;
+    this.pruneJob = pruning?.job;
+    this.pruneNetworkPolicy = pruning?.networkPolicy;
+    this.externalSecrets = createExternalSecrets(this, this.secretUses, this.metadata().labels!);
+    this.networkPolicy = this.createNetworkPolicy();
+    const alerts = props.alerts === false ? undefined : this.createAlerts(props.alerts ?? {}, verify?.timing);
+    this.missingAlertAfterSeconds = alerts?.missingAfterSeconds;
+    this.alertRule = alerts?.rule;
+  }
+
+  /** Nothing needs to be applied first: a run that finds its database unreachable fails and alerts. */
+  public deliveryDependencies(): IConstruct[] {
+    return [];
+  }
+
+  /** The metadata of the backup's own objects (component "backup"). */
+  private metadata(name = this.name): k8s.ObjectMeta {
+    return { name, labels: { ...serviceLabels(this.name, this.version), 'app.kubernetes.io/component': 'backup' } };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Options
+
+  private restoreOptions(restore: RestoreOptions | false | undefined): RestoreOptions | undefined {
+    const isPostgres = this.source.kind === BackupSourceKind.POSTGRES;
+    const resolved = restore === false ? undefined : restore ?? (isPostgres ? {} : undefined);
+    if (resolved && !isPostgres) {
+      throw invalidProp(this, 'restore', resolved, `applies to PostgreSQL sources only; ${this.source.kind} backups are restored by hand (see the README)`);
+    }
+    return resolved;
+  }
+
+  private jobEnvironments(): JobEnvironments {
     const sourceEnv = this.source._environment(this);
     const writerEnv = this.destination._environment(this);
     const readerEnv = this.access ? this.access.reader._environment(this) : writerEnv;
     const prunerEnv = this.access ? this.access.pruner._environment(this) : writerEnv;
     const restoreEnv = this.source._restoreEnvironment(this);
-
-    const labels = serviceLabels(this.name, this.version);
-    const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels: { ...labels, 'app.kubernetes.io/component': 'backup' } });
-
-    const scripts: Record<string, string> = { [SCRIPT_FILES.backup]: backupScript(this.source.kind, 'backup') };
-    if (restore) scripts[SCRIPT_FILES.restore] = backupScript(this.source.kind, 'restore');
-    if (verification) scripts[SCRIPT_FILES.verify] = backupScript(this.source.kind, 'verify');
-    this.configMap = new k8s.KubeConfigMap(this, 'Scripts', { metadata: metadata(`${this.name}-scripts`), data: scripts });
-
-    this.serviceAccount = createWorkloadIdentity(this, {
-      metadata: metadata(), namespace: this.namespace, automountServiceAccountToken: false, configMaps: [], secrets: [],
-    }).serviceAccount;
-
     const base: JobEnvVar[] = [
       { name: 'BACKUP_DESTINATION', value: this.remotePath },
       { name: 'BACKUP_WORK_DIR', value: WORK_DIR },
@@ -395,173 +407,12 @@ export class BackupCronJob extends Construct implements IDeliverable {
     ] : [];
     const recipients: JobEnvVar[] = this.encryption ? [{ name: 'AGE_RECIPIENTS', value: this.encryption.recipients.join(' ') }] : [];
     const identity: JobEnvVar[] = this.encryption ? [{ name: 'AGE_IDENTITY_FILE', value: `${IDENTITY_DIR}/${IDENTITY_FILE}` }] : [];
-    const common = [...base, ...readerEnv, ...identity];
-
-    this.cronJob = this.createCronJob('Resource', this.name, 'backup', {
-      schedule: this.schedule,
-      suspend: false,
-      startingDeadlineSeconds: this.startingDeadlineSeconds,
-      activeDeadlineSeconds: this.activeDeadlineSeconds,
-      backoffLimit: this.backoffLimit,
-    }, [...base, ...writerEnv, ...writeOnly, { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) }, ...recipients, ...sourceEnv]);
-
-    if (restore) {
-      const database = checkDatabaseName(this, 'restore.database', restore.database ?? this.source.database!);
-      this.restoreJob = this.createCronJob('Restore', `${this.name}-restore`, 'restore', {
-        schedule: NEVER,
-        suspend: true,
-        startingDeadlineSeconds: this.startingDeadlineSeconds,
-        activeDeadlineSeconds: checkInteger(this, 'restore.activeDeadline', (restore.activeDeadline ?? Duration.hours(6)).toSeconds(), 1),
-        backoffLimit: 0,
-      }, [...common, { name: 'BACKUP_FILE', value: '' }, ...this.source._environment(this, database), ...restoreEnv]);
-    }
-
-    let verificationTiming: { intervals: CronIntervals; activeDeadline: number } | undefined;
-    if (verification) {
-      const [verificationSchedule, verificationIntervals] = this.checkSchedule('restoreVerification.schedule',
-        verification.schedule ?? Cron.schedule({ minute: '0', hour: '4', weekDay: '0' }));
-      const activeDeadline = checkInteger(this, 'restoreVerification.activeDeadline', (verification.activeDeadline ?? Duration.hours(3)).toSeconds(), 1);
-      this.checkNoOverlap('restoreVerification.schedule', 'restoreVerification.activeDeadline', verificationSchedule, verificationIntervals, activeDeadline);
-      verificationTiming = { intervals: verificationIntervals, activeDeadline };
-      this.verificationJob = this.createCronJob('Verification', `${this.name}-verify`, 'verify', {
-        schedule: verificationSchedule,
-        suspend: false,
-        startingDeadlineSeconds: this.startingDeadlineSeconds,
-        activeDeadlineSeconds: activeDeadline,
-        backoffLimit: this.backoffLimit,
-      }, [...common, ...this.verificationEnv(verification)]);
-    }
-
-    if (this.access) {
-      const [pruneSchedule, pruneIntervals] = this.checkSchedule('access.pruneSchedule', this.access.pruneSchedule ?? Cron.schedule({ minute: '0', hour: '5' }));
-      this.checkNoOverlap('access.pruneSchedule', 'access.pruneSchedule', pruneSchedule, pruneIntervals, PRUNE_ACTIVE_DEADLINE);
-      this.pruneSchedule = pruneSchedule;
-      const pruneName = `${this.name}-prune`;
-      const pruning = new PruningIdentity(this, 'Pruning', this.namespace);
-      const pruneMetadata = (): k8s.ObjectMeta => ({ name: pruneName, labels: { ...serviceLabels(pruneName, this.version), 'app.kubernetes.io/component': COMPONENTS.prune } });
-      this.pruneServiceAccount = createWorkloadIdentity(pruning, {
-        metadata: pruneMetadata(), namespace: this.namespace, automountServiceAccountToken: false, configMaps: [], secrets: [],
-      }).serviceAccount;
-      this.pruneJob = this.createCronJob('Prune', pruneName, 'prune', {
-        schedule: pruneSchedule,
-        suspend: false,
-        startingDeadlineSeconds: this.startingDeadlineSeconds,
-        activeDeadlineSeconds: PRUNE_ACTIVE_DEADLINE,
-        backoffLimit: this.backoffLimit,
-      }, [
-        { name: 'BACKUP_DESTINATION', value: this.remotePath },
-        { name: 'BACKUP_WORK_DIR', value: '/tmp' },
-        { name: 'HOME', value: '/tmp' },
-        { name: 'BACKUP_ENCRYPTION', value: this.encryption ? 'age' : 'none' },
-        { name: 'BACKUP_LOCK_DAYS', value: String(this.retentionLockDays) },
-        { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) },
-        ...prunerEnv,
-      ]);
-      // The pruning Job connects to the store only.
-      this.pruneNetworkPolicy = createNetworkPolicy(pruning, pruneMetadata(), selectorLabels(pruneName), {
-        egress: () => (this.destination.peer ? [{ prop: 'destination.peer', peer: this.destination.peer }] : []),
-      });
-    }
-    this.externalSecrets = createExternalSecrets(this, this.secretUses, metadata().labels!);
-
-    // The Jobs only connect out: to the source and the destination.
-    const egress = [
-      { prop: 'source.peer', peer: this.source.peer },
-      ...(this.destination.peer ? [{ prop: 'destination.peer', peer: this.destination.peer }] : []),
-    ];
-    this.networkPolicy = createNetworkPolicy(this, metadata(), this.selectorLabels, { egress: () => egress });
-
-    if (props.alerts !== false) {
-      const alerts = props.alerts ?? {};
-      const factor = alerts.missingAfterFactor ?? 1.5;
-      this.missingAlertAfterSeconds = this.missingThreshold('alerts.missingAfterFactor', factor, this.intervals, this.activeDeadlineSeconds);
-      const verificationThreshold = verificationTiming
-        ? this.missingThreshold('alerts.missingAfterFactor', factor, verificationTiming.intervals, verificationTiming.activeDeadline)
-        : undefined;
-      this.alertRule = new PrometheusRule(this, 'Alerts', {
-        metadata: metadata(),
-        spec: {
-          groups: [{
-            name: `backup-${this.name}`,
-            rules: this.alertRules(checkRunbookBaseUrl(this, 'alerts.runbookBaseUrl', alerts.runbookBaseUrl),
-              this.missingAlertAfterSeconds, verificationThreshold),
-          }],
-        },
-      });
-    }
-  }
-
-  /** Nothing needs to be applied first: a run that finds its database unreachable fails and alerts. */
-  public deliveryDependencies(): IConstruct[] {
-    return [];
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Jobs
-
-  private createCronJob(id: string, name: string, purpose: Purpose, timing: JobTiming, env: JobEnvVar[]): k8s.KubeCronJob {
-    const prune = purpose === 'prune';
-    const labels = { ...serviceLabels(prune ? name : this.name, this.version), 'app.kubernetes.io/component': COMPONENTS[purpose] };
-    const container = purpose;
-    // Only the Jobs that read backups get the identity, as a read-only file, never as a variable.
-    const identity = this.encryption && (purpose === 'restore' || purpose === 'verify') ? this.encryption.identity : undefined;
-    for (const e of env) if (e.secret) this.secretUses.push({ prop: `${COMPONENTS[purpose]}.env.${e.name}`, ref: e.secret });
-    return new k8s.KubeCronJob(this, id, {
-      metadata: { name, labels },
-      spec: {
-        schedule: timing.schedule,
-        timeZone: this.timeZone,
-        suspend: timing.suspend,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: timing.startingDeadlineSeconds,
-        successfulJobsHistoryLimit: this.successfulJobsHistoryLimit,
-        failedJobsHistoryLimit: this.failedJobsHistoryLimit,
-        jobTemplate: {
-          metadata: { labels },
-          spec: {
-            backoffLimit: timing.backoffLimit,
-            activeDeadlineSeconds: timing.activeDeadlineSeconds,
-            ttlSecondsAfterFinished: this.ttlSecondsAfterFinished,
-            template: {
-              metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': container } },
-              spec: {
-                serviceAccountName: prune ? this.pruneServiceAccount!.name : this.serviceAccount.name,
-                automountServiceAccountToken: false,
-                enableServiceLinks: false,
-                restartPolicy: 'Never',
-                terminationGracePeriodSeconds: 30,
-                securityContext: podSecurityContext(this.runAs),
-                containers: [{
-                  name: container,
-                  image: this.image,
-                  imagePullPolicy: 'Always',
-                  command: ['bash', `${SCRIPTS_MOUNT_PATH}/${SCRIPT_FILES[SCRIPT_OF[purpose]]}`, ...(prune ? ['prune'] : [])],
-                  env: toEnvVars(env),
-                  resources: prune ? this.pruneResources : this.resources,
-                  securityContext: containerSecurityContext(this.runAs),
-                  volumeMounts: [
-                    ...scratchMounts(DEFAULT_SCRATCH_DIRECTORIES),
-                    { name: 'scripts', mountPath: SCRIPTS_MOUNT_PATH, readOnly: true },
-                    ...(prune ? [] : [{ name: 'work', mountPath: WORK_DIR }]),
-                    ...(identity ? [{ name: 'age-identity', mountPath: IDENTITY_DIR, readOnly: true }] : []),
-                  ],
-                  terminationMessagePolicy: 'FallbackToLogsOnError',
-                }],
-                volumes: [
-                  ...scratchVolumes(DEFAULT_SCRATCH_DIRECTORIES, '256Mi'),
-                  { name: 'scripts', configMap: { name: this.configMap.name, defaultMode: 0o444 } },
-                  ...(prune ? [] : [{ name: 'work', emptyDir: { sizeLimit: k8s.Quantity.fromString(memoryQuantity(this.workSpace)) } }]),
-                  ...(identity ? [{
-                    name: 'age-identity',
-                    secret: { secretName: identity.secretName, items: [{ key: identity.key, path: IDENTITY_FILE }], defaultMode: 0o400 },
-                  }] : []),
-                ],
-              },
-            },
-          },
-        },
-      },
-    });
+    return {
+      backup: [...base, ...writerEnv, ...writeOnly, { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) }, ...recipients, ...sourceEnv],
+      reader: [...base, ...readerEnv, ...identity],
+      restore: restoreEnv,
+      pruner: prunerEnv,
+    };
   }
 
   private verificationEnv(verification: RestoreVerificationOptions): JobEnvVar[] {
@@ -596,124 +447,174 @@ export class BackupCronJob extends Construct implements IDeliverable {
     return kubeResources(quantities);
   }
 
-
   // -------------------------------------------------------------------------------------------
-  // Alerts
+  // Objects
 
-  private missingThreshold(prop: string, factor: number, intervals: CronIntervals, activeDeadlineSeconds: number): number {
-    const threshold = Math.ceil(factor * intervals.longestSeconds);
-    const needed = intervals.longestSeconds + this.startingDeadlineSeconds + activeDeadlineSeconds;
-    if (!(factor >= 1) || threshold < needed) {
-      throw invalidProp(this, prop, factor,
-        `must be at least 1 and leave room for a late start and a full run: ${humanSeconds(intervals.longestSeconds)} between runs`
-        + ` + ${humanSeconds(this.startingDeadlineSeconds)} starting deadline + ${humanSeconds(activeDeadlineSeconds)} active deadline`
-        + ` = ${humanSeconds(needed)}, but ${factor} × ${humanSeconds(intervals.longestSeconds)} is ${humanSeconds(threshold)}`);
-    }
-    return threshold;
+  private createScripts(restore: boolean, verification: boolean): k8s.KubeConfigMap {
+    const scripts: Record<string, string> = { [SCRIPT_FILES.backup]: backupScript(this.source.kind, 'backup') };
+    if (restore) scripts[SCRIPT_FILES.restore] = backupScript(this.source.kind, 'restore');
+    if (verification) scripts[SCRIPT_FILES.verify] = backupScript(this.source.kind, 'verify');
+    return new k8s.KubeConfigMap(this, 'Scripts', { metadata: this.metadata(`${this.name}-scripts`), data: scripts });
   }
 
-  private alertRules(runbookBaseUrl: string | undefined, missingAfter: number, verificationMissingAfter?: number): PrometheusRuleSpecGroupsRules[] {
-    const backup = { namespace: this.namespace, name: this.name };
-    const what = `${this.source.kind} backup ${this.name} in namespace ${this.namespace}`;
-    const rule = (alert: string, expr: string, holdFor: Duration, severity: Severity, summary: string, description: string) => alertRule({
-      alert,
-      expr,
-      for: holdFor,
-      severity,
-      summary,
-      description,
-      labels: { cronjob: alert.startsWith('Restore') ? `${this.name}-verify` : alert.startsWith('BackupPruning') ? `${this.name}-prune` : this.name },
-    }, runbookBaseUrl);
-    const rules: AlertRule[] = [
-      rule('BackupMissing', lastSuccessTooOld(backup, missingAfter), Duration.minutes(10), Severity.CRITICAL,
-        `No successful ${this.source.kind} backup of ${this.name} for ${humanSeconds(missingAfter)}`,
-        `The ${what} has not succeeded for more than ${humanSeconds(missingAfter)} (schedule "${this.schedule}" ${this.timeZone}):`
-        + ` the newest restorable backup is getting old. Check the CronJob ${this.name} (suspended? failing? not scheduled?).`),
-      rule('BackupJobFailed', latestRunFailed(backup), Duration.minutes(5), Severity.WARNING,
-        `The latest ${this.source.kind} backup of ${this.name} failed`,
-        `A Job of CronJob ${this.name} in namespace ${this.namespace} failed after the last successful backup.`
-        + ` Read its logs (kubectl logs job/<job>); nothing incomplete was uploaded under a final name.`),
+  private createBackupJob(env: JobEnvironments): k8s.KubeCronJob {
+    return this.createCronJob(this, 'Resource', this.name, 'backup', this.timing(this.schedule, this.activeDeadlineSeconds), env.backup);
+  }
+
+  /** The restore Job template: a suspended CronJob, started by hand. */
+  private createRestoreJob(restore: RestoreOptions, env: JobEnvironments): k8s.KubeCronJob {
+    const database = checkDatabaseName(this, 'restore.database', restore.database ?? this.source.database!);
+    const timing: JobTiming = {
+      schedule: NEVER,
+      suspend: true,
+      startingDeadlineSeconds: this.startingDeadlineSeconds,
+      activeDeadlineSeconds: checkInteger(this, 'restore.activeDeadline', (restore.activeDeadline ?? Duration.hours(6)).toSeconds(), 1),
+      backoffLimit: 0,
+    };
+    return this.createCronJob(this, 'Restore', `${this.name}-restore`, 'restore', timing,
+      [...env.reader, { name: 'BACKUP_FILE', value: '' }, ...this.source._environment(this, database), ...env.restore]);
+  }
+
+  private createVerificationJob(verification: RestoreVerificationOptions, env: JobEnvironments): { job: k8s.KubeCronJob; timing: RunTiming } {
+    const [schedule, intervals] = checkSchedule(this, 'restoreVerification.schedule', verification.schedule ?? DEFAULT_VERIFICATION_SCHEDULE());
+    const activeDeadline = checkInteger(this, 'restoreVerification.activeDeadline', (verification.activeDeadline ?? Duration.hours(3)).toSeconds(), 1);
+    checkNoOverlap(this, 'restoreVerification.schedule', 'restoreVerification.activeDeadline', schedule, intervals, this.startingDeadlineSeconds, activeDeadline);
+    const job = this.createCronJob(this, 'Verification', `${this.name}-verify`, 'verify', this.timing(schedule, activeDeadline),
+      [...env.reader, ...this.verificationEnv(verification)]);
+    return { job, timing: { intervals, activeDeadline } };
+  }
+
+  /** The pruning CronJob "<name>-prune", with its own ServiceAccount and a NetworkPolicy that reaches the store only. */
+  private createPruning(access: BackupAccessOptions, env: JobEnvironments): Pruning {
+    const [schedule, intervals] = checkSchedule(this, 'access.pruneSchedule', access.pruneSchedule ?? DEFAULT_PRUNE_SCHEDULE());
+    checkNoOverlap(this, 'access.pruneSchedule', 'access.pruneSchedule', schedule, intervals, this.startingDeadlineSeconds, PRUNE_ACTIVE_DEADLINE);
+    const name = `${this.name}-prune`;
+    const scope = new PruningIdentity(this, 'Pruning', this.namespace);
+    const metadata = (): k8s.ObjectMeta => ({ name, labels: { ...serviceLabels(name, this.version), 'app.kubernetes.io/component': JOB_COMPONENTS.prune } });
+    const serviceAccount = createWorkloadIdentity(scope, identityOf(metadata(), this.namespace)).serviceAccount;
+    const job = this.createCronJob(this, 'Prune', name, 'prune', this.timing(schedule, PRUNE_ACTIVE_DEADLINE), [
+      { name: 'BACKUP_DESTINATION', value: this.remotePath },
+      { name: 'BACKUP_WORK_DIR', value: '/tmp' },
+      { name: 'HOME', value: '/tmp' },
+      { name: 'BACKUP_ENCRYPTION', value: this.encryption ? 'age' : 'none' },
+      { name: 'BACKUP_LOCK_DAYS', value: String(this.retentionLockDays) },
+      { name: 'BACKUP_RETENTION_DAYS', value: String(this.retentionDays) },
+      ...env.pruner,
+    ], serviceAccount.name);
+    // The pruning Job connects to the store only.
+    const networkPolicy = createNetworkPolicy(scope, metadata(), selectorLabels(name), {
+      egress: () => (this.destination.peer ? [{ prop: 'destination.peer', peer: this.destination.peer }] : []),
+    });
+    return { schedule, serviceAccount, job, networkPolicy };
+  }
+
+  /** The Jobs only connect out: to the source and the destination. */
+  private createNetworkPolicy(): k8s.KubeNetworkPolicy {
+    const egress = [
+      { prop: 'source.peer', peer: this.source.peer },
+      ...(this.destination.peer ? [{ prop: 'destination.peer', peer: this.destination.peer }] : []),
     ];
-    if (this.verificationJob && verificationMissingAfter !== undefined) {
-      const verify = { namespace: this.namespace, name: `${this.name}-verify` };
-      rules.push(
-        rule('RestoreVerificationFailed', latestRunFailed(verify), Duration.minutes(5), Severity.CRITICAL,
-          `Restore verification of ${this.name} failed: the newest backup may not be restorable`,
-          `A Job of CronJob ${this.name}-verify in namespace ${this.namespace} failed: the newest backup could not be downloaded,`
-          + ' did not match its checksum, could not be restored, or failed the sanity checks. Read its logs.'),
-        rule('RestoreVerificationMissing', lastSuccessTooOld(verify, verificationMissingAfter), Duration.minutes(10), Severity.WARNING,
-          `No successful restore verification of ${this.name} for ${humanSeconds(verificationMissingAfter)}`,
-          `CronJob ${this.name}-verify in namespace ${this.namespace} has not succeeded for more than ${humanSeconds(verificationMissingAfter)}.`),
-      );
-    }
-    if (this.pruneJob) {
-      const prune = { namespace: this.namespace, name: `${this.name}-prune` };
-      rules.push(rule('BackupPruningFailed', latestRunFailed(prune), Duration.minutes(5), Severity.WARNING,
-        `Pruning of the ${this.source.kind} backups of ${this.name} failed`,
-        `A Job of CronJob ${this.name}-prune in namespace ${this.namespace} failed: backups older than ${this.retentionDays} days`
-        + ' may be kept longer than the retention allows. Read its logs.'));
-    }
-    return renderRuleGroup({ name: `backup-${this.name}`, rules }).rules!;
+    return createNetworkPolicy(this, this.metadata(), this.selectorLabels, { egress: () => egress });
+  }
+
+  private createAlerts(alerts: BackupAlertOptions, verification?: RunTiming): { missingAfterSeconds: number; rule: PrometheusRule } {
+    const factor = alerts.missingAfterFactor ?? 1.5;
+    const missingAfterSeconds = missingThreshold(this, 'alerts.missingAfterFactor', factor, this.intervals, this.startingDeadlineSeconds, this.activeDeadlineSeconds);
+    const verificationMissingAfterSeconds = verification
+      ? missingThreshold(this, 'alerts.missingAfterFactor', factor, verification.intervals, this.startingDeadlineSeconds, verification.activeDeadline)
+      : undefined;
+    const rules = backupAlertRules({
+      namespace: this.namespace,
+      name: this.name,
+      kind: this.source.kind,
+      schedule: this.schedule,
+      timeZone: this.timeZone,
+      retentionDays: this.retentionDays,
+      missingAfterSeconds,
+      verificationMissingAfterSeconds,
+      pruneJob: this.pruneJob !== undefined,
+    }, checkRunbookBaseUrl(this, 'alerts.runbookBaseUrl', alerts.runbookBaseUrl));
+    const rule = new PrometheusRule(this, 'Alerts', { metadata: this.metadata(), spec: { groups: [{ name: `backup-${this.name}`, rules }] } });
+    return { missingAfterSeconds, rule };
   }
 
   // -------------------------------------------------------------------------------------------
-  // Checks
+  // Jobs
 
-  private checkPrefix(prefix: string): string {
-    if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9_.]*[a-z0-9])?)*$/.test(prefix)) {
-      throw invalidProp(this, 'prefix', prefix, 'must be a folder path of lowercase letters, digits, "-", "_" and ".", separated by "/"');
-    }
-    return prefix;
+  /** A scheduled run: the backup's starting deadline and retries. */
+  private timing(schedule: string, activeDeadlineSeconds: number): JobTiming {
+    return { schedule, suspend: false, startingDeadlineSeconds: this.startingDeadlineSeconds, activeDeadlineSeconds, backoffLimit: this.backoffLimit };
   }
 
-  private checkTimeZone(timeZone: string): string {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone });
-    } catch {
-      throw invalidProp(this, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
-    }
-    if (!/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
-      throw invalidProp(this, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
-    }
-    return timeZone;
-  }
-
-  private checkRetention(retention: Duration): number {
-    const seconds = retention.toSeconds({ integral: false });
-    if (!(seconds >= 86400) || seconds % 86400 !== 0) {
-      throw invalidProp(this, 'retention', retention.toHumanString(), 'must be a whole number of days, at least 1, e.g. Duration.days(30)');
-    }
-    return seconds / 86400;
-  }
-
-  private checkSchedule(prop: string, cron: Cron): [string, CronIntervals] {
-    const expression = cron?.expressionString;
-    let intervals: CronIntervals | undefined;
-    try {
-      intervals = cronIntervals(parseCron(expression ?? ''));
-    } catch (e) {
-      if (!(e instanceof CronSyntaxError)) throw e;
-      throw invalidProp(this, prop, expression,
-        `${e.message}; a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`);
-    }
-    if (!intervals) throw invalidProp(this, prop, expression, 'never runs: no date matches it');
-    return [expression.trim().split(/\s+/).join(' '), intervals];
-  }
-
-  /** A run may start up to `startingDeadline` late and then last `activeDeadline`: together they must end before the next run. */
-  private checkNoOverlap(scheduleProp: string, deadlineProp: string, schedule: string, intervals: CronIntervals, activeDeadlineSeconds: number): void {
-    const latestEnd = this.startingDeadlineSeconds + activeDeadlineSeconds;
-    if (latestEnd > intervals.shortestSeconds) {
-      throw invalidProp(this, deadlineProp, humanSeconds(activeDeadlineSeconds),
-        `overlaps the next run: a run may start up to 'startingDeadline' (${humanSeconds(this.startingDeadlineSeconds)}) late and then last`
-        + ` ${humanSeconds(activeDeadlineSeconds)}, until ${humanSeconds(latestEnd)} after its scheduled time, but '${scheduleProp}' ("${schedule}")`
-        + ` runs as often as every ${humanSeconds(intervals.shortestSeconds)}; shorten the deadlines or run less often`);
-    }
+  private createCronJob(
+    scope: Construct, id: string, name: string, purpose: JobPurpose, timing: JobTiming, env: JobEnvVar[], serviceAccountName = this.serviceAccount.name,
+  ): k8s.KubeCronJob {
+    for (const e of env) if (e.secret) this.secretUses.push({ prop: `${JOB_COMPONENTS[purpose]}.env.${e.name}`, ref: e.secret });
+    return createBackupJob(scope, id, {
+      name,
+      backupName: this.name,
+      version: this.version,
+      purpose,
+      timing,
+      timeZone: this.timeZone,
+      successfulJobsHistoryLimit: this.successfulJobsHistoryLimit,
+      failedJobsHistoryLimit: this.failedJobsHistoryLimit,
+      ttlSecondsAfterFinished: this.ttlSecondsAfterFinished,
+      serviceAccountName,
+      image: this.image,
+      env,
+      resources: purpose === 'prune' ? this.pruneResources : this.resources,
+      runAs: this.runAs,
+      configMapName: this.configMap.name,
+      workSpace: this.workSpace,
+      // Only the Jobs that read backups get the identity, as a read-only file, never as a variable.
+      identity: this.encryption && (purpose === 'restore' || purpose === 'verify') ? this.encryption.identity : undefined,
+    });
   }
 }
 
-function toEnvVars(env: JobEnvVar[]): k8s.EnvVar[] {
-  return env.map((e) => (e.secret
-    ? { name: e.name, valueFrom: { secretKeyRef: { name: e.secret.secretName, key: e.secret.key } } }
-    : { name: e.name, value: e.value ?? '' }));
+/** A verification's interval and run time, which its "missing" alert must leave room for. */
+interface RunTiming {
+  readonly intervals: CronIntervals;
+  readonly activeDeadline: number;
+}
+
+/** A Job's own ServiceAccount, without a token and without access to the API. */
+function identityOf(metadata: k8s.ObjectMeta, namespace: string): WorkloadAccess {
+  return { metadata, namespace, automountServiceAccountToken: false, configMaps: [], secrets: [] };
+}
+
+function checkName(scope: IConstruct, value: string): string {
+  const name = checkDnsLabel(scope, 'name', value);
+  if (name.length > MAX_NAME_LENGTH) {
+    throw invalidProp(scope, 'name', name, `must have at most ${MAX_NAME_LENGTH} characters, so that "${name}-restore" is a valid CronJob name (52)`);
+  }
+  return name;
+}
+
+function checkSource(scope: IConstruct, source: BackupSource): BackupSource {
+  if (!(source instanceof BackupSource)) {
+    throw invalidProp(scope, 'source', source,
+      'must be BackupSource.postgres({...}), BackupSource.redis({...}) or BackupSource.eventStoreExport({...})');
+  }
+  return source;
+}
+
+function checkDestination(scope: IConstruct, destination: BackupDestination): BackupDestination {
+  if (!(destination instanceof BackupDestination)) {
+    throw invalidProp(scope, 'destination', destination, 'must be BackupDestination.s3({...}), .azureBlob({...}), .gcs({...}) or .rclone({...})');
+  }
+  return destination;
+}
+
+function checkPrefix(scope: IConstruct, prefix: string): string {
+  if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9_.]*[a-z0-9])?)*$/.test(prefix)) {
+    throw invalidProp(scope, 'prefix', prefix, 'must be a folder path of lowercase letters, digits, "-", "_" and ".", separated by "/"');
+  }
+  return prefix;
+}
+
+function checkWorkSpace(scope: IConstruct, workSpace: Size): Size {
+  if (!(memoryMiB(workSpace) >= 1)) throw invalidProp(scope, 'workSpace', memoryQuantity(workSpace), 'must be at least 1Mi');
+  return workSpace;
 }

@@ -1,15 +1,19 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Application } from '../imports/applications-argoproj.io';
-import { AppProject, AppProjectSpecSyncWindows } from '../imports/appprojects-argoproj.io';
-import { GitRepository, GitRepositorySpecRef } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
-import { Kustomization, KustomizationSpecSourceRefKind } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
-import { ChangeFreeze, checkNoOverlap, createFluxFreeze, FluxFreeze, resolveFreeze } from './change-freeze';
+import { AppProject } from '../imports/appprojects-argoproj.io';
+import { GitRepository } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
+import { Kustomization } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
+import { ChangeFreeze, FluxFreeze } from './change-freeze';
 import { FolderPlan } from './delivery';
-import { goDuration } from './shared/duration';
+import { createApplication, createAppProject } from './gitops/argocd';
+import { checkEnvironments } from './gitops/environments';
+import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FLUX_SOURCE_NAME } from './gitops/flux';
+import { checkRevision, GitRevision } from './gitops/revision';
 import { invalidProp } from './shared/errors';
-import { checkArray, checkCidr, checkDnsLabel, checkPinnedImage } from './shared/validation';
-import { waveFolder } from './synth';
+import { checkArray, checkCidr, checkPinnedImage } from './shared/validation';
+
+export { GitRevision, GitRevisionKind } from './gitops/revision';
 
 /** An API group ("" for the core group) and a kind, as Argo CD's project resource lists name them. */
 export interface GroupKind {
@@ -71,38 +75,6 @@ export function environmentResources(folder: FolderPlan): EnvironmentResources {
   }
   const sorted = (kinds: Map<string, GroupKind>) => [...kinds.keys()].sort().map((key) => kinds.get(key)!);
   return { namespaces: [...namespaces].sort(), clusterKinds: sorted(cluster), namespacedKinds: sorted(namespaced) };
-}
-
-/** What a {@link GitRevision} names. */
-export enum GitRevisionKind {
-  BRANCH = 'branch',
-  TAG = 'tag',
-  COMMIT = 'commit',
-}
-
-/** The revision of the repository that Argo CD and Flux apply: a branch, a tag or one commit. */
-export class GitRevision {
-  /** The tip of branch `name` (e.g. "main"), followed as it moves: every merge is deployed. */
-  public static branch(name: string): GitRevision {
-    return new GitRevision(GitRevisionKind.BRANCH, name);
-  }
-
-  /** The commit tag `name` (e.g. "v1.2.0") points at: a deployment changes when the tag does. */
-  public static tag(name: string): GitRevision {
-    return new GitRevision(GitRevisionKind.TAG, name);
-  }
-
-  /** One commit, by its full 40-character SHA-1: pinned until this setting changes. */
-  public static commit(sha: string): GitRevision {
-    return new GitRevision(GitRevisionKind.COMMIT, sha);
-  }
-
-  private constructor(
-    /** Branch, tag or commit. */
-    public readonly kind: GitRevisionKind,
-    /** The branch or tag name, or the commit SHA, as written. */
-    public readonly value: string,
-  ) {}
 }
 
 /** One environment folder of the output, as GitOps applies it. */
@@ -171,7 +143,6 @@ export interface GitOpsDeliveryProps {
 
 /** The flux CLI image the freeze CronJobs run by default. */
 export const DEFAULT_FLUX_CLI_IMAGE = 'ghcr.io/fluxcd/flux-cli:v2.8.3';
-const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /**
  * How Argo CD and Flux apply the output, unchanged: an Argo CD `Application` per environment
@@ -185,8 +156,22 @@ const IN_CLUSTER = 'https://kubernetes.default.svc';
  * contain cannot be synced), and carries the environment's change freezes as deny sync windows.
  */
 export class GitOpsDelivery extends Construct {
+  /** The git repository that holds the committed output. */
+  public readonly repoUrl: string;
   /** The revision both Argo CD and Flux apply. */
   public readonly revision: GitRevision;
+  /** Where the synthesized folders are in the repository, without a trailing "/". */
+  public readonly outputPath: string;
+  /** Where the AppProjects and Applications live. */
+  public readonly argoCdNamespace: string;
+  /** Where the GitRepository, the Kustomizations and the freeze objects live. */
+  public readonly fluxNamespace: string;
+  /** How often Flux checks the source and reconciles. */
+  public readonly interval: Duration;
+  /** The flux CLI image the freeze CronJobs run. */
+  public readonly fluxCliImage: string;
+  /** Where the freeze CronJobs' pods may reach the Kubernetes API server. */
+  public readonly apiServerCidrs: readonly string[];
   public readonly applications: Application[];
   public readonly gitRepository?: GitRepository;
   /** By environment, lowest wave first. */
@@ -198,147 +183,30 @@ export class GitOpsDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: GitOpsDeliveryProps) {
     super(scope, id);
-    if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(props.repoUrl)) {
-      throw invalidProp(this, 'repoUrl', props.repoUrl, 'must be an https://, ssh:// or git@ repository URL');
-    }
+    this.repoUrl = checkRepoUrl(this, props.repoUrl);
     this.revision = checkRevision(this, props.revision ?? GitRevision.branch('main'));
-    const outputPath = (props.outputPath ?? 'dist').replace(/\/+$/, '');
-    const fluxNamespace = props.fluxNamespace ?? 'flux-system';
-    const interval = goDuration(props.interval ?? Duration.minutes(5));
-    const argoCdNamespace = props.argoCdNamespace ?? 'argocd';
-    const now = props.now ?? new Date();
-    const fluxCliImage = checkPinnedImage(this, 'fluxCliImage', props.fluxCliImage ?? DEFAULT_FLUX_CLI_IMAGE);
-    const apiServerCidrs = checkArray<string>(this, 'apiServerCidrs', props.apiServerCidrs ?? ['0.0.0.0/0'], '["10.0.0.1/32"]')
+    this.outputPath = (props.outputPath ?? 'dist').replace(/\/+$/, '');
+    this.fluxNamespace = props.fluxNamespace ?? 'flux-system';
+    this.interval = props.interval ?? Duration.minutes(5);
+    this.argoCdNamespace = props.argoCdNamespace ?? 'argocd';
+    this.fluxCliImage = checkPinnedImage(this, 'fluxCliImage', props.fluxCliImage ?? DEFAULT_FLUX_CLI_IMAGE);
+    this.apiServerCidrs = checkArray<string>(this, 'apiServerCidrs', props.apiServerCidrs ?? ['0.0.0.0/0'], '["10.0.0.1/32"]')
       .map((cidr, i) => checkCidr(this, `apiServerCidrs[${i}]`, cidr));
-    const freezes = props.environments.map((env, i) => {
-      checkDnsLabel(this, `environments[${i}].name`, env.name);
-      if (env.waves.length === 0) throw invalidProp(this, `environments[${i}].waves`, env.waves, 'must list at least one wave');
-      checkResources(this, `environments[${i}].resources`, env);
-      const prop = `environments[${i}].freezes`;
-      const resolved = checkArray<ChangeFreeze>(this, prop, env.freezes ?? [], '[ChangeFreeze.recurring({ ... })]')
-        .map((freeze, j) => resolveFreeze(this, `${prop}[${j}]`, freeze, now));
-      checkNoOverlap(this, prop, resolved);
-      const longest = `fintech-${env.name}-freeze-${resolved.length - 1}-suspend`;
-      if (resolved.length > 0 && longest.length > 52) {
-        throw invalidProp(this, `environments[${i}].name`, env.name, `is too long for its freeze CronJobs' names ("${longest}": at most 52 characters)`);
-      }
-      return resolved;
-    });
+    const freezes = checkEnvironments(this, props.environments, props.now ?? new Date());
 
-    this.projects = props.environments.map((env, i) => new AppProject(this, `${env.name}-project`, {
-      metadata: { name: `fintech-${env.name}`, namespace: argoCdNamespace },
-      spec: {
-        description: `The ${env.name} environment: only its repository, namespaces and kinds`,
-        sourceRepos: [props.repoUrl],
-        destinations: env.resources.namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
-        clusterResourceWhitelist: env.resources.clusterKinds.length ? env.resources.clusterKinds.map((k) => ({ group: k.group, kind: k.kind })) : undefined,
-        namespaceResourceWhitelist: env.resources.namespacedKinds.map((k) => ({ group: k.group, kind: k.kind })),
-        syncWindows: freezes[i].length ? freezes[i].map((f): AppProjectSpecSyncWindows => ({
-          kind: 'deny',
-          schedule: f.schedule,
-          duration: goDuration(Duration.minutes(f.durationMinutes)),
-          timeZone: f.timeZone,
-          applications: [`fintech-${env.name}`],
-          manualSync: f.manualSync,
-          description: f.reason,
-        })) : undefined,
-      },
-    }));
-
-    this.applications = props.environments.map((env) => new Application(this, `${env.name}-application`, {
-      metadata: { name: `fintech-${env.name}`, namespace: argoCdNamespace },
-      spec: {
-        project: `fintech-${env.name}`,
-        source: { repoUrl: props.repoUrl, targetRevision: this.revision.value, path: `${outputPath}/${env.name}` },
-        destination: { server: IN_CLUSTER, namespace: env.namespace },
-        syncPolicy: {
-          automated: (env.automatedSync ?? true) ? { prune: env.prune ?? true, selfHeal: env.selfHeal ?? true } : undefined,
-          // PruneLast: deletions wait until everything else is applied and healthy.
-          syncOptions: ['PruneLast=true'],
-        },
-      },
-    }));
-
-    this.gitRepository = props.fluxSource ? undefined : new GitRepository(this, 'flux-source', {
-      metadata: { name: 'fintech-platform', namespace: fluxNamespace },
-      spec: { url: props.repoUrl, ref: fluxRef(this.revision), interval },
-    });
-    const source = props.fluxSource ?? { name: 'fintech-platform' };
-
-    this.fluxKustomizations = new Map(props.environments.map((env) => {
-      const name = (wave: number) => `fintech-${env.name}-${waveFolder(wave)}`;
-      const kustomizations = env.waves.map((wave, i) => new Kustomization(this, `${env.name}-${waveFolder(wave)}`, {
-        metadata: { name: name(wave), namespace: fluxNamespace },
-        spec: {
-          interval,
-          path: `./${outputPath}/${env.name}/${waveFolder(wave)}`,
-          prune: env.prune ?? true,
-          wait: true,
-          timeout: '10m',
-          sourceRef: { kind: KustomizationSpecSourceRefKind.GIT_REPOSITORY, name: source.name, namespace: source.namespace },
-          dependsOn: i === 0 ? undefined : [{ name: name(env.waves[i - 1]) }],
-        },
-      }));
-      return [env.name, kustomizations];
-    }));
-
-    this.fluxFreezes = new Map(props.environments.flatMap((env, i) => (freezes[i].length === 0 ? [] : [[env.name, createFluxFreeze(this, {
-      name: `fintech-${env.name}-freeze`,
-      namespace: fluxNamespace,
-      kustomizations: this.fluxKustomizations.get(env.name)!.map((k) => k.name),
-      freezes: freezes[i],
-      image: fluxCliImage,
-      apiServerCidrs,
-    })] as const])));
+    this.projects = props.environments.map((env, i) => createAppProject(this, env, freezes[i], this));
+    this.applications = props.environments.map((env) => createApplication(this, env, this));
+    this.gitRepository = props.fluxSource ? undefined : createFluxSource(this, this);
+    const source = props.fluxSource ?? { name: FLUX_SOURCE_NAME };
+    this.fluxKustomizations = new Map(props.environments.map((env) => [env.name, createFluxKustomizations(this, env, source, this)]));
+    this.fluxFreezes = new Map(props.environments.flatMap((env, i) => (freezes[i].length === 0 ? []
+      : [[env.name, createEnvironmentFreeze(this, env, this.fluxKustomizations.get(env.name)!, freezes[i], this)] as const])));
   }
 }
 
-/** An environment's Application must deploy to a namespace its output uses, and its output must contain something. */
-function checkResources(scope: Construct, prop: string, env: GitOpsEnvironment): void {
-  const resources = env.resources;
-  if (!resources || !Array.isArray(resources.namespaces) || !Array.isArray(resources.namespacedKinds) || !Array.isArray(resources.clusterKinds)) {
-    throw invalidProp(scope, prop, resources, 'must be what the environment\'s output contains: environmentResources(folder) of its folder in the delivery plan');
+function checkRepoUrl(scope: Construct, repoUrl: string): string {
+  if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(repoUrl)) {
+    throw invalidProp(scope, 'repoUrl', repoUrl, 'must be an https://, ssh:// or git@ repository URL');
   }
-  if (!resources.namespaces.includes(env.namespace)) {
-    throw invalidProp(scope, `${prop}.namespaces`, resources.namespaces, `must include the environment's namespace "${env.namespace}": its output has no object there`);
-  }
-  resources.namespaces.forEach((namespace, i) => checkDnsLabel(scope, `${prop}.namespaces[${i}]`, namespace));
-}
-
-/** Flux's field for each kind of revision; Argo CD's `targetRevision` takes any of them as written. */
-function fluxRef(revision: GitRevision): GitRepositorySpecRef {
-  switch (revision.kind) {
-    case GitRevisionKind.TAG: return { tag: revision.value };
-    case GitRevisionKind.COMMIT: return { commit: revision.value };
-    default: return { branch: revision.value };
-  }
-}
-
-/**
- * A commit must be a full SHA-1 (Flux checks out exactly that commit; an abbreviation is
- * ambiguous); a branch or tag name must follow git's ref-name rules (`git check-ref-format`),
- * plus `git branch`'s: no leading '-'.
- */
-function checkRevision(scope: Construct, revision: GitRevision): GitRevision {
-  const { kind, value } = revision;
-  if (kind === GitRevisionKind.COMMIT) {
-    if (!/^[0-9a-f]{40}$/.test(value)) {
-      throw invalidProp(scope, 'revision', value, "must be a commit's full 40-character lowercase hexadecimal SHA-1");
-    }
-    return revision;
-  }
-  if (!isGitRefName(value)) {
-    throw invalidProp(scope, 'revision', value, `must be a ${kind} name git accepts: no space, control character, `
-      + "'~', '^', ':', '?', '*', '[', '\\', '..' or '@{'; not '@'; no empty component, none starting with '.' or ending with '.lock'; "
-      + "no leading '-' or '/', no trailing '/' or '.'");
-  }
-  return revision;
-}
-
-function isGitRefName(name: string): boolean {
-  return name.length > 0
-    && name !== '@'
-    && !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{/.test(name)
-    && !/^[-/]|[/.]$/.test(name)
-    && name.split('/').every((part) => part.length > 0 && !part.startsWith('.') && !part.endsWith('.lock'));
+  return repoUrl;
 }

@@ -1,4 +1,8 @@
+import { Duration } from 'cdk8s';
+import { PrometheusRuleSpecGroupsRules } from '../../imports/prometheusrules-monitoring.coreos.com';
+import { alertRule, AlertRule, renderRuleGroup, Severity } from '../monitoring/alert-rules';
 import { KUBE_METRICS, selector } from '../shared/promql';
+import { humanSeconds } from './cron';
 
 /**
  * PromQL for the backup alerts, from kube-state-metrics' CronJob and Job metrics (names from
@@ -41,3 +45,67 @@ export function latestRunFailed(cronJob: CronJobRef): string {
   return `(${failedStart} > on (namespace, owner_name) ${lastSuccess}) or (${failedStart} unless on (namespace, owner_name) ${lastSuccess})`;
 }
 
+
+/** What the alerts of one backup speak of. */
+export interface BackupAlertSubject {
+  readonly namespace: string;
+  /** The backup CronJob's name; the verification and pruning CronJobs add "-verify" and "-prune". */
+  readonly name: string;
+  /** The source's kind, e.g. "postgres". */
+  readonly kind: string;
+  readonly schedule: string;
+  readonly timeZone: string;
+  readonly retentionDays: number;
+  /** How old the last successful backup may get. */
+  readonly missingAfterSeconds: number;
+  /** How old the last successful verification may get; undefined without a verification. */
+  readonly verificationMissingAfterSeconds?: number;
+  /** Whether pruning runs in its own CronJob. */
+  readonly pruneJob: boolean;
+}
+
+/** The backup's alert rules: missing, failed, verification failed or missing, pruning failed. */
+export function backupAlertRules(subject: BackupAlertSubject, runbookBaseUrl: string | undefined): PrometheusRuleSpecGroupsRules[] {
+  const { namespace, name, kind, missingAfterSeconds: missingAfter, verificationMissingAfterSeconds: verificationMissingAfter } = subject;
+  const backup = { namespace, name };
+  const what = `${kind} backup ${name} in namespace ${namespace}`;
+  const rule = (alert: string, expr: string, holdFor: Duration, severity: Severity, summary: string, description: string) => alertRule({
+    alert,
+    expr,
+    for: holdFor,
+    severity,
+    summary,
+    description,
+    labels: { cronjob: alert.startsWith('Restore') ? `${name}-verify` : alert.startsWith('BackupPruning') ? `${name}-prune` : name },
+  }, runbookBaseUrl);
+  const rules: AlertRule[] = [
+    rule('BackupMissing', lastSuccessTooOld(backup, missingAfter), Duration.minutes(10), Severity.CRITICAL,
+      `No successful ${kind} backup of ${name} for ${humanSeconds(missingAfter)}`,
+      `The ${what} has not succeeded for more than ${humanSeconds(missingAfter)} (schedule "${subject.schedule}" ${subject.timeZone}):`
+      + ` the newest restorable backup is getting old. Check the CronJob ${name} (suspended? failing? not scheduled?).`),
+    rule('BackupJobFailed', latestRunFailed(backup), Duration.minutes(5), Severity.WARNING,
+      `The latest ${kind} backup of ${name} failed`,
+      `A Job of CronJob ${name} in namespace ${namespace} failed after the last successful backup.`
+      + ' Read its logs (kubectl logs job/<job>); nothing incomplete was uploaded under a final name.'),
+  ];
+  if (verificationMissingAfter !== undefined) {
+    const verify = { namespace, name: `${name}-verify` };
+    rules.push(
+      rule('RestoreVerificationFailed', latestRunFailed(verify), Duration.minutes(5), Severity.CRITICAL,
+        `Restore verification of ${name} failed: the newest backup may not be restorable`,
+        `A Job of CronJob ${name}-verify in namespace ${namespace} failed: the newest backup could not be downloaded,`
+        + ' did not match its checksum, could not be restored, or failed the sanity checks. Read its logs.'),
+      rule('RestoreVerificationMissing', lastSuccessTooOld(verify, verificationMissingAfter), Duration.minutes(10), Severity.WARNING,
+        `No successful restore verification of ${name} for ${humanSeconds(verificationMissingAfter)}`,
+        `CronJob ${name}-verify in namespace ${namespace} has not succeeded for more than ${humanSeconds(verificationMissingAfter)}.`),
+    );
+  }
+  if (subject.pruneJob) {
+    const prune = { namespace, name: `${name}-prune` };
+    rules.push(rule('BackupPruningFailed', latestRunFailed(prune), Duration.minutes(5), Severity.WARNING,
+      `Pruning of the ${kind} backups of ${name} failed`,
+      `A Job of CronJob ${name}-prune in namespace ${namespace} failed: backups older than ${subject.retentionDays} days`
+      + ' may be kept longer than the retention allows. Read its logs.'));
+  }
+  return renderRuleGroup({ name: `backup-${name}`, rules }).rules!;
+}

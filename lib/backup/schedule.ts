@@ -1,0 +1,93 @@
+import { Cron, Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { invalidProp } from '../shared/errors';
+import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './cron';
+
+/**
+ * The timing checks of the backup CronJobs: schedules, time zone, retention, and the rule that a
+ * run (started late by up to the starting deadline) ends before the next one starts.
+ */
+
+/** A CronJob's timing, resolved and checked. */
+export interface JobTiming {
+  readonly schedule: string;
+  readonly suspend: boolean;
+  readonly startingDeadlineSeconds: number;
+  readonly activeDeadlineSeconds: number;
+  readonly backoffLimit: number;
+}
+
+/** The backups' default schedule: daily at 02:00. */
+export const DEFAULT_BACKUP_SCHEDULE = (): Cron => Cron.schedule({ minute: '0', hour: '2' });
+/** The restore verification's default schedule: weekly, Sunday 04:00. */
+export const DEFAULT_VERIFICATION_SCHEDULE = (): Cron => Cron.schedule({ minute: '0', hour: '4', weekDay: '0' });
+/** The pruning CronJob's default schedule: daily at 05:00. */
+export const DEFAULT_PRUNE_SCHEDULE = (): Cron => Cron.schedule({ minute: '0', hour: '5' });
+
+/** The schedule as 5 space-separated fields, and the shortest and longest time between two runs. */
+export function checkSchedule(scope: IConstruct, prop: string, cron: Cron): [string, CronIntervals] {
+  const expression = cron?.expressionString;
+  let intervals: CronIntervals | undefined;
+  try {
+    intervals = cronIntervals(parseCron(expression ?? ''));
+  } catch (e) {
+    if (!(e instanceof CronSyntaxError)) throw e;
+    throw invalidProp(scope, prop, expression,
+      `${e.message}; a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`);
+  }
+  if (!intervals) throw invalidProp(scope, prop, expression, 'never runs: no date matches it');
+  return [expression.trim().split(/\s+/).join(' '), intervals];
+}
+
+/** A run may start up to `startingDeadline` late and then last `activeDeadline`: together they must end before the next run. */
+export function checkNoOverlap(
+  scope: IConstruct, scheduleProp: string, deadlineProp: string, schedule: string, intervals: CronIntervals,
+  startingDeadlineSeconds: number, activeDeadlineSeconds: number,
+): void {
+  const latestEnd = startingDeadlineSeconds + activeDeadlineSeconds;
+  if (latestEnd > intervals.shortestSeconds) {
+    throw invalidProp(scope, deadlineProp, humanSeconds(activeDeadlineSeconds),
+      `overlaps the next run: a run may start up to 'startingDeadline' (${humanSeconds(startingDeadlineSeconds)}) late and then last`
+      + ` ${humanSeconds(activeDeadlineSeconds)}, until ${humanSeconds(latestEnd)} after its scheduled time, but '${scheduleProp}' ("${schedule}")`
+      + ` runs as often as every ${humanSeconds(intervals.shortestSeconds)}; shorten the deadlines or run less often`);
+  }
+}
+
+export function checkTimeZone(scope: IConstruct, timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw invalidProp(scope, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
+  }
+  if (!/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
+    throw invalidProp(scope, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
+  }
+  return timeZone;
+}
+
+/** The retention in whole days. */
+export function checkRetention(scope: IConstruct, retention: Duration): number {
+  const seconds = retention.toSeconds({ integral: false });
+  if (!(seconds >= 86400) || seconds % 86400 !== 0) {
+    throw invalidProp(scope, 'retention', retention.toHumanString(), 'must be a whole number of days, at least 1, e.g. Duration.days(30)');
+  }
+  return seconds / 86400;
+}
+
+/**
+ * How old a CronJob's last success may get before it counts as missing: `factor` × the longest
+ * interval, which must leave room for a late start and a full run.
+ */
+export function missingThreshold(
+  scope: IConstruct, prop: string, factor: number, intervals: CronIntervals, startingDeadlineSeconds: number, activeDeadlineSeconds: number,
+): number {
+  const threshold = Math.ceil(factor * intervals.longestSeconds);
+  const needed = intervals.longestSeconds + startingDeadlineSeconds + activeDeadlineSeconds;
+  if (!(factor >= 1) || threshold < needed) {
+    throw invalidProp(scope, prop, factor,
+      `must be at least 1 and leave room for a late start and a full run: ${humanSeconds(intervals.longestSeconds)} between runs`
+      + ` + ${humanSeconds(startingDeadlineSeconds)} starting deadline + ${humanSeconds(activeDeadlineSeconds)} active deadline`
+      + ` = ${humanSeconds(needed)}, but ${factor} × ${humanSeconds(intervals.longestSeconds)} is ${humanSeconds(threshold)}`);
+  }
+  return threshold;
+}

@@ -1,0 +1,38 @@
+import { Construct } from 'constructs';
+import { ChangeFreeze, checkNoOverlap, resolveFreeze, ResolvedFreeze } from '../change-freeze';
+import { invalidProp } from '../shared/errors';
+import { checkArray, checkDnsLabel } from '../shared/validation';
+import type { GitOpsEnvironment } from '../gitops';
+
+/**
+ * Checks every environment (name, waves, resources) and resolves its freezes, which must not
+ * overlap; returns the resolved freezes of each environment, in the order of `environments`.
+ */
+export function checkEnvironments(scope: Construct, environments: readonly GitOpsEnvironment[], now: Date): ResolvedFreeze[][] {
+  return environments.map((env, i) => {
+    checkDnsLabel(scope, `environments[${i}].name`, env.name);
+    if (env.waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
+    checkResources(scope, `environments[${i}].resources`, env);
+    const prop = `environments[${i}].freezes`;
+    const resolved = checkArray<ChangeFreeze>(scope, prop, env.freezes ?? [], '[ChangeFreeze.recurring({ ... })]')
+      .map((freeze, j) => resolveFreeze(scope, `${prop}[${j}]`, freeze, now));
+    checkNoOverlap(scope, prop, resolved);
+    const longest = `fintech-${env.name}-freeze-${resolved.length - 1}-suspend`;
+    if (resolved.length > 0 && longest.length > 52) {
+      throw invalidProp(scope, `environments[${i}].name`, env.name, `is too long for its freeze CronJobs' names ("${longest}": at most 52 characters)`);
+    }
+    return resolved;
+  });
+}
+
+/** An environment's Application must deploy to a namespace its output uses, and its output must contain something. */
+function checkResources(scope: Construct, prop: string, env: GitOpsEnvironment): void {
+  const resources = env.resources;
+  if (!resources || !Array.isArray(resources.namespaces) || !Array.isArray(resources.namespacedKinds) || !Array.isArray(resources.clusterKinds)) {
+    throw invalidProp(scope, prop, resources, 'must be what the environment\'s output contains: environmentResources(folder) of its folder in the delivery plan');
+  }
+  if (!resources.namespaces.includes(env.namespace)) {
+    throw invalidProp(scope, `${prop}.namespaces`, resources.namespaces, `must include the environment's namespace "${env.namespace}": its output has no object there`);
+  }
+  resources.namespaces.forEach((namespace, i) => checkDnsLabel(scope, `${prop}.namespaces[${i}]`, namespace));
+}
