@@ -1,6 +1,9 @@
-import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
+import { Chart, Duration, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { AlertmanagerConfig, AlertmanagerConfigSpec } from '../imports/alertmanagerconfigs-monitoring.coreos.com';
+import { Alertmanager } from '../imports/alertmanagers-monitoring.coreos.com';
+import { Prometheus } from '../imports/prometheuses-monitoring.coreos.com';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
 import { DeliveryTier, IDeliverable } from './delivery';
@@ -10,7 +13,7 @@ import { NetworkPeer } from './network-peer';
 import {
   checkRuleGroup, checkRunbookBaseUrl, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
 } from './monitoring/alert-rules';
-import { AlertmanagerConfigSpec, alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
+import { alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
 import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
 import {
   AlertmanagerOptions, alertmanagerPodLabels, alertmanagerSpec, checkScrapeTarget, ClusterMetricsOptions,
@@ -193,19 +196,19 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly networkPolicies: readonly k8s.KubeNetworkPolicy[];
 
   /** Undefined with `prometheus: false`. */
-  public readonly prometheus?: ApiObject;
+  public readonly prometheus?: Prometheus;
   /** The URL of the stack's Prometheus inside the cluster (e.g. for a canary analysis); undefined with `prometheus: false`. */
   public readonly prometheusUrl?: string;
   public readonly prometheusServiceAccount?: k8s.KubeServiceAccount;
   public readonly prometheusService?: k8s.KubeService;
   public readonly prometheusDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** Undefined with `alertmanager: false`. */
-  public readonly alertmanager?: ApiObject;
+  public readonly alertmanager?: Alertmanager;
   public readonly alertmanagerServiceAccount?: k8s.KubeServiceAccount;
   public readonly alertmanagerService?: k8s.KubeService;
   public readonly alertmanagerDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The routing (AlertmanagerConfig); undefined without `routing`. */
-  public readonly alertmanagerConfig?: ApiObject;
+  public readonly alertmanagerConfig?: AlertmanagerConfig;
   /** @internal The AlertmanagerConfig's spec as rendered, for checks on it. */
   public readonly routingSpec?: AlertmanagerConfigSpec;
 
@@ -288,9 +291,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     if (props.routing) {
       const routingNamespace = alertmanagerOptions ? this.namespace : this.singleServiceNamespace();
       this.routingSpec = alertmanagerConfigSpec(this, 'routing', props.routing, this.name);
-      this.alertmanagerConfig = new ApiObject(this, 'AlertmanagerConfig', {
-        apiVersion: 'monitoring.coreos.com/v1alpha1',
-        kind: 'AlertmanagerConfig',
+      this.alertmanagerConfig = new AlertmanagerConfig(this, 'AlertmanagerConfig', {
         metadata: { name: this.name, namespace: routingNamespace, labels: this.labels('alertmanager') },
         spec: this.routingSpec,
       });
@@ -369,7 +370,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
 
   /** The pods the stack runs in its namespace, for the namespace's quota. */
   private stackPods(): StackPods[] {
-    const operated = (o: ApiObject | undefined): StackPods[] => {
+    const operated = (o: Prometheus | Alertmanager | undefined): StackPods[] => {
       if (!o) return [];
       const spec = o.toJson().spec;
       return [{ replicas: spec.replicas, resources: spec.resources as ResourceQuantities, sidecar: true, volumes: 1 }];
@@ -504,7 +505,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
 
   private createPrometheus(
     options: PrometheusOptions, clusterMetrics: { kubeStateMetrics: ScrapeTarget; kubelet: KubeletTarget } | undefined, ownAlertmanager: boolean,
-  ): [k8s.KubeServiceAccount, ApiObject, k8s.KubeService, k8s.KubePodDisruptionBudget] {
+  ): [k8s.KubeServiceAccount, Prometheus, k8s.KubeService, k8s.KubePodDisruptionBudget] {
     const name = `prometheus-${this.name}`;
     const labels = this.labels('prometheus');
     const serviceAccount = new k8s.KubeServiceAccount(this, 'PrometheusServiceAccount', {
@@ -532,9 +533,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
       // Cluster-scoped: no namespace, whatever the chart's.
       for (const o of [clusterRole, clusterBinding]) if (Chart.of(this).namespace) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
-    const prometheus = new ApiObject(this, 'Prometheus', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'Prometheus',
+    const prometheus = new Prometheus(this, 'Prometheus', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: prometheusSpec(this, 'prometheus', options, {
         name: this.name,
@@ -556,16 +555,14 @@ export class MonitoringStack extends Construct implements IDeliverable {
     return [serviceAccount, prometheus, service, budget];
   }
 
-  private createAlertmanager(options: AlertmanagerOptions): [k8s.KubeServiceAccount, ApiObject, k8s.KubeService, k8s.KubePodDisruptionBudget] {
+  private createAlertmanager(options: AlertmanagerOptions): [k8s.KubeServiceAccount, Alertmanager, k8s.KubeService, k8s.KubePodDisruptionBudget] {
     const name = `alertmanager-${this.name}`;
     const labels = this.labels('alertmanager');
     const serviceAccount = new k8s.KubeServiceAccount(this, 'AlertmanagerServiceAccount', {
       metadata: { name, namespace: this.namespace, labels },
       automountServiceAccountToken: false,
     });
-    const alertmanager = new ApiObject(this, 'Alertmanager', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'Alertmanager',
+    const alertmanager = new Alertmanager(this, 'Alertmanager', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: alertmanagerSpec(this, 'alertmanager', options, this.name, name, this.alertmanagerConfig?.name),
     });
