@@ -14,7 +14,7 @@ import {
   checkRuleGroup, checkRunbookBaseUrl, checkSeverity, ErrorCounterAlert, renderRuleGroup, RuleGroup, serviceAlertRules, ServiceAlertSettings, workloadAlertRules,
 } from './monitoring/alert-rules';
 import { alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
-import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
+import { dashboardConfigMap, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
 import {
   AlertmanagerOptions, alertmanagerPodLabels, alertmanagerSpec, checkScrapeTarget, ClusterMetricsOptions,
   clusterMonitorSpec, DEFAULT_KUBELET, DISCOVERY_RULES, KUBELET_SCRAPE_RULES, KubeletTarget, LabelSelector,
@@ -222,27 +222,17 @@ export class MonitoringStack extends Construct implements IDeliverable {
     this.name = checkDnsLabel(this, 'name', props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
-    this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
-    this.evaluationInterval = props.evaluationInterval ?? Duration.seconds(15);
-    checkedDuration(this, 'scrapeInterval', this.scrapeInterval);
-    checkedDuration(this, 'evaluationInterval', this.evaluationInterval);
+    this.scrapeInterval = this.checkInterval('scrapeInterval', props.scrapeInterval);
+    this.evaluationInterval = this.checkInterval('evaluationInterval', props.evaluationInterval);
     this.discoveryLabels = this.checkDiscoveryLabels(props.discoveryLabels ?? PART_OF);
     this.runbookBaseUrl = checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
 
     this.services = this.checkServices(props.services);
     this.serviceNamespaces = [...new Set(this.services.map((s) => s.namespace))].sort();
     const options = this.checkServiceOptions(props.serviceOptions ?? {});
-    const objectives = new Map<string, readonly ServiceLevelObjective[]>();
-    for (const svc of this.services) {
-      const own = options[svc.name]?.objectives;
-      const prop = own ? `serviceOptions.${svc.name}.objectives` : 'objectives';
-      const list = (own ?? props.objectives ?? defaultObjectives()).map((slo, i) => checkObjective(this, `${prop}[${i}]`, slo));
-      checkUnique(this, `${prop}[].name`, list.map((slo) => slo.name));
-      objectives.set(svc.name, list);
-    }
-    this.objectives = objectives;
+    this.objectives = this.checkObjectives(options, props.objectives);
     this.burnRateWindows = checkBurnRateWindows(this, 'burnRateWindows', props.burnRateWindows ?? DEFAULT_BURN_RATE_WINDOWS,
-      [...objectives.values()].flat());
+      [...this.objectives.values()].flat());
 
     this.serviceMonitorSelector = { matchLabels: { ...this.discoveryLabels } };
     this.ruleSelector = { matchLabels: { ...this.discoveryLabels } };
@@ -250,55 +240,25 @@ export class MonitoringStack extends Construct implements IDeliverable {
     for (const svc of this.services) svc.addDiscoveryLabels(this.discoveryLabels);
 
     // Alert and SLO rules, next to the services they watch.
-    const serviceRules = new Map<string, PrometheusRule>();
-    for (const svc of this.services) {
-      const settings = this.alertSettings(svc.name, options[svc.name] ?? {});
-      const groups: RuleGroup[] = [{ name: `${svc.name}-alerts`, rules: serviceAlertRules(svc, settings, this.runbookBaseUrl) }];
-      const slos = objectives.get(svc.name)!;
-      if (slos.length > 0) groups.push(sloRuleGroup(svc, slos, this.burnRateWindows, this.runbookBaseUrl));
-      serviceRules.set(svc.name, this.ruleObject(`Rules-${svc.name}`, `${svc.name}-alerts`, svc.namespace, groups));
-    }
-    this.serviceRules = serviceRules;
-    this.workloadRules = this.serviceNamespaces.map((ns) => this.ruleObject(`WorkloadRules-${ns}`, `${this.name}-workloads`, ns,
-      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(ns, this.runbookBaseUrl) }]));
+    this.serviceRules = new Map(this.services.map((svc) => [svc.name, this.serviceRuleObject(svc, options[svc.name] ?? {})]));
+    this.workloadRules = this.serviceNamespaces.map((ns) => this.workloadRuleObject(ns));
 
     // Prometheus, with what it needs to discover and scrape.
     const prometheusOptions = props.prometheus === false ? undefined : (props.prometheus ?? {});
     const alertmanagerOptions = props.alertmanager === false ? undefined : (props.alertmanager ?? {});
     this.peers = monitoringPeers(this, props.network ?? {});
-    const ownKubeStateMetrics = prometheusOptions && props.clusterMetrics !== false && props.clusterMetrics?.kubeStateMetrics === undefined;
-    if (ownKubeStateMetrics) {
-      this.kubeStateMetrics = new KubeStateMetrics(this, 'KubeStateMetrics', {
-        ...props.kubeStateMetrics,
-        name: `kube-state-metrics-${this.name}`,
-        namespace: this.namespace,
-        watchedNamespaces: this.serviceNamespaces,
-        labels: this.labels('kube-state-metrics'),
-      });
-    }
-    const clusterMetrics = prometheusOptions && props.clusterMetrics !== false
-      ? this.checkClusterMetrics(props.clusterMetrics ?? {}, this.kubeStateMetrics) : undefined;
+    const scrapeCluster = prometheusOptions !== undefined && props.clusterMetrics !== false;
+    if (scrapeCluster && props.clusterMetrics?.kubeStateMetrics === undefined) this.kubeStateMetrics = this.createKubeStateMetrics(props.kubeStateMetrics);
+    const clusterMetrics = scrapeCluster ? this.checkClusterMetrics(props.clusterMetrics ?? {}, this.kubeStateMetrics) : undefined;
     this.clusterMonitors = clusterMetrics ? this.createClusterMonitors(clusterMetrics) : [];
     if (prometheusOptions) {
       [this.prometheusServiceAccount, this.prometheus, this.prometheusService, this.prometheusDisruptionBudget] =
         this.createPrometheus(prometheusOptions, clusterMetrics, alertmanagerOptions !== undefined);
       this.prometheusUrl = prometheusUrl(this.name, this.namespace);
-      const scrapers = NetworkPeer.namespace(this.namespace, [], prometheusPodLabels(this.name));
-      for (const svc of this.services) svc.allowMetricsScrapersFrom(scrapers);
     }
 
     // Routing, and the Alertmanager that uses it.
-    if (props.routing) {
-      const routingNamespace = alertmanagerOptions ? this.namespace : this.singleServiceNamespace();
-      this.routingSpec = alertmanagerConfigSpec(this, 'routing', props.routing, this.name);
-      this.alertmanagerConfig = new AlertmanagerConfig(this, 'AlertmanagerConfig', {
-        metadata: { name: this.name, namespace: routingNamespace, labels: this.labels('alertmanager') },
-        spec: this.routingSpec,
-      });
-    } else if (alertmanagerOptions) {
-      throw invalidProp(this, 'routing', undefined,
-        "is required with the stack's own Alertmanager: give the notifiers of each severity, or set 'alertmanager' to false");
-    }
+    [this.routingSpec, this.alertmanagerConfig] = this.createRouting(props.routing, alertmanagerOptions !== undefined);
     if (alertmanagerOptions) {
       [this.alertmanagerServiceAccount, this.alertmanager, this.alertmanagerService, this.alertmanagerDisruptionBudget] =
         this.createAlertmanager(alertmanagerOptions);
@@ -306,29 +266,84 @@ export class MonitoringStack extends Construct implements IDeliverable {
 
     // The namespace's guard rails, and the paths the stack's own pods may use.
     this.networkPolicies = this.createNetworkPolicies(props.routing);
-    if (props.namespaceGuardRails !== false) {
-      this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, props.namespaceGuardRails ?? {}, this.stackPods());
-    }
+    const guardRails = props.namespaceGuardRails;
+    if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, guardRails ?? {}, this.stackPods());
 
     // Dashboards, for Grafana's sidecar.
     this.dashboardDefinitions = props.dashboards === false ? [] : this.dashboardModels(options);
-    const folder = props.dashboardFolder ?? 'FinTech';
-    // Ids from the service names, not the uids: a uid the user sets later must not replace the object.
-    this.dashboards = this.dashboardDefinitions.map((d, i) => new k8s.KubeConfigMap(this, `Dashboard-${i === 0 ? 'overview' : this.services[i - 1].name}`, {
-      metadata: {
-        name: `grafana-dashboard-${d.uid}`,
-        namespace: this.namespace,
-        labels: { ...this.labels('grafana-dashboard'), grafana_dashboard: '1' },
-        annotations: { grafana_folder: folder },
-      },
-      data: { [`${d.uid}.json`]: JSON.stringify(dashboardJson(d), undefined, 2) },
-    }));
+    this.dashboards = this.createDashboards(props.dashboardFolder ?? 'FinTech');
   }
 
   /** The FintechEnvironments of the services' namespaces: their namespaces must exist first. */
   public deliveryDependencies(): IConstruct[] {
     return this.node.root.node.findAll()
       .filter((c): c is FintechEnvironment => c instanceof FintechEnvironment && this.serviceNamespaces.includes(c.namespaceName));
+  }
+
+  private checkInterval(prop: string, given: Duration = Duration.seconds(15)): Duration {
+    checkedDuration(this, prop, given);
+    return given;
+  }
+
+  private checkObjectives(
+    options: Record<string, ServiceMonitoringOptions>, shared: ServiceLevelObjective[] | undefined,
+  ): Map<string, readonly ServiceLevelObjective[]> {
+    const objectives = new Map<string, readonly ServiceLevelObjective[]>();
+    for (const svc of this.services) {
+      const own = options[svc.name]?.objectives;
+      const prop = own ? `serviceOptions.${svc.name}.objectives` : 'objectives';
+      const list = (own ?? shared ?? defaultObjectives()).map((slo, i) => checkObjective(this, `${prop}[${i}]`, slo));
+      checkUnique(this, `${prop}[].name`, list.map((slo) => slo.name));
+      objectives.set(svc.name, list);
+    }
+    return objectives;
+  }
+
+  /** A service's platform alerts and, with objectives, its SLO rules, next to the service. */
+  private serviceRuleObject(svc: FintechService, options: ServiceMonitoringOptions): PrometheusRule {
+    const settings = this.alertSettings(svc.name, options);
+    const groups: RuleGroup[] = [{ name: `${svc.name}-alerts`, rules: serviceAlertRules(svc, settings, this.runbookBaseUrl) }];
+    const slos = this.objectives.get(svc.name)!;
+    if (slos.length > 0) groups.push(sloRuleGroup(svc, slos, this.burnRateWindows, this.runbookBaseUrl));
+    return this.ruleObject(`Rules-${svc.name}`, `${svc.name}-alerts`, svc.namespace, groups);
+  }
+
+  /** The workload alerts of a services' namespace. */
+  private workloadRuleObject(namespace: string): PrometheusRule {
+    return this.ruleObject(`WorkloadRules-${namespace}`, `${this.name}-workloads`, namespace,
+      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(namespace, this.runbookBaseUrl) }]);
+  }
+
+  private createKubeStateMetrics(options: KubeStateMetricsOptions | undefined): KubeStateMetrics {
+    return new KubeStateMetrics(this, 'KubeStateMetrics', {
+      ...options,
+      name: `kube-state-metrics-${this.name}`,
+      namespace: this.namespace,
+      watchedNamespaces: this.serviceNamespaces,
+      labels: this.labels('kube-state-metrics'),
+    });
+  }
+
+  /** The routing as an AlertmanagerConfig: with the stack's own Alertmanager in the stack's namespace, else in the services' one. */
+  private createRouting(routing: AlertRoutingOptions | undefined, ownAlertmanager: boolean): [AlertmanagerConfigSpec?, AlertmanagerConfig?] {
+    if (!routing) {
+      if (!ownAlertmanager) return [];
+      throw invalidProp(this, 'routing', undefined,
+        "is required with the stack's own Alertmanager: give the notifiers of each severity, or set 'alertmanager' to false");
+    }
+    const namespace = ownAlertmanager ? this.namespace : this.singleServiceNamespace();
+    const spec = alertmanagerConfigSpec(this, 'routing', routing, this.name);
+    return [spec, new AlertmanagerConfig(this, 'AlertmanagerConfig', {
+      metadata: { name: this.name, namespace, labels: this.labels('alertmanager') },
+      spec,
+    })];
+  }
+
+  /** One ConfigMap per dashboard, for Grafana's sidecar. */
+  private createDashboards(folder: string): k8s.KubeConfigMap[] {
+    // Ids from the service names, not the uids: a uid the user sets later must not replace the object.
+    return this.dashboardDefinitions.map((d, i) => dashboardConfigMap(this, `Dashboard-${i === 0 ? 'overview' : this.services[i - 1].name}`,
+      d, this.namespace, this.labels('grafana-dashboard'), folder));
   }
 
   private createNetworkPolicies(routing: AlertRoutingOptions | undefined): k8s.KubeNetworkPolicy[] {
@@ -550,6 +565,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
         kubelet: clusterMetrics?.kubelet,
       }),
     });
+    const scrapers = NetworkPeer.namespace(this.namespace, [], prometheusPodLabels(this.name));
+    for (const svc of this.services) svc.allowMetricsScrapersFrom(scrapers);
     const service = this.webService('PrometheusService', name, labels, prometheusPodLabels(this.name), 9090);
     const budget = this.disruptionBudget('PrometheusDisruptionBudget', name, labels, prometheusPodLabels(this.name));
     return [serviceAccount, prometheus, service, budget];
