@@ -265,7 +265,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     }
 
     // The namespace's guard rails, and the paths the stack's own pods may use.
-    this.networkPolicies = this.createNetworkPolicies(props.routing);
+    this.networkPolicies = this.createNetworkPolicies(props.routing, clusterMetrics?.kubeStateMetrics);
     const guardRails = props.namespaceGuardRails;
     if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, guardRails ?? {}, this.stackPods());
 
@@ -346,7 +346,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
       d, this.namespace, this.labels('grafana-dashboard'), folder));
   }
 
-  private createNetworkPolicies(routing: AlertRoutingOptions | undefined): k8s.KubeNetworkPolicy[] {
+  private createNetworkPolicies(routing: AlertRoutingOptions | undefined, kubeStateMetrics: ScrapeTarget | undefined): k8s.KubeNetworkPolicy[] {
     const policies: k8s.KubeNetworkPolicy[] = [];
     const policy = (id: string, name: string, component: string, spec: k8s.NetworkPolicySpec) => policies.push(
       new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: this.namespace, labels: this.labels(component) }, spec }));
@@ -357,10 +357,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
       }));
       const ksm = this.kubeStateMetrics;
       if (ksm) scraped.push({ namespace: this.namespace, ports: [KUBE_STATE_METRICS_PORT], podLabels: ksm.podLabels });
-      else if (this.clusterMonitors.length > 0) {
-        const target = (this.clusterMonitors[0].toJson().spec.namespaceSelector.matchNames as string[])[0];
-        scraped.push({ namespace: target, ports: [] });
-      }
+      else if (kubeStateMetrics && this.clusterMonitors.length > 0) scraped.push({ namespace: kubeStateMetrics.namespace, ports: [] });
       policy('PrometheusNetworkPolicy', `prometheus-${this.name}`, 'prometheus', prometheusPolicy({
         namespace: this.namespace,
         podLabels: prometheusPods,
