@@ -1,6 +1,9 @@
-import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
+import { Chart, Duration, JsonPatch } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { AlertmanagerConfig, AlertmanagerConfigSpec } from '../imports/alertmanagerconfigs-monitoring.coreos.com';
+import { Alertmanager } from '../imports/alertmanagers-monitoring.coreos.com';
+import { Prometheus } from '../imports/prometheuses-monitoring.coreos.com';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
 import { DeliveryTier, IDeliverable } from './delivery';
@@ -11,8 +14,8 @@ import {
   AlertRule, checkRuleGroup, checkRunbookBaseUrl, checkSeverity, ErrorCounterAlert, pipelineAlertRules, renderRuleGroup, RuleGroup, serviceAlertRules,
   ServiceAlertSettings, watchdogRule, workloadAlertRules,
 } from './monitoring/alert-rules';
-import { AlertmanagerConfigSpec, alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
-import { dashboardJson, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
+import { alertmanagerConfigSpec, AlertRoutingOptions } from './monitoring/alertmanager-config';
+import { dashboardConfigMap, dashboardUid, DashboardDefinition, MAX_UID_LENGTH, overviewDashboard, serviceDashboard } from './monitoring/dashboards';
 import {
   AlertmanagerOptions, alertmanagerPodLabels, alertmanagerSpec, checkScrapeTarget, ClusterMetricsOptions,
   clusterMonitorSpec, DEFAULT_KUBELET, DISCOVERY_RULES, KUBELET_SCRAPE_RULES, KubeletTarget, LabelSelector,
@@ -202,19 +205,19 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly networkPolicies: readonly k8s.KubeNetworkPolicy[];
 
   /** Undefined with `prometheus: false`. */
-  public readonly prometheus?: ApiObject;
+  public readonly prometheus?: Prometheus;
   /** The URL of the stack's Prometheus inside the cluster (e.g. for a canary analysis); undefined with `prometheus: false`. */
   public readonly prometheusUrl?: string;
   public readonly prometheusServiceAccount?: k8s.KubeServiceAccount;
   public readonly prometheusService?: k8s.KubeService;
   public readonly prometheusDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** Undefined with `alertmanager: false`. */
-  public readonly alertmanager?: ApiObject;
+  public readonly alertmanager?: Alertmanager;
   public readonly alertmanagerServiceAccount?: k8s.KubeServiceAccount;
   public readonly alertmanagerService?: k8s.KubeService;
   public readonly alertmanagerDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The routing (AlertmanagerConfig); undefined without `routing`. */
-  public readonly alertmanagerConfig?: ApiObject;
+  public readonly alertmanagerConfig?: AlertmanagerConfig;
   /** @internal The AlertmanagerConfig's spec as rendered, for checks on it. */
   public readonly routingSpec?: AlertmanagerConfigSpec;
 
@@ -228,27 +231,17 @@ export class MonitoringStack extends Construct implements IDeliverable {
     this.name = checkDnsLabel(this, 'name', props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
-    this.scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
-    this.evaluationInterval = props.evaluationInterval ?? Duration.seconds(15);
-    checkedDuration(this, 'scrapeInterval', this.scrapeInterval);
-    checkedDuration(this, 'evaluationInterval', this.evaluationInterval);
+    this.scrapeInterval = this.checkInterval('scrapeInterval', props.scrapeInterval);
+    this.evaluationInterval = this.checkInterval('evaluationInterval', props.evaluationInterval);
     this.discoveryLabels = this.checkDiscoveryLabels(props.discoveryLabels ?? PART_OF);
     this.runbookBaseUrl = checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
 
     this.services = this.checkServices(props.services);
     this.serviceNamespaces = [...new Set(this.services.map((s) => s.namespace))].sort();
     const options = this.checkServiceOptions(props.serviceOptions ?? {});
-    const objectives = new Map<string, readonly ServiceLevelObjective[]>();
-    for (const svc of this.services) {
-      const own = options[svc.name]?.objectives;
-      const prop = own ? `serviceOptions.${svc.name}.objectives` : 'objectives';
-      const list = (own ?? props.objectives ?? defaultObjectives()).map((slo, i) => checkObjective(this, `${prop}[${i}]`, slo));
-      checkUnique(this, `${prop}[].name`, list.map((slo) => slo.name));
-      objectives.set(svc.name, list);
-    }
-    this.objectives = objectives;
+    this.objectives = this.checkObjectives(options, props.objectives);
     this.burnRateWindows = checkBurnRateWindows(this, 'burnRateWindows', props.burnRateWindows ?? DEFAULT_BURN_RATE_WINDOWS,
-      [...objectives.values()].flat());
+      [...this.objectives.values()].flat());
 
     this.serviceMonitorSelector = { matchLabels: { ...this.discoveryLabels } };
     this.ruleSelector = { matchLabels: { ...this.discoveryLabels } };
@@ -256,57 +249,25 @@ export class MonitoringStack extends Construct implements IDeliverable {
     for (const svc of this.services) svc.addDiscoveryLabels(this.discoveryLabels);
 
     // Alert and SLO rules, next to the services they watch.
-    const serviceRules = new Map<string, PrometheusRule>();
-    for (const svc of this.services) {
-      const settings = this.alertSettings(svc.name, options[svc.name] ?? {});
-      const groups: RuleGroup[] = [{ name: `${svc.name}-alerts`, rules: serviceAlertRules(svc, settings, this.runbookBaseUrl) }];
-      const slos = objectives.get(svc.name)!;
-      if (slos.length > 0) groups.push(sloRuleGroup(svc, slos, this.burnRateWindows, this.runbookBaseUrl));
-      serviceRules.set(svc.name, this.ruleObject(`Rules-${svc.name}`, `${svc.name}-alerts`, svc.namespace, groups));
-    }
-    this.serviceRules = serviceRules;
-    this.workloadRules = this.serviceNamespaces.map((ns) => this.ruleObject(`WorkloadRules-${ns}`, `${this.name}-workloads`, ns,
-      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(ns, this.runbookBaseUrl) }]));
+    this.serviceRules = new Map(this.services.map((svc) => [svc.name, this.serviceRuleObject(svc, options[svc.name] ?? {})]));
+    this.workloadRules = this.serviceNamespaces.map((ns) => this.workloadRuleObject(ns));
 
     // Prometheus, with what it needs to discover and scrape.
     const prometheusOptions = props.prometheus === false ? undefined : (props.prometheus ?? {});
     const alertmanagerOptions = props.alertmanager === false ? undefined : (props.alertmanager ?? {});
     this.peers = monitoringPeers(this, props.network ?? {});
-    const ownKubeStateMetrics = prometheusOptions && props.clusterMetrics !== false && props.clusterMetrics?.kubeStateMetrics === undefined;
-    if (ownKubeStateMetrics) {
-      this.kubeStateMetrics = new KubeStateMetrics(this, 'KubeStateMetrics', {
-        ...props.kubeStateMetrics,
-        name: `kube-state-metrics-${this.name}`,
-        namespace: this.namespace,
-        watchedNamespaces: this.serviceNamespaces,
-        labels: this.labels('kube-state-metrics'),
-      });
-    }
-    const clusterMetrics = prometheusOptions && props.clusterMetrics !== false
-      ? this.checkClusterMetrics(props.clusterMetrics ?? {}, this.kubeStateMetrics) : undefined;
+    const scrapeCluster = prometheusOptions !== undefined && props.clusterMetrics !== false;
+    if (scrapeCluster && props.clusterMetrics?.kubeStateMetrics === undefined) this.kubeStateMetrics = this.createKubeStateMetrics(props.kubeStateMetrics);
+    const clusterMetrics = scrapeCluster ? this.checkClusterMetrics(props.clusterMetrics ?? {}, this.kubeStateMetrics) : undefined;
     this.clusterMonitors = clusterMetrics ? this.createClusterMonitors(clusterMetrics) : [];
     if (prometheusOptions) {
       [this.prometheusServiceAccount, this.prometheus, this.prometheusService, this.prometheusDisruptionBudget] =
         this.createPrometheus(prometheusOptions, clusterMetrics, alertmanagerOptions !== undefined);
       this.prometheusUrl = prometheusUrl(this.name, this.namespace);
-      const scrapers = NetworkPeer.namespace(this.namespace, [], prometheusPodLabels(this.name));
-      for (const svc of this.services) svc.allowMetricsScrapersFrom(scrapers);
     }
 
     // Routing, and the Alertmanager that uses it.
-    if (props.routing) {
-      const routingNamespace = alertmanagerOptions ? this.namespace : this.singleServiceNamespace();
-      this.routingSpec = alertmanagerConfigSpec(this, 'routing', props.routing, this.name);
-      this.alertmanagerConfig = new ApiObject(this, 'AlertmanagerConfig', {
-        apiVersion: 'monitoring.coreos.com/v1alpha1',
-        kind: 'AlertmanagerConfig',
-        metadata: { name: this.name, namespace: routingNamespace, labels: this.labels('alertmanager') },
-        spec: this.routingSpec,
-      });
-    } else if (alertmanagerOptions) {
-      throw invalidProp(this, 'routing', undefined,
-        "is required with the stack's own Alertmanager: give the notifiers of each severity, or set 'alertmanager' to false");
-    }
+    [this.routingSpec, this.alertmanagerConfig] = this.createRouting(props.routing, alertmanagerOptions !== undefined);
     if (alertmanagerOptions) {
       [this.alertmanagerServiceAccount, this.alertmanager, this.alertmanagerService, this.alertmanagerDisruptionBudget] =
         this.createAlertmanager(alertmanagerOptions);
@@ -344,24 +305,13 @@ export class MonitoringStack extends Construct implements IDeliverable {
     }
 
     // The namespace's guard rails, and the paths the stack's own pods may use.
-    this.networkPolicies = this.createNetworkPolicies(props.routing);
-    if (props.namespaceGuardRails !== false) {
-      this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, props.namespaceGuardRails ?? {}, this.stackPods());
-    }
+    this.networkPolicies = this.createNetworkPolicies(props.routing, clusterMetrics?.kubeStateMetrics);
+    const guardRails = props.namespaceGuardRails;
+    if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, guardRails ?? {}, this.stackPods());
 
     // Dashboards, for Grafana's sidecar.
     this.dashboardDefinitions = props.dashboards === false ? [] : this.dashboardModels(options);
-    const folder = props.dashboardFolder ?? 'FinTech';
-    // Ids from the service names, not the uids: a uid the user sets later must not replace the object.
-    this.dashboards = this.dashboardDefinitions.map((d, i) => new k8s.KubeConfigMap(this, `Dashboard-${i === 0 ? 'overview' : this.services[i - 1].name}`, {
-      metadata: {
-        name: `grafana-dashboard-${d.uid}`,
-        namespace: this.namespace,
-        labels: { ...this.labels('grafana-dashboard'), grafana_dashboard: '1' },
-        annotations: { grafana_folder: folder },
-      },
-      data: { [`${d.uid}.json`]: JSON.stringify(dashboardJson(d), undefined, 2) },
-    }));
+    this.dashboards = this.createDashboards(props.dashboardFolder ?? 'FinTech');
   }
 
   /** The FintechEnvironments of the services' namespaces: their namespaces must exist first. */
@@ -370,7 +320,73 @@ export class MonitoringStack extends Construct implements IDeliverable {
       .filter((c): c is FintechEnvironment => c instanceof FintechEnvironment && this.serviceNamespaces.includes(c.namespaceName));
   }
 
-  private createNetworkPolicies(routing: AlertRoutingOptions | undefined): k8s.KubeNetworkPolicy[] {
+  private checkInterval(prop: string, given: Duration = Duration.seconds(15)): Duration {
+    checkedDuration(this, prop, given);
+    return given;
+  }
+
+  private checkObjectives(
+    options: Record<string, ServiceMonitoringOptions>, shared: ServiceLevelObjective[] | undefined,
+  ): Map<string, readonly ServiceLevelObjective[]> {
+    const objectives = new Map<string, readonly ServiceLevelObjective[]>();
+    for (const svc of this.services) {
+      const own = options[svc.name]?.objectives;
+      const prop = own ? `serviceOptions.${svc.name}.objectives` : 'objectives';
+      const list = (own ?? shared ?? defaultObjectives()).map((slo, i) => checkObjective(this, `${prop}[${i}]`, slo));
+      checkUnique(this, `${prop}[].name`, list.map((slo) => slo.name));
+      objectives.set(svc.name, list);
+    }
+    return objectives;
+  }
+
+  /** A service's platform alerts and, with objectives, its SLO rules, next to the service. */
+  private serviceRuleObject(svc: FintechService, options: ServiceMonitoringOptions): PrometheusRule {
+    const settings = this.alertSettings(svc.name, options);
+    const groups: RuleGroup[] = [{ name: `${svc.name}-alerts`, rules: serviceAlertRules(svc, settings, this.runbookBaseUrl) }];
+    const slos = this.objectives.get(svc.name)!;
+    if (slos.length > 0) groups.push(sloRuleGroup(svc, slos, this.burnRateWindows, this.runbookBaseUrl));
+    return this.ruleObject(`Rules-${svc.name}`, `${svc.name}-alerts`, svc.namespace, groups);
+  }
+
+  /** The workload alerts of a services' namespace. */
+  private workloadRuleObject(namespace: string): PrometheusRule {
+    return this.ruleObject(`WorkloadRules-${namespace}`, `${this.name}-workloads`, namespace,
+      [{ name: `${this.name}-workloads`, rules: workloadAlertRules(namespace, this.runbookBaseUrl) }]);
+  }
+
+  private createKubeStateMetrics(options: KubeStateMetricsOptions | undefined): KubeStateMetrics {
+    return new KubeStateMetrics(this, 'KubeStateMetrics', {
+      ...options,
+      name: `kube-state-metrics-${this.name}`,
+      namespace: this.namespace,
+      watchedNamespaces: this.serviceNamespaces,
+      labels: this.labels('kube-state-metrics'),
+    });
+  }
+
+  /** The routing as an AlertmanagerConfig: with the stack's own Alertmanager in the stack's namespace, else in the services' one. */
+  private createRouting(routing: AlertRoutingOptions | undefined, ownAlertmanager: boolean): [AlertmanagerConfigSpec?, AlertmanagerConfig?] {
+    if (!routing) {
+      if (!ownAlertmanager) return [];
+      throw invalidProp(this, 'routing', undefined,
+        "is required with the stack's own Alertmanager: give the notifiers of each severity, or set 'alertmanager' to false");
+    }
+    const namespace = ownAlertmanager ? this.namespace : this.singleServiceNamespace();
+    const spec = alertmanagerConfigSpec(this, 'routing', routing, this.name);
+    return [spec, new AlertmanagerConfig(this, 'AlertmanagerConfig', {
+      metadata: { name: this.name, namespace, labels: this.labels('alertmanager') },
+      spec,
+    })];
+  }
+
+  /** One ConfigMap per dashboard, for Grafana's sidecar. */
+  private createDashboards(folder: string): k8s.KubeConfigMap[] {
+    // Ids from the service names, not the uids: a uid the user sets later must not replace the object.
+    return this.dashboardDefinitions.map((d, i) => dashboardConfigMap(this, `Dashboard-${i === 0 ? 'overview' : this.services[i - 1].name}`,
+      d, this.namespace, this.labels('grafana-dashboard'), folder));
+  }
+
+  private createNetworkPolicies(routing: AlertRoutingOptions | undefined, kubeStateMetrics: ScrapeTarget | undefined): k8s.KubeNetworkPolicy[] {
     const policies: k8s.KubeNetworkPolicy[] = [];
     const policy = (id: string, name: string, component: string, spec: k8s.NetworkPolicySpec) => policies.push(
       new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: this.namespace, labels: this.labels(component) }, spec }));
@@ -381,10 +397,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
       }));
       const ksm = this.kubeStateMetrics;
       if (ksm) scraped.push({ namespace: this.namespace, ports: [KUBE_STATE_METRICS_PORT], podLabels: ksm.podLabels });
-      else if (this.clusterMonitors.length > 0) {
-        const target = (this.clusterMonitors[0].toJson().spec.namespaceSelector.matchNames as string[])[0];
-        scraped.push({ namespace: target, ports: [] });
-      }
+      else if (kubeStateMetrics && this.clusterMonitors.length > 0) scraped.push({ namespace: kubeStateMetrics.namespace, ports: [] });
       policy('PrometheusNetworkPolicy', `prometheus-${this.name}`, 'prometheus', prometheusPolicy({
         namespace: this.namespace,
         podLabels: prometheusPods,
@@ -409,7 +422,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
 
   /** The pods the stack runs in its namespace, for the namespace's quota. */
   private stackPods(): StackPods[] {
-    const operated = (o: ApiObject | undefined): StackPods[] => {
+    const operated = (o: Prometheus | Alertmanager | undefined): StackPods[] => {
       if (!o) return [];
       const spec = o.toJson().spec;
       return [{ replicas: spec.replicas, resources: spec.resources as ResourceQuantities, sidecar: true, volumes: 1 }];
@@ -544,7 +557,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
 
   private createPrometheus(
     options: PrometheusOptions, clusterMetrics: { kubeStateMetrics: ScrapeTarget; kubelet: KubeletTarget } | undefined, ownAlertmanager: boolean,
-  ): [k8s.KubeServiceAccount, ApiObject, k8s.KubeService, k8s.KubePodDisruptionBudget] {
+  ): [k8s.KubeServiceAccount, Prometheus, k8s.KubeService, k8s.KubePodDisruptionBudget] {
     const name = `prometheus-${this.name}`;
     const labels = this.labels('prometheus');
     const serviceAccount = new k8s.KubeServiceAccount(this, 'PrometheusServiceAccount', {
@@ -573,9 +586,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
       // Cluster-scoped: no namespace, whatever the chart's.
       for (const o of [clusterRole, clusterBinding]) if (Chart.of(this).namespace) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
-    const prometheus = new ApiObject(this, 'Prometheus', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'Prometheus',
+    const prometheus = new Prometheus(this, 'Prometheus', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: prometheusSpec(this, 'prometheus', options, {
         name: this.name,
@@ -592,21 +603,21 @@ export class MonitoringStack extends Construct implements IDeliverable {
         kubelet: clusterMetrics?.kubelet,
       }),
     });
+    const scrapers = NetworkPeer.namespace(this.namespace, [], prometheusPodLabels(this.name));
+    for (const svc of this.services) svc.allowMetricsScrapersFrom(scrapers);
     const service = this.webService('PrometheusService', name, labels, prometheusPodLabels(this.name), 9090);
     const budget = this.disruptionBudget('PrometheusDisruptionBudget', name, labels, prometheusPodLabels(this.name));
     return [serviceAccount, prometheus, service, budget];
   }
 
-  private createAlertmanager(options: AlertmanagerOptions): [k8s.KubeServiceAccount, ApiObject, k8s.KubeService, k8s.KubePodDisruptionBudget] {
+  private createAlertmanager(options: AlertmanagerOptions): [k8s.KubeServiceAccount, Alertmanager, k8s.KubeService, k8s.KubePodDisruptionBudget] {
     const name = `alertmanager-${this.name}`;
     const labels = this.labels('alertmanager');
     const serviceAccount = new k8s.KubeServiceAccount(this, 'AlertmanagerServiceAccount', {
       metadata: { name, namespace: this.namespace, labels },
       automountServiceAccountToken: false,
     });
-    const alertmanager = new ApiObject(this, 'Alertmanager', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'Alertmanager',
+    const alertmanager = new Alertmanager(this, 'Alertmanager', {
       metadata: { name: this.name, namespace: this.namespace, labels },
       spec: alertmanagerSpec(this, 'alertmanager', options, this.name, name, this.alertmanagerConfig?.name),
     });

@@ -1,5 +1,12 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import {
+  AlertmanagerConfigSpec, AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType as SourceMatchType,
+  AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType as TargetMatchType, AlertmanagerConfigSpecReceivers,
+  AlertmanagerConfigSpecReceiversEmailConfigs, AlertmanagerConfigSpecReceiversPagerdutyConfigs, AlertmanagerConfigSpecReceiversSlackConfigs,
+  AlertmanagerConfigSpecReceiversWebhookConfigs,
+  AlertmanagerConfigSpecRoute, AlertmanagerConfigSpecRouteMatchersMatchType as RouteMatchType,
+} from '../../imports/alertmanagerconfigs-monitoring.coreos.com';
 import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
@@ -146,8 +153,8 @@ export function heartbeatReceiverName(prefix: string): string {
 type Matcher = { name: string; value: string; matchType: '=' | '=~' };
 type SecretSelector = { name: string; key: string };
 
-/** The `spec` of an AlertmanagerConfig, in the CRD's field names. */
-export interface AlertmanagerConfigSpec {
+/** The `spec` of an AlertmanagerConfig as synthesized, in the CRD's field names: what {@link alertmanagerYaml} reads. */
+export interface AlertmanagerConfigJson {
   readonly route: {
     readonly receiver: string;
     readonly groupBy: string[];
@@ -194,7 +201,7 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
     list.forEach((n, i) => checkNotifier(scope, `${at}[${i}]`, n));
   }
   const repeat = (severity: Severity) => checkedDuration(scope, `${prop}.repeatInterval.${severity}`, routing.repeatInterval?.[severity] ?? DEFAULT_REPEAT[severity]);
-  const severityMatcher = (value: string, matchType: Matcher['matchType'] = '='): Matcher => ({ name: 'severity', value, matchType });
+  const severityMatcher = <T>(value: string, matchType: T) => ({ name: 'severity', value, matchType });
   const groupBy = [...(routing.groupBy ?? DEFAULT_GROUP_BY)];
   if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
   const heartbeat = routing.deadMansSwitch === undefined ? undefined : checkHeartbeat(scope, prop, routing.deadMansSwitch, routing.heartbeatInterval);
@@ -202,9 +209,12 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
     throw invalidProp(scope, `${prop}.heartbeatInterval`, routing.heartbeatInterval.toHumanString(), "is set without 'deadMansSwitch'; give the heartbeat's notifier, or leave the interval out");
   }
   // The heartbeat route comes first and does not continue: the Watchdog reaches its receiver and no other.
-  const heartbeatRoutes = heartbeat === undefined ? [] : [{
+  const heartbeatRoutes: AlertmanagerConfigSpecRoute[] = heartbeat === undefined ? [] : [{
     receiver: heartbeatReceiverName(prefix),
-    matchers: [{ name: 'alertname', value: WATCHDOG_ALERT, matchType: '=' as const }, severityMatcher(Severity.NONE)],
+    matchers: [
+      { name: 'alertname', value: WATCHDOG_ALERT, matchType: RouteMatchType.VALUE_EQUALS },
+      severityMatcher(Severity.NONE, RouteMatchType.VALUE_EQUALS),
+    ],
     groupWait: '0s',
     groupInterval: heartbeat,
     repeatInterval: heartbeat,
@@ -216,9 +226,9 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
       groupWait: checkedDuration(scope, `${prop}.groupWait`, routing.groupWait ?? Duration.seconds(30)),
       groupInterval: checkedDuration(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5)),
       repeatInterval: repeat(Severity.WARNING),
-      routes: [...heartbeatRoutes, ...SEVERITIES.map((severity) => ({
+      routes: [...heartbeatRoutes, ...SEVERITIES.map((severity): AlertmanagerConfigSpecRoute => ({
         receiver: receiverName(prefix, severity),
-        matchers: [severityMatcher(severity)],
+        matchers: [severityMatcher(severity, RouteMatchType.VALUE_EQUALS)],
         repeatInterval: repeat(severity),
       }))],
     },
@@ -227,42 +237,44 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
       ...SEVERITIES.map((severity) => receiver(receiverName(prefix, severity), notifiers[severity])),
     ],
     inhibitRules: [{
-      sourceMatch: [severityMatcher(Severity.CRITICAL)],
-      targetMatch: [severityMatcher(`${Severity.WARNING}|${Severity.INFO}`, '=~')],
+      sourceMatch: [severityMatcher(Severity.CRITICAL, SourceMatchType.VALUE_EQUALS)],
+      targetMatch: [severityMatcher(`${Severity.WARNING}|${Severity.INFO}`, TargetMatchType.VALUE_EQUAL_TILDE)],
       equal: [...(routing.inhibitEqual ?? ['namespace', 'service'])],
     }],
   };
 }
 
-function receiver(name: string, notifiers: readonly Notifier[]): AlertmanagerConfigSpec['receivers'][number] {
+function receiver(name: string, notifiers: readonly Notifier[]): AlertmanagerConfigSpecReceivers {
   const of = <T>(kind: Notifier['kind']) => notifiers.filter((n) => n.kind === kind).map((n) => n.options as T);
-  const slack = of<SlackNotifierOptions>('slack').map((o) => ({
-    apiURL: secretSelector(o.webhookUrl), channel: o.channel, sendResolved: o.sendResolved ?? true, title: SLACK_TITLE, text: SLACK_TEXT,
+  const slack = of<SlackNotifierOptions>('slack').map((o): AlertmanagerConfigSpecReceiversSlackConfigs => ({
+    apiUrl: secretSelector(o.webhookUrl), channel: o.channel, sendResolved: o.sendResolved ?? true, title: SLACK_TITLE, text: SLACK_TEXT,
   }));
-  const pagerduty = of<PagerDutyNotifierOptions>('pagerduty').map((o) => ({
+  const pagerduty = of<PagerDutyNotifierOptions>('pagerduty').map((o): AlertmanagerConfigSpecReceiversPagerdutyConfigs => ({
     routingKey: secretSelector(o.routingKey), sendResolved: o.sendResolved ?? true, severity: '{{ .CommonLabels.severity }}', description: PAGERDUTY_DESCRIPTION,
   }));
-  const email = of<EmailNotifierOptions>('email').map((o) => ({
+  const email = of<EmailNotifierOptions>('email').map((o): AlertmanagerConfigSpecReceiversEmailConfigs => ({
     to: o.to,
     from: o.from,
     smarthost: o.smarthost,
     authUsername: o.username,
     authPassword: o.password && secretSelector(o.password),
-    requireTLS: o.requireTls ?? true,
+    requireTls: o.requireTls ?? true,
     sendResolved: o.sendResolved ?? true,
   }));
-  const webhook = of<WebhookNotifierOptions>('webhook').map((o) => ({ urlSecret: secretSelector(o.url), sendResolved: o.sendResolved ?? true }));
+  const webhook = of<WebhookNotifierOptions>('webhook').map((o): AlertmanagerConfigSpecReceiversWebhookConfigs => ({
+    urlSecret: secretSelector(o.url), sendResolved: o.sendResolved ?? true,
+  }));
   return {
     name,
-    ...(slack.length ? { slackConfigs: slack } : {}),
-    ...(pagerduty.length ? { pagerdutyConfigs: pagerduty } : {}),
-    ...(email.length ? { emailConfigs: email } : {}),
-    ...(webhook.length ? { webhookConfigs: webhook } : {}),
+    slackConfigs: slack.length ? slack : undefined,
+    pagerdutyConfigs: pagerduty.length ? pagerduty : undefined,
+    emailConfigs: email.length ? email : undefined,
+    webhookConfigs: webhook.length ? webhook : undefined,
   };
 }
 
 /** The Secrets an AlertmanagerConfig spec references, sorted: the Alertmanager mounts them (`spec.secrets`). */
-export function referencedSecrets(spec: AlertmanagerConfigSpec): string[] {
+export function referencedSecrets(spec: AlertmanagerConfigJson): string[] {
   const names = new Set<string>();
   for (const r of spec.receivers) {
     r.slackConfigs?.forEach((c) => names.add(c.apiURL.name));
@@ -279,7 +291,7 @@ export function referencedSecrets(spec: AlertmanagerConfigSpec): string[] {
  * file where the Alertmanager mounts its Secret: `<secretsDir>/<secret>/<key>`. This is what
  * `amtool check-config` checks. Fields it does not know are errors, never silently dropped.
  */
-export function alertmanagerYaml(spec: AlertmanagerConfigSpec, secretsDir = ALERTMANAGER_SECRETS_DIR): Record<string, unknown> {
+export function alertmanagerYaml(spec: AlertmanagerConfigJson, secretsDir = ALERTMANAGER_SECRETS_DIR): Record<string, unknown> {
   const file = (s: SecretSelector) => `${secretsDir}/${s.name}/${s.key}`;
   const matchers = (list: Matcher[]) => list.map((m) => `${m.name}${m.matchType}${JSON.stringify(m.value)}`);
   return {

@@ -1,4 +1,6 @@
 import { createHash } from 'crypto';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import {
   aggregate, containerMatchers, containerRestarts, cpuLimitRatio, errorRatio, errorRatioBy, KUBE_METRICS, LabelMatchers, latencyQuantileSeconds,
   memoryLimitRatio, requestRate, series, serviceTargetMatchers,
@@ -207,6 +209,24 @@ export function serviceDashboard(uid: string, title: string, service: DashboardS
 /** Every PromQL query of a dashboard, for promtool. */
 export function dashboardQueries(dashboard: DashboardDefinition): string[] {
   return dashboard.panels.flatMap((p) => p.queries.map((q) => q.expr));
+}
+
+/**
+ * A dashboard as the ConfigMap Grafana's sidecar loads (label `grafana_dashboard: "1"`), in the
+ * sidecar's `folder`.
+ */
+export function dashboardConfigMap(
+  scope: Construct, id: string, dashboard: DashboardDefinition, namespace: string, labels: Record<string, string>, folder: string,
+): k8s.KubeConfigMap {
+  return new k8s.KubeConfigMap(scope, id, {
+    metadata: {
+      name: `grafana-dashboard-${dashboard.uid}`,
+      namespace,
+      labels: { ...labels, grafana_dashboard: '1' },
+      annotations: { grafana_folder: folder },
+    },
+    data: { [`${dashboard.uid}.json`]: JSON.stringify(dashboardJson(dashboard), undefined, 2) },
+  });
 }
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };

@@ -1,13 +1,18 @@
 import { Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
+import { AlertmanagerSpec } from '../../imports/alertmanagers-monitoring.coreos.com';
+import {
+  PrometheusSpec, PrometheusSpecAlertingAlertmanagersApiVersion, PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecServiceMonitorSelector, PrometheusSpecStorage,
+  PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests,
+} from '../../imports/prometheuses-monitoring.coreos.com';
 import {
   ServiceMonitorSpec, ServiceMonitorSpecEndpointsMetricRelabelingsAction, ServiceMonitorSpecEndpointsScheme,
 } from '../../imports/servicemonitors-monitoring.coreos.com';
 import { checkedDuration, goDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
 import { CADVISOR_METRICS, KUBE_STATE_METRICS, promDuration } from '../shared/promql';
-import { checkedResources, memoryMiB, memoryQuantity, ResourceDefaults } from '../shared/resources';
+import { checkedResources, kubeResources, memoryMiB, memoryQuantity, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext, RunAsIdentity } from '../shared/security';
 import { checkDnsLabel, checkInteger } from '../shared/validation';
 
@@ -151,11 +156,11 @@ export interface PrometheusSpecInput {
 }
 
 /** The Prometheus resource's spec. Only the selectors given select anything: PodMonitors, Probes and ScrapeConfigs are not read. */
-export function prometheusSpec(scope: IConstruct, prop: string, options: PrometheusOptions, input: PrometheusSpecInput): Record<string, unknown> {
+export function prometheusSpec(scope: IConstruct, prop: string, options: PrometheusOptions, input: PrometheusSpecInput): PrometheusSpec {
   const storage = options.storage ?? Size.gibibytes(50);
   const storageMiB = checkStorage(scope, `${prop}.storage`, storage);
   return {
-    ...(options.version ? { version: options.version } : {}),
+    version: options.version || undefined,
     replicas: checkInteger(scope, `${prop}.replicas`, options.replicas ?? 2, 1),
     serviceAccountName: input.serviceAccountName,
     scrapeInterval: checkedDuration(scope, 'scrapeInterval', input.scrapeInterval),
@@ -164,46 +169,49 @@ export function prometheusSpec(scope: IConstruct, prop: string, options: Prometh
     // Leave a tenth of the volume free, so a full disk never stops ingestion.
     retentionSize: retentionSize(storageMiB),
     storage: volumeClaim(storage, options.storageClassName),
-    resources: checkedResources(scope, `${prop}.resources`, options.resources ?? {}, PROMETHEUS_RESOURCES),
+    resources: kubeResources(checkedResources(scope, `${prop}.resources`, options.resources ?? {}, PROMETHEUS_RESOURCES)),
     ...restrictedOperatorPods('prometheus', options.runAs, prometheusPodLabels(input.name)),
-    serviceMonitorSelector: input.serviceMonitorSelector,
-    serviceMonitorNamespaceSelector: input.namespaceSelector,
-    ruleSelector: input.ruleSelector,
-    ruleNamespaceSelector: input.namespaceSelector,
-    ...(Object.keys(input.externalLabels).length ? { externalLabels: input.externalLabels } : {}),
+    serviceMonitorSelector: mutableSelector(input.serviceMonitorSelector),
+    serviceMonitorNamespaceSelector: mutableSelector(input.namespaceSelector),
+    ruleSelector: mutableSelector(input.ruleSelector),
+    ruleNamespaceSelector: mutableSelector(input.namespaceSelector),
+    externalLabels: Object.keys(input.externalLabels).length ? input.externalLabels : undefined,
     alerting: {
-      alertmanagers: input.alertmanagers.map((am) => ({ namespace: am.namespace, name: am.name, port: am.port, apiVersion: 'v2' })),
+      alertmanagers: input.alertmanagers.map((am) => ({
+        namespace: am.namespace,
+        name: am.name,
+        port: PrometheusSpecAlertingAlertmanagersPort.fromString(am.port),
+        apiVersion: PrometheusSpecAlertingAlertmanagersApiVersion.V2,
+      })),
     },
-    enableAdminAPI: false,
-    arbitraryFSAccessThroughSMs: { deny: true },
-    ...(input.kubelet ? {
-      scrapeClasses: [{
-        name: KUBELET_SCRAPE_CLASS,
-        authorization: { type: 'Bearer', credentialsFile: `${SERVICE_ACCOUNT_DIR}/token` },
-        tlsConfig: { caFile: `${SERVICE_ACCOUNT_DIR}/ca.crt`, insecureSkipVerify: input.kubelet.insecureSkipVerify ?? false },
-      }],
-    } : {}),
+    enableAdminApi: false,
+    arbitraryFsAccessThroughSMs: { deny: true },
+    scrapeClasses: input.kubelet && [{
+      name: KUBELET_SCRAPE_CLASS,
+      authorization: { type: 'Bearer', credentialsFile: `${SERVICE_ACCOUNT_DIR}/token` },
+      tlsConfig: { caFile: `${SERVICE_ACCOUNT_DIR}/ca.crt`, insecureSkipVerify: input.kubelet.insecureSkipVerify ?? false },
+    }],
   };
 }
 
 /** The Alertmanager resource's spec; `configName` is the AlertmanagerConfig used as its whole configuration. */
 export function alertmanagerSpec(
   scope: IConstruct, prop: string, options: AlertmanagerOptions, name: string, serviceAccountName: string, configName: string | undefined,
-): Record<string, unknown> {
+): AlertmanagerSpec {
   const storage = options.storage ?? Size.gibibytes(1);
   checkStorage(scope, `${prop}.storage`, storage);
   const retention = options.retention ?? Duration.hours(120);
   checkedDuration(scope, `${prop}.retention`, retention);
   return {
-    ...(options.version ? { version: options.version } : {}),
+    version: options.version || undefined,
     replicas: checkInteger(scope, `${prop}.replicas`, options.replicas ?? 2, 1),
     serviceAccountName,
     automountServiceAccountToken: false,
     retention: goDuration(retention), // the Alertmanager CRD takes hours at most: "120h", never "5d"
     storage: volumeClaim(storage, options.storageClassName),
-    resources: checkedResources(scope, `${prop}.resources`, options.resources ?? {}, ALERTMANAGER_RESOURCES),
+    resources: kubeResources(checkedResources(scope, `${prop}.resources`, options.resources ?? {}, ALERTMANAGER_RESOURCES)),
     ...restrictedOperatorPods('alertmanager', options.runAs, alertmanagerPodLabels(name)),
-    ...(configName ? { alertmanagerConfiguration: { name: configName } } : {}),
+    alertmanagerConfiguration: configName ? { name: configName } : undefined,
   };
 }
 
@@ -244,7 +252,12 @@ export function clusterMonitorSpec(target: ScrapeTarget, namespace: string, kind
   };
 }
 
-function spreadAcrossNodes(labels: Record<string, string>): Record<string, unknown> {
+/** The binding's selectors take mutable arrays. */
+function mutableSelector(selector: LabelSelector): PrometheusSpecServiceMonitorSelector {
+  return { matchLabels: selector.matchLabels, matchExpressions: selector.matchExpressions?.map((e) => ({ ...e })) };
+}
+
+function spreadAcrossNodes(labels: Record<string, string>): PrometheusSpec['affinity'] & AlertmanagerSpec['affinity'] {
   return {
     podAntiAffinity: {
       preferredDuringSchedulingIgnoredDuringExecution: [{
@@ -255,13 +268,14 @@ function spreadAcrossNodes(labels: Record<string, string>): Record<string, unkno
   };
 }
 
-function volumeClaim(storage: Size, storageClassName: string | undefined): Record<string, unknown> {
+/** The same PersistentVolumeClaim template fits the Alertmanager's `storage` field. */
+function volumeClaim(storage: Size, storageClassName: string | undefined): PrometheusSpecStorage {
   return {
     volumeClaimTemplate: {
       spec: {
         accessModes: ['ReadWriteOnce'],
-        ...(storageClassName ? { storageClassName } : {}),
-        resources: { requests: { storage: memoryQuantity(storage) } },
+        storageClassName: storageClassName || undefined,
+        resources: { requests: { storage: PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests.fromString(memoryQuantity(storage)) } },
       },
     },
   };
@@ -272,7 +286,9 @@ function volumeClaim(storage: Size, storageClassName: string | undefined): Recor
  * the pod and on each of its containers (the main one, the config reloader and its init
  * container), and replicas spread across nodes.
  */
-function restrictedOperatorPods(mainContainer: string, runAs: RunAsIdentity | undefined, podLabels: Record<string, string>): Record<string, unknown> {
+function restrictedOperatorPods(
+  mainContainer: string, runAs: RunAsIdentity | undefined, podLabels: Record<string, string>,
+): Pick<PrometheusSpec & AlertmanagerSpec, 'securityContext' | 'containers' | 'initContainers' | 'affinity'> {
   const container = (name: string) => ({ name, securityContext: containerSecurityContext(runAs) });
   return {
     securityContext: podSecurityContext(runAs),
