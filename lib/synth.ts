@@ -48,6 +48,7 @@ export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[
  * `kustomization.yaml`.
  */
 export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
+  checkFolders(plan);
   for (const folder of plan.folders) checkCharts(folder);
   for (const folder of plan.folders) {
     for (const { wave, charts } of folder.waves ?? []) {
@@ -55,26 +56,58 @@ export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
     }
   }
   const files: OutputFile[] = [];
-  const segmentationErrors: string[] = [];
+  const errors: string[] = [];
   for (const { folder, charts, waves, scopeEntrances } of plan.folders) {
     const start = files.length;
+    const emitted = new Map<string, string>();
+    const add = (filePath: string, chart: Chart) => {
+      const file = chartFile(filePath, chart);
+      ownObjects(chart).forEach((o, i) => errors.push(...collision(emitted, folder, o.node.path, file.objects![i])));
+      files.push(file);
+    };
     if (waves === undefined) {
-      charts.forEach((chart) => files.push(chartFile(`${folder}/${chart.node.id}.yaml`, chart)));
+      charts.forEach((chart) => add(`${folder}/${chart.node.id}.yaml`, chart));
       files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(charts.map((chart) => `${chart.node.id}.yaml`)) });
       continue;
     }
     for (const { wave, charts: inWave } of waves) {
       const names = inWave.map((chart) => `${chart.node.id}.yaml`);
-      inWave.forEach((chart, i) => files.push(chartFile(`${folder}/${waveFolder(wave)}/${names[i]}`, chart)));
+      inWave.forEach((chart, i) => add(`${folder}/${waveFolder(wave)}/${names[i]}`, chart));
       files.push({ path: `${folder}/${waveFolder(wave)}/kustomization.yaml`, content: kustomization(names) });
     }
     files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waves.map((w) => waveFolder(w.wave))) });
-    segmentationErrors.push(...analyseSegmentation(folder, objectsOf(files.slice(start)), scopeEntrances).violations);
+    if (errors.length === 0) {
+      errors.push(...analyseSegmentation(folder, objectsOf(files.slice(start)), scopeEntrances).violations
+        .map((v) => `network segmentation of the cardholder-data scope: ${v}`));
+    }
   }
-  if (segmentationErrors.length > 0) {
-    throw new Error(`Network segmentation of the cardholder-data scope:\n  ${segmentationErrors.join('\n  ')}`);
-  }
+  if (errors.length > 0) throw new Error(`Synthesis failed:\n  ${errors.join('\n  ')}`);
   return files;
+}
+
+/**
+ * Two objects of one kind, namespace and name in one folder: the API server keeps only one of
+ * them, so whichever GitOps applies last silently wins.
+ */
+function collision(emitted: Map<string, string>, folder: string, constructPath: string, object: any): string[] {
+  const group = String(object.apiVersion).includes('/') ? String(object.apiVersion).split('/')[0] : 'core';
+  const where = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
+  const key = `${object.kind}.${group} ${where}${object.metadata?.name}`;
+  const first = emitted.get(key);
+  if (first === undefined) {
+    emitted.set(key, constructPath);
+    return [];
+  }
+  return [`${folder}: '${constructPath}' emits ${key}, which '${first}' emits too; each object needs its own name (change the construct's name)`];
+}
+
+/** Every folder has a name of its own. */
+function checkFolders(plan: DeliveryPlan): void {
+  const seen = new Set<string>();
+  for (const { folder } of plan.folders) {
+    if (seen.has(folder)) throw new Error(`Output folder '${folder}' is given twice; each App needs a folder of its own`);
+    seen.add(folder);
+  }
 }
 
 /** Runs every construct's validations once and throws one error listing all problems. */
@@ -85,12 +118,17 @@ export function validateApp(app: App): void {
   }
 }
 
-function checkCharts({ app, charts }: FolderPlan): void {
+/** The app is valid, its charts' file names are unique, and it has something to apply. */
+function checkCharts({ folder, app, charts }: FolderPlan): void {
   validateApp(app);
   const ids = new Set<string>();
   for (const chart of charts) {
     if (ids.has(chart.node.id)) throw new Error(`Chart '${chart.node.path}': another chart of this app has the id '${chart.node.id}'; file names must be unique`);
     ids.add(chart.node.id);
+  }
+  if (!charts.some((chart) => ownObjects(chart).length > 0)) {
+    throw new Error(`Output folder '${folder}': its App has no objects; a GitOps sync with pruning would apply the empty folder by `
+      + 'deleting everything it applied before. Add the charts, or leave the folder out');
   }
 }
 

@@ -183,7 +183,7 @@ describe('the cardholder-data scope of FintechServices', () => {
 
   test('synthesis fails on an undeclared connection into the scope, naming both ends', () => {
     expect(() => shop([declared[1]])).toThrow(
-      'Network segmentation of the cardholder-data scope:\n  prod: shop/gateway can reach the cardholder-data service shop/payments (TCP/8080), '
+      'Synthesis failed:\n  network segmentation of the cardholder-data scope: prod: shop/gateway can reach the cardholder-data service shop/payments (TCP/8080), '
       + 'and this connection is not declared: remove the network peer, or declare it as a scope entrance with a reason');
   });
 

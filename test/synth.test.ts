@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
+import { KubeConfigMap, KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s';
 import { FintechService, NetworkPeer } from '../lib';
 import { compareOutput, OutputFile, synthesizeFolders, writeOutput } from '../lib/tools';
 
@@ -109,3 +110,29 @@ function badApp(): App {
   });
   return app;
 }
+
+describe('what synthesis refuses', () => {
+  test('two constructs of any kind that emit an object of the same kind, namespace and name', () => {
+    // GIVEN a FintechService and a BackupCronJob-like ConfigMap of the same name in one namespace.
+    const app = onePaymentsApp();
+    const other = new Chart(app, 'other', { namespace: 'fintech-test' });
+    new KubeConfigMap(other, 'clash', { metadata: { name: 'payments' } });
+    new KubeServiceAccount(other, 'clash-sa', { metadata: { name: 'payments' } });
+    expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(
+      "Synthesis failed:\n  test: 'other/clash-sa' emits ServiceAccount.core fintech-test/payments, which 'payments/payments/ServiceAccount' emits too; "
+      + "each object needs its own name (change the construct's name)");
+  });
+
+  test('two folders of the same name', () => {
+    expect(() => synthesizeFolders([{ folder: 'test', app: onePaymentsApp() }, { folder: 'test', app: onePaymentsApp() }]))
+      .toThrow("Output folder 'test' is given twice; each App needs a folder of its own");
+  });
+
+  test('an App without objects (a pruning sync would delete the environment)', () => {
+    const app = new App();
+    new Chart(app, 'empty');
+    expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(
+      "Output folder 'test': its App has no objects; a GitOps sync with pruning would apply the empty folder by deleting everything "
+      + 'it applied before. Add the charts, or leave the folder out');
+  });
+});
