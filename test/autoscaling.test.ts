@@ -27,7 +27,7 @@ describe('replicaBounds', () => {
   test.each<[string, AutoscalingOptions, string]>([
     ['a minimum above the maximum', { minReplicas: 5, maxReplicas: 4 },
       `${SCOPE}: 'autoscaling.minReplicas' (5) is invalid: must not exceed 'autoscaling.maxReplicas' (4)`],
-    ['a fractional maximum', { maxReplicas: 2.5 }, `${SCOPE}: 'autoscaling.maxReplicas' (2.5) is invalid:`],
+    ['a fractional maximum', { maxReplicas: 2.5 }, `${SCOPE}: 'autoscaling.maxReplicas' (2.5) is invalid: must be an integer of at least 1`],
     ['an unknown option', { maxReplica: 4 } as AutoscalingOptions, `${SCOPE}: 'autoscaling.maxReplica' (a number) is invalid: is not a known option; `
       + 'the options are minReplicas, maxReplicas, cpuUtilizationPercent, memoryUtilizationPercent, scaleUp, scaleDown'],
   ])('refuses %s', (_, autoscaling, message) => {

@@ -52,8 +52,8 @@ describe('containerProbes', () => {
   test.each<[string, ServiceProbeOptions, string]>([
     ['a startup window shorter than its period', { startupProbe: { period: Duration.seconds(30), window: Duration.seconds(20) } },
       `${SCOPE}: 'startupProbe.window' ("20s") is invalid: must be at least the probe period (30s)`],
-    ['a relative probe path', { readinessProbe: { path: 'ready' } }, `${SCOPE}: 'readinessProbe.path' ("ready") is invalid:`],
-    ['a failure threshold of 0', { livenessProbe: { path: '/health', failureThreshold: 0 } }, `${SCOPE}: 'livenessProbe.failureThreshold' (0) is invalid:`],
+    ['a relative probe path', { readinessProbe: { path: 'ready' } }, `${SCOPE}: 'readinessProbe.path' ("ready") is invalid: must be an absolute HTTP path starting with "/" and without spaces, e.g. "/health"`],
+    ['a failure threshold of 0', { livenessProbe: { path: '/health', failureThreshold: 0 } }, `${SCOPE}: 'livenessProbe.failureThreshold' (0) is invalid: must be an integer of at least 1`],
   ])('refuses %s', (_, options, message) => {
     expect(() => podWithProbes(options)).toThrow(message);
   });
