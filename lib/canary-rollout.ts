@@ -140,6 +140,26 @@ function measuredErrorRatePercent(labels: LabelMatchers, range: PromRange): stri
   return `(${errors} or ${requests} * 0) / ${requests} * 100`;
 }
 
+/** The checked props of a {@link CanaryRollout} and their resolved defaults. */
+interface CanarySettings {
+  readonly name: string;
+  readonly stableImage: string;
+  readonly backend: CanaryBackend;
+  readonly steps: readonly number[];
+  readonly pause: Duration;
+  readonly canaryImage?: string;
+  readonly phase?: CanaryPhase;
+  readonly inProgress: boolean;
+  readonly analysis: CanaryAnalysisOptions;
+  readonly maxErrorRatePercent: number;
+  readonly maxP95LatencySeconds: number;
+  readonly windowSeconds: number;
+  /** The window as a Prometheus duration. */
+  readonly window: string;
+  /** The interval as a Prometheus duration. */
+  readonly interval: string;
+}
+
 const DEFAULT_STEPS = [10, 30, 60, 100];
 const CANARY_PROPS = ['backend', 'stableImage', 'canaryImage', 'phase', 'steps', 'pause', 'manualApproval', 'analysis', 'runbookBaseUrl'];
 const ANALYSIS_OPTIONS = [
@@ -158,9 +178,10 @@ const ERROR_RETRY_SECONDS = 10;
  * when its P95 latency exceeds 500 ms.
  *
  * Both backends share the service's objects (`service`: Service, autoscaler, disruption
- * budget, network policy, ServiceMonitor, RBAC), which select every track, and the same
- * PromQL (`errorRateQuery`, `latencyQuery`) for the analysis and the alerts; the analysis
- * also counts a canary that has served no 5xx yet as 0 % errors, not as unmeasured.
+ * budget, network policy, ServiceMonitor, RBAC), which select every track. The analysis and
+ * the alerts measure the canary with the same PromQL builders and thresholds; the analysis
+ * holds each query for the window, and counts a canary that has served no 5xx yet as 0 %
+ * errors, not as unmeasured.
  *
  * - Argo Rollouts: a `Rollout` whose `workloadRef` points at the service's Deployment (the
  *   pod template stays in one place, and Argo scales the Deployment down progressively), with
@@ -206,55 +227,15 @@ export class CanaryRollout extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
-    checkKnownKeys(this, 'props', props, [...FINTECH_SERVICE_PROPS.filter((p) => p !== 'image' && p !== 'trackLabels'), ...CANARY_PROPS],
-      "{ stableImage: 'registry/fintech/payments:1.4.2', port: 8080 }");
-    this.stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
-    checkNoNulls(this, props);
-    const name = checkDnsLabel(this, 'name', props.name ?? id, { suffix: TRACK_SUFFIX });
-    this.backend = checkOneOf(this, 'backend', props.backend ?? CanaryBackend.PLAIN_KUBERNETES, Object.values(CanaryBackend),
-      'CanaryBackend.PLAIN_KUBERNETES or CanaryBackend.ARGO_ROLLOUTS ("plain-kubernetes" or "argo-rollouts")');
-    this.steps = this.checkSteps(checkArray<number>(this, 'steps', props.steps ?? DEFAULT_STEPS, '[10, 30, 60, 100]'));
-    this.pause = props.pause ?? Duration.hours(48);
-    checkDuration(this, 'pause', this.pause, { example: 'e.g. Duration.hours(48)' });
-    if (props.manualApproval !== undefined) checkBoolean(this, 'manualApproval', props.manualApproval);
-    this.canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
-    this.phase = this.checkPhase(props);
-    this.inProgress = this.canaryImage !== undefined && (this.backend === CanaryBackend.ARGO_ROLLOUTS || this.phase!.percent < 100);
-    if (this.inProgress && this.canaryImage === this.stableImage) {
-      throw invalidProp(this, 'canaryImage', this.canaryImage, "must differ from 'stableImage' while a rollout is in progress");
-    }
-
-    const analysis = props.analysis ?? {};
-    checkKnownKeys(this, 'analysis', analysis, ANALYSIS_OPTIONS, '{ maxErrorRatePercent: 1, window: Duration.minutes(5) }');
-    this.maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent',
-      checkNumber(this, 'analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1), 0, 50, '%');
-    const maxP95Latency = checkInstance(this, 'analysis.maxP95Latency', analysis.maxP95Latency ?? Duration.millis(500), Duration, 'Duration.millis(500)');
-    this.maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency', maxP95Latency.toMilliseconds({ integral: false }) / 1000, 0, 60, 's');
-    const windowSeconds = checkDuration(this, 'analysis.window', analysis.window ?? Duration.minutes(5),
-      { minSeconds: 60, maxSeconds: 3600, example: 'e.g. Duration.minutes(5)' });
-    const window = goDuration(Duration.seconds(windowSeconds));
-    const interval = goDuration(Duration.seconds(checkDuration(this, 'analysis.interval', analysis.interval ?? Duration.minutes(1),
-      { minSeconds: 10, maxSeconds: 3600, example: 'e.g. Duration.minutes(1)' })));
-    if (analysis.prometheusAddress !== undefined) {
-      checkUrl(this, 'analysis.prometheusAddress', analysis.prometheusAddress, { example: 'http://prometheus-operated.monitoring.svc:9090' });
-      checkNotSecret(this, 'analysis.prometheusAddress', analysis.prometheusAddress, 'give the address of the Prometheus that Argo Rollouts queries');
-    }
+    const settings = this.checkProps(id, props);
+    ({
+      stableImage: this.stableImage, backend: this.backend, steps: this.steps, pause: this.pause, canaryImage: this.canaryImage, phase: this.phase,
+      inProgress: this.inProgress, maxErrorRatePercent: this.maxErrorRatePercent, maxP95LatencySeconds: this.maxP95LatencySeconds,
+    } = settings);
+    const { name, analysis, window, interval, windowSeconds } = settings;
     this.errorRateQuery = errorRatePercent(this.canarySeries(name), window);
     this.latencyQuery = latencyQuantileSeconds(this.canarySeries(name), 0.95, window);
-
-    // Plain: the stable track runs the stable release until the phase reaches 100 %, then the new one.
-    const workloadImage = this.backend === CanaryBackend.ARGO_ROLLOUTS || !this.inProgress
-      ? this.canaryImage ?? this.stableImage
-      : this.stableImage;
-    const serviceProps: Record<string, unknown> = { ...props };
-    CANARY_PROPS.forEach((key) => delete serviceProps[key]);
-    this.service = new FintechService(this, 'Service', {
-      ...serviceProps as Omit<FintechServiceProps, 'image'>,
-      name,
-      image: workloadImage,
-      trackLabels: this.backend === CanaryBackend.PLAIN_KUBERNETES ? { [TRACK]: 'stable' } : undefined,
-      metrics: props.metrics === false ? false : { ...props.metrics, podTargetLabels: [TRACK, 'version'] },
-    });
+    this.service = this.createFintechService(name, props);
 
     if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
       this.stableService = this.createTrackService('StableService', 'stable');
@@ -267,6 +248,65 @@ export class CanaryRollout extends Construct {
       if (this.split) this.canaryDeployment = this.createCanaryDeployment(this.split);
       this.rollbackAlerts = this.createRollbackAlerts(window, checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl));
     }
+  }
+
+  /** Checks the props and resolves their defaults, in the order the errors are reported. */
+  private checkProps(id: string, props: CanaryRolloutProps): CanarySettings {
+    checkKnownKeys(this, 'props', props, [...FINTECH_SERVICE_PROPS.filter((p) => p !== 'image' && p !== 'trackLabels'), ...CANARY_PROPS],
+      "{ stableImage: 'registry/fintech/payments:1.4.2', port: 8080 }");
+    const stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
+    checkNoNulls(this, props);
+    const name = checkDnsLabel(this, 'name', props.name ?? id, { suffix: TRACK_SUFFIX });
+    const backend = checkOneOf(this, 'backend', props.backend ?? CanaryBackend.PLAIN_KUBERNETES, Object.values(CanaryBackend),
+      'CanaryBackend.PLAIN_KUBERNETES or CanaryBackend.ARGO_ROLLOUTS ("plain-kubernetes" or "argo-rollouts")');
+    const steps = this.checkSteps(checkArray<number>(this, 'steps', props.steps ?? DEFAULT_STEPS, '[10, 30, 60, 100]'));
+    const pause = props.pause ?? Duration.hours(48);
+    checkDuration(this, 'pause', pause, { example: 'e.g. Duration.hours(48)' });
+    if (props.manualApproval !== undefined) checkBoolean(this, 'manualApproval', props.manualApproval);
+    const canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
+    const phase = this.checkPhase(props, backend, canaryImage, steps);
+    const inProgress = canaryImage !== undefined && (backend === CanaryBackend.ARGO_ROLLOUTS || phase!.percent < 100);
+    if (inProgress && canaryImage === stableImage) {
+      throw invalidProp(this, 'canaryImage', canaryImage, "must differ from 'stableImage' while a rollout is in progress");
+    }
+
+    const analysis = props.analysis ?? {};
+    checkKnownKeys(this, 'analysis', analysis, ANALYSIS_OPTIONS, '{ maxErrorRatePercent: 1, window: Duration.minutes(5) }');
+    const maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent',
+      checkNumber(this, 'analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1), 0, 50, '%');
+    const maxP95Latency = checkInstance(this, 'analysis.maxP95Latency', analysis.maxP95Latency ?? Duration.millis(500), Duration, 'Duration.millis(500)');
+    const maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency', maxP95Latency.toMilliseconds({ integral: false }) / 1000, 0, 60, 's');
+    const windowSeconds = checkDuration(this, 'analysis.window', analysis.window ?? Duration.minutes(5),
+      { minSeconds: 60, maxSeconds: 3600, example: 'e.g. Duration.minutes(5)' });
+    const interval = goDuration(Duration.seconds(checkDuration(this, 'analysis.interval', analysis.interval ?? Duration.minutes(1),
+      { minSeconds: 10, maxSeconds: 3600, example: 'e.g. Duration.minutes(1)' })));
+    if (analysis.prometheusAddress !== undefined) {
+      checkUrl(this, 'analysis.prometheusAddress', analysis.prometheusAddress, { example: 'http://prometheus-operated.monitoring.svc:9090' });
+      checkNotSecret(this, 'analysis.prometheusAddress', analysis.prometheusAddress, 'give the address of the Prometheus that Argo Rollouts queries');
+    }
+    return {
+      name, stableImage, backend, steps, pause, canaryImage, phase, inProgress, analysis, maxErrorRatePercent, maxP95LatencySeconds,
+      windowSeconds, window: goDuration(Duration.seconds(windowSeconds)), interval,
+    };
+  }
+
+  /**
+   * The service whose objects every track shares. Plain Kubernetes: its Deployment is the stable
+   * track, which runs the stable release until the phase reaches 100 %, then the new one.
+   */
+  private createFintechService(name: string, props: CanaryRolloutProps): FintechService {
+    const workloadImage = this.backend === CanaryBackend.ARGO_ROLLOUTS || !this.inProgress
+      ? this.canaryImage ?? this.stableImage
+      : this.stableImage;
+    const serviceProps: Record<string, unknown> = { ...props };
+    CANARY_PROPS.forEach((key) => delete serviceProps[key]);
+    return new FintechService(this, 'Service', {
+      ...serviceProps as Omit<FintechServiceProps, 'image'>,
+      name,
+      image: workloadImage,
+      trackLabels: this.backend === CanaryBackend.PLAIN_KUBERNETES ? { [TRACK]: 'stable' } : undefined,
+      metrics: props.metrics === false ? false : { ...props.metrics, podTargetLabels: [TRACK, 'version'] },
+    });
   }
 
   /** The canary's series: the namespace keeps two environments apart in a Prometheus that scrapes both. */
@@ -286,22 +326,24 @@ export class CanaryRollout extends Construct {
     return [...steps];
   }
 
-  private checkPhase(props: CanaryRolloutProps): CanaryPhase | undefined {
+  private checkPhase(
+    props: CanaryRolloutProps, backend: CanaryBackend, canaryImage: string | undefined, steps: readonly number[],
+  ): CanaryPhase | undefined {
     if (props.phase !== undefined) checkInstance(this, 'phase', props.phase, CanaryPhase, 'CanaryPhase.percent(30)');
-    if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
+    if (backend === CanaryBackend.ARGO_ROLLOUTS) {
       if (props.phase) {
         throw invalidProp(this, 'phase', props.phase.percent,
           'applies to the plain-Kubernetes backend only: Argo Rollouts moves through the steps itself (promote or abort with kubectl argo rollouts)');
       }
       return undefined;
     }
-    if (this.canaryImage === undefined) {
+    if (canaryImage === undefined) {
       if (props.phase) throw invalidProp(this, 'phase', props.phase.percent, "needs a 'canaryImage' to roll out");
       return undefined;
     }
-    const phase = props.phase ?? CanaryPhase.percent(this.steps[0]);
-    if (!this.steps.includes(phase.percent)) {
-      throw invalidProp(this, 'phase', phase.percent, `must be one of the steps [${this.steps.join(', ')}]`);
+    const phase = props.phase ?? CanaryPhase.percent(steps[0]);
+    if (!steps.includes(phase.percent)) {
+      throw invalidProp(this, 'phase', phase.percent, `must be one of the steps [${steps.join(', ')}]`);
     }
     return phase;
   }
@@ -389,12 +431,12 @@ export class CanaryRollout extends Construct {
     return `Roll back ${subject}: ${steps}${stableOnly}, and deploy that change.`;
   }
 
-  /** Labels of the objects only the Argo backend has; not `microservice`, so the ServiceMonitor ignores its Services. */
   /** The labels of the objects this construct adds beside the service's: the release's version, the service's classification. */
   private objectLabels(): Record<string, string> {
     return { ...serviceLabels(this.service.name, imageVersion(this.canaryImage ?? this.stableImage)), ...this.service.classificationLabels };
   }
 
+  /** Labels of the objects only the Argo backend has; not `microservice`, so the ServiceMonitor ignores its Services. */
   private argoObjectLabels(): Record<string, string> {
     return { ...this.objectLabels(), [COMPONENT_LABEL]: 'canary-track' };
   }

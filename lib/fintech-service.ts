@@ -185,6 +185,28 @@ export interface FintechServiceProps {
   readonly owner?: string;
 }
 
+/** The checked props and their resolved defaults, from which the constructor creates the objects. */
+interface ServiceSettings {
+  readonly name: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly version: string;
+  readonly port: number;
+  readonly servicePort: number;
+  readonly replicas: number;
+  readonly selectorLabels: Record<string, string>;
+  readonly trackLabels: Record<string, string>;
+  readonly dataClassification: DataClassification;
+  readonly classificationLabels: Record<string, string>;
+  readonly extraPorts: readonly NamedPort[];
+  readonly containerPorts: readonly PeerPort[];
+  /** Undefined when `autoscaling` is `false`. */
+  readonly autoscaling?: AutoscalingOptions;
+  readonly bounds: ReplicaBounds;
+  readonly automountServiceAccountToken: boolean;
+  readonly metricsPath?: string;
+}
+
 const MAIN_PORT_NAME = 'http';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const USE_SECRET_ENV = "use 'secretEnv' with SecretKeyRef.of(secretName, key)";
@@ -287,30 +309,14 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   constructor(scope: Construct, id: string, props: FintechServiceProps) {
     super(scope, id);
-    checkKnownKeys(this, 'props', props, FINTECH_SERVICE_PROPS, "{ image: 'registry/fintech/payments:1.4.2', port: 8080 }");
-    this.name = checkDnsLabel(this, 'name', props.name ?? id);
-    this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
-    this.image = checkPinnedImage(this, 'image', props.image);
-    this.version = imageVersion(this.image);
-    this.port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
-    this.servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? this.port));
-    this.replicas = checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1);
-    checkNoNulls(this, props);
-    this.selectorLabels = selectorLabels(this.name);
-    this.trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
-    ({ classification: this.dataClassification, labels: this.classificationLabels } =
-      classificationLabels(this, props.dataClassification ?? DataClassification.INTERNAL, props.owner));
-    this.extraPorts = this.checkExtraPorts(checkArray<NamedPort>(this, 'extraPorts', props.extraPorts ?? [], "[{ name: 'grpc', containerPort: 9090 }]"));
-    this.containerPorts = [this.port, ...this.extraPorts.map((p) => p.containerPort)].map((port) => ({ port }));
-    const autoscaling = props.autoscaling === false ? undefined : (props.autoscaling ?? {});
-    this.bounds = replicaBounds(this, this.replicas, autoscaling);
+    const settings = this.checkProps(id, props);
+    ({
+      name: this.name, namespace: this.namespace, image: this.image, version: this.version, port: this.port, servicePort: this.servicePort,
+      replicas: this.replicas, selectorLabels: this.selectorLabels, trackLabels: this.trackLabels, dataClassification: this.dataClassification,
+      classificationLabels: this.classificationLabels, extraPorts: this.extraPorts, containerPorts: this.containerPorts, bounds: this.bounds,
+      automountServiceAccountToken: this.automountServiceAccountToken, metricsPath: this.metricsPath,
+    } = settings);
     this.scaleTarget = this.deploymentRef();
-    this.automountServiceAccountToken = checkBoolean(this, 'automountServiceAccountToken',
-      props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN);
-    if (props.metrics !== undefined && props.metrics !== false) {
-      checkKnownKeys(this, 'metrics', props.metrics, ['path', 'interval', 'podTargetLabels'], "{ path: '/metrics' } or false");
-    }
-    this.metricsPath = props.metrics === false ? undefined : checkHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH);
     this.node.addValidation({ validate: () => this.duplicateName() });
 
     const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
@@ -333,8 +339,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     this.deployment = this.createDeployment(props.rollingUpdate ?? {}, { ...metadata(), ...this.deploymentAnnotations() });
     this.servicePorts = this.buildServicePorts();
     this.service = this.createService(props.sessionAffinityTimeout, metadata());
-    this.autoscaler = autoscaling
-      ? createHorizontalAutoscaler(this, metadata(), autoscaling, () => this.bounds, () => this.scaleTarget) : undefined;
+    this.autoscaler = settings.autoscaling
+      ? createHorizontalAutoscaler(this, metadata(), settings.autoscaling, () => this.bounds, () => this.scaleTarget) : undefined;
     this.disruptionBudget = this.createDisruptionBudget(props.disruptionBudget ?? {}, metadata());
     const ingress = props.ingress !== undefined
       ? createIngress(this, { name: this.name, namespace: this.namespace, portName: MAIN_PORT_NAME, labels }, props.ingress) : undefined;
@@ -445,6 +451,35 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   }
 
   /** Admits the ingress controller, `ingressFrom` and the metrics scrapers; allows `egressTo`. Peers added later show too. */
+  /** Checks the props that every object depends on and resolves their defaults, in the order the errors are reported. */
+  private checkProps(id: string, props: FintechServiceProps): ServiceSettings {
+    checkKnownKeys(this, 'props', props, FINTECH_SERVICE_PROPS, "{ image: 'registry/fintech/payments:1.4.2', port: 8080 }");
+    const name = checkDnsLabel(this, 'name', props.name ?? id);
+    const image = checkPinnedImage(this, 'image', props.image);
+    const port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
+    const servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? port));
+    const replicas = checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1);
+    checkNoNulls(this, props);
+    const trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
+    const classification = classificationLabels(this, props.dataClassification ?? DataClassification.INTERNAL, props.owner);
+    const extraPorts = this.checkExtraPorts(
+      checkArray<NamedPort>(this, 'extraPorts', props.extraPorts ?? [], "[{ name: 'grpc', containerPort: 9090 }]"), port, servicePort);
+    const autoscaling = props.autoscaling === false ? undefined : (props.autoscaling ?? {});
+    const bounds = replicaBounds(this, replicas, autoscaling);
+    const automountServiceAccountToken = checkBoolean(this, 'automountServiceAccountToken',
+      props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN);
+    if (props.metrics !== undefined && props.metrics !== false) {
+      checkKnownKeys(this, 'metrics', props.metrics, ['path', 'interval', 'podTargetLabels'], "{ path: '/metrics' } or false");
+    }
+    return {
+      name, namespace: Chart.of(this).namespace ?? DEFAULT_NAMESPACE, image, version: imageVersion(image), port, servicePort, replicas,
+      selectorLabels: selectorLabels(name), trackLabels, dataClassification: classification.classification,
+      classificationLabels: classification.labels, extraPorts, containerPorts: [port, ...extraPorts.map((p) => p.containerPort)].map((p) => ({ port: p })),
+      autoscaling, bounds, automountServiceAccountToken,
+      metricsPath: props.metrics === false ? undefined : checkHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH),
+    };
+  }
+
   private createNetworkPolicy(props: FintechServiceProps, metadata: k8s.ObjectMeta): k8s.KubeNetworkPolicy {
     const policy = createNetworkPolicy(this, metadata, this.selectorLabels, {
       ingress: () => [...this.controllerGrants, ...this.ingressGrants, ...this.scraperGrants],
@@ -481,11 +516,11 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       `a service of that name already exists in namespace '${this.namespace}' (${first.node.path}); names must be unique`).message];
   }
 
-  private checkExtraPorts(extraPorts: readonly NamedPort[]): NamedPort[] {
+  private checkExtraPorts(extraPorts: readonly NamedPort[], port: number, servicePort: number): NamedPort[] {
     const checked = extraPorts.map((p, i) => this.checkNamedPort(p, i));
     checkUnique(this, 'extraPorts[].name', [MAIN_PORT_NAME, ...checked.map((p) => p.name)]);
-    checkUnique(this, 'extraPorts[].containerPort', [this.port, ...checked.map((p) => p.containerPort)]);
-    checkUnique(this, 'extraPorts[].servicePort', [this.servicePort, ...checked.map((p) => p.servicePort ?? p.containerPort)]);
+    checkUnique(this, 'extraPorts[].containerPort', [port, ...checked.map((p) => p.containerPort)]);
+    checkUnique(this, 'extraPorts[].servicePort', [servicePort, ...checked.map((p) => p.servicePort ?? p.containerPort)]);
     return checked;
   }
 

@@ -12,9 +12,8 @@ import { alertRule, AlertRule, checkSeverity, RecordingRule, RuleGroup, Severity
  * Service level objectives: their type, the PromQL of their indicators, the recording rules and
  * the multiwindow, multi-burn-rate alerts of the Google SRE workbook ("Alerting on SLOs").
  *
- * Everything here is a pure function of a {@link ServiceLevelObjective}, so the canary analysis
- * can judge a canary by the same definition the alerts use: for example, the canary passes while
- * `sliErrorRatio(slo, { ...labels, track: 'canary' }, '5m')` stays below `errorBudgetRatio(slo)`.
+ * Everything here is a pure function of a {@link ServiceLevelObjective}. (A CanaryRollout's
+ * analysis does not use these: it judges the canary by its own thresholds, `analysis`.)
  */
 
 /** What an objective measures. */
@@ -136,8 +135,7 @@ export function sliTotalRate(slo: ServiceLevelObjective, labels: LabelMatchers, 
 
 /**
  * The fraction (0–1) of bad requests over `range`, for the requests that `labels` select,
- * straight from the services' metrics: what a canary analysis compares with
- * {@link errorBudgetRatio}. (For availability this is `errorRatio` of lib/shared/promql.ts, but 0
+ * straight from the services' metrics, to compare with {@link errorBudgetRatio}. (For availability this is `errorRatio` of lib/shared/promql.ts, but 0
  * instead of no data when there are no 5xx responses at all.)
  */
 export function sliErrorRatio(slo: ServiceLevelObjective, labels: LabelMatchers, range: PromRange): string {

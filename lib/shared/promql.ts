@@ -65,7 +65,7 @@ export function minOverTime(expr: string, range: PromRange, resolution: PromRang
 }
 
 // ---------------------------------------------------------------------------------------------
-// Added for the MonitoringStack (alert rules, SLOs, dashboards). The functions above are unchanged.
+// The cluster's own metrics, and the queries of the MonitoringStack (alert rules, SLOs, dashboards).
 
 /**
  * Metric names of the cluster's own exporters that the alerts and dashboards use: cAdvisor (through
