@@ -371,6 +371,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
   if (notifier.kind === 'slack') {
     const o = notifier.options as SlackNotifierOptions;
     secret('webhookUrl', o.webhookUrl, 'the Slack webhook URL');
+    checkString(scope, `${prop}.channel`, o.channel, { example: '"#fintech-alerts"' });
     if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
   } else if (notifier.kind === 'webhook') {
     const o = notifier.options as WebhookNotifierOptions;
@@ -380,6 +381,8 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     secret('routingKey', (notifier.options as PagerDutyNotifierOptions).routingKey, 'the PagerDuty routing key');
   } else {
     const o = notifier.options as EmailNotifierOptions;
+    const examples = { to: '"oncall@example.com, sre@example.com"', from: '"alertmanager@example.com"', smarthost: '"smtp.example.com:587"' };
+    for (const field of ['to', 'from', 'smarthost'] as const) checkString(scope, `${prop}.${field}`, o[field], { example: examples[field] });
     for (const field of ['to', 'from'] as const) {
       if (!/^[^\s@]+@[^\s@]+(,\s*[^\s@]+@[^\s@]+)*$/.test(o[field] ?? '')) {
         throw invalidProp(scope, `${prop}.${field}`, o[field], 'must be an e-mail address (several for "to", comma-separated)');

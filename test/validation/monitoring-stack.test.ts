@@ -150,6 +150,10 @@ const CASES: Array<[string, object, string]> = [
     `${P}: 'burnRateWindows[0].budgetPercent' ("2") is invalid: must be a percentage of the error budget in (0, 100]`],
   ['a burn-rate window as a string', { burnRateWindows: [{ longWindow: '1h', shortWindow: Duration.minutes(5), budgetPercent: 2, severity: Severity.CRITICAL }] },
     `${P}: 'burnRateWindows[0].longWindow' ("1h") is invalid: must be a Duration, not a string, e.g. Duration.minutes(5): PromQL ranges have no fractions`],
+  ['a number as the Slack channel', { routing: routing({ warning: [slack({ channel: 5 })] }) },
+    `${P}: 'routing.warning[0].channel' (5) is invalid: must be a string, not a number, e.g. "#fintech-alerts"`],
+  ['a list of recipients instead of a string', { routing: routing({ warning: [email({ to: ['a@fintech.internal', 'b@fintech.internal'] })] }) },
+    `${P}: 'routing.warning[0].to' (["a@fintech.internal","b@fintech.internal"]) is invalid: must be a string, not an array, e.g. "oncall@example.com, sre@example.com"`],
 ];
 
 describe('MonitoringStack bad input (table)', () => {
