@@ -560,6 +560,9 @@ export class MonitoringStack extends Construct implements IDeliverable {
         throw invalidProp(this, `${at}.alert`, a.alert, 'must be an alert name in PascalCase: a capital letter, then letters and digits');
       }
       checkSeverity(this, `${at}.severity`, a.severity);
+      if (/[\r\n]/.test(checkString(this, `${at}.summary`, a.summary, { example: '"EventStore snapshots are failing"' }))) {
+        throw invalidProp(this, `${at}.summary`, a.summary, 'must be one line');
+      }
       if (a.window !== undefined) checkWindow(this, `${at}.window`, a.window);
       if (a.for !== undefined) checkWindow(this, `${at}.for`, a.for);
       if (!/^[a-z][a-z0-9_]*$/.test(a.errorType ?? '')) {

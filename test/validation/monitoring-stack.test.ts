@@ -154,6 +154,8 @@ const CASES: Array<[string, object, string]> = [
     `${P}: 'routing.warning[0].channel' (5) is invalid: must be a string, not a number, e.g. "#fintech-alerts"`],
   ['a list of recipients instead of a string', { routing: routing({ warning: [email({ to: ['a@fintech.internal', 'b@fintech.internal'] })] }) },
     `${P}: 'routing.warning[0].to' (["a@fintech.internal","b@fintech.internal"]) is invalid: must be a string, not an array, e.g. "oncall@example.com, sre@example.com"`],
+  ['an error alert summary as a number', { serviceOptions: { payments: { errorAlerts: [{ alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.WARNING, summary: 5 }] } } },
+    `${P}: 'serviceOptions.payments.errorAlerts[0].summary' (5) is invalid: must be a string, not a number, e.g. "EventStore snapshots are failing"`],
 ];
 
 describe('MonitoringStack bad input (table)', () => {
