@@ -24,7 +24,9 @@ import { invalidProp } from './shared/errors';
 import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
-import { checkDnsLabel, checkInteger, checkPinnedImage } from './shared/validation';
+import {
+  checkDnsLabel, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkPinnedImage, checkRunAs, checkSize,
+} from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
 export type { BackupAccessOptions, BackupEncryptionOptions } from './backup/protection';
@@ -170,6 +172,11 @@ export interface BackupCronJobProps {
   readonly alerts?: BackupAlertOptions | false;
 }
 
+const BACKUP_PROPS = [
+  'name', 'source', 'destination', 'encryption', 'access', 'retentionLock', 'image', 'prefix', 'schedule', 'timeZone', 'retention',
+  'startingDeadline', 'activeDeadline', 'backoffLimit', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit', 'ttlAfterFinished',
+  'resources', 'workSpace', 'runAs', 'pruneResources', 'restore', 'restoreVerification', 'alerts',
+];
 const MAX_NAME_LENGTH = 44; // a CronJob name may have 52 characters; "-restore" takes 8
 const DEFAULT_RESOURCES = {
   cpuRequest: Cpu.millis(250),
@@ -318,6 +325,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
 
   constructor(scope: Construct, id: string, props: BackupCronJobProps) {
     super(scope, id);
+    checkKnownKeys(this, 'props', props, BACKUP_PROPS, "{ source: BackupSource.postgres({ ... }), destination: BackupDestination.s3({ ... }), encryption: { ... }, image: '...' }");
     this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);
@@ -325,19 +333,19 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.source = checkSource(this, props.source);
     this.destination = checkDestination(this, props.destination);
     this.selectorLabels = selectorLabels(this.name);
-    this.runAs = props.runAs;
+    this.runAs = checkRunAs(this, 'runAs', props.runAs);
     this.remotePath = this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`));
     this.timeZone = checkTimeZone(this, props.timeZone ?? 'Etc/UTC');
     this.retentionDays = checkRetention(this, props.retention ?? Duration.days(30));
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);
     this.successfulJobsHistoryLimit = checkInteger(this, 'successfulJobsHistoryLimit', props.successfulJobsHistoryLimit ?? 3, 0, 100);
     this.failedJobsHistoryLimit = checkInteger(this, 'failedJobsHistoryLimit', props.failedJobsHistoryLimit ?? 3, 0, 100);
-    this.ttlSecondsAfterFinished = checkInteger(this, 'ttlAfterFinished', (props.ttlAfterFinished ?? Duration.days(3)).toSeconds(), 0);
-    this.startingDeadlineSeconds = checkInteger(this, 'startingDeadline', (props.startingDeadline ?? Duration.minutes(30)).toSeconds(), 10);
-    this.activeDeadlineSeconds = checkInteger(this, 'activeDeadline', (props.activeDeadline ?? Duration.hours(3)).toSeconds(), 1);
+    this.ttlSecondsAfterFinished = checkInteger(this, 'ttlAfterFinished', checkDuration(this, 'ttlAfterFinished', props.ttlAfterFinished ?? Duration.days(3), { minSeconds: 0, example: 'e.g. Duration.days(3)' }), 0);
+    this.startingDeadlineSeconds = checkInteger(this, 'startingDeadline', checkDuration(this, 'startingDeadline', props.startingDeadline ?? Duration.minutes(30), { minSeconds: 0, example: 'e.g. Duration.minutes(30)' }), 10);
+    this.activeDeadlineSeconds = checkInteger(this, 'activeDeadline', checkDuration(this, 'activeDeadline', props.activeDeadline ?? Duration.hours(3), { minSeconds: 0, example: 'e.g. Duration.hours(3)' }), 1);
     [this.schedule, this.intervals] = checkSchedule(this, 'schedule', props.schedule ?? DEFAULT_BACKUP_SCHEDULE());
     checkNoOverlap(this, 'schedule', 'activeDeadline', this.schedule, this.intervals, this.startingDeadlineSeconds, this.activeDeadlineSeconds);
-    this.workSpace = checkWorkSpace(this, props.workSpace ?? Size.gibibytes(10));
+    this.workSpace = checkWorkSpace(this, checkSize(this, 'workSpace', props.workSpace ?? Size.gibibytes(10)));
     this.resources = this.containerResources(props.resources ?? {});
     this.pruneResources = kubeResources(checkedResources(this, 'pruneResources', props.pruneResources ?? {}, DEFAULT_PRUNE_RESOURCES));
     this.encryption = checkEncryption(this, props.encryption);
@@ -345,6 +353,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.retentionLockDays = checkRetentionLock(this, props.retentionLock, this.retentionDays);
     const restore = this.restoreOptions(props.restore);
     const verification = props.restoreVerification === false ? undefined : props.restoreVerification ?? {};
+    if (verification) checkKnownKeys(this, 'restoreVerification', verification, ['schedule', 'scratchDatabase', 'activeDeadline'], '{ schedule: Cron.schedule({ ... }) } or false');
     const env = this.jobEnvironments();
 
     this.configMap = this.createScripts(restore !== undefined, verification !== undefined);
@@ -360,6 +369,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.pruneNetworkPolicy = pruning?.networkPolicy;
     this.externalSecrets = createExternalSecrets(this, this.secretUses, this.metadata().labels!);
     this.networkPolicy = this.createNetworkPolicy();
+    if (props.alerts !== undefined && props.alerts !== false) checkKnownKeys(this, 'alerts', props.alerts, ['missingAfterFactor', 'runbookBaseUrl'], '{ missingAfterFactor: 1.5 } or false');
     const alerts = props.alerts === false ? undefined : this.createAlerts(props.alerts ?? {}, verify?.timing);
     this.missingAlertAfterSeconds = alerts?.missingAfterSeconds;
     this.alertRule = alerts?.rule;
@@ -381,6 +391,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   private restoreOptions(restore: RestoreOptions | false | undefined): RestoreOptions | undefined {
     const isPostgres = this.source.kind === BackupSourceKind.POSTGRES;
     const resolved = restore === false ? undefined : restore ?? (isPostgres ? {} : undefined);
+    if (resolved) checkKnownKeys(this, 'restore', resolved, ['database', 'activeDeadline'], "{ database: 'payments' } or false");
     if (resolved && !isPostgres) {
       throw invalidProp(this, 'restore', resolved, `applies to PostgreSQL sources only; ${this.source.kind} backups are restored by hand (see the README)`);
     }
@@ -468,7 +479,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
       schedule: NEVER,
       suspend: true,
       startingDeadlineSeconds: this.startingDeadlineSeconds,
-      activeDeadlineSeconds: checkInteger(this, 'restore.activeDeadline', (restore.activeDeadline ?? Duration.hours(6)).toSeconds(), 1),
+      activeDeadlineSeconds: checkInteger(this, 'restore.activeDeadline', checkDuration(this, 'restore.activeDeadline', restore.activeDeadline ?? Duration.hours(6), { minSeconds: 0, example: 'e.g. Duration.hours(6)' }), 1),
       backoffLimit: 0,
     };
     return this.createCronJob(this, 'Restore', `${this.name}-restore`, 'restore', timing,
@@ -477,7 +488,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
 
   private createVerificationJob(verification: RestoreVerificationOptions, env: JobEnvironments): { job: k8s.KubeCronJob; timing: RunTiming } {
     const [schedule, intervals] = checkSchedule(this, 'restoreVerification.schedule', verification.schedule ?? DEFAULT_VERIFICATION_SCHEDULE());
-    const activeDeadline = checkInteger(this, 'restoreVerification.activeDeadline', (verification.activeDeadline ?? Duration.hours(3)).toSeconds(), 1);
+    const activeDeadline = checkInteger(this, 'restoreVerification.activeDeadline', checkDuration(this, 'restoreVerification.activeDeadline', verification.activeDeadline ?? Duration.hours(3), { minSeconds: 0, example: 'e.g. Duration.hours(3)' }), 1);
     checkNoOverlap(this, 'restoreVerification.schedule', 'restoreVerification.activeDeadline', schedule, intervals, this.startingDeadlineSeconds, activeDeadline);
     const job = this.createCronJob(this, 'Verification', `${this.name}-verify`, 'verify', this.timing(schedule, activeDeadline),
       [...env.reader, ...this.verificationEnv(verification)]);
@@ -611,7 +622,7 @@ function checkPrefix(scope: IConstruct, prefix: string): string {
   if (!/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9_.]*[a-z0-9])?)*$/.test(prefix)) {
     throw invalidProp(scope, 'prefix', prefix, 'must be a folder path of lowercase letters, digits, "-", "_" and ".", separated by "/"');
   }
-  return prefix;
+  return checkNotSecret(scope, 'prefix', prefix, 'the prefix names the backups\' folder in the object store and is written into the manifests');
 }
 
 function checkWorkSpace(scope: IConstruct, workSpace: Size): Size {

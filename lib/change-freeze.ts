@@ -5,7 +5,7 @@ import { CronSchedule, humanSeconds, parseCron } from './backup/cron';
 import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
 import { containerSecurityContext, podSecurityContext } from './shared/security';
-import { checkBoolean, checkCron, checkDuration, checkKnownKeys, checkRequired, checkString } from './shared/validation';
+import { checkBoolean, checkCron, checkDuration, checkKnownKeys, checkNotSecret, checkRequired, checkString } from './shared/validation';
 
 /** Options of a change freeze that starts on a cron schedule, e.g. every month's closing. */
 export interface RecurringFreezeOptions {
@@ -114,6 +114,7 @@ export function resolveFreeze(scope: IConstruct, prop: string, freeze: ChangeFre
   checkKnownKeys(scope, prop, freeze.options, recurring ? RECURRING_KEYS : ONE_OFF_KEYS);
   const reason = checkString(scope, `${prop}.reason`, freeze.options.reason, { example: '"Month-end closing"' });
   if (/[\r\n]/.test(reason)) throw invalidProp(scope, `${prop}.reason`, reason, 'must be one line');
+  checkNotSecret(scope, `${prop}.reason`, reason, 'the reason is written into the manifests; say why the freeze holds, e.g. "Month-end closing"');
   const timeZone = checkTimeZone(scope, `${prop}.timeZone`, freeze.options.timeZone ?? 'UTC');
   const manualSync = freeze.options.manualSync === undefined ? false : checkBoolean(scope, `${prop}.manualSync`, freeze.options.manualSync);
   const common = { kind: freeze.kind, timeZone, manualSync, reason };

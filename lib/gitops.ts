@@ -10,8 +10,10 @@ import { createApplication, createAppProject } from './gitops/argocd';
 import { checkEnvironments } from './gitops/environments';
 import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FLUX_SOURCE_NAME } from './gitops/flux';
 import { checkRevision, GitRevision } from './gitops/revision';
-import { invalidProp } from './shared/errors';
-import { checkArray, checkCidr, checkPinnedImage } from './shared/validation';
+import { invalidProp, invalidSecretProp } from './shared/errors';
+import {
+  checkArray, checkCidr, checkDnsLabel, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
+} from './shared/validation';
 
 export { GitRevision, GitRevisionKind } from './gitops/revision';
 
@@ -183,12 +185,22 @@ export class GitOpsDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: GitOpsDeliveryProps) {
     super(scope, id);
+    checkKnownKeys(this, 'props', props, GITOPS_PROPS, "{ repoUrl: 'https://git.example.com/platform/fintech.git', environments: [...] }");
     this.repoUrl = checkRepoUrl(this, props.repoUrl);
-    this.revision = checkRevision(this, props.revision ?? GitRevision.branch('main'));
-    this.outputPath = (props.outputPath ?? 'dist').replace(/\/+$/, '');
-    this.fluxNamespace = props.fluxNamespace ?? 'flux-system';
+    this.revision = checkRevision(this, checkInstance(this, 'revision', props.revision ?? GitRevision.branch('main'), GitRevision, "GitRevision.branch('main')"));
+    this.outputPath = checkOutputPath(this, props.outputPath ?? 'dist');
+    this.fluxNamespace = checkDnsLabel(this, 'fluxNamespace', props.fluxNamespace ?? 'flux-system');
     this.interval = props.interval ?? Duration.minutes(5);
-    this.argoCdNamespace = props.argoCdNamespace ?? 'argocd';
+    checkDuration(this, 'interval', this.interval, { example: 'e.g. Duration.minutes(5)' });
+    this.argoCdNamespace = checkDnsLabel(this, 'argoCdNamespace', props.argoCdNamespace ?? 'argocd');
+    if (props.fluxSource !== undefined) {
+      checkKnownKeys(this, 'fluxSource', props.fluxSource, ['name', 'namespace'], "{ name: 'platform', namespace: 'flux-system' }");
+      checkDnsLabel(this, 'fluxSource.name', props.fluxSource.name);
+      if (props.fluxSource.namespace !== undefined) checkDnsLabel(this, 'fluxSource.namespace', props.fluxSource.namespace);
+    }
+    if (props.now !== undefined && !(props.now instanceof Date && !Number.isNaN(props.now.getTime()))) {
+      throw invalidProp(this, 'now', props.now, "must be a valid Date, e.g. new Date('2026-12-02T03:00:00Z')");
+    }
     this.fluxCliImage = checkPinnedImage(this, 'fluxCliImage', props.fluxCliImage ?? DEFAULT_FLUX_CLI_IMAGE);
     this.apiServerCidrs = checkArray<string>(this, 'apiServerCidrs', props.apiServerCidrs ?? ['0.0.0.0/0'], '["10.0.0.1/32"]')
       .map((cidr, i) => checkCidr(this, `apiServerCidrs[${i}]`, cidr));
@@ -204,7 +216,31 @@ export class GitOpsDelivery extends Construct {
   }
 }
 
+const GITOPS_PROPS = [
+  'repoUrl', 'revision', 'outputPath', 'environments', 'argoCdNamespace', 'fluxNamespace', 'fluxSource', 'interval', 'fluxCliImage', 'apiServerCidrs', 'now',
+];
+
+/** A path relative to the repository's root, inside it: no leading "/", no "..", no empty segment. */
+function checkOutputPath(scope: Construct, value: string): string {
+  const path = checkString(scope, 'outputPath', value, { example: '"dist"' }).replace(/\/+$/, '');
+  if (path === '' || path.startsWith('/') || path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..') || /[\s\\]/.test(path)) {
+    throw invalidProp(scope, 'outputPath', value, 'must be a folder relative to the repository\'s root, without "..", "." or empty segments, e.g. "dist" or "deploy/dist"');
+  }
+  return path;
+}
+
+/** A repository URL a controller can fetch without credentials in it: https://, ssh:// or git@host:path (the user "git" is no secret). */
 function checkRepoUrl(scope: Construct, repoUrl: string): string {
+  checkString(scope, 'repoUrl', repoUrl, { example: "'https://git.example.com/platform/fintech.git'" });
+  // Only ssh may name a user ("git@" or "ssh://git@"), and never with a password; https never names one.
+  const sshUser = /^ssh:\/\/([^@/]*)@/.exec(repoUrl)?.[1] ?? /^([^@/:\s]*)@[^@]*$/.exec(repoUrl)?.[1];
+  const credentials = repoUrl.startsWith('https://') ? repoUrl.includes('@')
+    : sshUser === undefined ? repoUrl.includes('@') : !/^[a-z_][a-z0-9_-]*$/.test(sshUser) || repoUrl.indexOf('@') !== repoUrl.lastIndexOf('@');
+  if (credentials) {
+    throw invalidSecretProp(scope, 'repoUrl', repoUrl,
+      'must not contain credentials ("user:token@"): the URL is written into the manifests; give Argo CD and Flux the credentials in a repository Secret');
+  }
+  checkNotSecret(scope, 'repoUrl', repoUrl, 'give the repository\'s address; Argo CD and Flux read its credentials from a repository Secret');
   if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(repoUrl)) {
     throw invalidProp(scope, 'repoUrl', repoUrl, 'must be an https://, ssh:// or git@ repository URL');
   }

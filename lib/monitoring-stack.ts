@@ -34,7 +34,10 @@ import { checkedDuration } from './shared/duration';
 import { ResourceQuantities } from './shared/resources';
 import { invalidProp } from './shared/errors';
 import { serviceLabels } from './shared/labels';
-import { checkDnsLabel, checkUnique } from './shared/validation';
+import { checkNetworkPeer } from './network-peer';
+import {
+  checkArray, checkBoolean, checkDnsLabel, checkKnownKeys, checkLabels, checkNotSecret, checkRecord, checkString, checkUnique,
+} from './shared/validation';
 
 /** How one service is watched, beyond what every service gets. */
 export interface ServiceMonitoringOptions {
@@ -144,6 +147,36 @@ const PLATFORM_LABELS = serviceLabels('-', '-');
 /** The label every object of the platform carries; the default discovery label. */
 const PART_OF = { 'app.kubernetes.io/part-of': PLATFORM_LABELS['app.kubernetes.io/part-of'] };
 
+const MONITORING_STACK_PROPS = [
+  'services', 'serviceOptions', 'name', 'environment', 'objectives', 'burnRateWindows', 'routing', 'prometheus', 'alertmanager', 'clusterMetrics',
+  'kubeStateMetrics', 'namespaceGuardRails', 'network', 'discoveryLabels', 'runbookBaseUrl', 'dashboards', 'dashboardFolder', 'scrapeInterval',
+  'evaluationInterval',
+];
+const SERVICE_OPTIONS = [
+  'objectives', 'highErrorRatePerSecond', 'memoryWarningPercent', 'memoryCriticalPercent', 'cpuWarningPercent', 'requestVolumeFactor', 'errorAlerts', 'dashboardUid',
+];
+const ERROR_ALERT_OPTIONS = ['alert', 'errorType', 'severity', 'summary', 'window', 'threshold', 'for'];
+
+/** The option objects of the props: only known options, and the network peers made with NetworkPeer's factories. */
+function checkOptionObjects(scope: IConstruct, props: MonitoringStackProps): void {
+  if (props.objectives !== undefined) checkArray(scope, 'objectives', props.objectives, '[ServiceLevelObjective.availability({ objectivePercent: 99.9 })]');
+  if (props.burnRateWindows !== undefined) checkArray(scope, 'burnRateWindows', props.burnRateWindows, 'DEFAULT_BURN_RATE_WINDOWS');
+  if (props.clusterMetrics !== undefined && props.clusterMetrics !== false) {
+    checkKnownKeys(scope, 'clusterMetrics', props.clusterMetrics, ['kubeStateMetrics', 'kubelet'], '{ kubeStateMetrics: DEFAULT_KUBE_STATE_METRICS } or false');
+  }
+  if (props.kubeStateMetrics !== undefined) {
+    checkKnownKeys(scope, 'kubeStateMetrics', props.kubeStateMetrics, ['image', 'resources'], "{ image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0' }");
+  }
+  if (props.namespaceGuardRails !== undefined && props.namespaceGuardRails !== false) {
+    checkKnownKeys(scope, 'namespaceGuardRails', props.namespaceGuardRails, ['labels', 'quota', 'containerLimits'], '{ labels: { team: "sre" } } or false');
+    if (props.namespaceGuardRails.labels !== undefined) checkLabels(scope, 'namespaceGuardRails.labels', props.namespaceGuardRails.labels);
+  }
+  if (props.network !== undefined) {
+    checkKnownKeys(scope, 'network', props.network, ['grafana', 'canaryAnalysis', 'apiServer', 'kubelets'], "{ grafana: NetworkPeer.namespace('grafana') }");
+    for (const [key, peer] of Object.entries(props.network)) if (peer !== undefined) checkNetworkPeer(scope, `network.${key}`, peer);
+  }
+}
+
 /**
  * Monitoring for a set of FintechServices, per environment: a Prometheus and an Alertmanager
  * run by the Prometheus Operator, alert rules per service and per namespace, SLO recording rules
@@ -228,6 +261,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
+    checkKnownKeys(this, 'props', props, MONITORING_STACK_PROPS, '{ services: [payments], routing: { critical: [...], warning: [...] } }');
+    checkOptionObjects(this, props);
     this.name = checkDnsLabel(this, 'name', props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
@@ -310,8 +345,10 @@ export class MonitoringStack extends Construct implements IDeliverable {
     if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, guardRails ?? {}, this.stackPods());
 
     // Dashboards, for Grafana's sidecar.
+    if (props.dashboards !== undefined) checkBoolean(this, 'dashboards', props.dashboards);
     this.dashboardDefinitions = props.dashboards === false ? [] : this.dashboardModels(options);
-    this.dashboards = this.createDashboards(props.dashboardFolder ?? 'FinTech');
+    const folder = checkString(this, 'dashboardFolder', props.dashboardFolder ?? 'FinTech', { example: '"FinTech"' });
+    this.dashboards = this.createDashboards(checkNotSecret(this, 'dashboardFolder', folder, 'a folder name is shown to everyone who can read dashboards'));
   }
 
   /** The FintechEnvironments of the services' namespaces: their namespaces must exist first. */
@@ -447,15 +484,11 @@ export class MonitoringStack extends Construct implements IDeliverable {
   }
 
   private checkDiscoveryLabels(labels: Record<string, string>): Record<string, string> {
+    checkRecord(this, 'discoveryLabels', labels, "{ release: 'kube-prometheus-stack' }");
     if (Object.keys(labels).length === 0) {
       throw invalidProp(this, 'discoveryLabels', labels, 'must have at least one label, or the Prometheus would select every ServiceMonitor and rule of the cluster');
     }
-    for (const [key, value] of Object.entries(labels)) {
-      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key) || !/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(value)) {
-        throw invalidProp(this, `discoveryLabels.${key}`, value, 'must be a Kubernetes label: a (prefixed) name and a value of letters, digits, "-", "_", "."');
-      }
-    }
-    return { ...labels };
+    return { ...checkLabels(this, 'discoveryLabels', labels) };
   }
 
   private checkServices(services: FintechService[]): FintechService[] {
@@ -481,11 +514,20 @@ export class MonitoringStack extends Construct implements IDeliverable {
   }
 
   private checkServiceOptions(options: Record<string, ServiceMonitoringOptions>): Record<string, ServiceMonitoringOptions> {
+    checkRecord(this, 'serviceOptions', options, '{ payments: { memoryCriticalPercent: 85 } }');
     const known = this.services.map((s) => s.name);
-    for (const name of Object.keys(options)) {
+    for (const [name, given] of Object.entries(options)) {
       if (!known.includes(name)) {
         throw invalidProp(this, `serviceOptions.${name}`, name, `names no service of the stack; known: ${known.join(', ')}`);
       }
+      const prop = `serviceOptions.${name}`;
+      checkKnownKeys(this, prop, given, SERVICE_OPTIONS, '{ memoryCriticalPercent: 85 }');
+      if (given.objectives !== undefined) checkArray(this, `${prop}.objectives`, given.objectives, '[ServiceLevelObjective.availability({ objectivePercent: 99.9 })]');
+      if (given.errorAlerts !== undefined) {
+        checkArray<ErrorCounterAlert>(this, `${prop}.errorAlerts`, given.errorAlerts, "[{ alert: 'SnapshotFailures', errorType: 'snapshot_failure', ... }]")
+          .forEach((a, i) => checkKnownKeys(this, `${prop}.errorAlerts[${i}]`, a, ERROR_ALERT_OPTIONS, "{ alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.WARNING, summary: '...' }"));
+      }
+      if (given.dashboardUid !== undefined) checkString(this, `${prop}.dashboardUid`, given.dashboardUid);
     }
     return options;
   }
@@ -493,7 +535,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
   private alertSettings(service: string, options: ServiceMonitoringOptions): ServiceAlertSettings {
     const prop = `serviceOptions.${service}`;
     const percent = (field: string, value: number) => {
-      if (!(value > 0 && value <= 100)) throw invalidProp(this, `${prop}.${field}`, value, 'must be a percentage in (0, 100]');
+      if (!(typeof value === 'number' && value > 0 && value <= 100)) throw invalidProp(this, `${prop}.${field}`, value, 'must be a percentage in (0, 100]');
       return value;
     };
     const positive = (field: string, value: number) => {
@@ -518,12 +560,15 @@ export class MonitoringStack extends Construct implements IDeliverable {
         throw invalidProp(this, `${at}.alert`, a.alert, 'must be an alert name in PascalCase: a capital letter, then letters and digits');
       }
       checkSeverity(this, `${at}.severity`, a.severity);
+      if (/[\r\n]/.test(checkString(this, `${at}.summary`, a.summary, { example: '"EventStore snapshots are failing"' }))) {
+        throw invalidProp(this, `${at}.summary`, a.summary, 'must be one line');
+      }
       if (a.window !== undefined) checkWindow(this, `${at}.window`, a.window);
       if (a.for !== undefined) checkWindow(this, `${at}.for`, a.for);
       if (!/^[a-z][a-z0-9_]*$/.test(a.errorType ?? '')) {
         throw invalidProp(this, `${at}.errorType`, a.errorType, 'must be an error_type label value: lowercase letters, digits and "_", e.g. "snapshot_failure"');
       }
-      if (a.threshold !== undefined && !(a.threshold >= 0)) throw invalidProp(this, `${at}.threshold`, a.threshold, 'must be a number of errors, at least 0');
+      if (a.threshold !== undefined && !(typeof a.threshold === 'number' && a.threshold >= 0)) throw invalidProp(this, `${at}.threshold`, a.threshold, 'must be a number of errors, at least 0');
     });
     return settings;
   }

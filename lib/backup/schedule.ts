@@ -1,6 +1,7 @@
 import { Cron, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
+import { checkInstance } from '../shared/validation';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './cron';
 
 /**
@@ -26,6 +27,7 @@ export const DEFAULT_PRUNE_SCHEDULE = (): Cron => Cron.schedule({ minute: '0', h
 
 /** The schedule as 5 space-separated fields, and the shortest and longest time between two runs. */
 export function checkSchedule(scope: IConstruct, prop: string, cron: Cron): [string, CronIntervals] {
+  checkInstance(scope, prop, cron, Cron, "Cron.schedule({ minute: '0', hour: '2' }) for \"0 2 * * *\"");
   const expression = cron?.expressionString;
   let intervals: CronIntervals | undefined;
   try {
@@ -67,6 +69,7 @@ export function checkTimeZone(scope: IConstruct, timeZone: string): string {
 
 /** The retention in whole days. */
 export function checkRetention(scope: IConstruct, retention: Duration): number {
+  checkInstance(scope, 'retention', retention, Duration, 'Duration.days(30)');
   const seconds = retention.toSeconds({ integral: false });
   if (!(seconds >= 86400) || seconds % 86400 !== 0) {
     throw invalidProp(scope, 'retention', retention.toHumanString(), 'must be a whole number of days, at least 1, e.g. Duration.days(30)');

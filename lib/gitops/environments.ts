@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ChangeFreeze, checkNoOverlap, resolveFreeze, ResolvedFreeze } from '../change-freeze';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkDnsLabel } from '../shared/validation';
+import { checkArray, checkBoolean, checkDnsLabel, checkInteger, checkKnownKeys, checkUnique } from '../shared/validation';
 import type { GitOpsEnvironment } from '../gitops';
 
 /**
@@ -9,9 +9,19 @@ import type { GitOpsEnvironment } from '../gitops';
  * overlap; returns the resolved freezes of each environment, in the order of `environments`.
  */
 export function checkEnvironments(scope: Construct, environments: readonly GitOpsEnvironment[], now: Date): ResolvedFreeze[][] {
-  return environments.map((env, i) => {
+  const list = checkArray<GitOpsEnvironment>(scope, 'environments', environments, "[{ name: 'production', namespace: 'fintech-production', waves: [0, 1], resources }]");
+  if (list.length === 0) throw invalidProp(scope, 'environments', list, 'must list at least one environment');
+  const checked = list.map((env, i) => {
+    checkKnownKeys(scope, `environments[${i}]`, env, ENVIRONMENT_OPTIONS, "{ name: 'production', namespace: 'fintech-production', waves: [0, 1], resources }");
     checkDnsLabel(scope, `environments[${i}].name`, env.name);
-    if (env.waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
+    checkDnsLabel(scope, `environments[${i}].namespace`, env.namespace);
+    const waves = checkArray<number>(scope, `environments[${i}].waves`, env.waves, '[0, 1, 2]');
+    if (waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
+    waves.forEach((wave, j) => checkInteger(scope, `environments[${i}].waves[${j}]`, wave, 0));
+    checkUnique(scope, `environments[${i}].waves`, waves);
+    for (const flag of ['automatedSync', 'prune', 'selfHeal'] as const) {
+      if (env[flag] !== undefined) checkBoolean(scope, `environments[${i}].${flag}`, env[flag]);
+    }
     checkResources(scope, `environments[${i}].resources`, env);
     const prop = `environments[${i}].freezes`;
     const resolved = checkArray<ChangeFreeze>(scope, prop, env.freezes ?? [], '[ChangeFreeze.recurring({ ... })]')
@@ -23,7 +33,11 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     }
     return resolved;
   });
+  checkUnique(scope, 'environments[].name', list.map((env) => env.name));
+  return checked;
 }
+
+const ENVIRONMENT_OPTIONS = ['name', 'namespace', 'waves', 'resources', 'freezes', 'automatedSync', 'prune', 'selfHeal'];
 
 /** An environment's Application must deploy to a namespace its output uses, and its output must contain something. */
 function checkResources(scope: Construct, prop: string, env: GitOpsEnvironment): void {

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrules-monitoring.coreos.com';
 import { invalidProp } from '../shared/errors';
+import { checkNotSecret, checkUrl } from '../shared/validation';
 import {
   autoscalerMaxedOut, avgOverTime, containerMatchers, containerRestarts, copyLabel, cpuLimitRatio, crashLooping,
   deploymentReplicasMismatch, deploymentRolloutStuck, disruptionBudgetShortfall, errorsOfType, jobsFailed, memoryLimitRatio,
@@ -109,6 +110,10 @@ export function runbookUrl(baseUrl: string, alert: string): string {
 /** Throws unless `url` is undefined or an http(s) URL; returns it without trailing slashes. */
 export function checkRunbookBaseUrl(scope: IConstruct, prop: string, url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
+  if (typeof url === 'string' && HTTP_URL.test(url)) {
+    checkUrl(scope, prop, url);
+    checkNotSecret(scope, prop, url, 'runbook links are shown in every notification; give the address of the runbooks');
+  }
   if (typeof url !== 'string' || !HTTP_URL.test(url)) {
     throw invalidProp(scope, prop, url, 'must be an http(s) URL under which each alert has its runbook, e.g. "https://runbooks.example.com/alerts"');
   }

@@ -10,7 +10,9 @@ import {
 import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
-import { checkDnsLabel } from '../shared/validation';
+import {
+  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkPort, checkSecretKeyRef, checkString,
+} from '../shared/validation';
 import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 
 /**
@@ -187,6 +189,16 @@ export function receiverName(prefix: string, severity: Severity): string {
  * Checks every notifier (a missing Secret reference is an error).
  */
 export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing: AlertRoutingOptions, prefix: string): AlertmanagerConfigSpec {
+  checkKnownKeys(scope, prop, routing, ROUTING_OPTIONS, '{ critical: [Notifier.pagerDuty({ ... })], warning: [Notifier.slack({ ... })] }');
+  checkLabelList(scope, `${prop}.groupBy`, routing.groupBy);
+  checkLabelList(scope, `${prop}.inhibitEqual`, routing.inhibitEqual);
+  if (routing.inhibitEqual !== undefined && routing.inhibitEqual.length === 0) {
+    throw invalidProp(scope, `${prop}.inhibitEqual`, routing.inhibitEqual,
+      'must list at least one label, e.g. ["namespace", "service"]: without one, any critical alert would silence every warning and info alert');
+  }
+  if (routing.repeatInterval !== undefined) {
+    checkKnownKeys(scope, `${prop}.repeatInterval`, routing.repeatInterval, [Severity.CRITICAL, Severity.WARNING, Severity.INFO], '{ critical: Duration.hours(1) }');
+  }
   const notifiers: Record<string, Notifier[]> = {
     [Severity.CRITICAL]: routing.critical,
     [Severity.WARNING]: routing.warning,
@@ -206,7 +218,7 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
   if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
   const heartbeat = routing.deadMansSwitch === undefined ? undefined : checkHeartbeat(scope, prop, routing.deadMansSwitch, routing.heartbeatInterval);
   if (heartbeat === undefined && routing.heartbeatInterval !== undefined) {
-    throw invalidProp(scope, `${prop}.heartbeatInterval`, routing.heartbeatInterval.toHumanString(), "is set without 'deadMansSwitch'; give the heartbeat's notifier, or leave the interval out");
+    throw invalidProp(scope, `${prop}.heartbeatInterval`, humanDuration(routing.heartbeatInterval), "is set without 'deadMansSwitch'; give the heartbeat's notifier, or leave the interval out");
   }
   // The heartbeat route comes first and does not continue: the Watchdog reaches its receiver and no other.
   const heartbeatRoutes: AlertmanagerConfigSpecRoute[] = heartbeat === undefined ? [] : [{
@@ -348,30 +360,29 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
   if (!(notifier instanceof Notifier)) {
     throw invalidProp(scope, prop, notifier, 'must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...), Notifier.email(...) or Notifier.webhook(...)');
   }
+  const [known, example] = NOTIFIER_OPTIONS[notifier.kind];
+  checkKnownKeys(scope, prop, notifier.options, known, example);
+  const options = notifier.options as { sendResolved?: unknown; requireTls?: unknown };
+  if (options.sendResolved !== undefined) checkBoolean(scope, `${prop}.sendResolved`, options.sendResolved);
+  if (options.requireTls !== undefined) checkBoolean(scope, `${prop}.requireTls`, options.requireTls);
   const secret = (field: string, ref: SecretKeyRef | undefined, what: string) => {
-    if (!(ref instanceof SecretKeyRef)) {
-      throw invalidProp(scope, `${prop}.${field}`, ref,
-        `must reference the Secret key that holds ${what}, e.g. SecretKeyRef.of('alertmanager-receivers', '${kebab(field)}'); secret values are never written into manifests`);
-    }
-    checkDnsLabel(scope, `${prop}.${field}.secretName`, ref.secretName);
-    if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
-      throw invalidProp(scope, `${prop}.${field}.key`, ref.key, 'must be a Secret data key: letters, digits, "-", "_" or "."');
-    }
+    checkSecretKeyRef(scope, `${prop}.${field}`, ref, `${what}, e.g. SecretKeyRef.of('alertmanager-receivers', '${kebab(field)}')`);
   };
   if (notifier.kind === 'slack') {
     const o = notifier.options as SlackNotifierOptions;
     secret('webhookUrl', o.webhookUrl, 'the Slack webhook URL');
+    checkString(scope, `${prop}.channel`, o.channel, { example: '"#fintech-alerts"' });
     if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
   } else if (notifier.kind === 'webhook') {
     const o = notifier.options as WebhookNotifierOptions;
     secret('url', o.url, 'the webhook URL');
-    if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 1 && o.port <= 65535)) {
-      throw invalidProp(scope, `${prop}.port`, o.port, 'must be a TCP port, 1 to 65535');
-    }
+    if (o.port !== undefined) checkPort(scope, `${prop}.port`, o.port);
   } else if (notifier.kind === 'pagerduty') {
     secret('routingKey', (notifier.options as PagerDutyNotifierOptions).routingKey, 'the PagerDuty routing key');
   } else {
     const o = notifier.options as EmailNotifierOptions;
+    const examples = { to: '"oncall@example.com, sre@example.com"', from: '"alertmanager@example.com"', smarthost: '"smtp.example.com:587"' };
+    for (const field of ['to', 'from', 'smarthost'] as const) checkString(scope, `${prop}.${field}`, o[field], { example: examples[field] });
     for (const field of ['to', 'from'] as const) {
       if (!/^[^\s@]+@[^\s@]+(,\s*[^\s@]+@[^\s@]+)*$/.test(o[field] ?? '')) {
         throw invalidProp(scope, `${prop}.${field}`, o[field], 'must be an e-mail address (several for "to", comma-separated)');
@@ -380,6 +391,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     if (!/^[^\s:]+:\d+$/.test(o.smarthost ?? '')) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
     if (o.username !== undefined || o.password !== undefined) {
       if (!o.username) throw invalidProp(scope, `${prop}.username`, o.username, "must be set when 'password' is");
+      checkString(scope, `${prop}.username`, o.username);
       secret('password', o.password, 'the SMTP password');
     }
   }
@@ -389,12 +401,39 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
 function checkHeartbeat(scope: IConstruct, prop: string, notifier: Notifier, interval: Duration = Duration.minutes(1)): string {
   checkNotifier(scope, `${prop}.deadMansSwitch`, notifier);
   const rendered = checkedDuration(scope, `${prop}.heartbeatInterval`, interval);
-  const seconds = interval.toSeconds();
+  const seconds = checkDuration(scope, `${prop}.heartbeatInterval`, interval);
   if (seconds < 60 || seconds > 15 * 60) {
     throw invalidProp(scope, `${prop}.heartbeatInterval`, interval.toHumanString(),
       'must be between 1 and 15 minutes: shorter floods the heartbeat service, longer hides a dead pipeline for too long');
   }
   return rendered;
+}
+
+const ROUTING_OPTIONS = [
+  'critical', 'warning', 'info', 'groupBy', 'groupWait', 'groupInterval', 'repeatInterval', 'inhibitEqual', 'deadMansSwitch', 'heartbeatInterval',
+];
+const NOTIFIER_OPTIONS: Record<Notifier['kind'], [string[], string]> = {
+  slack: [['channel', 'webhookUrl', 'sendResolved'], "Notifier.slack({ channel: '#fintech-alerts', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack-url') })"],
+  pagerduty: [['routingKey', 'sendResolved'], "Notifier.pagerDuty({ routingKey: SecretKeyRef.of('alertmanager-receivers', 'routing-key') })"],
+  email: [['to', 'from', 'smarthost', 'username', 'password', 'requireTls', 'sendResolved'],
+    "Notifier.email({ to: 'oncall@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587' })"],
+  webhook: [['url', 'port', 'sendResolved'], "Notifier.webhook({ url: SecretKeyRef.of('alertmanager-receivers', 'heartbeat-url') })"],
+};
+
+/** A list of label names (grouping, inhibition), each a valid label name. */
+function checkLabelList(scope: IConstruct, prop: string, labels: unknown): void {
+  if (labels === undefined) return;
+  checkArray<string>(scope, prop, labels, '["namespace", "service"]').forEach((label, i) => {
+    checkLabelKey(scope, `${prop}[${i}]`, label);
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) {
+      throw invalidProp(scope, `${prop}[${i}]`, label, 'must be a Prometheus label name: letters, digits and "_", not starting with a digit, e.g. "service"');
+    }
+  });
+}
+
+/** A Duration as a message shows it, whatever was given. */
+function humanDuration(value: unknown): unknown {
+  return value instanceof Duration ? value.toHumanString() : value;
 }
 
 function kebab(name: string): string {

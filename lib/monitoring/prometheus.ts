@@ -14,7 +14,9 @@ import { invalidProp } from '../shared/errors';
 import { CADVISOR_METRICS, KUBE_STATE_METRICS, promDuration } from '../shared/promql';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext, RunAsIdentity } from '../shared/security';
-import { checkDnsLabel, checkInteger } from '../shared/validation';
+import {
+  checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkKnownKeys, checkLabels, checkPinnedVersion, checkPortName, checkRunAs, checkSize,
+} from '../shared/validation';
 
 /**
  * The Prometheus Operator's `Prometheus` and `Alertmanager` resources, the RBAC their pods need,
@@ -157,6 +159,7 @@ export interface PrometheusSpecInput {
 
 /** The Prometheus resource's spec. Only the selectors given select anything: PodMonitors, Probes and ScrapeConfigs are not read. */
 export function prometheusSpec(scope: IConstruct, prop: string, options: PrometheusOptions, input: PrometheusSpecInput): PrometheusSpec {
+  checkStatefulOptions(scope, prop, options, '{ retention: Duration.days(15), storage: Size.gibibytes(50) } or false');
   const storage = options.storage ?? Size.gibibytes(50);
   const storageMiB = checkStorage(scope, `${prop}.storage`, storage);
   return {
@@ -198,6 +201,7 @@ export function prometheusSpec(scope: IConstruct, prop: string, options: Prometh
 export function alertmanagerSpec(
   scope: IConstruct, prop: string, options: AlertmanagerOptions, name: string, serviceAccountName: string, configName: string | undefined,
 ): AlertmanagerSpec {
+  checkStatefulOptions(scope, prop, options, '{ retention: Duration.hours(120), storage: Size.gibibytes(1) } or false');
   const storage = options.storage ?? Size.gibibytes(1);
   checkStorage(scope, `${prop}.storage`, storage);
   const retention = options.retention ?? Duration.hours(120);
@@ -304,6 +308,16 @@ function retentionSize(storageMiB: number): string {
   return mebibytes >= 1024 ? `${Math.floor(mebibytes / 1024)}GiB` : `${mebibytes}MiB`;
 }
 
+/** The options Prometheus and Alertmanager share: only known ones, of the right types. */
+function checkStatefulOptions(scope: IConstruct, prop: string, options: PrometheusOptions | AlertmanagerOptions, example: string): void {
+  checkKnownKeys(scope, prop, options, ['replicas', 'storage', 'storageClassName', 'resources', 'runAs', 'version', 'retention'], example);
+  if (options.storage !== undefined) checkSize(scope, `${prop}.storage`, options.storage);
+  if (options.retention !== undefined) checkDuration(scope, `${prop}.retention`, options.retention, { example: 'e.g. Duration.days(15)' });
+  if (options.storageClassName !== undefined) checkDnsSubdomain(scope, `${prop}.storageClassName`, options.storageClassName);
+  if (options.version !== undefined) checkPinnedVersion(scope, `${prop}.version`, options.version);
+  checkRunAs(scope, `${prop}.runAs`, options.runAs);
+}
+
 function checkStorage(scope: IConstruct, prop: string, storage: Size): number {
   const mebibytes = memoryMiB(storage);
   if (!(mebibytes >= 100)) throw invalidProp(scope, prop, memoryQuantity(storage), 'must be at least 100Mi');
@@ -312,13 +326,16 @@ function checkStorage(scope: IConstruct, prop: string, storage: Size): number {
 
 /** Throws unless a scrape target names a valid namespace, port and at least one selector label. */
 export function checkScrapeTarget(scope: IConstruct, prop: string, target: ScrapeTarget): ScrapeTarget {
+  checkKnownKeys(scope, prop, target, ['namespace', 'selector', 'port', 'insecureSkipVerify'],
+    "{ namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'kube-state-metrics' }, port: 'http' }");
   checkDnsLabel(scope, `${prop}.namespace`, target.namespace);
   if (Object.keys(target.selector ?? {}).length === 0) {
     throw invalidProp(scope, `${prop}.selector`, target.selector, 'must have at least one label, or it would select every Service of the namespace');
   }
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(target.port ?? '') || target.port.length > 15) {
-    throw invalidProp(scope, `${prop}.port`, target.port, 'must be the name of a Service port (IANA_SVC_NAME)');
-  }
+  checkLabels(scope, `${prop}.selector`, target.selector);
+  checkPortName(scope, `${prop}.port`, target.port);
+  const skip = (target as KubeletTarget).insecureSkipVerify;
+  if (skip !== undefined && typeof skip !== 'boolean') throw invalidProp(scope, `${prop}.insecureSkipVerify`, skip, 'must be a boolean (true or false)');
   return target;
 }
 

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { checkWholeSeconds } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
+import { checkKnownKeys } from '../shared/validation';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
@@ -47,14 +48,17 @@ export interface LatencyObjectiveOptions extends ObjectiveOptions {
 export class ServiceLevelObjective {
   /** `objectivePercent` % of requests do not fail with a 5xx, e.g. 99.9 % over 30 days. */
   public static availability(options: ObjectiveOptions): ServiceLevelObjective {
-    return new ServiceLevelObjective(SliKind.AVAILABILITY, options.name ?? SliKind.AVAILABILITY, options.objectivePercent,
-      options.window ?? Duration.days(30));
+    // Never throws: the stack that uses the objective checks its options and names its own path in the error.
+    const o: Partial<ObjectiveOptions> = options ?? {};
+    return new ServiceLevelObjective(SliKind.AVAILABILITY, o.name ?? SliKind.AVAILABILITY, o.objectivePercent!,
+      o.window ?? Duration.days(30), undefined, options);
   }
 
   /** `objectivePercent` % of requests are faster than `threshold`; 95 % under 500 ms is "P95 < 500 ms". */
   public static latency(options: LatencyObjectiveOptions): ServiceLevelObjective {
-    return new ServiceLevelObjective(SliKind.LATENCY, options.name ?? SliKind.LATENCY, options.objectivePercent,
-      options.window ?? Duration.days(30), options.threshold);
+    const o: Partial<LatencyObjectiveOptions> = options ?? {};
+    return new ServiceLevelObjective(SliKind.LATENCY, o.name ?? SliKind.LATENCY, o.objectivePercent!,
+      o.window ?? Duration.days(30), o.threshold, options);
   }
 
   private constructor(
@@ -64,6 +68,8 @@ export class ServiceLevelObjective {
     public readonly window: Duration,
     /** Only for latency objectives. */
     public readonly threshold?: Duration,
+    /** @internal The options as given, checked by the stack that uses the objective. */
+    public readonly _options?: unknown,
   ) {}
 }
 
@@ -246,6 +252,10 @@ export function checkObjective(scope: IConstruct, prop: string, slo: ServiceLeve
   if (!(slo instanceof ServiceLevelObjective)) {
     throw invalidProp(scope, prop, slo, 'must be a ServiceLevelObjective, e.g. ServiceLevelObjective.availability({ objectivePercent: 99.9 })');
   }
+  const known = slo.kind === SliKind.LATENCY ? ['objectivePercent', 'window', 'name', 'threshold'] : ['objectivePercent', 'window', 'name'];
+  checkKnownKeys(scope, prop, slo._options, known, slo.kind === SliKind.LATENCY
+    ? 'ServiceLevelObjective.latency({ objectivePercent: 95, threshold: Duration.millis(500) })' : 'ServiceLevelObjective.availability({ objectivePercent: 99.9 })');
+  if (typeof slo.name !== 'string') throw invalidProp(scope, `${prop}.name`, slo.name, 'must be a string, e.g. "availability"');
   if (!SLO_NAME.test(slo.name) || slo.name.length > 40) {
     throw invalidProp(scope, `${prop}.name`, slo.name, 'must be at most 40 lowercase letters, digits or "-", starting with a letter');
   }
@@ -276,6 +286,8 @@ export function checkBurnRateWindows(
   }
   windows.forEach((w, i) => {
     const at = `${prop}[${i}]`;
+    checkKnownKeys(scope, at, w, ['longWindow', 'shortWindow', 'budgetPercent', 'severity'],
+      "{ longWindow: Duration.hours(1), shortWindow: Duration.minutes(5), budgetPercent: 2, severity: Severity.CRITICAL }");
     const long = checkWindow(scope, `${at}.longWindow`, w.longWindow);
     const short = checkWindow(scope, `${at}.shortWindow`, w.shortWindow);
     if (short >= long) {
@@ -288,7 +300,7 @@ export function checkBurnRateWindows(
           `must not exceed the window of objective '${slo.name}' (${promDuration(slo.window.toSeconds())})`);
       }
     }
-    if (!(w.budgetPercent > 0 && w.budgetPercent <= 100)) {
+    if (!(typeof w.budgetPercent === 'number' && w.budgetPercent > 0 && w.budgetPercent <= 100)) {
       throw invalidProp(scope, `${at}.budgetPercent`, w.budgetPercent, 'must be a percentage of the error budget in (0, 100]');
     }
     checkSeverity(scope, `${at}.severity`, w.severity);

@@ -577,3 +577,24 @@ export function checkPinnedImage(scope: IConstruct, prop: string, image: string)
 export function checkPercent(scope: IConstruct, prop: string, value: number): number {
   return checkInteger(scope, prop, value, 1, 100);
 }
+
+/** The user (never root: 1 or more) and group a pod runs as; errors name `<prop>.user` and `<prop>.group`. */
+export function checkRunAs(scope: IConstruct, prop: string, runAs: { readonly user?: number; readonly group?: number } | undefined): typeof runAs {
+  if (runAs === undefined) return undefined;
+  checkKnownKeys(scope, prop, runAs, ['user', 'group'], '{ user: 1000, group: 1000 }');
+  const id = (at: string, value: number | undefined, min: number) =>
+    (value === undefined ? undefined : checkInteger(scope, at, checkNumber(scope, at, value), min, 2147483647));
+  return { user: id(`${prop}.user`, runAs.user, 1), group: id(`${prop}.group`, runAs.group, 0) };
+}
+
+/**
+ * A version the Prometheus Operator turns into an image tag ("v3.5.0"): pinned, never "latest"
+ * or a floating tag, so the same commit runs the same image on every restart.
+ */
+export function checkPinnedVersion(scope: IConstruct, prop: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalidProp(scope, prop, value, typeMismatch('a string', value, '"v3.5.0"'));
+  if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value)) {
+    throw invalidProp(scope, prop, value, 'must be a pinned version such as "v3.5.0" (major.minor.patch): "latest" or a floating tag runs a different image after each restart');
+  }
+  return value;
+}

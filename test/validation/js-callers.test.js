@@ -171,3 +171,51 @@ describe('FintechService, NetworkPeer and CanaryRollout from JavaScript', () => 
       `${C}: 'analysis.prometheusAddress' (9090) is invalid: must be a string, not a number, e.g. "http://prometheus-operated.monitoring.svc:9090"`],
   ])('rejects %s', (_, make, message) => expect(messageOf(make)).toBe(message));
 });
+
+describe('MonitoringStack, BackupCronJob props and GitOpsDelivery from JavaScript', () => {
+  const { MonitoringStack } = require('../../lib/monitoring-stack');
+  const { Notifier } = require('../../lib/monitoring/alertmanager-config');
+  const { GitOpsDelivery } = require('../../lib');
+  const M = "MonitoringStack 'monitoring/stack'";
+  const G = "GitOpsDelivery 'gitops/delivery'";
+  const routing = { critical: [Notifier.pagerDuty({ routingKey: SecretKeyRef.of('alertmanager-receivers', 'pagerduty') })], warning: [] };
+  routing.warning = routing.critical;
+  const monitoring = (props) => () => {
+    const app = new App();
+    const payments = new FintechService(new Chart(app, 'services', { namespace: 'fintech' }), 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
+    return new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'stack', { services: [payments], routing, ...props });
+  };
+  const ENV = { name: 'staging', namespace: 'fintech-staging', waves: [0], resources: { namespaces: ['fintech-staging'], clusterKinds: [], namespacedKinds: [] } };
+  const gitops = (props) => () => new GitOpsDelivery(new Chart(new App(), 'gitops'), 'delivery',
+    { repoUrl: 'https://git.example.com/platform/fintech.git', environments: [ENV], now: new Date('2026-12-02T03:00:00Z'), ...props });
+
+  test.each([
+    ['one service instead of a list', () => new MonitoringStack(new Chart(new App(), 'monitoring'), 'stack', { services: 'payments', routing }),
+      `${M}: 'services' ("payments") is invalid: must list at least one FintechService`],
+    ['"15s" as the scrape interval', monitoring({ scrapeInterval: '15s' }),
+      `${M}: 'scrapeInterval' ("15s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(15)`],
+    ['"50Gi" as the Prometheus storage', monitoring({ prometheus: { storage: '50Gi' } }),
+      `${M}: 'prometheus.storage' ("50Gi") is invalid: must be a Size, not a string, e.g. Size.mebibytes(512) or Size.gibibytes(2)`],
+    ['a number as the Prometheus version', monitoring({ prometheus: { version: 3 } }),
+      `${M}: 'prometheus.version' (3) is invalid: must be a string, not a number, e.g. "v3.5.0"`],
+    ['a string as the heartbeat interval', monitoring({ routing: { ...routing, deadMansSwitch: Notifier.webhook({ url: SecretKeyRef.of('am', 'url') }), heartbeatInterval: '1m' } }),
+      `${M}: 'routing.heartbeatInterval' ("1m") is invalid: must be a Duration, not a string, e.g. Duration.seconds(15)`],
+    ['null as the network options', monitoring({ network: null }),
+      `${M}: 'network' (null) is invalid: must be an object, not null, e.g. { grafana: NetworkPeer.namespace('grafana') }`],
+    ['"0 2 * * *" as the backup schedule', backup({ schedule: '0 2 * * *' }),
+      `${B}: 'schedule' ("0 2 * * *") is invalid: must be a Cron, not a string, e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`],
+    ['30 as the retention', backup({ retention: 30 }), `${B}: 'retention' (30) is invalid: must be a Duration, not a number, e.g. Duration.days(30)`],
+    ['"1h" as the active deadline', backup({ activeDeadline: '1h' }),
+      `${B}: 'activeDeadline' ("1h") is invalid: must be a Duration, not a string, e.g. Duration.hours(3)`],
+    ['true as the alerts', backup({ alerts: true }),
+      `${B}: 'alerts' (true) is invalid: must be an object, not a boolean, e.g. { missingAfterFactor: 1.5 } or false`],
+    ['a number as the repository URL', gitops({ repoUrl: 42 }),
+      `${G}: 'repoUrl' (42) is invalid: must be a string, not a number, e.g. 'https://git.example.com/platform/fintech.git'`],
+    ['a string as the revision', gitops({ revision: 'main' }),
+      `${G}: 'revision' ("main") is invalid: must be a GitRevision, not a string, e.g. GitRevision.branch('main')`],
+    ['a number as the output path', gitops({ outputPath: 1 }), `${G}: 'outputPath' (1) is invalid: must be a string, not a number, e.g. "dist"`],
+    ['a single environment', gitops({ environments: ENV }),
+      `${G}: 'environments' ({"name":"staging","namespace":"fintech-staging","waves":[0],"resources":{"namespaces":["fintech-staging"],"clusterKinds":[],"namespacedKinds":[]}}) is invalid: must be an array, not an object, e.g. [{ name: 'production', namespace: 'fintech-production', waves: [0, 1], resources }]`],
+    ['a string as the interval', gitops({ interval: '5m' }), `${G}: 'interval' ("5m") is invalid: must be a Duration, not a string, e.g. Duration.minutes(5)`],
+  ])('rejects %s', (_, make, message) => expect(messageOf(make)).toBe(message));
+});

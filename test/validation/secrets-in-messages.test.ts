@@ -1,7 +1,11 @@
-import { App, Chart, Cron, Size } from 'cdk8s';
+import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { BackupCronJob, BackupDestination, BackupSource, CanaryRollout, FintechEnvironment, FintechService, NetworkPeer, SecretKeyRef } from '../../lib';
+import {
+  BackupCronJob, BackupDestination, BackupSource, CanaryRollout, ChangeFreeze, FintechEnvironment, FintechService, GitOpsDelivery, NetworkPeer, SecretKeyRef,
+} from '../../lib';
+import { MonitoringStack } from '../../lib/monitoring-stack';
+import { Notifier } from '../../lib/monitoring/alertmanager-config';
 import { checkCron, checkDnsLabel, checkUnique } from '../../lib/shared/validation';
 
 /**
@@ -39,6 +43,19 @@ const service = (props: object) => new FintechService(new Chart(new App(), 'prod
 const canary = (props: object) => new CanaryRollout(new Chart(new App(), 'prod'), 'finance-service',
   { stableImage: 'registry.fintech.internal/fintech/finance-service:1.0.0', port: 8080, ...props } as any);
 class Widget extends Construct {}
+const receiver = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
+const ROUTING = { critical: [Notifier.pagerDuty({ routingKey: receiver('pagerduty') })], warning: [Notifier.slack({ channel: '#alerts', webhookUrl: receiver('slack') })] };
+function monitoring(props: object): MonitoringStack {
+  const app = new App();
+  const payments = new FintechService(new Chart(app, 'services', { namespace: 'fintech' }), 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
+  return new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'stack', { services: [payments], routing: ROUTING, ...props } as any);
+}
+const GITOPS_ENV = {
+  name: 'staging', namespace: 'fintech-staging', waves: [0],
+  resources: { namespaces: ['fintech-staging'], clusterKinds: [], namespacedKinds: [{ group: '', kind: 'ConfigMap' }] },
+};
+const gitops = (props: object) => new GitOpsDelivery(new Chart(new App(), 'gitops'), 'delivery',
+  { repoUrl: 'https://git.example.com/platform/fintech.git', environments: [GITOPS_ENV], now: new Date('2026-12-02T03:00:00Z'), ...props } as any);
 
 const PLACES: Array<[string, (secret: string) => unknown]> = [
   ['FintechEnvironment namespace', (x) => environment({ namespace: x })],
@@ -92,6 +109,32 @@ const PLACES: Array<[string, (secret: string) => unknown]> = [
   ['rclone plain option', (x) => backup({ destination: rclone({ options: { host: x } }) })],
   ['rclone option name', (x) => backup({ destination: rclone({ options: { [x]: 'yes' } }) })],
   ['rclone secret option as a string', (x) => backup({ destination: rclone({ secretOptions: { pass: x } }) })],
+  ['MonitoringStack misspelt prop', (x) => monitoring({ slackWebhook: x })],
+  ['MonitoringStack name', (x) => monitoring({ name: x })],
+  ['MonitoringStack environment', (x) => monitoring({ environment: x })],
+  ['MonitoringStack discovery label value', (x) => monitoring({ discoveryLabels: { release: x } })],
+  ['MonitoringStack runbook URL', (x) => monitoring({ runbookBaseUrl: x })],
+  ['MonitoringStack runbook URL with credentials', (x) => monitoring({ runbookBaseUrl: `https://wiki:${x}@runbooks.internal/alerts` })],
+  ['MonitoringStack dashboard folder', (x) => monitoring({ dashboardFolder: x })],
+  ['MonitoringStack Prometheus version', (x) => monitoring({ prometheus: { version: x } })],
+  ['MonitoringStack misspelt Prometheus option', (x) => monitoring({ prometheus: { password: x } })],
+  ['Slack webhook URL as a string', (x) => monitoring({ routing: { ...ROUTING, warning: [Notifier.slack({ channel: '#alerts', webhookUrl: x as any })] } })],
+  ['PagerDuty routing key as a string', (x) => monitoring({ routing: { ...ROUTING, critical: [Notifier.pagerDuty({ routingKey: x as any })] } })],
+  ['SMTP password as a string', (x) => monitoring({ routing: { ...ROUTING, warning: [Notifier.email({
+    to: 'oncall@fintech.internal', from: 'am@fintech.internal', smarthost: 'smtp.fintech.internal:587', username: 'am', password: x as any })] } })],
+  ['webhook URL as a string', (x) => monitoring({ routing: { ...ROUTING, deadMansSwitch: Notifier.webhook({ url: x as any }) } })],
+  ['misspelt notifier option', (x) => monitoring({ routing: { ...ROUTING, warning: [Notifier.slack({ channel: '#alerts', webhookUrl: receiver('slack'), token: x } as any)] } })],
+  ['notifier Secret name', (x) => monitoring({ routing: { ...ROUTING, critical: [Notifier.pagerDuty({ routingKey: SecretKeyRef.of(x, 'key') })] } })],
+  ['BackupCronJob misspelt prop', (x) => backup({ apiToken: x })],
+  ['BackupCronJob misspelt alert option', (x) => backup({ alerts: { webhook: x } })],
+  ['BackupCronJob time zone', (x) => backup({ timeZone: x })],
+  ['BackupCronJob prefix', (x) => backup({ prefix: x })],
+  ['GitOpsDelivery repository URL', (x) => gitops({ repoUrl: x })],
+  ['GitOpsDelivery repository URL with a token', (x) => gitops({ repoUrl: `https://ci:${x}@github.com/org/fintech.git` })],
+  ['GitOpsDelivery misspelt prop', (x) => gitops({ githubToken: x })],
+  ['GitOpsDelivery environment name', (x) => gitops({ environments: [{ ...GITOPS_ENV, name: x }] })],
+  ['ChangeFreeze reason', (x) => gitops({ environments: [{ ...GITOPS_ENV, freezes: [ChangeFreeze.recurring({
+    schedule: Cron.schedule({ minute: '0', hour: '0', day: '1' }), duration: Duration.hours(72), reason: x })] }] })],
   ['Cron field', (x) => checkCron(new Widget(new Chart(new App(), 'app'), 'w'), 'schedule', Cron.schedule({ minute: x }))],
   ['a name with a suffix', (x) => checkDnsLabel(new Widget(new Chart(new App(), 'app'), 'w'), 'name', x, { suffix: '-backup-verify', maxLength: 40 })],
   ['a list that must be unique', (x) => checkUnique(new Widget(new Chart(new App(), 'app'), 'w'), 'tokens', [x, x])],
