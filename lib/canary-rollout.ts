@@ -13,7 +13,7 @@ import { invalidProp } from './shared/errors';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
 import { alertRule, checkRunbookBaseUrl, renderRuleGroup, RuleGroup, Severity } from './monitoring/alert-rules';
 import {
-  crashLooping, errorRatePercent, HTTP_METRICS, LabelMatchers, latencyQuantileSeconds, minOverTime, PromRange, requestRate, selector,
+  crashLooping, errorRatePercent, latencyQuantileSeconds, measuredErrorRatePercent, minOverTime,
 } from './shared/promql';
 import {
   checkArray, checkBoolean, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkOneOf, checkPinnedImage, checkUrl,
@@ -126,18 +126,6 @@ export function splitReplicas(total: number, percent: number): ReplicaSplit | un
   if (total < 2) return undefined;
   const canary = Math.min(total - 1, Math.max(1, Math.round((total * percent) / 100)));
   return { stable: total - canary, canary, canaryPercent: Math.round((canary / total) * 1000) / 10 };
-}
-
-/**
- * The 5xx rate in percent as the analysis needs it: 0 while requests are served without any 5xx.
- * A service exports no 5xx series before its first 5xx, and `errorRatePercent` is then empty,
- * which the analysis reads as "no traffic"; here the errors default to 0 × the request rate, so
- * the result is empty only without request series, and NaN (0 / 0) without requests.
- */
-function measuredErrorRatePercent(labels: LabelMatchers, range: PromRange): string {
-  const requests = requestRate(labels, range);
-  const errors = `sum(rate(${HTTP_METRICS.requests}${selector(labels, `${HTTP_METRICS.statusLabel}=~"${HTTP_METRICS.serverErrorPattern}"`)}[${range}]))`;
-  return `(${errors} or ${requests} * 0) / ${requests} * 100`;
 }
 
 /** The checked props of a {@link CanaryRollout} and their resolved defaults. */

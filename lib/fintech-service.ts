@@ -28,7 +28,7 @@ import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
 import {
-  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkHttpPath, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNotCredentialName,
+  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkHttpPath, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNotCredentialName, checkRunAs,
   checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkRecord, checkSecretKeyRef, checkString, checkUnique, propPath,
 } from './shared/validation';
 
@@ -628,15 +628,6 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     return { ...secretEnv };
   }
 
-  /** The user (never root: 1 or more) and group the container runs as. */
-  private checkRunAs(runAs: RunAsIdentity | undefined): RunAsIdentity | undefined {
-    if (runAs === undefined) return undefined;
-    checkKnownKeys(this, 'runAs', runAs, ['user', 'group'], '{ user: 1000, group: 1000 }');
-    const id = (prop: string, value: number | undefined, min: number) =>
-      (value === undefined ? undefined : checkInteger(this, prop, checkNumber(this, prop, value), min, 2147483647));
-    return { user: id('runAs.user', runAs.user, 1), group: id('runAs.group', runAs.group, 0) };
-  }
-
   private rollingUpdateStrategy(options: RollingUpdateOptions): k8s.DeploymentStrategy {
     const maxSurge = this.checkSurgeValue('rollingUpdate.maxSurge', options.maxSurge ?? 1);
     const maxUnavailable = this.checkSurgeValue('rollingUpdate.maxUnavailable', options.maxUnavailable ?? 0);
@@ -692,12 +683,13 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private buildPodSpec(props: FintechServiceProps): k8s.PodSpec {
     const terminationGrace = checkDuration(this, 'terminationGracePeriod', props.terminationGracePeriod ?? DEFAULT_TERMINATION_GRACE,
       { maxSeconds: 3600, example: 'e.g. Duration.seconds(30)' });
+    const runAs = checkRunAs(this, 'runAs', props.runAs);
     return {
       serviceAccountName: this.serviceAccount.name,
       automountServiceAccountToken: this.automountServiceAccountToken,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: terminationGrace,
-      securityContext: podSecurityContext(this.checkRunAs(props.runAs)),
+      securityContext: podSecurityContext(runAs),
       affinity: {
         podAntiAffinity: {
           preferredDuringSchedulingIgnoredDuringExecution: [{
@@ -724,7 +716,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
         envFrom: this.configMap ? [{ configMapRef: { name: this.configMap.name } }] : undefined,
         resources: kubeResources(checkedResources(this, 'resources', props.resources ?? {}, DEFAULT_RESOURCES)),
         ...containerProbes(this, props, MAIN_PORT_NAME),
-        securityContext: containerSecurityContext(this.checkRunAs(props.runAs)),
+        securityContext: containerSecurityContext(runAs),
         volumeMounts: scratchMounts(DEFAULT_SCRATCH_DIRECTORIES),
         terminationMessagePolicy: 'FallbackToLogsOnError',
       }],

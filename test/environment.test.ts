@@ -2,6 +2,7 @@ import { App, Chart, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { FintechEnvironment, FintechEnvironmentProps, PodSecurityLevel } from '../lib';
 import { kinds, only } from './support/fixtures';
+import { plainErrorMessage } from './support/errors';
 
 const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
 
@@ -91,13 +92,7 @@ describe('FintechEnvironment bad input', () => {
 
   /** The exact message, and a plain Error (never a TypeError from deep inside). */
   function messageOf(props: unknown): string {
-    try {
-      new FintechEnvironment(new Chart(new App(), 'environment'), 'production', props as FintechEnvironmentProps);
-    } catch (e) {
-      expect((e as Error).constructor).toBe(Error);
-      return (e as Error).message;
-    }
-    throw new Error('expected an error, none was thrown');
+    return plainErrorMessage(() => new FintechEnvironment(new Chart(new App(), 'environment'), 'production', props as FintechEnvironmentProps));
   }
 
   test.each([

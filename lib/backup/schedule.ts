@@ -1,8 +1,8 @@
 import { Cron, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkInstance } from '../shared/validation';
-import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from './cron';
+import { checkCron, checkInstance } from '../shared/validation';
+import { CronIntervals, humanSeconds } from './cron';
 
 /**
  * The timing checks of the backup CronJobs: schedules, time zone, retention, and the rule that a
@@ -28,17 +28,8 @@ export const DEFAULT_PRUNE_SCHEDULE = (): Cron => Cron.schedule({ minute: '0', h
 /** The schedule as 5 space-separated fields, and the shortest and longest time between two runs. */
 export function checkSchedule(scope: IConstruct, prop: string, cron: Cron): [string, CronIntervals] {
   checkInstance(scope, prop, cron, Cron, "Cron.schedule({ minute: '0', hour: '2' }) for \"0 2 * * *\"");
-  const expression = cron?.expressionString;
-  let intervals: CronIntervals | undefined;
-  try {
-    intervals = cronIntervals(parseCron(expression ?? ''));
-  } catch (e) {
-    if (!(e instanceof CronSyntaxError)) throw e;
-    throw invalidProp(scope, prop, expression,
-      `${e.message}; a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`);
-  }
-  if (!intervals) throw invalidProp(scope, prop, expression, 'never runs: no date matches it');
-  return [expression.trim().split(/\s+/).join(' '), intervals];
+  const { expression, intervals } = checkCron(scope, prop, cron);
+  return [expression, intervals];
 }
 
 /** A run may start up to `startingDeadline` late and then last `activeDeadline`: together they must end before the next run. */

@@ -33,13 +33,23 @@ export function requestRate(labels: LabelMatchers, range: PromRange = '5m', by: 
 
 /** Fraction (0–1) of requests that failed with a 5xx over `range`. */
 export function errorRatio(labels: LabelMatchers, range: PromRange = '5m'): string {
-  const errors = selector(labels, `${HTTP_METRICS.statusLabel}=~"${HTTP_METRICS.serverErrorPattern}"`);
-  return `sum(rate(${HTTP_METRICS.requests}${errors}[${range}])) / sum(rate(${HTTP_METRICS.requests}${selector(labels)}[${range}]))`;
+  return `${serverErrorRate(labels, range)} / ${requestRate(labels, range)}`;
 }
 
 /** Percentage (0–100) of requests that failed with a 5xx over `range`. */
 export function errorRatePercent(labels: LabelMatchers, range: PromRange = '5m'): string {
   return `${errorRatio(labels, range)} * 100`;
+}
+
+/**
+ * The 5xx percentage as a measurement needs it: 0 while requests are served without any 5xx.
+ * A service exports no 5xx series before its first 5xx, and `errorRatePercent` is then empty (read
+ * as "no traffic"); here the errors default to 0 × the request rate, so the result is empty only
+ * without request series, and NaN (0 / 0) without requests.
+ */
+export function measuredErrorRatePercent(labels: LabelMatchers, range: PromRange = '5m'): string {
+  const requests = requestRate(labels, range);
+  return `(${serverErrorRate(labels, range)} or ${requests} * 0) / ${requests} * 100`;
 }
 
 /** The `quantile` (e.g. 0.95) of request latency in seconds over `range`. */

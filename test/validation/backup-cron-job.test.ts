@@ -1,5 +1,6 @@
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import { BackupCronJob, BackupDestination, BackupSource, SecretKeyRef } from '../../lib';
+import { plainErrorMessage } from '../support/errors';
 
 /** GIVEN a mistake in one of BackupCronJob's own props THEN it refuses it with its path, the prop, the value and what is valid. */
 const B = "BackupCronJob 'prod/backup'";
@@ -9,13 +10,7 @@ const postgres = () => BackupSource.postgres({ database: 'platform', host: 'db.i
 const s3 = () => BackupDestination.s3({ bucket: 'fintech-backups', accessKeyId: ref('id'), secretAccessKey: ref('secret') });
 
 function messageOf(props: object, id = 'backup'): string {
-  try {
-    new BackupCronJob(new Chart(new App(), 'prod'), id, { image: IMAGE, source: postgres(), destination: s3(), encryption: false, ...props } as any);
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(() => new BackupCronJob(new Chart(new App(), 'prod'), id, { image: IMAGE, source: postgres(), destination: s3(), encryption: false, ...props } as any));
 }
 
 const CASES: Array<[string, object, string]> = [

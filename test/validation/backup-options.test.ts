@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { BackupCronJob, BackupDestination, BackupSource, NetworkPeer, SecretKeyRef } from '../../lib';
+import { plainErrorMessage } from '../support/errors';
 
 /**
  * BackupSource and BackupDestination factories never throw: their options are checked by the
@@ -17,14 +18,10 @@ const gcs = (o: object = {}) => BackupDestination.gcs({ bucket: 'fintech-backups
 const rclone = (o: object = {}) => BackupDestination.rclone({ type: 'sftp', path: 'backups', ...o } as any);
 
 function messageOf(make: () => { source?: unknown; destination?: unknown }): string {
-  try {
+  return plainErrorMessage(() => {
     const { source, destination } = make();
     new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: (source ?? postgres()) as any, destination: (destination ?? s3()) as any, encryption: false });
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, none was thrown');
+  });
 }
 
 const SECRET_RULE = 'credentials are never accepted as values';

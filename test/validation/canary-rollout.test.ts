@@ -1,5 +1,6 @@
 import { App, Chart, Duration } from 'cdk8s';
 import { CanaryBackend, CanaryRollout } from '../../lib';
+import { plainErrorMessage } from '../support/errors';
 
 /**
  * GIVEN a CanaryRollout with one mistake WHEN it is synthesized THEN it throws a plain Error naming
@@ -12,13 +13,7 @@ const STABLE = 'registry.fintech.internal/fintech/finance-service:1.0.0';
 const CANARY = 'registry.fintech.internal/fintech/finance-service:1.1.0';
 
 function messageOf(props: object): string {
-  try {
-    new CanaryRollout(new Chart(new App(), 'prod'), 'finance-service', { stableImage: STABLE, canaryImage: CANARY, port: 8080, ...props } as any);
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(() => new CanaryRollout(new Chart(new App(), 'prod'), 'finance-service', { stableImage: STABLE, canaryImage: CANARY, port: 8080, ...props } as any));
 }
 
 describe('CanaryRollout bad input', () => {

@@ -1,6 +1,7 @@
 import { App, Chart, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { FintechService, IngressTls, ScalingPolicy } from '../../lib';
+import { plainErrorMessage } from '../support/errors';
 
 /**
  * GIVEN a FintechService with one mistake a user makes (a misspelt prop, a wrong JavaScript type,
@@ -12,13 +13,7 @@ const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
 const tls = IngressTls.fromSecret('payments-tls');
 
 function messageOf(props: object): string {
-  try {
-    new FintechService(new Chart(new App(), 'prod'), 'payments', { image: IMAGE, port: 8080, ...props } as any);
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(() => new FintechService(new Chart(new App(), 'prod'), 'payments', { image: IMAGE, port: 8080, ...props } as any));
 }
 
 describe('FintechService bad input', () => {

@@ -2,6 +2,7 @@ import { App, Chart, Cron, Duration } from 'cdk8s';
 import { ChangeFreeze, FintechEnvironment, GitOpsDelivery, GitRevision } from '../../lib';
 import { environmentResources, planDelivery } from '../../lib/tools';
 import { STAGING } from '../../platform';
+import { plainErrorMessage } from '../support/errors';
 
 /** GIVEN a mistake in a GitOpsDelivery prop, an environment or a ChangeFreeze THEN it is refused with its path, the prop, the value and what is valid. */
 const G = "GitOpsDelivery 'gitops/delivery'";
@@ -19,14 +20,10 @@ const freeze = (o: object = {}) => ChangeFreeze.recurring({
 } as any);
 
 function messageOf(props: object): string {
-  try {
+  return plainErrorMessage(() => {
     new GitOpsDelivery(new Chart(new App(), 'gitops'), 'delivery',
       { repoUrl: 'https://git.example.com/platform/fintech.git', environments: [env()], now: NOW, ...props } as any);
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, none was thrown');
+  });
 }
 
 const CASES: Array<[string, object, string]> = [

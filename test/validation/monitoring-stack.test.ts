@@ -4,6 +4,7 @@ import { MonitoringStack } from '../../lib/monitoring-stack';
 import { Severity } from '../../lib/monitoring/alert-rules';
 import { Notifier } from '../../lib/monitoring/alertmanager-config';
 import { ServiceLevelObjective } from '../../lib/monitoring/slo';
+import { plainErrorMessage } from '../support/errors';
 
 /** GIVEN a mistake in one prop of a MonitoringStack THEN the stack refuses it with its path, the prop, the value and what is valid. */
 const P = "MonitoringStack 'monitoring/stack'";
@@ -22,13 +23,7 @@ function stack(props: object): MonitoringStack {
 }
 
 function messageOf(props: object): string {
-  try {
-    stack(props);
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(() => stack(props));
 }
 
 const CASES: Array<[string, object, string]> = [

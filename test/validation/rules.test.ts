@@ -10,6 +10,7 @@ import {
   checkQuantity, checkRecord, checkRequired, checkSecretKeyRef, checkSize, checkString, checkUrl, checkValueOrSecretKeyRef, describeSecret,
   secretKind,
 } from '../../lib/shared/validation';
+import { plainErrorMessage } from '../support/errors';
 
 /** A construct of its own class, so messages read "Widget 'app/widget'". */
 class Widget extends Construct {}
@@ -18,13 +19,7 @@ const W = "Widget 'app/widget'";
 
 /** The exact message of the plain Error `check` throws (never a TypeError). */
 function messageOf(check: () => unknown): string {
-  try {
-    check();
-  } catch (e) {
-    expect((e as Error).constructor).toBe(Error);
-    return (e as Error).message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(() => check());
 }
 
 type Row = [string, () => unknown, string];
