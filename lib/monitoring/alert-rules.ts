@@ -1,8 +1,10 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrules-monitoring.coreos.com';
+import type { ServiceMonitoringOptions } from '../monitoring-stack';
+import { checkWholeSeconds } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
-import { checkNotSecret, checkUrl } from '../shared/validation';
+import { checkNotSecret, checkString, checkUrl } from '../shared/validation';
 import {
   autoscalerMaxedOut, avgOverTime, containerMatchers, containerRestarts, copyLabel, cpuLimitRatio, crashLooping,
   deploymentReplicasMismatch, deploymentRolloutStuck, disruptionBudgetShortfall, errorsOfType, jobsFailed, memoryLimitRatio,
@@ -97,6 +99,58 @@ export interface ServiceAlertSettings {
   readonly cpuWarningPercent: number;
   readonly requestVolumeFactor: number;
   readonly errorAlerts: readonly ErrorCounterAlert[];
+}
+
+/**
+ * A service's alerting settings: the options with their defaults, each checked (percentages in
+ * (0, 100], positive rates, a critical memory alert above the warning one, well-formed error alerts).
+ */
+export function serviceAlertSettings(scope: IConstruct, prop: string, options: ServiceMonitoringOptions): ServiceAlertSettings {
+  const percent = (field: string, value: number) => {
+    if (!(typeof value === 'number' && value > 0 && value <= 100)) throw invalidProp(scope, `${prop}.${field}`, value, 'must be a percentage in (0, 100]');
+    return value;
+  };
+  const positive = (field: string, value: number) => {
+    if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) throw invalidProp(scope, `${prop}.${field}`, value, 'must be a positive number');
+    return value;
+  };
+  const settings: ServiceAlertSettings = {
+    highErrorRatePerSecond: positive('highErrorRatePerSecond', options.highErrorRatePerSecond ?? 0.1),
+    memoryWarningPercent: percent('memoryWarningPercent', options.memoryWarningPercent ?? 80),
+    memoryCriticalPercent: options.memoryCriticalPercent === undefined ? undefined : percent('memoryCriticalPercent', options.memoryCriticalPercent),
+    cpuWarningPercent: percent('cpuWarningPercent', options.cpuWarningPercent ?? 80),
+    requestVolumeFactor: positive('requestVolumeFactor', options.requestVolumeFactor ?? 3),
+    errorAlerts: options.errorAlerts ?? [],
+  };
+  if (settings.memoryCriticalPercent !== undefined && settings.memoryCriticalPercent <= settings.memoryWarningPercent) {
+    throw invalidProp(scope, `${prop}.memoryCriticalPercent`, settings.memoryCriticalPercent,
+      `must be above 'memoryWarningPercent' (${settings.memoryWarningPercent})`);
+  }
+  settings.errorAlerts.forEach((a, i) => checkErrorCounterAlert(scope, `${prop}.errorAlerts[${i}]`, a));
+  return settings;
+}
+
+/** Throws unless an error-counter alert has a PascalCase name, a severity, a one-line summary, whole-second windows, an error_type label value and a threshold of at least 0. */
+export function checkErrorCounterAlert(scope: IConstruct, prop: string, a: ErrorCounterAlert): ErrorCounterAlert {
+  if (!ALERT_NAME.test(a.alert ?? '')) {
+    throw invalidProp(scope, `${prop}.alert`, a.alert, 'must be an alert name in PascalCase: a capital letter, then letters and digits');
+  }
+  checkSeverity(scope, `${prop}.severity`, a.severity);
+  if (/[\r\n]/.test(checkString(scope, `${prop}.summary`, a.summary, { example: '"EventStore snapshots are failing"' }))) {
+    throw invalidProp(scope, `${prop}.summary`, a.summary, 'must be one line');
+  }
+  if (a.window !== undefined) checkWindow(scope, `${prop}.window`, a.window);
+  if (a.for !== undefined) checkWindow(scope, `${prop}.for`, a.for);
+  if (!/^[a-z][a-z0-9_]*$/.test(a.errorType ?? '')) {
+    throw invalidProp(scope, `${prop}.errorType`, a.errorType, 'must be an error_type label value: lowercase letters, digits and "_", e.g. "snapshot_failure"');
+  }
+  if (a.threshold !== undefined && !(typeof a.threshold === 'number' && a.threshold >= 0)) throw invalidProp(scope, `${prop}.threshold`, a.threshold, 'must be a number of errors, at least 0');
+  return a;
+}
+
+/** A window must be a whole, positive number of seconds: PromQL ranges have no fractions. Returns its seconds. */
+export function checkWindow(scope: IConstruct, prop: string, window: Duration): number {
+  return checkWholeSeconds(scope, prop, window, 'e.g. Duration.minutes(5): PromQL ranges have no fractions');
 }
 
 /** The recorded request rate of each service over 5 minutes: `service:http_requests:rate5m{namespace, service}`. */
@@ -282,127 +336,6 @@ export function workloadAlertRules(namespace: string, runbookBaseUrl: string | u
 
 /** The always-firing alert of the dead man's switch. */
 export const WATCHDOG_ALERT = 'Watchdog';
-
-/**
- * The dead man's switch: an alert that always fires, so that its heartbeat stops reaching the
- * receiver outside the cluster when Prometheus, the rule evaluation, the path to Alertmanager or
- * Alertmanager itself fails.
- */
-export function watchdogRule(runbookBaseUrl: string | undefined): AlertRule {
-  return alertRule({
-    alert: WATCHDOG_ALERT,
-    expr: 'vector(1)',
-    severity: Severity.NONE,
-    summary: 'The alerting pipeline works (always firing)',
-    description: 'Fires at every rule evaluation and is sent to the heartbeat receiver only. When the heartbeat stops, '
-      + 'Prometheus stopped evaluating rules or Alertmanager stopped notifying: no other alert can be trusted.',
-  }, runbookBaseUrl);
-}
-
-/** The stack's own components, as their Services are scraped. */
-export interface PipelineComponents {
-  /** The namespace of the stack's Services. */
-  readonly namespace: string;
-  /** The Prometheus' Service; its metrics say whether rules evaluate and alerts are sent. */
-  readonly prometheusService: string;
-  /** The Alertmanager's Service. @default - the stack has no Alertmanager of its own */
-  readonly alertmanagerService?: string;
-  /** Further Services of the stack whose scrapes must succeed, e.g. kube-state-metrics. @default - none */
-  readonly otherServices?: readonly string[];
-}
-
-/**
- * Alerts on the monitoring pipeline itself, with kube-prometheus' expressions and thresholds:
- * a configuration reload that failed (Prometheus, Alertmanager), rule evaluations that fail,
- * alerts that Prometheus cannot deliver (queue filling up, send errors, dropped alerts),
- * notifications that Alertmanager cannot deliver, and a scrape of the stack's own components
- * that fails.
- */
-export function pipelineAlertRules(components: PipelineComponents, runbookBaseUrl: string | undefined): AlertRule[] {
-  const { namespace } = components;
-  const sel = (svc: string) => `{namespace=${JSON.stringify(namespace)}, service=${JSON.stringify(svc)}}`;
-  const p = sel(components.prometheusService);
-  const rule = (r: AlertSpec): AlertRule => alertRule(r, runbookBaseUrl);
-  const rules: AlertRule[] = [
-    rule({
-      alert: 'PrometheusBadConfig',
-      expr: `max_over_time(prometheus_config_last_reload_successful${p}[5m]) == 0`,
-      for: Duration.minutes(10),
-      severity: Severity.CRITICAL,
-      summary: 'Prometheus failed to reload its configuration',
-      description: 'Prometheus {{ $labels.namespace }}/{{ $labels.pod }} runs on its previous configuration: new scrape targets and rules are not loaded.',
-    }),
-    rule({
-      alert: 'PrometheusRuleFailures',
-      expr: `increase(prometheus_rule_evaluation_failures_total${p}[5m]) > 0`,
-      for: Duration.minutes(15),
-      severity: Severity.CRITICAL,
-      summary: 'Prometheus fails to evaluate rules',
-      description: 'Prometheus {{ $labels.namespace }}/{{ $labels.pod }} failed {{ $value | humanize }} rule evaluations in the last 5 minutes; '
-        + 'alerts of the failing group {{ $labels.rule_group }} cannot fire.',
-    }),
-    rule({
-      alert: 'PrometheusNotificationQueueRunningFull',
-      expr: `predict_linear(prometheus_notifications_queue_length${p}[5m], 60 * 30) > min_over_time(prometheus_notifications_queue_capacity${p}[5m])`,
-      for: Duration.minutes(15),
-      severity: Severity.WARNING,
-      summary: 'The alert queue of Prometheus is about to be full',
-      description: 'The alert notification queue of Prometheus {{ $labels.namespace }}/{{ $labels.pod }} is predicted to reach its capacity within 30 minutes; then alerts are dropped.',
-    }),
-    rule({
-      alert: 'PrometheusErrorSendingAlerts',
-      expr: `(rate(prometheus_notifications_errors_total${p}[5m]) / rate(prometheus_notifications_sent_total${p}[5m])) * 100 > 1`,
-      for: Duration.minutes(15),
-      severity: Severity.WARNING,
-      summary: 'Prometheus fails to send alerts to Alertmanager',
-      description: '{{ $value | humanize }} % of the alerts Prometheus {{ $labels.namespace }}/{{ $labels.pod }} sent to {{ $labels.alertmanager }} failed.',
-    }),
-    rule({
-      alert: 'PrometheusDroppingAlerts',
-      expr: `increase(prometheus_notifications_dropped_total${p}[5m]) > 0`,
-      for: Duration.minutes(5),
-      severity: Severity.CRITICAL,
-      summary: 'Prometheus drops alerts',
-      description: 'Prometheus {{ $labels.namespace }}/{{ $labels.pod }} dropped {{ $value | humanize }} alerts in the last 5 minutes without delivering them to any Alertmanager.',
-    }),
-  ];
-  if (components.alertmanagerService !== undefined) {
-    const a = sel(components.alertmanagerService);
-    rules.push(
-      rule({
-        alert: 'AlertmanagerFailedReload',
-        expr: `max_over_time(alertmanager_config_last_reload_successful${a}[5m]) == 0`,
-        for: Duration.minutes(10),
-        severity: Severity.CRITICAL,
-        summary: 'Alertmanager failed to reload its configuration',
-        description: 'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} runs on its previous configuration: changed routes and receivers are not in effect.',
-      }),
-      rule({
-        alert: 'AlertmanagerFailedToSendAlerts',
-        expr: `rate(alertmanager_notifications_failed_total${a}[5m]) / ignoring (reason) group_left rate(alertmanager_notifications_total${a}[5m]) > 0.01`,
-        for: Duration.minutes(5),
-        severity: Severity.WARNING,
-        summary: 'Alertmanager fails to deliver notifications to {{ $labels.integration }}',
-        description: 'Alertmanager {{ $labels.namespace }}/{{ $labels.pod }} failed to send {{ $value | humanizePercentage }} of its notifications to {{ $labels.integration }}.',
-      }),
-    );
-  }
-  const own = [components.prometheusService, ...(components.alertmanagerService === undefined ? [] : [components.alertmanagerService]),
-    ...(components.otherServices ?? [])];
-  rules.push(rule({
-    alert: 'MonitoringTargetDown',
-    expr: `up{namespace=${JSON.stringify(namespace)}, service=~${JSON.stringify(own.map(escapeRegex).join('|'))}} == 0`,
-    for: Duration.minutes(10),
-    severity: Severity.WARNING,
-    summary: 'Prometheus cannot scrape {{ $labels.service }}',
-    description: 'The scrape of {{ $labels.namespace }}/{{ $labels.pod }} (Service {{ $labels.service }}) fails: the monitoring pipeline does not see this component.',
-  }));
-  return rules;
-}
-
-function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** Whether a rule is an alert (as opposed to a recording rule). */
 export function isAlertRule(rule: AlertRule | RecordingRule): rule is AlertRule {

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import {
-  AlertmanagerConfigSpec, AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType as SourceMatchType,
+  AlertmanagerConfig, AlertmanagerConfigSpec, AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType as SourceMatchType,
   AlertmanagerConfigSpecInhibitRulesTargetMatchMatchType as TargetMatchType, AlertmanagerConfigSpecReceivers,
   AlertmanagerConfigSpecReceiversEmailConfigs, AlertmanagerConfigSpecReceiversPagerdutyConfigs, AlertmanagerConfigSpecReceiversSlackConfigs,
   AlertmanagerConfigSpecReceiversWebhookConfigs,
@@ -14,6 +14,7 @@ import {
   checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkPort, checkSecretKeyRef, checkString,
 } from '../shared/validation';
 import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
+import { MonitoringScope, stackLabels } from './context';
 
 /**
  * Alertmanager routing as the Prometheus Operator's `AlertmanagerConfig` (monitoring.coreos.com/v1alpha1),
@@ -254,6 +255,35 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
       equal: [...(routing.inhibitEqual ?? ['namespace', 'service'])],
     }],
   };
+}
+
+/**
+ * The routing as the AlertmanagerConfig `<name>`: with the stack's own Alertmanager in the stack's
+ * namespace, else in the services' one (which must be a single namespace, and then no dead man's
+ * switch). Returns nothing without routing and without an Alertmanager of the stack's own.
+ */
+export function createRouting(
+  stack: MonitoringScope, prop: string, routing: AlertRoutingOptions | undefined, ownAlertmanager: boolean,
+): [AlertmanagerConfigSpec?, AlertmanagerConfig?] {
+  if (!routing) {
+    if (!ownAlertmanager) return [];
+    throw invalidProp(stack, prop, undefined,
+      "is required with the stack's own Alertmanager: give the notifiers of each severity, or set 'alertmanager' to false");
+  }
+  if (!ownAlertmanager && stack.serviceNamespaces.length !== 1) {
+    throw invalidProp(stack, prop, stack.serviceNamespaces,
+      "needs the services in one namespace when 'alertmanager' is false: the cluster's Alertmanager only routes an AlertmanagerConfig's alerts from its own namespace");
+  }
+  const spec = alertmanagerConfigSpec(stack, prop, routing, stack.name);
+  if (!ownAlertmanager && routing.deadMansSwitch !== undefined) {
+    throw invalidProp(stack, `${prop}.deadMansSwitch`, routing.deadMansSwitch.kind,
+      "needs the stack's own Alertmanager: the cluster's Alertmanager routes the Watchdog of its own rules (kube-prometheus has one); leave it out with 'alertmanager' false");
+  }
+  const config = new AlertmanagerConfig(stack, 'AlertmanagerConfig', {
+    metadata: { name: stack.name, namespace: ownAlertmanager ? stack.namespace : stack.serviceNamespaces[0], labels: stackLabels(stack, 'alertmanager') },
+    spec,
+  });
+  return [spec, config];
 }
 
 function receiver(name: string, notifiers: readonly Notifier[]): AlertmanagerConfigSpecReceivers {

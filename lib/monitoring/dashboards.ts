@@ -1,6 +1,9 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { invalidProp } from '../shared/errors';
+import { checkBoolean, checkNotSecret, checkString } from '../shared/validation';
+import { MonitoringScope, stackLabels } from './context';
 import {
   aggregate, containerMatchers, containerRestarts, cpuLimitRatio, errorRatio, errorRatioBy, KUBE_METRICS, LabelMatchers, latencyQuantileSeconds,
   memoryLimitRatio, requestRate, series, serviceTargetMatchers,
@@ -204,6 +207,60 @@ export function serviceDashboard(uid: string, title: string, service: DashboardS
     }),
   ];
   return { uid, title, tags: ['fintech', 'service', service.name], panels };
+}
+
+/** The stack's dashboard options. */
+export interface StackDashboardOptions {
+  /** @default true */
+  readonly dashboards?: boolean;
+  /** @default "FinTech" */
+  readonly dashboardFolder?: string;
+  /** Per service, the uid the user chose. @default - none */
+  readonly serviceOptions?: Readonly<Record<string, { readonly dashboardUid?: string }>>;
+}
+
+/**
+ * The stack's dashboards (the overview, then one per service, each uid checked and unique) and
+ * their ConfigMaps in the stack's folder; none with `dashboards: false`.
+ */
+export function stackDashboards(stack: MonitoringScope, options: StackDashboardOptions): [DashboardDefinition[], k8s.KubeConfigMap[]] {
+  if (options.dashboards !== undefined) checkBoolean(stack, 'dashboards', options.dashboards);
+  const definitions = options.dashboards === false ? [] : dashboardModels(stack, options.serviceOptions ?? {});
+  const folder = checkString(stack, 'dashboardFolder', options.dashboardFolder ?? 'FinTech', { example: '"FinTech"' });
+  checkNotSecret(stack, 'dashboardFolder', folder, 'a folder name is shown to everyone who can read dashboards');
+  // Ids from the service names, not the uids: a uid the user sets later must not replace the object.
+  const configMaps = definitions.map((d, i) => dashboardConfigMap(stack, `Dashboard-${i === 0 ? 'overview' : stack.services[i - 1].name}`,
+    d, stack.namespace, stackLabels(stack, 'grafana-dashboard'), folder));
+  return [definitions, configMaps];
+}
+
+function dashboardModels(stack: MonitoringScope, options: Readonly<Record<string, { readonly dashboardUid?: string }>>): DashboardDefinition[] {
+  const shown = stack.environment ?? stack.name;
+  const platform = `FinTech Platform – ${shown.charAt(0).toUpperCase()}${shown.slice(1)}`;
+  const services = stack.services.map((s) => ({ name: s.name, namespace: s.namespace, slos: stack.objectives.get(s.name)! }));
+  const definitions = [
+    overviewDashboard(dashboardUid(stack.name, 'overview'), `${platform} Overview`, stack.serviceNamespaces, services),
+    ...services.map((svc) => serviceDashboard(
+      checkUid(stack, `serviceOptions.${svc.name}.dashboardUid`, options[svc.name]?.dashboardUid ?? dashboardUid(stack.name, svc.name)),
+      `${platform} – ${svc.name}`, svc, stack.burnRateWindows)),
+  ];
+  // A clash is reported on the uid the user chose (entry 0 is the overview, then one per service).
+  const chosen = (i: number) => i > 0 && options[services[i - 1].name]?.dashboardUid !== undefined;
+  const propOf = (i: number) => (i === 0 ? 'dashboards' : `serviceOptions.${services[i - 1].name}.dashboardUid`);
+  definitions.forEach((d, i) => {
+    const first = definitions.findIndex((other) => other.uid === d.uid);
+    if (first === i) return;
+    const [blamed, other] = chosen(i) || !chosen(first) ? [i, first] : [first, i];
+    throw invalidProp(stack, propOf(blamed), d.uid, `is also the uid of dashboard '${definitions[other].title}'; dashboard uids must be unique`);
+  });
+  return definitions;
+}
+
+function checkUid(stack: MonitoringScope, prop: string, uid: string): string {
+  if (!/^[a-zA-Z0-9_-]+$/.test(uid) || uid.length > MAX_UID_LENGTH) {
+    throw invalidProp(stack, prop, uid, `must be at most ${MAX_UID_LENGTH} letters, digits, "-" or "_" (a Grafana dashboard uid)`);
+  }
+  return uid;
 }
 
 /** Every PromQL query of a dashboard, for promtool. */

@@ -1,11 +1,12 @@
 import { Chart, JsonPatch, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
-import { checkPinnedImage } from '../shared/validation';
-import { ScrapeTarget } from './prometheus';
+import { checkKnownKeys, checkPinnedImage } from '../shared/validation';
+import { MonitoringScope, stackLabels } from './context';
+import type { ScrapeTarget } from './prometheus';
 
 /**
  * kube-state-metrics, run by the stack for its own alerts: one pod that watches only the
@@ -60,6 +61,24 @@ export function exportedKinds(metrics: readonly string[]): ExportedKind[] {
     kinds.add(kind);
   }
   return [...kinds].sort((a, b) => a.resource.localeCompare(b.resource));
+}
+
+/** Throws unless the options, when given, have only known keys. */
+export function checkKubeStateMetricsOptions(scope: IConstruct, prop: string, options: KubeStateMetricsOptions | undefined): void {
+  if (options !== undefined) {
+    checkKnownKeys(scope, prop, options, ['image', 'resources'], "{ image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0' }");
+  }
+}
+
+/** The stack's own kube-state-metrics `kube-state-metrics-<name>`, in the stack's namespace, watching the services' namespaces. */
+export function stackKubeStateMetrics(stack: MonitoringScope, options: KubeStateMetricsOptions | undefined): KubeStateMetrics {
+  return new KubeStateMetrics(stack, 'KubeStateMetrics', {
+    ...options,
+    name: `kube-state-metrics-${stack.name}`,
+    namespace: stack.namespace,
+    watchedNamespaces: stack.serviceNamespaces,
+    labels: stackLabels(stack, 'kube-state-metrics'),
+  });
 }
 
 /** Properties of {@link KubeStateMetrics}. */

@@ -1,8 +1,12 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { Alertmanager } from '../../imports/alertmanagers-monitoring.coreos.com';
+import { Prometheus } from '../../imports/prometheuses-monitoring.coreos.com';
 import { ContainerLimits, EnvironmentQuota, FintechEnvironment } from '../environment';
 import { ResourceQuantities } from '../shared/resources';
+import { checkKnownKeys, checkLabels } from '../shared/validation';
+import type { StackParts } from './context';
 
 /**
  * The stack's namespace with the guard rails of every application namespace (a
@@ -28,6 +32,27 @@ export interface StackPods {
   readonly sidecar: boolean;
   /** PersistentVolumeClaims per replica. */
   readonly volumes: number;
+}
+
+/** Throws unless the options, when given and not `false`, have only known keys and valid labels. */
+export function checkNamespaceOptions(scope: IConstruct, prop: string, options: MonitoringNamespaceOptions | false | undefined): void {
+  if (options === undefined || options === false) return;
+  checkKnownKeys(scope, prop, options, ['labels', 'quota', 'containerLimits'], '{ labels: { team: "sre" } } or false');
+  if (options.labels !== undefined) checkLabels(scope, `${prop}.labels`, options.labels);
+}
+
+/** The pods the stack runs in its namespace, for the namespace's quota: the Operator's (with their config-reloader sidecar and one volume each) and kube-state-metrics. */
+export function stackPods(parts: StackParts): StackPods[] {
+  const operated = (o: Prometheus | Alertmanager | undefined): StackPods[] => {
+    if (!o) return [];
+    const spec = o.toJson().spec;
+    return [{ replicas: spec.replicas, resources: spec.resources as ResourceQuantities, sidecar: true, volumes: 1 }];
+  };
+  return [
+    ...operated(parts.prometheus),
+    ...operated(parts.alertmanager),
+    ...(parts.kubeStateMetrics ? [{ replicas: 1, resources: parts.kubeStateMetrics.resources, sidecar: false, volumes: 0 }] : []),
+  ];
 }
 
 /** What a sidecar without its own resources gets from the LimitRange (the application namespaces' defaults). */

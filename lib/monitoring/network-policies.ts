@@ -1,9 +1,13 @@
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { NetworkPeer, NetworkPeerKind, PeerPort } from '../network-peer';
+import { checkNetworkPeer, NetworkPeer, NetworkPeerKind, PeerPort } from '../network-peer';
 import { dnsEgressRule, policyPeer, policyPorts } from '../network-policy';
 import { invalidProp } from '../shared/errors';
+import { checkKnownKeys } from '../shared/validation';
 import { AlertRoutingOptions, EmailNotifierOptions, Notifier, WebhookNotifierOptions } from './alertmanager-config';
+import { MonitoringScope, StackParts, stackLabels } from './context';
+import { KUBE_STATE_METRICS_PORT } from './kube-state-metrics';
+import { alertmanagerPodLabels, ClusterTargets, prometheusPodLabels } from './prometheus';
 
 /**
  * The NetworkPolicies of the stack's pods, on top of their namespace's default deny: exactly the
@@ -38,6 +42,13 @@ export const ALERTMANAGER_WEB_PORT = 9093;
 /** Alertmanager's gossip between the replicas of one cluster (TCP and UDP). */
 export const ALERTMANAGER_CLUSTER_PORT = 9094;
 export const PROMETHEUS_WEB_PORT = 9090;
+
+/** Throws unless the options, when given, have only known keys and peers made with NetworkPeer's factories. */
+export function checkNetworkOptions(scope: IConstruct, prop: string, options: MonitoringNetworkOptions | undefined): void {
+  if (options === undefined) return;
+  checkKnownKeys(scope, prop, options, ['grafana', 'canaryAnalysis', 'apiServer', 'kubelets'], "{ grafana: NetworkPeer.namespace('grafana') }");
+  for (const [key, peer] of Object.entries(options)) if (peer !== undefined) checkNetworkPeer(scope, `${prop}.${key}`, peer);
+}
 
 /** Resolves the defaults; peers inside the cluster must be namespaces, the API server and the kubelets external addresses with ports. */
 export function monitoringPeers(scope: IConstruct, options: MonitoringNetworkOptions): MonitoringPeers {
@@ -149,4 +160,48 @@ export function receiverPorts(routing: AlertRoutingOptions | undefined): PeerPor
     else ports.add(443);
   }
   return [...ports].sort((a, b) => a - b).map((port) => ({ port }));
+}
+
+/** Whom the stack's pods talk to, for its NetworkPolicies. */
+export interface StackNetwork {
+  readonly peers: MonitoringPeers;
+  /** The receivers' ports come from it. @default - no receivers */
+  readonly routing?: AlertRoutingOptions;
+  /** The cluster's exporters the Prometheus scrapes. @default - none */
+  readonly clusterTargets?: ClusterTargets;
+}
+
+/** One NetworkPolicy per pod the stack runs (Prometheus, Alertmanager, kube-state-metrics), on top of the namespace's default deny. */
+export function createNetworkPolicies(stack: MonitoringScope, parts: StackParts, input: StackNetwork): k8s.KubeNetworkPolicy[] {
+  const policies: k8s.KubeNetworkPolicy[] = [];
+  const policy = (id: string, name: string, component: string, spec: k8s.NetworkPolicySpec) => policies.push(
+    new k8s.KubeNetworkPolicy(stack, id, { metadata: { name, namespace: stack.namespace, labels: stackLabels(stack, component) }, spec }));
+  const prometheusPods = prometheusPodLabels(stack.name);
+  const ksm = parts.kubeStateMetrics;
+  if (parts.prometheus) {
+    const scraped: ScrapedNamespace[] = stack.serviceNamespaces.map((ns) => ({
+      namespace: ns, ports: stack.services.filter((svc) => svc.namespace === ns).map((svc) => svc.port),
+    }));
+    if (ksm) scraped.push({ namespace: stack.namespace, ports: [KUBE_STATE_METRICS_PORT], podLabels: ksm.podLabels });
+    else if (input.clusterTargets) scraped.push({ namespace: input.clusterTargets.kubeStateMetrics.namespace, ports: [] });
+    policy('PrometheusNetworkPolicy', `prometheus-${stack.name}`, 'prometheus', prometheusPolicy({
+      namespace: stack.namespace,
+      podLabels: prometheusPods,
+      peers: input.peers,
+      scraped,
+      alertmanagerPods: parts.alertmanager ? alertmanagerPodLabels(stack.name) : { 'app.kubernetes.io/name': 'alertmanager' },
+      kubelets: input.clusterTargets !== undefined,
+    }));
+  }
+  if (parts.alertmanager) {
+    policy('AlertmanagerNetworkPolicy', `alertmanager-${stack.name}`, 'alertmanager', alertmanagerPolicy({
+      namespace: stack.namespace, podLabels: alertmanagerPodLabels(stack.name), prometheusPods, receivers: receiverPorts(input.routing),
+    }));
+  }
+  if (ksm) {
+    policy('KubeStateMetricsNetworkPolicy', `kube-state-metrics-${stack.name}`, 'kube-state-metrics', kubeStateMetricsPolicy({
+      namespace: stack.namespace, podLabels: ksm.podLabels, prometheusPods, port: KUBE_STATE_METRICS_PORT, peers: input.peers,
+    }));
+  }
+  return policies;
 }

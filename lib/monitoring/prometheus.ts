@@ -1,22 +1,25 @@
-import { Duration, Size } from 'cdk8s';
+import { Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { AlertmanagerSpec } from '../../imports/alertmanagers-monitoring.coreos.com';
+import { Alertmanager, AlertmanagerSpec } from '../../imports/alertmanagers-monitoring.coreos.com';
 import {
-  PrometheusSpec, PrometheusSpecAlertingAlertmanagersApiVersion, PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecServiceMonitorSelector, PrometheusSpecStorage,
+  Prometheus, PrometheusSpec, PrometheusSpecAlertingAlertmanagersApiVersion, PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecServiceMonitorSelector, PrometheusSpecStorage,
   PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests,
 } from '../../imports/prometheuses-monitoring.coreos.com';
 import {
-  ServiceMonitorSpec, ServiceMonitorSpecEndpointsMetricRelabelingsAction, ServiceMonitorSpecEndpointsScheme,
+  ServiceMonitor, ServiceMonitorSpec, ServiceMonitorSpecEndpointsMetricRelabelingsAction, ServiceMonitorSpecEndpointsScheme,
 } from '../../imports/servicemonitors-monitoring.coreos.com';
+import { NetworkPeer } from '../network-peer';
 import { checkedDuration, goDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
 import { CADVISOR_METRICS, KUBE_STATE_METRICS, promDuration } from '../shared/promql';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext, RunAsIdentity } from '../shared/security';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkKnownKeys, checkLabels, checkPinnedVersion, checkPortName, checkRunAs, checkSize,
+  checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkKnownKeys, checkLabels, checkPinnedVersion, checkPortName, checkRecord, checkRunAs, checkSize,
 } from '../shared/validation';
+import { MonitoringScope, stackLabels } from './context';
+import { KubeStateMetrics, KubeStateMetricsOptions, stackKubeStateMetrics } from './kube-state-metrics';
 
 /**
  * The Prometheus Operator's `Prometheus` and `Alertmanager` resources, the RBAC their pods need,
@@ -341,4 +344,186 @@ export function checkScrapeTarget(scope: IConstruct, prop: string, target: Scrap
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The stack's own Prometheus, Alertmanager and cluster scraping, with their defaults; each undefined when the cluster's is used. */
+export interface OwnComponents {
+  readonly prometheus?: PrometheusOptions;
+  readonly alertmanager?: AlertmanagerOptions;
+  /** Only with the stack's own Prometheus. */
+  readonly clusterMetrics?: ClusterMetricsOptions;
+}
+
+/** Resolves which components the stack runs itself: `false` leaves one to the cluster, anything else is its options. */
+export function ownComponents(props: {
+  readonly prometheus?: PrometheusOptions | false; readonly alertmanager?: AlertmanagerOptions | false; readonly clusterMetrics?: ClusterMetricsOptions | false;
+}): OwnComponents {
+  const prometheus = props.prometheus === false ? undefined : (props.prometheus ?? {});
+  return {
+    prometheus,
+    alertmanager: props.alertmanager === false ? undefined : (props.alertmanager ?? {}),
+    clusterMetrics: prometheus === undefined || props.clusterMetrics === false ? undefined : (props.clusterMetrics ?? {}),
+  };
+}
+
+/** Throws unless the cluster-metrics options, when given and not `false`, have only known keys. */
+export function checkClusterMetricsOptions(scope: IConstruct, prop: string, options: ClusterMetricsOptions | false | undefined): void {
+  if (options !== undefined && options !== false) {
+    checkKnownKeys(scope, prop, options, ['kubeStateMetrics', 'kubelet'], '{ kubeStateMetrics: DEFAULT_KUBE_STATE_METRICS } or false');
+  }
+}
+
+/** The discovery labels, copied: at least one valid label, or the Prometheus would select every ServiceMonitor and rule of the cluster. */
+export function checkDiscoveryLabels(scope: IConstruct, prop: string, labels: Record<string, string>): Record<string, string> {
+  checkRecord(scope, prop, labels, "{ release: 'kube-prometheus-stack' }");
+  if (Object.keys(labels).length === 0) {
+    throw invalidProp(scope, prop, labels, 'must have at least one label, or the Prometheus would select every ServiceMonitor and rule of the cluster');
+  }
+  return { ...checkLabels(scope, prop, labels) };
+}
+
+/** A scrape or evaluation interval: a whole number of seconds. @default Duration.seconds(15) */
+export function checkInterval(scope: IConstruct, prop: string, given: Duration = Duration.seconds(15)): Duration {
+  checkedDuration(scope, prop, given);
+  return given;
+}
+
+/** The exporters of the cluster the stack scrapes. */
+export interface ClusterTargets {
+  readonly kubeStateMetrics: ScrapeTarget;
+  readonly kubelet: KubeletTarget;
+}
+
+/** What the stack scrapes of the cluster; empty without cluster metrics. */
+export interface ClusterScraping {
+  /** The stack's own kube-state-metrics; undefined when another is scraped. */
+  readonly kubeStateMetrics?: KubeStateMetrics;
+  readonly targets?: ClusterTargets;
+  /** One ServiceMonitor per exporter and service namespace. */
+  readonly monitors: ServiceMonitor[];
+}
+
+/**
+ * The scraping of the cluster's exporters: the stack's own kube-state-metrics unless
+ * `options.kubeStateMetrics` names another, the kubelets, and their ServiceMonitors in each
+ * service namespace.
+ */
+export function scrapeCluster(
+  stack: MonitoringScope, options: ClusterMetricsOptions | undefined, kubeStateMetrics: KubeStateMetricsOptions | undefined,
+): ClusterScraping {
+  if (options === undefined) return { monitors: [] };
+  const own = options.kubeStateMetrics === undefined ? stackKubeStateMetrics(stack, kubeStateMetrics) : undefined;
+  const targets: ClusterTargets = {
+    kubeStateMetrics: own ? own.scrapeTarget : checkScrapeTarget(stack, 'clusterMetrics.kubeStateMetrics', options.kubeStateMetrics!),
+    kubelet: checkScrapeTarget(stack, 'clusterMetrics.kubelet', options.kubelet ?? DEFAULT_KUBELET) as KubeletTarget,
+  };
+  const monitors = stack.serviceNamespaces.flatMap((ns) => (['kube-state-metrics', 'kubelet'] as const).map((kind) => new ServiceMonitor(
+    stack, `ClusterMonitor-${ns}-${kind}`, {
+      metadata: { name: `${stack.name}-${kind}`, namespace: ns, labels: stackLabels(stack, kind) },
+      spec: clusterMonitorSpec(kind === 'kubelet' ? targets.kubelet : targets.kubeStateMetrics, ns, kind, stack.scrapeInterval),
+    })));
+  return { kubeStateMetrics: own, targets, monitors };
+}
+
+/** What the stack runs through the Operator: the resource, its ServiceAccount, its Service and its PodDisruptionBudget. */
+export type OperatedObjects<T> = [k8s.KubeServiceAccount, T, k8s.KubeService, k8s.KubePodDisruptionBudget];
+
+/**
+ * The stack's Prometheus `prometheus-<name>`: its ServiceAccount, the discovery RBAC in each
+ * namespace it scrapes (and cluster-wide for the kubelets), the resource, its Service and
+ * disruption budget; each service admits its pods to the metrics port.
+ */
+export function createPrometheus(
+  stack: MonitoringScope, options: PrometheusOptions, clusterMetrics: ClusterTargets | undefined, ownAlertmanager: boolean,
+): OperatedObjects<Prometheus> {
+  const name = `prometheus-${stack.name}`;
+  const labels = stackLabels(stack, 'prometheus');
+  const serviceAccount = new k8s.KubeServiceAccount(stack, 'PrometheusServiceAccount', {
+    metadata: { name, namespace: stack.namespace, labels },
+    automountServiceAccountToken: true,
+  });
+  const subjects = [{ kind: 'ServiceAccount', name, namespace: stack.namespace }];
+  // The stack's namespace too: the Prometheus scrapes itself and the Alertmanager there.
+  const discovered = [...new Set([...stack.serviceNamespaces, stack.namespace, ...(clusterMetrics
+    ? [clusterMetrics.kubeStateMetrics.namespace, clusterMetrics.kubelet.namespace] : [])])].sort();
+  for (const ns of discovered) {
+    new k8s.KubeRole(stack, `PrometheusDiscovery-${ns}`, { metadata: { name, namespace: ns, labels }, rules: DISCOVERY_RULES });
+    new k8s.KubeRoleBinding(stack, `PrometheusDiscoveryBinding-${ns}`, {
+      metadata: { name, namespace: ns, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects,
+    });
+  }
+  if (clusterMetrics) {
+    const clusterRole = new k8s.KubeClusterRole(stack, 'PrometheusKubeletScrape', { metadata: { name, labels }, rules: KUBELET_SCRAPE_RULES });
+    const clusterBinding = new k8s.KubeClusterRoleBinding(stack, 'PrometheusKubeletScrapeBinding', {
+      metadata: { name, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects,
+    });
+    // Cluster-scoped: no namespace, whatever the chart's.
+    for (const o of [clusterRole, clusterBinding]) if (Chart.of(stack).namespace) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  }
+  const prometheus = new Prometheus(stack, 'Prometheus', {
+    metadata: { name: stack.name, namespace: stack.namespace, labels },
+    spec: prometheusSpec(stack, 'prometheus', options, {
+      name: stack.name,
+      serviceAccountName: name,
+      scrapeInterval: stack.scrapeInterval,
+      evaluationInterval: stack.evaluationInterval,
+      serviceMonitorSelector: stack.serviceMonitorSelector,
+      ruleSelector: stack.ruleSelector,
+      namespaceSelector: stack.namespaceSelector,
+      alertmanagers: ownAlertmanager
+        ? [{ namespace: stack.namespace, name: `alertmanager-${stack.name}`, port: 'web' }]
+        : [{ namespace: stack.namespace, name: 'alertmanager-operated', port: 'web' }],
+      externalLabels: stack.environment ? { environment: stack.environment } : {},
+      kubelet: clusterMetrics?.kubelet,
+    }),
+  });
+  const scrapers = NetworkPeer.namespace(stack.namespace, [], prometheusPodLabels(stack.name));
+  for (const svc of stack.services) svc.allowMetricsScrapersFrom(scrapers);
+  const service = webService(stack, 'PrometheusService', name, labels, prometheusPodLabels(stack.name), 9090);
+  const budget = disruptionBudget(stack, 'PrometheusDisruptionBudget', name, labels, prometheusPodLabels(stack.name));
+  return [serviceAccount, prometheus, service, budget];
+}
+
+/** The stack's Alertmanager `alertmanager-<name>`, configured by the AlertmanagerConfig `configName`: its ServiceAccount, the resource, its Service and disruption budget. */
+export function createAlertmanager(stack: MonitoringScope, options: AlertmanagerOptions, configName: string | undefined): OperatedObjects<Alertmanager> {
+  const name = `alertmanager-${stack.name}`;
+  const labels = stackLabels(stack, 'alertmanager');
+  const serviceAccount = new k8s.KubeServiceAccount(stack, 'AlertmanagerServiceAccount', {
+    metadata: { name, namespace: stack.namespace, labels },
+    automountServiceAccountToken: false,
+  });
+  const alertmanager = new Alertmanager(stack, 'Alertmanager', {
+    metadata: { name: stack.name, namespace: stack.namespace, labels },
+    spec: alertmanagerSpec(stack, 'alertmanager', options, stack.name, name, configName),
+  });
+  const service = webService(stack, 'AlertmanagerService', name, labels, alertmanagerPodLabels(stack.name), 9093);
+  const budget = disruptionBudget(stack, 'AlertmanagerDisruptionBudget', name, labels, alertmanagerPodLabels(stack.name));
+  return [serviceAccount, alertmanager, service, budget];
+}
+
+function webService(
+  stack: MonitoringScope, id: string, name: string, labels: Record<string, string>, selector: Record<string, string>, port: number,
+): k8s.KubeService {
+  return new k8s.KubeService(stack, id, {
+    metadata: { name, namespace: stack.namespace, labels },
+    spec: {
+      type: 'ClusterIP',
+      selector,
+      ports: [{ name: 'web', port, targetPort: k8s.IntOrString.fromString('web'), protocol: 'TCP' }],
+    },
+  });
+}
+
+/** One pod at a time may be evicted, so a drain never takes both replicas down (and never blocks with one). */
+function disruptionBudget(
+  stack: MonitoringScope, id: string, name: string, labels: Record<string, string>, selector: Record<string, string>,
+): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(stack, id, {
+    metadata: { name, namespace: stack.namespace, labels },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+  });
 }

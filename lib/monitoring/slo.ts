@@ -1,13 +1,12 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { checkWholeSeconds } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
-import { checkKnownKeys } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkUnique } from '../shared/validation';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
 } from '../shared/promql';
-import { alertRule, AlertRule, checkSeverity, RecordingRule, RuleGroup, Severity } from './alert-rules';
+import { alertRule, AlertRule, checkSeverity, checkWindow, RecordingRule, RuleGroup, Severity } from './alert-rules';
 
 /**
  * Service level objectives: their type, the PromQL of their indicators, the recording rules and
@@ -245,6 +244,31 @@ export function describeObjective(slo: ServiceLevelObjective): string {
     : `${slo.objectivePercent} % ${slo.name} over ${window}`;
 }
 
+/** Throws unless the stack's shared objectives and burn-rate windows, when given, are lists. */
+export function checkObjectiveLists(scope: IConstruct, objectives: unknown, burnRateWindows: unknown): void {
+  if (objectives !== undefined) checkArray(scope, 'objectives', objectives, '[ServiceLevelObjective.availability({ objectivePercent: 99.9 })]');
+  if (burnRateWindows !== undefined) checkArray(scope, 'burnRateWindows', burnRateWindows, 'DEFAULT_BURN_RATE_WINDOWS');
+}
+
+/**
+ * Each service's objectives, by service name: its own (`serviceOptions.<name>.objectives`), else
+ * the stack's shared ones, else {@link defaultObjectives}; each checked, names unique per service.
+ */
+export function serviceObjectives(
+  scope: IConstruct, services: ReadonlyArray<{ readonly name: string }>,
+  options: Readonly<Record<string, { readonly objectives?: ServiceLevelObjective[] }>>, shared: ServiceLevelObjective[] | undefined,
+): Map<string, readonly ServiceLevelObjective[]> {
+  const objectives = new Map<string, readonly ServiceLevelObjective[]>();
+  for (const svc of services) {
+    const own = options[svc.name]?.objectives;
+    const prop = own ? `serviceOptions.${svc.name}.objectives` : 'objectives';
+    const list = (own ?? shared ?? defaultObjectives()).map((slo, i) => checkObjective(scope, `${prop}[${i}]`, slo));
+    checkUnique(scope, `${prop}[].name`, list.map((slo) => slo.name));
+    objectives.set(svc.name, list);
+  }
+  return objectives;
+}
+
 const SLO_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Throws unless the objective is usable: a name, an objective in (0, 100), whole-second windows, a positive latency threshold. */
@@ -306,11 +330,6 @@ export function checkBurnRateWindows(
     checkSeverity(scope, `${at}.severity`, w.severity);
   });
   return windows;
-}
-
-/** A window must be a whole, positive number of seconds: PromQL ranges have no fractions. Returns its seconds. */
-export function checkWindow(scope: IConstruct, prop: string, window: Duration): number {
-  return checkWholeSeconds(scope, prop, window, 'e.g. Duration.minutes(5): PromQL ranges have no fractions');
 }
 
 function round(value: number): number {
