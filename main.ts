@@ -137,8 +137,9 @@ export function platformFiles(): OutputFile[] {
 
 /**
  * Synthesizes the reference platform into dist/ (or $CDK8S_OUTDIR when run by `cdk8s synth`)
- * and its capacity report, after checking that every environment fits its quota.
- * With `--check`, writes nothing and fails when the committed output differs from a fresh synth.
+ * and writes its capacity and segmentation reports, after checking that every environment fits
+ * its quota. With `--check`, writes nothing and fails when the committed output or a report
+ * differs from a fresh synth.
  */
 function main(): void {
   const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
