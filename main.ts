@@ -3,8 +3,8 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer, prometheusUrl } from './lib';
 import {
-  analyseSegmentation, assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, segmentationMarkdown,
-  synthesizePlan, wavesOf, writeFileAtomically, writeOutput,
+  assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, SegmentationResult,
+  segmentationMarkdown, synthesize, Synthesis, wavesOf, writeFileAtomically, writeOutput,
 } from './lib/tools';
 import {
   CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringNamespaceOf, monitoringPropsFor, monitoringStackNameOf,
@@ -125,22 +125,28 @@ export function platformPlan(): DeliveryPlan {
   return { folders: [...environments.folders, ...planDelivery([buildGitOps(environments)]).folders] };
 }
 
+/** The reference platform's synthesis: the files `npm run synth` writes into dist/, and the segmentation it checked. */
+export function platformSynthesis(): Synthesis {
+  return synthesize(platformPlan());
+}
+
 /** The reference platform's files: what `npm run synth` writes into dist/. */
 export function platformFiles(): OutputFile[] {
-  return synthesizePlan(platformPlan());
+  return platformSynthesis().files;
 }
 
 /**
  * Synthesizes the reference platform into dist/ (or $CDK8S_OUTDIR when run by `cdk8s synth`)
- * and its capacity report, after checking that every environment fits its quota.
- * With `--check`, writes nothing and fails when the committed output differs from a fresh synth.
+ * and writes its capacity and segmentation reports, after checking that every environment fits
+ * its quota. With `--check`, writes nothing and fails when the committed output or a report
+ * differs from a fresh synth.
  */
 function main(): void {
   const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
-  const files = platformFiles();
+  const { files, segmentation } = platformSynthesis();
   const capacity = planCapacity(objectsOf(files));
   const warnings = assertCapacity(capacity);
-  const reports = new Map([[CAPACITY_REPORT, capacityMarkdown(capacity)], [SEGMENTATION_REPORT, segmentationReport(files)]]);
+  const reports = new Map([[CAPACITY_REPORT, capacityMarkdown(capacity)], [SEGMENTATION_REPORT, segmentationReport(segmentation)]]);
 
   if (process.argv.includes('--check')) {
     const differences = compareOutput(files, outdir);
@@ -160,10 +166,16 @@ function main(): void {
   for (const warning of warnings) console.warn(`WARNING: ${warning}`);
 }
 
-/** The segmentation report of every environment in `files` (synthesis has already failed on any violation). */
-export function segmentationReport(files: readonly OutputFile[], environments: readonly EnvironmentSpec[] = ENVIRONMENTS): string {
-  return segmentationMarkdown(environments.map((env) => analyseSegmentation(
-    env.name, objectsOf(files.filter((f) => f.path.startsWith(`${env.name}/`))), scopeEntrancesFor(env))));
+/**
+ * The segmentation report of every environment, from the analyses synthesis checked its folders
+ * against (and would have failed on any violation).
+ */
+export function segmentationReport(segmentation: readonly SegmentationResult[], environments: readonly EnvironmentSpec[] = ENVIRONMENTS): string {
+  return segmentationMarkdown(environments.map((env) => {
+    const result = segmentation.find((r) => r.environment === env.name);
+    if (!result) throw new Error(`No segmentation analysis for environment '${env.name}': it was not synthesized`);
+    return result;
+  }));
 }
 
 // The tools (scripts/, bench/) and the tests import the wiring above; esbuild bundles them with

@@ -4,7 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
-import { analyseSegmentation } from './segmentation';
+import { analyseSegmentation, SegmentationResult } from './segmentation';
 import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
@@ -15,6 +15,14 @@ export interface OutputFile {
   readonly content: string;
   /** A manifest file's objects as JSON, as synthesized (not set on kustomization files). */
   readonly objects?: readonly any[];
+}
+
+/** What synthesis produced: the files, and the segmentation analysis it checked each folder against. */
+export interface Synthesis {
+  /** As {@link synthesizePlan} returns them. */
+  readonly files: OutputFile[];
+  /** One per folder, in the plan's order: what the folder's NetworkPolicies allow into the cardholder-data scope. */
+  readonly segmentation: readonly SegmentationResult[];
 }
 
 /** The annotation that orders Argo CD's sync: lower waves are applied, and healthy, first. */
@@ -48,6 +56,14 @@ export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[
  * `kustomization.yaml`.
  */
 export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
+  return synthesize(plan).files;
+}
+
+/**
+ * Writes a delivery plan as files, as {@link synthesizePlan} does, and also returns the
+ * segmentation analysis of each folder that synthesis checked, so a report uses the same result.
+ */
+export function synthesize(plan: DeliveryPlan): Synthesis {
   checkFolders(plan);
   for (const folder of plan.folders) checkCharts(folder);
   for (const folder of plan.folders) {
@@ -56,6 +72,7 @@ export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
     }
   }
   const files: OutputFile[] = [];
+  const segmentation: SegmentationResult[] = [];
   const errors: string[] = [];
   for (const { folder, charts, waves, scopeEntrances } of plan.folders) {
     const start = files.length;
@@ -68,21 +85,22 @@ export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
     if (waves === undefined) {
       charts.forEach((chart) => add(`${folder}/${chart.node.id}.yaml`, chart));
       files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(charts.map((chart) => `${chart.node.id}.yaml`)) });
-      continue;
+    } else {
+      for (const { wave, charts: inWave } of waves) {
+        const names = inWave.map((chart) => `${chart.node.id}.yaml`);
+        inWave.forEach((chart, i) => add(`${folder}/${waveFolder(wave)}/${names[i]}`, chart));
+        files.push({ path: `${folder}/${waveFolder(wave)}/kustomization.yaml`, content: kustomization(names) });
+      }
+      files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waves.map((w) => waveFolder(w.wave))) });
     }
-    for (const { wave, charts: inWave } of waves) {
-      const names = inWave.map((chart) => `${chart.node.id}.yaml`);
-      inWave.forEach((chart, i) => add(`${folder}/${waveFolder(wave)}/${names[i]}`, chart));
-      files.push({ path: `${folder}/${waveFolder(wave)}/kustomization.yaml`, content: kustomization(names) });
-    }
-    files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waves.map((w) => waveFolder(w.wave))) });
     if (errors.length === 0) {
-      errors.push(...analyseSegmentation(folder, objectsOf(files.slice(start)), scopeEntrances).violations
-        .map((v) => `network segmentation of the cardholder-data scope: ${v}`));
+      const analysis = analyseSegmentation(folder, objectsOf(files.slice(start)), scopeEntrances);
+      segmentation.push(analysis);
+      errors.push(...analysis.violations.map((v) => `network segmentation of the cardholder-data scope: ${v}`));
     }
   }
   if (errors.length > 0) throw new Error(`Synthesis failed:\n  ${errors.join('\n  ')}`);
-  return files;
+  return { files, segmentation };
 }
 
 /**

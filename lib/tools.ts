@@ -12,9 +12,9 @@
  */
 
 // Synthesis and output
-export type { OutputFile } from './synth';
+export type { OutputFile, Synthesis } from './synth';
 export {
-  compareOutput, objectsOf, SYNC_WAVE_ANNOTATION, synthesizeFolders, synthesizePlan, validateApp, waveFolder, writeFileAtomically, writeOutput,
+  compareOutput, objectsOf, SYNC_WAVE_ANNOTATION, synthesize, synthesizeFolders, synthesizePlan, validateApp, waveFolder, writeFileAtomically, writeOutput,
 } from './synth';
 export type { DeliveryPlan, FolderPlan, OutputFolder, WavePlan } from './delivery';
 export { deliveryWaves, planDelivery, wavesOf } from './delivery';

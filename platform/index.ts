@@ -1,5 +1,6 @@
 // The reference platform as typed data: environments, the service catalogue, backups,
-// monitoring, the releases in progress and where GitOps reads them. main.ts wires it into Apps.
+// monitoring, the declared entrances into the cardholder-data scope, the releases in progress and
+// where GitOps reads them. main.ts wires it into Apps.
 export * from './backups';
 export * from './environments';
 export * from './monitoring';

@@ -35,9 +35,11 @@ awk '/test\/pack-smoke.sh runs this block/ { marked = 1; next }
 [ -s quickstart.ts ] || { echo "pack smoke test: no quick start found in README.md" >&2; exit 1; }
 "$tsc" "${tsc_options[@]}" --module node16 --moduleResolution node16 quickstart.ts
 node quickstart.js
-for file in dist/production/kustomization.yaml dist/production/wave-0/kustomization.yaml dist/production/wave-0/namespace.yaml; do
-  [ -s "$file" ] || { echo "pack smoke test: the quick start wrote no $file" >&2; exit 1; }
-done
+# Exactly the files the README lists after the quick start.
+expected=$(awk '/^dist\/production\// { print $1 }' node_modules/cdk8s-fintech/README.md | sort)
+written=$(find dist -type f | sort)
+[ -n "$expected" ] && [ "$expected" = "$written" ] \
+  || { printf 'pack smoke test: the quick start wrote\n%s\nbut the README lists\n%s\n' "$written" "$expected" >&2; exit 1; }
 while IFS= read -r -d '' file; do printf -- '---\n'; cat "$file"; done \
   < <(find dist -name '*.yaml' ! -name kustomization.yaml -print0 | sort -z) > quickstart.yaml
 grep -q '^kind: Deployment$' quickstart.yaml || { echo "pack smoke test: the quick start wrote no Deployment" >&2; exit 1; }

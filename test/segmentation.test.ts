@@ -7,8 +7,9 @@ import { FintechEnvironment } from '../lib/environment';
 import { FintechService } from '../lib/fintech-service';
 import { NetworkPeer } from '../lib/network-peer';
 import { analyseSegmentation, cidrContains, NetworkModel, ScopeEntrance, segmentationMarkdown } from '../lib/segmentation';
-import { objectsOf, synthesizeFolders } from '../lib/synth';
-import { platformFiles, segmentationReport } from '../main';
+import { objectsOf, synthesize, synthesizeFolders } from '../lib/synth';
+import { planDelivery } from '../lib/delivery';
+import { platformSynthesis, segmentationReport } from '../main';
 import { ENVIRONMENTS, scopeEntrancesFor } from '../platform';
 
 // Semantics from the Kubernetes documentation (concepts/services-networking/network-policies):
@@ -153,7 +154,7 @@ describe('analyseSegmentation', () => {
 
 describe('the cardholder-data scope of FintechServices', () => {
   // GIVEN a gateway in front of a cardholder-data service, both FintechServices.
-  function shop(entrances: ScopeEntrance[], paymentsEgress: NetworkPeer[] = []) {
+  function shop(entrances: ScopeEntrance[], paymentsEgress: NetworkPeer[] = [], waves = true) {
     const app = new App();
     const chart = new Chart(app, 'shop', { namespace: NS });
     new FintechEnvironment(chart, 'env', {
@@ -165,7 +166,7 @@ describe('the cardholder-data scope of FintechServices', () => {
     });
     const gateway = new FintechService(chart, 'gateway', { image: 'registry.example.com/gateway:1.0.0', port: 8000, egressTo: [NetworkPeer.service(payments)] });
     payments.allowFrom(NetworkPeer.service(gateway));
-    return synthesizeFolders([{ folder: 'prod', app, scopeEntrances: entrances }]);
+    return synthesizeFolders([{ folder: 'prod', app, scopeEntrances: entrances, waves }]);
   }
   const declared = [
     { from: 'shop/gateway', to: 'shop/payments', reason: 'card payments API' },
@@ -185,6 +186,21 @@ describe('the cardholder-data scope of FintechServices', () => {
     expect(() => shop([declared[1]])).toThrow(
       'Synthesis failed:\n  network segmentation of the cardholder-data scope: prod: shop/gateway can reach the cardholder-data service shop/payments (TCP/8080), '
       + 'and this connection is not declared: remove the network peer, or declare it as a scope entrance with a reason');
+  });
+
+  test('a folder without waves is checked too', () => {
+    expect(() => shop([declared[1]], [], false)).toThrow('prod: shop/gateway can reach the cardholder-data service shop/payments (TCP/8080), ');
+    expect(() => shop(declared, [], false)).not.toThrow();
+  });
+
+  test('synthesis returns the analysis it checked each folder against', () => {
+    const app = new App();
+    new FintechService(new Chart(app, 'c', { namespace: NS }), 'payments', {
+      image: 'registry.example.com/payments:1.0.0', port: 8080, dataClassification: DataClassification.CARDHOLDER, owner: 'payments',
+    });
+    const { files, segmentation } = synthesize(planDelivery([{ folder: 'prod', app, scopeEntrances: [declared[1]] }]));
+    expect(segmentation).toEqual([analyseSegmentation('prod', objectsOf(files), [declared[1]])]);
+    expect(segmentation[0].inScope.map((e) => e.id)).toEqual(['shop/payments']);
   });
 
   test('synthesis fails when a cardholder-data service may send to any address', () => {
@@ -208,11 +224,12 @@ describe('the cardholder-data scope of FintechServices', () => {
 });
 
 describe('the reference platform', () => {
-  const files = platformFiles();
+  const { files, segmentation } = platformSynthesis();
 
   test.each(ENVIRONMENTS.map((env) => env.name))('%s: the cardholder-data services are in scope, every entrance is declared, every external peer named', (name) => {
     const env = ENVIRONMENTS.find((e) => e.name === name)!;
-    const result = analyseSegmentation(name, objectsOf(files.filter((f) => f.path.startsWith(`${name}/`))), scopeEntrancesFor(env));
+    const result = segmentation.find((r) => r.environment === name)!;
+    expect(result).toEqual(analyseSegmentation(name, objectsOf(files.filter((f) => f.path.startsWith(`${name}/`))), scopeEntrancesFor(env)));
     expect(result.inScope.map((e) => e.id)).toEqual(['finance-service', 'payment-service', 'transactions-service'].map((s) => `${env.namespace}/${s}`));
     expect(result.violations).toEqual([]);
     expect(result.entrances.length).toBeGreaterThan(0);
@@ -220,6 +237,11 @@ describe('the reference platform', () => {
   });
 
   test('reports/segmentation.md is what the output gives', () => {
-    expect(fs.readFileSync(path.resolve(__dirname, '..', 'reports', 'segmentation.md'), 'utf8')).toBe(segmentationReport(files));
+    expect(fs.readFileSync(path.resolve(__dirname, '..', 'reports', 'segmentation.md'), 'utf8')).toBe(segmentationReport(segmentation));
+  });
+
+  test('the report needs every environment analysed', () => {
+    expect(() => segmentationReport(segmentation.filter((r) => r.environment !== ENVIRONMENTS[0].name)))
+      .toThrow(`No segmentation analysis for environment '${ENVIRONMENTS[0].name}': it was not synthesized`);
   });
 });
