@@ -8,8 +8,9 @@ import { FintechService } from '../lib/fintech-service';
 import { NetworkPeer } from '../lib/network-peer';
 import { analyseSegmentation, cidrContains, NetworkModel, ScopeEntrance, segmentationMarkdown } from '../lib/segmentation';
 import { objectsOf, synthesizeFolders } from '../lib/synth';
-import { platformFiles, segmentationReport } from '../main';
+import { segmentationReport } from '../main';
 import { ENVIRONMENTS, scopeEntrancesFor } from '../platform';
+import { platformOutput } from './support/platform';
 
 // Semantics from the Kubernetes documentation (concepts/services-networking/network-policies):
 // a pod is isolated for ingress/egress once a policy selecting it lists that direction in
@@ -208,7 +209,7 @@ describe('the cardholder-data scope of FintechServices', () => {
 });
 
 describe('the reference platform', () => {
-  const files = platformFiles();
+  const files = platformOutput();
 
   test.each(ENVIRONMENTS.map((env) => env.name))('%s: the cardholder-data services are in scope, every entrance is declared, every external peer named', (name) => {
     const env = ENVIRONMENTS.find((e) => e.name === name)!;
