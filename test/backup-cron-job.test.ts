@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
-import { buildEnvironment, platformFiles } from '../main';
+import { buildEnvironment } from '../main';
 import { ENVIRONMENTS } from '../platform';
 import { cronIntervals, parseCron } from '../lib/backup/cron';
 import { backupScript } from '../lib/backup/scripts';
@@ -19,6 +19,7 @@ import { objectsOf, synthesizeFolders } from '../lib/synth';
 import { SecretKeyRef } from '../lib/secret-key-ref';
 import { containerSecurityContext, podSecurityContext } from '../lib/shared/security';
 import { IMAGE as SERVICE_IMAGE, kinds, NAMESPACE, newChart, only } from './support/fixtures';
+import { platformOutput } from './support/platform';
 import { checkObjects, selectorMatches } from './support/policy-checks';
 import { checkRuleGroups, hasPromtool, testRules } from './support/promtool';
 import { validateManifest } from './support/schema-validator';
@@ -800,7 +801,7 @@ test('a chart of its own: the construct does not depend on FintechService', () =
 });
 
 describe("the reference platform's backups", () => {
-  const files = platformFiles();
+  const files = platformOutput();
   const objectsOfFile = (file: string) => parseAllDocuments(files.find((f) => f.path === file)!.content).map((d) => d.toJSON());
   const podLabels = (o: any) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template).metadata.labels;
 

@@ -1,15 +1,15 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { platformFiles } from '../main';
 import { ENVIRONMENTS } from '../platform';
+import { platformOutput } from './support/platform';
 import { hasTool } from './support/tools';
 
 const DIST = path.join(__dirname, '..', 'dist');
 const describeWithKubectl = hasTool('kubectl', 'install kubectl (Debian: apt-get install kubernetes-client)') ? describe : describe.skip;
 
 describeWithKubectl('kubectl kustomize', () => {
-  const files = platformFiles();
+  const files = platformOutput();
 
   test.each([...ENVIRONMENTS.map((e) => e.name), 'gitops'])('builds dist/%s with every object of the folder', (env) => {
     const built = execFileSync('kubectl', ['kustomize', path.join(DIST, env)], { encoding: 'utf8' });

@@ -5,9 +5,10 @@ import { buildEnvironment, buildGitOps, buildPlatform, CAPACITY_REPORT, platform
 import { DataClassification } from '../lib';
 import { capacityMarkdown, compareOutput, objectsOf, planCapacity, planDelivery, synthesizeFolders, synthesizePlan } from '../lib/tools';
 import { CANARY_RELEASES, ENVIRONMENTS, EnvironmentSpec, GITOPS, monitoringNamespaceOf, SERVICES, STAGING } from '../platform';
+import { platformOutput } from './support/platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
-const files = platformFiles();
+const files = platformOutput();
 const objectsIn = (folder: string) => files
   .filter((f) => f.path.startsWith(`${folder}/`) && !f.path.endsWith('kustomization.yaml'))
   .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));

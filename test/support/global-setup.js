@@ -1,0 +1,9 @@
+// A temporary folder for this run of Jest, shared by its workers (see platform.ts); deleted by
+// global-teardown.js. Workers are started after this and inherit the variable.
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+module.exports = () => {
+  process.env.CDK8S_FINTECH_TEST_RUN_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-fintech-jest-'));
+};
