@@ -9,8 +9,8 @@ import { BackupDestination } from './backup/destination';
 import { createBackupJob, IDENTITY_DIR, IDENTITY_FILE, JOB_COMPONENTS, JobPurpose, NEVER, PRUNE_ACTIVE_DEADLINE, WORK_DIR } from './backup/job';
 import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkRetentionLock } from './backup/protection';
 import {
-  checkNoOverlap, checkRetention, checkSchedule, checkTimeZone, DEFAULT_BACKUP_SCHEDULE, DEFAULT_PRUNE_SCHEDULE,
-  DEFAULT_VERIFICATION_SCHEDULE, JobTiming, missingThreshold,
+  checkNoOverlap, checkRetention, checkSchedule, checkTimeZone, DEFAULT_PRUNE_SCHEDULE,
+  DEFAULT_VERIFICATION_SCHEDULE, JobTiming, missingThreshold, resolveBackupTiming,
 } from './backup/schedule';
 import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
@@ -340,11 +340,8 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);
     this.successfulJobsHistoryLimit = checkInteger(this, 'successfulJobsHistoryLimit', props.successfulJobsHistoryLimit ?? 3, 0, 100);
     this.failedJobsHistoryLimit = checkInteger(this, 'failedJobsHistoryLimit', props.failedJobsHistoryLimit ?? 3, 0, 100);
-    this.ttlSecondsAfterFinished = checkInteger(this, 'ttlAfterFinished', checkDuration(this, 'ttlAfterFinished', props.ttlAfterFinished ?? Duration.days(3), { minSeconds: 0, example: 'e.g. Duration.days(3)' }), 0);
-    this.startingDeadlineSeconds = checkInteger(this, 'startingDeadline', checkDuration(this, 'startingDeadline', props.startingDeadline ?? Duration.minutes(30), { minSeconds: 0, example: 'e.g. Duration.minutes(30)' }), 10);
-    this.activeDeadlineSeconds = checkInteger(this, 'activeDeadline', checkDuration(this, 'activeDeadline', props.activeDeadline ?? Duration.hours(3), { minSeconds: 0, example: 'e.g. Duration.hours(3)' }), 1);
-    [this.schedule, this.intervals] = checkSchedule(this, 'schedule', props.schedule ?? DEFAULT_BACKUP_SCHEDULE());
-    checkNoOverlap(this, 'schedule', 'activeDeadline', this.schedule, this.intervals, this.startingDeadlineSeconds, this.activeDeadlineSeconds);
+    ({ schedule: this.schedule, intervals: this.intervals, ttlSecondsAfterFinished: this.ttlSecondsAfterFinished,
+      startingDeadlineSeconds: this.startingDeadlineSeconds, activeDeadlineSeconds: this.activeDeadlineSeconds } = resolveBackupTiming(this, props));
     this.workSpace = checkWorkSpace(this, checkSize(this, 'workSpace', props.workSpace ?? Size.gibibytes(10)));
     this.resources = this.containerResources(props.resources ?? {});
     this.pruneResources = kubeResources(checkedResources(this, 'pruneResources', props.pruneResources ?? {}, DEFAULT_PRUNE_RESOURCES));

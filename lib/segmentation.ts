@@ -1,4 +1,5 @@
 import { DATA_CLASSIFICATION_LABEL, DataClassification } from './data-classification';
+import { NAME_LABEL } from './shared/labels';
 
 /**
  * Network reachability computed from the NetworkPolicies of a synthesized environment, the way a
@@ -382,7 +383,7 @@ export function analyseSegmentation(environment: string, objects: readonly any[]
  * (its `app.kubernetes.io/name` label), which covers every track of a service (a canary's too).
  */
 function names(endpoint: Endpoint): string[] {
-  const app = endpoint.labels['app.kubernetes.io/name'];
+  const app = endpoint.labels[NAME_LABEL];
   return endpoint.kind === 'workload' && app ? [endpoint.id, `${endpoint.namespace}/${app}`] : [endpoint.id];
 }
 

@@ -1,7 +1,7 @@
 import { Cron, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkCron, checkInstance } from '../shared/validation';
+import { checkCron, checkDuration, checkInstance, checkInteger } from '../shared/validation';
 import { CronIntervals, humanSeconds } from './cron';
 
 /**
@@ -16,6 +16,39 @@ export interface JobTiming {
   readonly startingDeadlineSeconds: number;
   readonly activeDeadlineSeconds: number;
   readonly backoffLimit: number;
+}
+
+/** The timing props of the backup CronJob, as given. */
+export interface BackupTimingProps {
+  readonly schedule?: Cron;
+  readonly ttlAfterFinished?: Duration;
+  readonly startingDeadline?: Duration;
+  readonly activeDeadline?: Duration;
+}
+
+/** The backup CronJob's timing, with its defaults resolved and checked. */
+export interface BackupTiming {
+  readonly schedule: string;
+  readonly intervals: CronIntervals;
+  readonly ttlSecondsAfterFinished: number;
+  readonly startingDeadlineSeconds: number;
+  readonly activeDeadlineSeconds: number;
+}
+
+/**
+ * The backup CronJob's schedule and deadlines with their defaults (daily at 02:00; finished Jobs
+ * kept 3 days; up to 30 minutes late; at most 3 hours), checked, including that a run ends
+ * before the next one starts.
+ */
+export function resolveBackupTiming(scope: IConstruct, props: BackupTimingProps): BackupTiming {
+  const seconds = (prop: keyof BackupTimingProps, given: Duration | undefined, fallback: Duration, example: string, min: number) =>
+    checkInteger(scope, prop, checkDuration(scope, prop, given ?? fallback, { minSeconds: 0, example }), min);
+  const ttlSecondsAfterFinished = seconds('ttlAfterFinished', props.ttlAfterFinished, Duration.days(3), 'e.g. Duration.days(3)', 0);
+  const startingDeadlineSeconds = seconds('startingDeadline', props.startingDeadline, Duration.minutes(30), 'e.g. Duration.minutes(30)', 10);
+  const activeDeadlineSeconds = seconds('activeDeadline', props.activeDeadline, Duration.hours(3), 'e.g. Duration.hours(3)', 1);
+  const [schedule, intervals] = checkSchedule(scope, 'schedule', props.schedule ?? DEFAULT_BACKUP_SCHEDULE());
+  checkNoOverlap(scope, 'schedule', 'activeDeadline', schedule, intervals, startingDeadlineSeconds, activeDeadlineSeconds);
+  return { schedule, intervals, ttlSecondsAfterFinished, startingDeadlineSeconds, activeDeadlineSeconds };
 }
 
 /** The backups' default schedule: daily at 02:00. */
