@@ -4,7 +4,8 @@ import { Construct, IConstruct } from 'constructs';
 import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
-import { checkKnownKeys, checkPinnedImage } from '../shared/validation';
+import { invalidProp } from '../shared/errors';
+import { checkArray, checkDnsLabel, checkKnownKeys, checkLabels, checkPinnedImage } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -63,11 +64,12 @@ export function exportedKinds(metrics: readonly string[]): ExportedKind[] {
   return [...kinds].sort((a, b) => a.resource.localeCompare(b.resource));
 }
 
-/** Throws unless the options, when given, have only known keys. */
+/** Throws unless the options, when given, have only known keys, a pinned image and valid resources. */
 export function checkKubeStateMetricsOptions(scope: IConstruct, prop: string, options: KubeStateMetricsOptions | undefined): void {
-  if (options !== undefined) {
-    checkKnownKeys(scope, prop, options, ['image', 'resources'], "{ image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0' }");
-  }
+  if (options === undefined) return;
+  checkKnownKeys(scope, prop, options, ['image', 'resources'], `{ image: '${KUBE_STATE_METRICS_IMAGE}' }`);
+  if (options.image !== undefined) checkPinnedImage(scope, `${prop}.image`, options.image);
+  checkedResources(scope, `${prop}.resources`, options.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
 }
 
 /** The stack's own kube-state-metrics `kube-state-metrics-<name>`, in the stack's namespace, watching the services' namespaces. */
@@ -116,8 +118,18 @@ export class KubeStateMetrics extends Construct {
 
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
     super(scope, id);
-    this.image = checkPinnedImage(this, 'kubeStateMetrics.image', props.image ?? KUBE_STATE_METRICS_IMAGE);
-    this.resources = checkedResources(this, 'kubeStateMetrics.resources', props.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
+    checkKnownKeys(this, 'props', props, ['name', 'namespace', 'watchedNamespaces', 'labels', 'image', 'resources'],
+      "{ name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech-production'], labels: {} }");
+    checkDnsLabel(this, 'name', props.name);
+    checkDnsLabel(this, 'namespace', props.namespace);
+    const watched = checkArray<string>(this, 'watchedNamespaces', props.watchedNamespaces, "['fintech-production']");
+    if (watched.length === 0) {
+      throw invalidProp(this, 'watchedNamespaces', watched, 'must list at least one namespace: without one, kube-state-metrics would export the objects of every namespace');
+    }
+    watched.forEach((ns, i) => checkDnsLabel(this, `watchedNamespaces[${i}]`, ns));
+    checkLabels(this, 'labels', props.labels);
+    this.image = checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE);
+    this.resources = checkedResources(this, 'resources', props.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
     const kinds = exportedKinds(KUBE_STATE_METRICS);
     this.exportedResources = kinds.map((k) => k.resource);
     this.podLabels = { 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': props.labels['app.kubernetes.io/instance'] ?? props.name };

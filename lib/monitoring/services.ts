@@ -22,7 +22,7 @@ export function checkMonitoredServices(scope: IConstruct, prop: string, services
   }
   const seen = new Set<string>();
   services.forEach((svc, i) => {
-    if (!(svc instanceof FintechService)) throw invalidProp(scope, `${prop}[${i}]`, String(svc), 'must be a FintechService');
+    if (!(svc instanceof FintechService)) throw invalidProp(scope, `${prop}[${i}]`, svc, 'must be a FintechService');
     const key = `${svc.namespace}/${svc.name}`;
     if (seen.has(key)) throw invalidProp(scope, `${prop}[${i}]`, key, 'is listed twice; each service must be monitored once');
     seen.add(key);
