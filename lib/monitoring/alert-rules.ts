@@ -150,6 +150,7 @@ export function checkErrorCounterAlert(scope: IConstruct, prop: string, a: Error
   if (/[\r\n]/.test(checkString(scope, `${prop}.summary`, a.summary, { example: '"EventStore snapshots are failing"' }))) {
     throw invalidProp(scope, `${prop}.summary`, a.summary, 'must be one line');
   }
+  checkNotSecret(scope, `${prop}.summary`, a.summary, 'a summary is sent with every notification; say what fails, without credentials');
   if (a.window !== undefined) checkWindow(scope, `${prop}.window`, a.window);
   if (a.for !== undefined) checkWindow(scope, `${prop}.for`, a.for);
   if (!/^[a-z][a-z0-9_]*$/.test(a.errorType ?? '')) {

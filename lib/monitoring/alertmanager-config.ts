@@ -407,6 +407,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     secret('webhookUrl', o.webhookUrl, 'the Slack webhook URL');
     checkString(scope, `${prop}.channel`, o.channel, { example: '"#fintech-alerts"' });
     if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
+    checkNotSecret(scope, `${prop}.channel`, o.channel, "give the channel's name here, and the webhook URL as 'webhookUrl' (a SecretKeyRef)");
   } else if (notifier.kind === 'webhook') {
     const o = notifier.options as WebhookNotifierOptions;
     secret('url', o.url, 'the webhook URL');
@@ -422,6 +423,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
         throw invalidProp(scope, `${prop}.${field}`, o[field], 'must be an e-mail address (several for "to", comma-separated)');
       }
     }
+    if (o.from.includes(',')) throw invalidProp(scope, `${prop}.from`, o.from, 'must be one e-mail address, the sender; only "to" takes several');
     if (!/^[^\s:]+:\d+$/.test(o.smarthost ?? '')) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
     const port = Number(o.smarthost.split(':')[1]);
     if (!(port >= 1 && port <= 65535)) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must have a port from 1 to 65535, e.g. "smtp.fintech.internal:587"');

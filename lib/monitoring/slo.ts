@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkNotFraction, checkUnique } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkNotFraction, checkNotSecret, checkUnique } from '../shared/validation';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
@@ -294,6 +294,7 @@ export function checkObjective(scope: IConstruct, prop: string, slo: ServiceLeve
   if (!SLO_NAME.test(slo.name) || slo.name.length > 40) {
     throw invalidProp(scope, `${prop}.name`, slo.name, 'must be at most 40 lowercase letters, digits or "-", starting with a letter');
   }
+  checkNotSecret(scope, `${prop}.name`, slo.name, 'an objective\'s name is a label of its series and alerts; name what it measures, e.g. "availability"');
   if (!(typeof slo.objectivePercent === 'number' && slo.objectivePercent > 0 && slo.objectivePercent < 100)) {
     throw invalidProp(scope, `${prop}.objectivePercent`, slo.objectivePercent,
       'must be a percentage strictly between 0 and 100 (100 would leave no error budget), e.g. 99.9');

@@ -124,6 +124,13 @@ const CASES = [
     `${P}: 'namespaceGuardRails.quota.requestsCpu' ("4") is invalid: must be a Cpu, not a string, e.g. Cpu.millis(500) or Cpu.units(2)`],
   ['a container limit as a number', () => stack({ namespaceGuardRails: { containerLimits: { maxCpu: 2 } } }),
     `${P}: 'namespaceGuardRails.containerLimits.maxCpu' (2) is invalid: must be a Cpu, not a number, e.g. Cpu.millis(500) or Cpu.units(2)`],
+  // more wrong types
+  ['a Slack notifier given the channel only', () => stack({ routing: routing({ warning: [Notifier.slack('#alerts')] }) }),
+    `${P}: 'routing.warning[0]' ("#alerts") is invalid: must be an object, not a string, e.g. Notifier.slack({ channel: '#fintech-alerts', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack-url') })`],
+  ['undefined among the critical notifiers', () => stack({ routing: routing({ critical: [Notifier.pagerDuty({ routingKey: ref('routing-key') }), undefined] }) }),
+    `${P}: 'routing.critical[1]' (undefined) is invalid: must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...), Notifier.email(...) or Notifier.webhook(...)`],
+  ['undefined among a service\'s objectives', () => stack({ serviceOptions: { payments: { objectives: [undefined] } } }),
+    `${P}: 'serviceOptions.payments.objectives[0]' (undefined) is invalid: must be a ServiceLevelObjective, e.g. ServiceLevelObjective.availability({ objectivePercent: 99.9 })`],
 ];
 
 describe('MonitoringStack and KubeStateMetrics from JavaScript', () => {
