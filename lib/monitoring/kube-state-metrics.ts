@@ -118,16 +118,7 @@ export class KubeStateMetrics extends Construct {
 
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
     super(scope, id);
-    checkKnownKeys(this, 'props', props, ['name', 'namespace', 'watchedNamespaces', 'labels', 'image', 'resources'],
-      "{ name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech-production'], labels: {} }");
-    checkDnsLabel(this, 'name', props.name);
-    checkDnsLabel(this, 'namespace', props.namespace);
-    const watched = checkArray<string>(this, 'watchedNamespaces', props.watchedNamespaces, "['fintech-production']");
-    if (watched.length === 0) {
-      throw invalidProp(this, 'watchedNamespaces', watched, 'must list at least one namespace: without one, kube-state-metrics would export the objects of every namespace');
-    }
-    watched.forEach((ns, i) => checkDnsLabel(this, `watchedNamespaces[${i}]`, ns));
-    checkLabels(this, 'labels', props.labels);
+    checkProps(this, props);
     this.image = checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE);
     this.resources = checkedResources(this, 'resources', props.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
     const kinds = exportedKinds(KUBE_STATE_METRICS);
@@ -137,73 +128,16 @@ export class KubeStateMetrics extends Construct {
     this.scrapeTarget = { namespace: props.namespace, selector: { ...this.podLabels }, port: 'http' };
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
-    const groups = [...new Set(kinds.map((k) => k.apiGroup))].sort();
-    this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: props.name, labels: metadata.labels },
-      rules: groups.map((group) => ({
-        apiGroups: [group], resources: kinds.filter((k) => k.apiGroup === group).map((k) => k.resource), verbs: ['list', 'watch'],
-      })),
-    });
+    this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: props.name, labels: metadata.labels }, rules: readRules(kinds) });
     if (Chart.of(this).namespace) this.clusterRole.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     this.roleBindings = [...props.watchedNamespaces].sort().map((ns) => new k8s.KubeRoleBinding(this, `RoleBinding-${ns}`, {
       metadata: { ...metadata, namespace: ns },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: props.name },
       subjects: [{ kind: 'ServiceAccount', name: props.name, namespace: props.namespace }],
     }));
-
-    const probe = (path: string, port: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromNumber(port) }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5,
-    });
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata,
-      spec: {
-        replicas: 1,
-        revisionHistoryLimit: 10,
-        selector: { matchLabels: this.podLabels },
-        template: {
-          metadata: { labels: { ...metadata.labels } },
-          spec: {
-            serviceAccountName: props.name,
-            // The one credential it needs, mounted explicitly (read-only, rotated by the kubelet) instead of automounted.
-            automountServiceAccountToken: false,
-            volumes: [{
-              name: 'api-access',
-              projected: {
-                defaultMode: 0o444,
-                sources: [
-                  { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
-                  { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-                  { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-                ],
-              },
-            }],
-            securityContext: podSecurityContext(NOBODY),
-            topologySpreadConstraints: [{
-              maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.podLabels },
-            }],
-            containers: [{
-              name: 'kube-state-metrics',
-              image: this.image,
-              imagePullPolicy: 'Always',
-              args: [
-                `--port=${KUBE_STATE_METRICS_PORT}`,
-                `--telemetry-port=${TELEMETRY_PORT}`,
-                `--resources=${this.exportedResources.join(',')}`,
-                `--namespaces=${[...props.watchedNamespaces].sort().join(',')}`,
-              ],
-              ports: [
-                { name: 'http', containerPort: KUBE_STATE_METRICS_PORT, protocol: 'TCP' },
-                { name: 'telemetry', containerPort: TELEMETRY_PORT, protocol: 'TCP' },
-              ],
-              livenessProbe: probe('/livez', KUBE_STATE_METRICS_PORT),
-              readinessProbe: probe('/readyz', TELEMETRY_PORT),
-              resources: kubeResources(this.resources),
-              securityContext: containerSecurityContext(NOBODY),
-              volumeMounts: [{ name: 'api-access', mountPath: TOKEN_DIR, readOnly: true }],
-            }],
-          },
-        },
-      },
+      spec: deploymentSpec(props, metadata.labels, this.podLabels, this.image, this.resources, this.exportedResources),
     });
     this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata,
@@ -218,4 +152,85 @@ export class KubeStateMetrics extends Construct {
       },
     });
   }
+
+}
+
+/** Throws unless the props are known, the names DNS-1123 labels, at least one watched namespace, and valid labels. */
+function checkProps(scope: IConstruct, props: KubeStateMetricsProps): void {
+  checkKnownKeys(scope, 'props', props, ['name', 'namespace', 'watchedNamespaces', 'labels', 'image', 'resources'],
+    "{ name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech-production'], labels: {} }");
+  checkDnsLabel(scope, 'name', props.name);
+  checkDnsLabel(scope, 'namespace', props.namespace);
+  const watched = checkArray<string>(scope, 'watchedNamespaces', props.watchedNamespaces, "['fintech-production']");
+  if (watched.length === 0) {
+    throw invalidProp(scope, 'watchedNamespaces', watched, 'must list at least one namespace: without one, kube-state-metrics would export the objects of every namespace');
+  }
+  watched.forEach((ns, i) => checkDnsLabel(scope, `watchedNamespaces[${i}]`, ns));
+  checkLabels(scope, 'labels', props.labels);
+}
+
+/** List and watch on the exported kinds, one rule per API group. */
+function readRules(kinds: readonly ExportedKind[]): k8s.PolicyRule[] {
+  const groups = [...new Set(kinds.map((k) => k.apiGroup))].sort();
+  return groups.map((group) => ({
+    apiGroups: [group], resources: kinds.filter((k) => k.apiGroup === group).map((k) => k.resource), verbs: ['list', 'watch'],
+  }));
+}
+
+/** One pod under the restricted profile, with only the service-account token it needs mounted, exporting `exportedResources` of the watched namespaces. */
+function deploymentSpec(
+  props: KubeStateMetricsProps, labels: Record<string, string>, podLabels: Record<string, string>, image: string,
+  resources: KubeStateMetrics['resources'], exportedResources: readonly string[],
+): k8s.DeploymentSpec {
+  const probe = (path: string, port: number): k8s.Probe => ({
+    httpGet: { path, port: k8s.IntOrString.fromNumber(port) }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5,
+  });
+  return {
+    replicas: 1,
+    revisionHistoryLimit: 10,
+    selector: { matchLabels: podLabels },
+    template: {
+      metadata: { labels: { ...labels } },
+      spec: {
+        serviceAccountName: props.name,
+        // The one credential it needs, mounted explicitly (read-only, rotated by the kubelet) instead of automounted.
+        automountServiceAccountToken: false,
+        volumes: [{
+          name: 'api-access',
+          projected: {
+            defaultMode: 0o444,
+            sources: [
+              { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            ],
+          },
+        }],
+        securityContext: podSecurityContext(NOBODY),
+        topologySpreadConstraints: [{
+          maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: podLabels },
+        }],
+        containers: [{
+          name: 'kube-state-metrics',
+          image,
+          imagePullPolicy: 'Always',
+          args: [
+            `--port=${KUBE_STATE_METRICS_PORT}`,
+            `--telemetry-port=${TELEMETRY_PORT}`,
+            `--resources=${exportedResources.join(',')}`,
+            `--namespaces=${[...props.watchedNamespaces].sort().join(',')}`,
+          ],
+          ports: [
+            { name: 'http', containerPort: KUBE_STATE_METRICS_PORT, protocol: 'TCP' },
+            { name: 'telemetry', containerPort: TELEMETRY_PORT, protocol: 'TCP' },
+          ],
+          livenessProbe: probe('/livez', KUBE_STATE_METRICS_PORT),
+          readinessProbe: probe('/readyz', TELEMETRY_PORT),
+          resources: kubeResources(resources),
+          securityContext: containerSecurityContext(NOBODY),
+          volumeMounts: [{ name: 'api-access', mountPath: TOKEN_DIR, readOnly: true }],
+        }],
+      },
+    },
+  };
 }
