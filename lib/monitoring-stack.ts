@@ -18,7 +18,7 @@ import { checkNamespaceOptions, monitoringNamespace, MonitoringNamespaceOptions,
 import { checkNetworkOptions, createNetworkPolicies, MonitoringNetworkOptions, MonitoringPeers, monitoringPeers } from './monitoring/network-policies';
 import { watchPipeline } from './monitoring/pipeline';
 import {
-  AlertmanagerOptions, checkClusterMetricsOptions, checkDiscoveryLabels, checkInterval, ClusterMetricsOptions, createAlertmanager, createPrometheus,
+  AlertmanagerOptions, checkClusterMetricsOptions, checkDiscoveryLabels, checkInterval, checkStackName, ClusterMetricsOptions, createAlertmanager, createPrometheus,
   LabelSelector, namespacesSelector, ownComponents, PrometheusOptions, scrapeCluster,
 } from './monitoring/prometheus';
 import { serviceRuleObject, workloadRuleObject } from './monitoring/prometheus-rules';
@@ -57,7 +57,9 @@ export interface MonitoringStackProps {
   readonly serviceOptions?: Record<string, ServiceMonitoringOptions>;
   /**
    * Name of the stack: of its Prometheus, Alertmanager, their Services and RBAC, and the prefix
-   * of its dashboards' uids. Distinct per environment, so two stacks can share a cluster.
+   * of its dashboards' uids. Distinct per environment, so two stacks can share a cluster. At most 39
+   * characters with the stack's own Alertmanager (41 with only its own Prometheus), so that the
+   * Operator's StatefulSets `alertmanager-<name>` and `prometheus-<name>` fit in 52.
    * @default - the construct id
    */
   readonly name?: string;
@@ -104,7 +106,8 @@ export interface MonitoringStackProps {
    * The labels the stack's Prometheus selects ServiceMonitors and PrometheusRules by. Every
    * PrometheusRule and ServiceMonitor of the stack carries them, and the services'
    * ServiceMonitors get them too. For a kube-prometheus-stack Prometheus, add its release label,
-   * e.g. `{ release: 'kube-prometheus-stack' }`.
+   * e.g. `{ release: 'kube-prometheus-stack' }`. Not `app.kubernetes.io/name`, `instance` or `component`,
+   * by which the stack tells its own objects apart.
    * @default { "app.kubernetes.io/part-of": "fintech-platform" } (every FintechService object carries it)
    */
   readonly discoveryLabels?: Record<string, string>;
@@ -118,7 +121,7 @@ export interface MonitoringStackProps {
   readonly dashboards?: boolean;
   /** The Grafana folder of the dashboards (annotation `grafana_folder`). @default "FinTech" */
   readonly dashboardFolder?: string;
-  /** @default Duration.seconds(15) */
+  /** At most a minute: the rules read 5-minute rates. @default Duration.seconds(15) */
   readonly scrapeInterval?: Duration;
   /** @default Duration.seconds(15) */
   readonly evaluationInterval?: Duration;
@@ -234,17 +237,18 @@ export class MonitoringStack extends Construct implements IDeliverable {
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id);
     checkProps(this, props);
-    this.name = checkDnsLabel(this, 'name', props.name ?? id);
+    const own = ownComponents(this, props);
+    this.name = checkStackName(this, 'name', props.name, id, own);
     this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
-    this.scrapeInterval = checkInterval(this, 'scrapeInterval', props.scrapeInterval);
+    this.scrapeInterval = checkInterval(this, 'scrapeInterval', props.scrapeInterval, 60);
     this.evaluationInterval = checkInterval(this, 'evaluationInterval', props.evaluationInterval);
     this.discoveryLabels = checkDiscoveryLabels(this, 'discoveryLabels', props.discoveryLabels ?? PART_OF);
     this.runbookBaseUrl = checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
     this.services = checkMonitoredServices(this, 'services', props.services);
     this.serviceNamespaces = [...new Set(this.services.map((s) => s.namespace))].sort();
     const options = checkServiceOptions(this, 'serviceOptions', props.serviceOptions ?? {}, this.services);
-    this.objectives = serviceObjectives(this, this.services, options, props.objectives);
+    this.objectives = serviceObjectives(this, this.services, options, props.objectives, props.burnRateWindows);
     this.burnRateWindows = checkBurnRateWindows(this, 'burnRateWindows', props.burnRateWindows ?? DEFAULT_BURN_RATE_WINDOWS, [...this.objectives.values()].flat());
     this.serviceMonitorSelector = { matchLabels: { ...this.discoveryLabels } };
     this.ruleSelector = { matchLabels: { ...this.discoveryLabels } };
@@ -254,7 +258,6 @@ export class MonitoringStack extends Construct implements IDeliverable {
     this.serviceRules = new Map(this.services.map((svc) => [svc.name, serviceRuleObject(this, svc, options[svc.name] ?? {})]));
     this.workloadRules = this.serviceNamespaces.map((ns) => workloadRuleObject(this, ns));
     this.peers = monitoringPeers(this, props.network ?? {});
-    const own = ownComponents(props);
     const cluster = scrapeCluster(this, own.clusterMetrics, props.kubeStateMetrics);
     [this.kubeStateMetrics, this.clusterMonitors] = [cluster.kubeStateMetrics, cluster.monitors];
     if (own.prometheus) {
@@ -272,7 +275,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     ({ rules: this.pipelineRules, monitor: this.pipelineMonitor } = watchPipeline(this, parts, props.routing?.deadMansSwitch !== undefined));
     this.networkPolicies = createNetworkPolicies(this, parts, { peers: this.peers, routing: props.routing, clusterTargets: cluster.targets });
     const guardRails = props.namespaceGuardRails;
-    if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', this.namespace, guardRails ?? {}, stackPods(parts));
+    if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', guardRails ?? {}, stackPods(parts));
     [this.dashboardDefinitions, this.dashboards] = stackDashboards(this, props);
   }
 

@@ -502,7 +502,7 @@ describe('MonitoringStack options', () => {
     expect(build({ clusterMetrics: false }).stack.kubeStateMetrics).toBeUndefined();
     expect(build({ prometheus: false, alertmanager: false }).stack.kubeStateMetrics).toBeUndefined();
     expect(() => build({ kubeStateMetrics: { image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:latest' } })).toThrow(
-      "KubeStateMetrics 'monitoring/fintech-test/KubeStateMetrics': 'kubeStateMetrics.image' (\"registry.k8s.io/kube-state-metrics/kube-state-metrics:latest\") is invalid: "
+      "MonitoringStack 'monitoring/fintech-test': 'kubeStateMetrics.image' (\"registry.k8s.io/kube-state-metrics/kube-state-metrics:latest\") is invalid: "
       + "must be pinned: a version tag other than 'latest' (registry/fintech/service:1.4.2) or a digest (...@sha256:<64 hex>)");
   });
 
@@ -572,7 +572,7 @@ describe('MonitoringStack bad input', () => {
     `${PATH}: 'serviceOptions.ledger.errorAlerts[0].severity' ("urgent") is invalid: must be one of critical, warning, info (Severity.CRITICAL, Severity.WARNING, Severity.INFO)`],
     ['an alert name that duplicates a platform alert in the group', () => build({ serviceOptions: { ledger: { errorAlerts: [
       { alert: 'HighErrorRate', errorType: 'http', severity: Severity.WARNING, summary: 'errors' }] } } }),
-    `${PATH}: 'rules.ledger-alerts.rules[8].alert' ("HighErrorRate") is invalid: appears twice in rule group 'ledger-alerts'; alert names must be unique in a group`],
+    `${PATH}: 'serviceOptions.ledger.errorAlerts[0].alert' ("HighErrorRate") is invalid: is the name of a platform alert of the service (HighErrorRate, ServiceDown, HighMemoryUsage, HighCPUUsage, PodRestarts, PodCrashLooping, HighRequestVolume); alert names must be unique in the service's rule group`],
     ['an alert name that is not PascalCase', () => build({ serviceOptions: { ledger: { errorAlerts: [
       { alert: 'snapshot-failures', errorType: 'snapshot_failure', severity: Severity.CRITICAL, summary: 'snapshots fail' }] } } }),
     `${PATH}: 'serviceOptions.ledger.errorAlerts[0].alert' ("snapshot-failures") is invalid: must be an alert name in PascalCase: a capital letter, then letters and digits`],

@@ -4,7 +4,7 @@ import { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../
 import type { ServiceMonitoringOptions } from '../monitoring-stack';
 import { checkWholeSeconds } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
-import { checkNotSecret, checkString, checkUrl } from '../shared/validation';
+import { checkNotFraction, checkNotSecret, checkString, checkUrl } from '../shared/validation';
 import {
   autoscalerMaxedOut, avgOverTime, containerMatchers, containerRestarts, copyLabel, cpuLimitRatio, crashLooping,
   deploymentReplicasMismatch, deploymentRolloutStuck, disruptionBudgetShortfall, errorsOfType, jobsFailed, memoryLimitRatio,
@@ -108,7 +108,7 @@ export interface ServiceAlertSettings {
 export function serviceAlertSettings(scope: IConstruct, prop: string, options: ServiceMonitoringOptions): ServiceAlertSettings {
   const percent = (field: string, value: number) => {
     if (!(typeof value === 'number' && value > 0 && value <= 100)) throw invalidProp(scope, `${prop}.${field}`, value, 'must be a percentage in (0, 100]');
-    return value;
+    return checkNotFraction(scope, `${prop}.${field}`, value, 80);
   };
   const positive = (field: string, value: number) => {
     if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) throw invalidProp(scope, `${prop}.${field}`, value, 'must be a positive number');
@@ -127,6 +127,17 @@ export function serviceAlertSettings(scope: IConstruct, prop: string, options: S
       `must be above 'memoryWarningPercent' (${settings.memoryWarningPercent})`);
   }
   settings.errorAlerts.forEach((a, i) => checkErrorCounterAlert(scope, `${prop}.errorAlerts[${i}]`, a));
+  // The platform's alert names of this service (those the settings turn on), which an error alert must not take.
+  const platform = serviceAlertRules({ name: 'service', namespace: 'namespace' }, { ...settings, errorAlerts: [] }, undefined)
+    .filter(isAlertRule).map((r) => r.alert);
+  settings.errorAlerts.forEach((a, i) => {
+    const first = settings.errorAlerts.findIndex((o) => o.alert === a.alert);
+    if (platform.includes(a.alert) || first < i) {
+      throw invalidProp(scope, `${prop}.errorAlerts[${i}].alert`, a.alert, first < i
+        ? `is also the name of '${prop}.errorAlerts[${first}]'; alert names must be unique in the service's rule group`
+        : `is the name of a platform alert of the service (${platform.join(', ')}); alert names must be unique in the service's rule group`);
+    }
+  });
   return settings;
 }
 
@@ -139,6 +150,7 @@ export function checkErrorCounterAlert(scope: IConstruct, prop: string, a: Error
   if (/[\r\n]/.test(checkString(scope, `${prop}.summary`, a.summary, { example: '"EventStore snapshots are failing"' }))) {
     throw invalidProp(scope, `${prop}.summary`, a.summary, 'must be one line');
   }
+  checkNotSecret(scope, `${prop}.summary`, a.summary, 'a summary is sent with every notification; say what fails, without credentials');
   if (a.window !== undefined) checkWindow(scope, `${prop}.window`, a.window);
   if (a.for !== undefined) checkWindow(scope, `${prop}.for`, a.for);
   if (!/^[a-z][a-z0-9_]*$/.test(a.errorType ?? '')) {

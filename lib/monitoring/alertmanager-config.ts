@@ -11,7 +11,7 @@ import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
 import {
-  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkPort, checkSecretKeyRef, checkString,
+  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNotSecret, checkPort, checkSecretKeyRef, checkString,
 } from '../shared/validation';
 import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 import { MonitoringScope, stackLabels } from './context';
@@ -113,7 +113,7 @@ export interface AlertRoutingOptions {
   readonly repeatInterval?: Partial<Record<Severity, Duration>>;
   /**
    * Labels whose values must be equal for a firing critical alert to silence warning and info
-   * alerts. @default ["namespace", "service"]
+   * alerts; must include "namespace" (a label both alerts lack counts as equal). @default ["namespace", "service"]
    */
   readonly inhibitEqual?: string[];
   /**
@@ -196,6 +196,10 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
   if (routing.inhibitEqual !== undefined && routing.inhibitEqual.length === 0) {
     throw invalidProp(scope, `${prop}.inhibitEqual`, routing.inhibitEqual,
       'must list at least one label, e.g. ["namespace", "service"]: without one, any critical alert would silence every warning and info alert');
+  }
+  if (routing.inhibitEqual !== undefined && !routing.inhibitEqual.includes('namespace')) {
+    throw invalidProp(scope, `${prop}.inhibitEqual`, routing.inhibitEqual, 'must include "namespace", e.g. ["namespace", "service"]: a label that two alerts both lack counts as equal, '
+      + 'so without it a critical alert would silence the warning and info alerts of every other namespace');
   }
   if (routing.repeatInterval !== undefined) {
     checkKnownKeys(scope, `${prop}.repeatInterval`, routing.repeatInterval, [Severity.CRITICAL, Severity.WARNING, Severity.INFO], '{ critical: Duration.hours(1) }');
@@ -403,6 +407,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     secret('webhookUrl', o.webhookUrl, 'the Slack webhook URL');
     checkString(scope, `${prop}.channel`, o.channel, { example: '"#fintech-alerts"' });
     if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
+    checkNotSecret(scope, `${prop}.channel`, o.channel, "give the channel's name here, and the webhook URL as 'webhookUrl' (a SecretKeyRef)");
   } else if (notifier.kind === 'webhook') {
     const o = notifier.options as WebhookNotifierOptions;
     secret('url', o.url, 'the webhook URL');
@@ -418,10 +423,14 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
         throw invalidProp(scope, `${prop}.${field}`, o[field], 'must be an e-mail address (several for "to", comma-separated)');
       }
     }
+    if (o.from.includes(',')) throw invalidProp(scope, `${prop}.from`, o.from, 'must be one e-mail address, the sender; only "to" takes several');
     if (!/^[^\s:]+:\d+$/.test(o.smarthost ?? '')) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
+    const port = Number(o.smarthost.split(':')[1]);
+    if (!(port >= 1 && port <= 65535)) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must have a port from 1 to 65535, e.g. "smtp.fintech.internal:587"');
     if (o.username !== undefined || o.password !== undefined) {
       if (!o.username) throw invalidProp(scope, `${prop}.username`, o.username, "must be set when 'password' is");
       checkString(scope, `${prop}.username`, o.username);
+      checkNotSecret(scope, `${prop}.username`, o.username, "give the SMTP user's name here, and its password as 'password' (a SecretKeyRef)");
       secret('password', o.password, 'the SMTP password');
     }
   }

@@ -225,6 +225,13 @@ export interface StackDashboardOptions {
  */
 export function stackDashboards(stack: MonitoringScope, options: StackDashboardOptions): [DashboardDefinition[], k8s.KubeConfigMap[]] {
   if (options.dashboards !== undefined) checkBoolean(stack, 'dashboards', options.dashboards);
+  if (options.dashboards === false) {
+    const unused = [
+      ...(options.dashboardFolder !== undefined ? [['dashboardFolder', options.dashboardFolder]] : []),
+      ...Object.entries(options.serviceOptions ?? {}).filter(([, o]) => o?.dashboardUid !== undefined).map(([name, o]) => [`serviceOptions.${name}.dashboardUid`, o.dashboardUid]),
+    ];
+    if (unused.length > 0) throw invalidProp(stack, unused[0][0]!, unused[0][1], "is set while 'dashboards' is false; leave it out, or turn the dashboards on");
+  }
   const definitions = options.dashboards === false ? [] : dashboardModels(stack, options.serviceOptions ?? {});
   const folder = checkString(stack, 'dashboardFolder', options.dashboardFolder ?? 'FinTech', { example: '"FinTech"' });
   checkNotSecret(stack, 'dashboardFolder', folder, 'a folder name is shown to everyone who can read dashboards');

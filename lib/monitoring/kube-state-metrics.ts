@@ -4,7 +4,8 @@ import { Construct, IConstruct } from 'constructs';
 import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
-import { checkKnownKeys, checkPinnedImage } from '../shared/validation';
+import { invalidProp } from '../shared/errors';
+import { checkArray, checkDnsLabel, checkKnownKeys, checkLabels, checkPinnedImage } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -63,11 +64,12 @@ export function exportedKinds(metrics: readonly string[]): ExportedKind[] {
   return [...kinds].sort((a, b) => a.resource.localeCompare(b.resource));
 }
 
-/** Throws unless the options, when given, have only known keys. */
+/** Throws unless the options, when given, have only known keys, a pinned image and valid resources. */
 export function checkKubeStateMetricsOptions(scope: IConstruct, prop: string, options: KubeStateMetricsOptions | undefined): void {
-  if (options !== undefined) {
-    checkKnownKeys(scope, prop, options, ['image', 'resources'], "{ image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0' }");
-  }
+  if (options === undefined) return;
+  checkKnownKeys(scope, prop, options, ['image', 'resources'], `{ image: '${KUBE_STATE_METRICS_IMAGE}' }`);
+  if (options.image !== undefined) checkPinnedImage(scope, `${prop}.image`, options.image);
+  checkedResources(scope, `${prop}.resources`, options.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
 }
 
 /** The stack's own kube-state-metrics `kube-state-metrics-<name>`, in the stack's namespace, watching the services' namespaces. */
@@ -116,8 +118,9 @@ export class KubeStateMetrics extends Construct {
 
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
     super(scope, id);
-    this.image = checkPinnedImage(this, 'kubeStateMetrics.image', props.image ?? KUBE_STATE_METRICS_IMAGE);
-    this.resources = checkedResources(this, 'kubeStateMetrics.resources', props.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
+    checkProps(this, props);
+    this.image = checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE);
+    this.resources = checkedResources(this, 'resources', props.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
     const kinds = exportedKinds(KUBE_STATE_METRICS);
     this.exportedResources = kinds.map((k) => k.resource);
     this.podLabels = { 'app.kubernetes.io/name': 'kube-state-metrics', 'app.kubernetes.io/instance': props.labels['app.kubernetes.io/instance'] ?? props.name };
@@ -125,73 +128,16 @@ export class KubeStateMetrics extends Construct {
     this.scrapeTarget = { namespace: props.namespace, selector: { ...this.podLabels }, port: 'http' };
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata, automountServiceAccountToken: false });
-    const groups = [...new Set(kinds.map((k) => k.apiGroup))].sort();
-    this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: props.name, labels: metadata.labels },
-      rules: groups.map((group) => ({
-        apiGroups: [group], resources: kinds.filter((k) => k.apiGroup === group).map((k) => k.resource), verbs: ['list', 'watch'],
-      })),
-    });
+    this.clusterRole = new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: props.name, labels: metadata.labels }, rules: readRules(kinds) });
     if (Chart.of(this).namespace) this.clusterRole.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     this.roleBindings = [...props.watchedNamespaces].sort().map((ns) => new k8s.KubeRoleBinding(this, `RoleBinding-${ns}`, {
       metadata: { ...metadata, namespace: ns },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: props.name },
       subjects: [{ kind: 'ServiceAccount', name: props.name, namespace: props.namespace }],
     }));
-
-    const probe = (path: string, port: number): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromNumber(port) }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5,
-    });
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
       metadata,
-      spec: {
-        replicas: 1,
-        revisionHistoryLimit: 10,
-        selector: { matchLabels: this.podLabels },
-        template: {
-          metadata: { labels: { ...metadata.labels } },
-          spec: {
-            serviceAccountName: props.name,
-            // The one credential it needs, mounted explicitly (read-only, rotated by the kubelet) instead of automounted.
-            automountServiceAccountToken: false,
-            volumes: [{
-              name: 'api-access',
-              projected: {
-                defaultMode: 0o444,
-                sources: [
-                  { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
-                  { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-                  { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-                ],
-              },
-            }],
-            securityContext: podSecurityContext(NOBODY),
-            topologySpreadConstraints: [{
-              maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.podLabels },
-            }],
-            containers: [{
-              name: 'kube-state-metrics',
-              image: this.image,
-              imagePullPolicy: 'Always',
-              args: [
-                `--port=${KUBE_STATE_METRICS_PORT}`,
-                `--telemetry-port=${TELEMETRY_PORT}`,
-                `--resources=${this.exportedResources.join(',')}`,
-                `--namespaces=${[...props.watchedNamespaces].sort().join(',')}`,
-              ],
-              ports: [
-                { name: 'http', containerPort: KUBE_STATE_METRICS_PORT, protocol: 'TCP' },
-                { name: 'telemetry', containerPort: TELEMETRY_PORT, protocol: 'TCP' },
-              ],
-              livenessProbe: probe('/livez', KUBE_STATE_METRICS_PORT),
-              readinessProbe: probe('/readyz', TELEMETRY_PORT),
-              resources: kubeResources(this.resources),
-              securityContext: containerSecurityContext(NOBODY),
-              volumeMounts: [{ name: 'api-access', mountPath: TOKEN_DIR, readOnly: true }],
-            }],
-          },
-        },
-      },
+      spec: deploymentSpec(props, metadata.labels, this.podLabels, this.image, this.resources, this.exportedResources),
     });
     this.disruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata,
@@ -206,4 +152,85 @@ export class KubeStateMetrics extends Construct {
       },
     });
   }
+
+}
+
+/** Throws unless the props are known, the names DNS-1123 labels, at least one watched namespace, and valid labels. */
+function checkProps(scope: IConstruct, props: KubeStateMetricsProps): void {
+  checkKnownKeys(scope, 'props', props, ['name', 'namespace', 'watchedNamespaces', 'labels', 'image', 'resources'],
+    "{ name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech-production'], labels: {} }");
+  checkDnsLabel(scope, 'name', props.name);
+  checkDnsLabel(scope, 'namespace', props.namespace);
+  const watched = checkArray<string>(scope, 'watchedNamespaces', props.watchedNamespaces, "['fintech-production']");
+  if (watched.length === 0) {
+    throw invalidProp(scope, 'watchedNamespaces', watched, 'must list at least one namespace: without one, kube-state-metrics would export the objects of every namespace');
+  }
+  watched.forEach((ns, i) => checkDnsLabel(scope, `watchedNamespaces[${i}]`, ns));
+  checkLabels(scope, 'labels', props.labels);
+}
+
+/** List and watch on the exported kinds, one rule per API group. */
+function readRules(kinds: readonly ExportedKind[]): k8s.PolicyRule[] {
+  const groups = [...new Set(kinds.map((k) => k.apiGroup))].sort();
+  return groups.map((group) => ({
+    apiGroups: [group], resources: kinds.filter((k) => k.apiGroup === group).map((k) => k.resource), verbs: ['list', 'watch'],
+  }));
+}
+
+/** One pod under the restricted profile, with only the service-account token it needs mounted, exporting `exportedResources` of the watched namespaces. */
+function deploymentSpec(
+  props: KubeStateMetricsProps, labels: Record<string, string>, podLabels: Record<string, string>, image: string,
+  resources: KubeStateMetrics['resources'], exportedResources: readonly string[],
+): k8s.DeploymentSpec {
+  const probe = (path: string, port: number): k8s.Probe => ({
+    httpGet: { path, port: k8s.IntOrString.fromNumber(port) }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5,
+  });
+  return {
+    replicas: 1,
+    revisionHistoryLimit: 10,
+    selector: { matchLabels: podLabels },
+    template: {
+      metadata: { labels: { ...labels } },
+      spec: {
+        serviceAccountName: props.name,
+        // The one credential it needs, mounted explicitly (read-only, rotated by the kubelet) instead of automounted.
+        automountServiceAccountToken: false,
+        volumes: [{
+          name: 'api-access',
+          projected: {
+            defaultMode: 0o444,
+            sources: [
+              { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+              { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+              { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            ],
+          },
+        }],
+        securityContext: podSecurityContext(NOBODY),
+        topologySpreadConstraints: [{
+          maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: podLabels },
+        }],
+        containers: [{
+          name: 'kube-state-metrics',
+          image,
+          imagePullPolicy: 'Always',
+          args: [
+            `--port=${KUBE_STATE_METRICS_PORT}`,
+            `--telemetry-port=${TELEMETRY_PORT}`,
+            `--resources=${exportedResources.join(',')}`,
+            `--namespaces=${[...props.watchedNamespaces].sort().join(',')}`,
+          ],
+          ports: [
+            { name: 'http', containerPort: KUBE_STATE_METRICS_PORT, protocol: 'TCP' },
+            { name: 'telemetry', containerPort: TELEMETRY_PORT, protocol: 'TCP' },
+          ],
+          livenessProbe: probe('/livez', KUBE_STATE_METRICS_PORT),
+          readinessProbe: probe('/readyz', TELEMETRY_PORT),
+          resources: kubeResources(resources),
+          securityContext: containerSecurityContext(NOBODY),
+          volumeMounts: [{ name: 'api-access', mountPath: TOKEN_DIR, readOnly: true }],
+        }],
+      },
+    },
+  };
 }

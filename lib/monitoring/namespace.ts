@@ -4,9 +4,10 @@ import { Construct, IConstruct } from 'constructs';
 import { Alertmanager } from '../../imports/alertmanagers-monitoring.coreos.com';
 import { Prometheus } from '../../imports/prometheuses-monitoring.coreos.com';
 import { ContainerLimits, EnvironmentQuota, FintechEnvironment } from '../environment';
-import { ResourceQuantities } from '../shared/resources';
+import { constructLabel, invalidProp } from '../shared/errors';
+import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity, ResourceQuantities } from '../shared/resources';
 import { checkKnownKeys, checkLabels } from '../shared/validation';
-import type { StackParts } from './context';
+import type { MonitoringScope, StackParts } from './context';
 
 /**
  * The stack's namespace with the guard rails of every application namespace (a
@@ -38,7 +39,13 @@ export interface StackPods {
 export function checkNamespaceOptions(scope: IConstruct, prop: string, options: MonitoringNamespaceOptions | false | undefined): void {
   if (options === undefined || options === false) return;
   checkKnownKeys(scope, prop, options, ['labels', 'quota', 'containerLimits'], '{ labels: { team: "sre" } } or false');
-  if (options.labels !== undefined) checkLabels(scope, `${prop}.labels`, options.labels);
+  if (options.labels === undefined) return;
+  checkLabels(scope, `${prop}.labels`, options.labels);
+  for (const key of Object.keys(options.labels)) {
+    if (key.startsWith('pod-security.kubernetes.io/')) {
+      throw invalidProp(scope, `${prop}.labels`, key, 'is set by the stack: its namespace enforces the Pod Security level "restricted"; leave Pod Security labels out');
+    }
+  }
 }
 
 /** The pods the stack runs in its namespace, for the namespace's quota: the Operator's (with their config-reloader sidecar and one volume each) and kube-state-metrics. */
@@ -59,10 +66,18 @@ export function stackPods(parts: StackParts): StackPods[] {
 const SIDECAR = { cpuRequest: 100, cpuLimit: 500, memoryRequest: 128, memoryLimit: 512 };
 const DEFAULT_MAX = { cpu: 2000, memory: 4096 };
 
-/** Creates the namespace `name` with its guard rails, sized for `pods`. */
-export function monitoringNamespace(scope: Construct, id: string, name: string, options: MonitoringNamespaceOptions, pods: readonly StackPods[]): FintechEnvironment {
+/** Creates the namespace `name` with its guard rails, sized for `pods`; errors in `options` name the stack's prop `namespaceGuardRails.<field>`. */
+export function monitoringNamespace(stack: MonitoringScope, id: string, options: MonitoringNamespaceOptions, pods: readonly StackPods[]): FintechEnvironment {
+  if (stack.serviceNamespaces.includes(stack.namespace)) {
+    throw invalidProp(stack, 'namespaceGuardRails', stack.namespace, "would guard a namespace of the stack's services too, with a quota sized for the stack alone; "
+      + "put the stack in a namespace of its own (its Chart's namespace), or set 'namespaceGuardRails' to false");
+  }
+  const scope: Construct = stack;
+  const name = stack.namespace;
   const largest = { cpu: DEFAULT_MAX.cpu, memory: DEFAULT_MAX.memory };
+  const need = { cpuLimit: 0, memoryLimit: 0 };
   const sum = { cpuRequest: 0, cpuLimit: 0, memoryRequest: 0, memoryLimit: 0, volumes: 0 };
+  const running = { cpuRequest: 0, cpuLimit: 0, memoryRequest: 0, memoryLimit: 0 };
   for (const pod of pods) {
     const main = {
       cpuRequest: millis(pod.resources.requests.cpu), cpuLimit: millis(pod.resources.limits.cpu),
@@ -70,14 +85,18 @@ export function monitoringNamespace(scope: Construct, id: string, name: string, 
     };
     largest.cpu = Math.max(largest.cpu, main.cpuLimit);
     largest.memory = Math.max(largest.memory, main.memoryLimit);
+    need.cpuLimit = Math.max(need.cpuLimit, main.cpuLimit);
+    need.memoryLimit = Math.max(need.memoryLimit, main.memoryLimit);
     // Every replica, plus one more for a rollout (a Deployment's surge; a StatefulSet replaces pods one at a time).
     const count = pod.replicas + 1;
     for (const key of ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'] as const) {
-      sum[key] += count * (main[key] + (pod.sidecar ? SIDECAR[key] : 0));
+      const perPod = main[key] + (pod.sidecar ? SIDECAR[key] : 0);
+      sum[key] += count * perPod;
+      running[key] += pod.replicas * perPod;
     }
     sum.volumes += pod.replicas * pod.volumes;
   }
-  return new FintechEnvironment(scope, id, {
+  const environment = asStackProp(scope, `${FintechEnvironment.name} '${scope.node.path}/${id}'`, 'namespaceGuardRails', () => new FintechEnvironment(scope, id, {
     namespace: name,
     labels: options.labels,
     quota: options.quota ?? {
@@ -88,7 +107,54 @@ export function monitoringNamespace(scope: Construct, id: string, name: string, 
       persistentVolumeClaims: sum.volumes,
     },
     containerLimits: options.containerLimits ?? { maxCpu: Cpu.millis(largest.cpu), maxMemory: Size.mebibytes(largest.memory) },
-  });
+  }));
+  if (options.quota) checkQuotaFits(scope, 'namespaceGuardRails.quota', options.quota, { ...running, volumes: sum.volumes });
+  if (options.containerLimits) checkLimitsFit(scope, 'namespaceGuardRails.containerLimits', options.containerLimits, need);
+  return environment;
+}
+
+const WHY = "the stack's own pods (every replica, with the Operator's config-reloader sidecar) would not all be admitted";
+
+/** A quota the user gives must admit every pod the stack runs. */
+function checkQuotaFits(scope: IConstruct, prop: string, quota: EnvironmentQuota, running: Record<string, number>): void {
+  const cpu = [['requestsCpu', quota.requestsCpu, running.cpuRequest], ['limitsCpu', quota.limitsCpu, running.cpuLimit]] as const;
+  for (const [field, given, needed] of cpu) {
+    if (cpuMillis(given) < needed) throw invalidProp(scope, `${prop}.${field}`, cpuQuantity(given), `must be at least ${needed}m: ${WHY}`);
+  }
+  const memory = [['requestsMemory', quota.requestsMemory, running.memoryRequest], ['limitsMemory', quota.limitsMemory, running.memoryLimit]] as const;
+  for (const [field, given, needed] of memory) {
+    if (memoryMiB(given) < needed) throw invalidProp(scope, `${prop}.${field}`, memoryQuantity(given), `must be at least ${memoryQuantity(Size.mebibytes(needed))}: ${WHY}`);
+  }
+  if ((quota.persistentVolumeClaims ?? 10) < running.volumes) {
+    throw invalidProp(scope, `${prop}.persistentVolumeClaims`, quota.persistentVolumeClaims ?? 10, `must be at least ${running.volumes}: one claim per Prometheus and Alertmanager replica`);
+  }
+}
+
+/** Container maxima the user gives must admit the stack's largest container. */
+function checkLimitsFit(scope: IConstruct, prop: string, limits: ContainerLimits, need: { cpuLimit: number; memoryLimit: number }): void {
+  if (limits.maxCpu !== undefined && cpuMillis(limits.maxCpu) < need.cpuLimit) {
+    throw invalidProp(scope, `${prop}.maxCpu`, cpuQuantity(limits.maxCpu), `must be at least ${need.cpuLimit}m, the CPU limit of the stack's largest container, or its pods would be refused`);
+  }
+  if (limits.maxMemory !== undefined && memoryMiB(limits.maxMemory) < need.memoryLimit) {
+    throw invalidProp(scope, `${prop}.maxMemory`, memoryQuantity(limits.maxMemory), `must be at least ${memoryQuantity(Size.mebibytes(need.memoryLimit))}, the memory limit of the stack's largest container, or its pods would be refused`);
+  }
+}
+
+/**
+ * Runs `build`, which creates an inner construct from the stack's `prefix` options: the inner
+ * construct's errors about those options (`<inner>: 'quota.requestsCpu' ...`) are given as the
+ * stack's own (`<stack>: '<prefix>.quota.requestsCpu' ...`), since the user wrote them there.
+ */
+function asStackProp<T>(scope: IConstruct, inner: string, prefix: string, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    const head = `${inner}: '`;
+    if (e instanceof Error && e.constructor === Error && e.message.startsWith(head) && /^(quota|containerLimits|labels)\b/.test(e.message.slice(head.length))) {
+      throw new Error(`${constructLabel(scope)}: '${prefix}.${e.message.slice(head.length)}`);
+    }
+    throw e;
+  }
 }
 
 /** `value` rounded up to a whole `step`, and at least one step: a stack without pods of its own still gets a valid quota. */

@@ -162,7 +162,7 @@ export interface PrometheusSpecInput {
 
 /** The Prometheus resource's spec. Only the selectors given select anything: PodMonitors, Probes and ScrapeConfigs are not read. */
 export function prometheusSpec(scope: IConstruct, prop: string, options: PrometheusOptions, input: PrometheusSpecInput): PrometheusSpec {
-  checkStatefulOptions(scope, prop, options, '{ retention: Duration.days(15), storage: Size.gibibytes(50) } or false');
+  checkStatefulOptions(scope, prop, options, PROMETHEUS_EXAMPLE);
   const storage = options.storage ?? Size.gibibytes(50);
   const storageMiB = checkStorage(scope, `${prop}.storage`, storage);
   return {
@@ -204,7 +204,7 @@ export function prometheusSpec(scope: IConstruct, prop: string, options: Prometh
 export function alertmanagerSpec(
   scope: IConstruct, prop: string, options: AlertmanagerOptions, name: string, serviceAccountName: string, configName: string | undefined,
 ): AlertmanagerSpec {
-  checkStatefulOptions(scope, prop, options, '{ retention: Duration.hours(120), storage: Size.gibibytes(1) } or false');
+  checkStatefulOptions(scope, prop, options, ALERTMANAGER_EXAMPLE);
   const storage = options.storage ?? Size.gibibytes(1);
   checkStorage(scope, `${prop}.storage`, storage);
   const retention = options.retention ?? Duration.hours(120);
@@ -328,8 +328,8 @@ function checkStorage(scope: IConstruct, prop: string, storage: Size): number {
 }
 
 /** Throws unless a scrape target names a valid namespace, port and at least one selector label. */
-export function checkScrapeTarget(scope: IConstruct, prop: string, target: ScrapeTarget): ScrapeTarget {
-  checkKnownKeys(scope, prop, target, ['namespace', 'selector', 'port', 'insecureSkipVerify'],
+export function checkScrapeTarget(scope: IConstruct, prop: string, target: ScrapeTarget, kubelet = false): ScrapeTarget {
+  checkKnownKeys(scope, prop, target, kubelet ? ['namespace', 'selector', 'port', 'insecureSkipVerify'] : ['namespace', 'selector', 'port'],
     "{ namespace: 'monitoring', selector: { 'app.kubernetes.io/name': 'kube-state-metrics' }, port: 'http' }");
   checkDnsLabel(scope, `${prop}.namespace`, target.namespace);
   if (Object.keys(target.selector ?? {}).length === 0) {
@@ -352,18 +352,65 @@ export interface OwnComponents {
   readonly alertmanager?: AlertmanagerOptions;
   /** Only with the stack's own Prometheus. */
   readonly clusterMetrics?: ClusterMetricsOptions;
+  /** Whether the stack runs its own kube-state-metrics (with cluster metrics that name no other). */
+  readonly kubeStateMetrics: boolean;
 }
 
-/** Resolves which components the stack runs itself: `false` leaves one to the cluster, anything else is its options. */
-export function ownComponents(props: {
-  readonly prometheus?: PrometheusOptions | false; readonly alertmanager?: AlertmanagerOptions | false; readonly clusterMetrics?: ClusterMetricsOptions | false;
+const PROMETHEUS_EXAMPLE = '{ retention: Duration.days(15), storage: Size.gibibytes(50) } or false';
+const ALERTMANAGER_EXAMPLE = '{ retention: Duration.hours(120), storage: Size.gibibytes(1) } or false';
+
+/**
+ * Resolves which components the stack runs itself: `false` leaves one to the cluster, anything
+ * else is its options (`null` is refused: it would read as neither). Options of a component the
+ * stack does not run are refused rather than ignored.
+ */
+export function ownComponents(scope: IConstruct, props: {
+  readonly prometheus?: PrometheusOptions | false; readonly alertmanager?: AlertmanagerOptions | false;
+  readonly clusterMetrics?: ClusterMetricsOptions | false; readonly kubeStateMetrics?: unknown;
 }): OwnComponents {
+  if (props.prometheus !== undefined && props.prometheus !== false) checkRecord(scope, 'prometheus', props.prometheus, PROMETHEUS_EXAMPLE);
+  if (props.alertmanager !== undefined && props.alertmanager !== false) checkRecord(scope, 'alertmanager', props.alertmanager, ALERTMANAGER_EXAMPLE);
   const prometheus = props.prometheus === false ? undefined : (props.prometheus ?? {});
-  return {
-    prometheus,
-    alertmanager: props.alertmanager === false ? undefined : (props.alertmanager ?? {}),
-    clusterMetrics: prometheus === undefined || props.clusterMetrics === false ? undefined : (props.clusterMetrics ?? {}),
-  };
+  if (prometheus === undefined && props.clusterMetrics !== undefined && props.clusterMetrics !== false) {
+    throw invalidProp(scope, 'clusterMetrics', props.clusterMetrics,
+      "is set while 'prometheus' is false: the cluster's Prometheus scrapes the exporters itself; leave 'clusterMetrics' out");
+  }
+  const clusterMetrics = prometheus === undefined || props.clusterMetrics === false ? undefined : (props.clusterMetrics ?? {});
+  const kubeStateMetrics = clusterMetrics !== undefined && clusterMetrics.kubeStateMetrics === undefined;
+  if (!kubeStateMetrics && props.kubeStateMetrics !== undefined) {
+    throw invalidProp(scope, 'kubeStateMetrics', props.kubeStateMetrics, clusterMetrics === undefined
+      ? "is set, but the stack runs no kube-state-metrics without cluster metrics (its own Prometheus and 'clusterMetrics' not false); leave it out"
+      : "is set, but 'clusterMetrics.kubeStateMetrics' names another kube-state-metrics to scrape; leave one of them out");
+  }
+  return { prometheus, alertmanager: props.alertmanager === false ? undefined : (props.alertmanager ?? {}), clusterMetrics, kubeStateMetrics };
+}
+
+/**
+ * The stack's name: a DNS-1123 label short enough for the names derived from it (the Operator's
+ * StatefulSets `prometheus-<name>` and `alertmanager-<name>`, at most 52 characters so that their
+ * pods' `controller-revision-hash` label fits in 63; the Service `kube-state-metrics-<name>`),
+ * and not the name of another MonitoringStack of the app (their cluster-wide ClusterRoles would clash).
+ */
+export function checkStackName(scope: IConstruct, prop: string, given: string | undefined, id: string, own: OwnComponents): string {
+  const name = given ?? id;
+  const derived: Array<[string, number]> = [
+    ...(own.alertmanager ? [['alertmanager-', 52] as [string, number]] : []),
+    ...(own.prometheus ? [['prometheus-', 52] as [string, number]] : []),
+    ...(own.kubeStateMetrics ? [['kube-state-metrics-', 63] as [string, number]] : []),
+  ];
+  try {
+    checkDnsLabel(scope, prop, name);
+    for (const [prefix, maxLength] of derived) checkDnsLabel(scope, prop, name, { prefix, maxLength });
+  } catch (e) {
+    // Without a name, the construct id is the name: say so, or the user looks for a prop they never set.
+    if (given !== undefined || !(e instanceof Error)) throw e;
+    throw new Error(`${e.message}; '${prop}' is not given, so it is the construct id: give '${prop}', e.g. "fintech-production"`);
+  }
+  const other = scope.node.root.node.findAll().find((c) => c !== scope && c.constructor === scope.constructor && (c as { name?: unknown }).name === name);
+  if (other) {
+    throw invalidProp(scope, prop, name, `is already the name of ${other.constructor.name} '${other.node.path}'; each stack of an app needs a name of its own (it names the stack's ClusterRoles, which are cluster-wide)`);
+  }
+  return name;
 }
 
 /** Throws unless the cluster-metrics options, when given and not `false`, have only known keys. */
@@ -379,12 +426,28 @@ export function checkDiscoveryLabels(scope: IConstruct, prop: string, labels: Re
   if (Object.keys(labels).length === 0) {
     throw invalidProp(scope, prop, labels, 'must have at least one label, or the Prometheus would select every ServiceMonitor and rule of the cluster');
   }
+  const own = Object.keys(labels).find((key) => STACK_LABEL_KEYS.includes(key));
+  if (own !== undefined) {
+    throw invalidProp(scope, prop, own, `is one of the labels by which the stack tells its own objects apart and selects them (${STACK_LABEL_KEYS.join(', ')}); `
+      + "choose another key, e.g. { release: 'kube-prometheus-stack' }");
+  }
   return { ...checkLabels(scope, prop, labels) };
 }
 
-/** A scrape or evaluation interval: a whole number of seconds. @default Duration.seconds(15) */
-export function checkInterval(scope: IConstruct, prop: string, given: Duration = Duration.seconds(15)): Duration {
+/** The labels the stack sets on its objects to tell them apart; a discovery label must not overwrite them. */
+const STACK_LABEL_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
+
+/**
+ * A scrape or evaluation interval: a whole number of seconds, and at most `maxSeconds` (the
+ * scrape interval: the rules read 5-minute rates, which need several samples in every window).
+ * @default Duration.seconds(15)
+ */
+export function checkInterval(scope: IConstruct, prop: string, given: Duration = Duration.seconds(15), maxSeconds?: number): Duration {
   checkedDuration(scope, prop, given);
+  if (maxSeconds !== undefined && given.toSeconds() > maxSeconds) {
+    throw invalidProp(scope, prop, promDuration(given.toSeconds()),
+      `must be at most ${promDuration(maxSeconds)}: the alerts and SLO rules read rates over 5 minutes, which need several samples in every window`);
+  }
   return given;
 }
 
@@ -415,7 +478,7 @@ export function scrapeCluster(
   const own = options.kubeStateMetrics === undefined ? stackKubeStateMetrics(stack, kubeStateMetrics) : undefined;
   const targets: ClusterTargets = {
     kubeStateMetrics: own ? own.scrapeTarget : checkScrapeTarget(stack, 'clusterMetrics.kubeStateMetrics', options.kubeStateMetrics!),
-    kubelet: checkScrapeTarget(stack, 'clusterMetrics.kubelet', options.kubelet ?? DEFAULT_KUBELET) as KubeletTarget,
+    kubelet: checkScrapeTarget(stack, 'clusterMetrics.kubelet', options.kubelet ?? DEFAULT_KUBELET, true) as KubeletTarget,
   };
   const monitors = stack.serviceNamespaces.flatMap((ns) => (['kube-state-metrics', 'kubelet'] as const).map((kind) => new ServiceMonitor(
     stack, `ClusterMonitor-${ns}-${kind}`, {

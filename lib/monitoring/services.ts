@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { FintechService } from '../fintech-service';
 import type { ServiceMonitoringOptions } from '../monitoring-stack';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkRecord, checkString } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkRecord, checkString, propPath } from '../shared/validation';
 import { ErrorCounterAlert } from './alert-rules';
 
 /**
@@ -22,7 +22,7 @@ export function checkMonitoredServices(scope: IConstruct, prop: string, services
   }
   const seen = new Set<string>();
   services.forEach((svc, i) => {
-    if (!(svc instanceof FintechService)) throw invalidProp(scope, `${prop}[${i}]`, String(svc), 'must be a FintechService');
+    if (!(svc instanceof FintechService)) throw invalidProp(scope, `${prop}[${i}]`, svc, 'must be a FintechService');
     const key = `${svc.namespace}/${svc.name}`;
     if (seen.has(key)) throw invalidProp(scope, `${prop}[${i}]`, key, 'is listed twice; each service must be monitored once');
     seen.add(key);
@@ -45,7 +45,7 @@ export function checkServiceOptions(
   checkRecord(scope, prop, options, '{ payments: { memoryCriticalPercent: 85 } }');
   const known = services.map((s) => s.name);
   for (const [name, given] of Object.entries(options)) {
-    const at = `${prop}.${name}`;
+    const at = propPath(prop, name);
     if (!known.includes(name)) throw invalidProp(scope, at, name, `names no service of the stack; known: ${known.join(', ')}`);
     checkKnownKeys(scope, at, given, SERVICE_OPTIONS, '{ memoryCriticalPercent: 85 }');
     if (given.objectives !== undefined) checkArray(scope, `${at}.objectives`, given.objectives, '[ServiceLevelObjective.availability({ objectivePercent: 99.9 })]');

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkUnique } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkNotFraction, checkNotSecret, checkUnique } from '../shared/validation';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
@@ -257,16 +257,27 @@ export function checkObjectiveLists(scope: IConstruct, objectives: unknown, burn
 export function serviceObjectives(
   scope: IConstruct, services: ReadonlyArray<{ readonly name: string }>,
   options: Readonly<Record<string, { readonly objectives?: ServiceLevelObjective[] }>>, shared: ServiceLevelObjective[] | undefined,
+  burnRateWindows: readonly BurnRateWindow[] | undefined,
 ): Map<string, readonly ServiceLevelObjective[]> {
   const objectives = new Map<string, readonly ServiceLevelObjective[]>();
   for (const svc of services) {
     const own = options[svc.name]?.objectives;
     const prop = own ? `serviceOptions.${svc.name}.objectives` : 'objectives';
     const list = (own ?? shared ?? defaultObjectives()).map((slo, i) => checkObjective(scope, `${prop}[${i}]`, slo));
+    // With the default burn-rate windows, a window too short for them is the objective's mistake (given windows are checked against the objectives).
+    if (burnRateWindows === undefined) list.forEach((slo, i) => checkFitsDefaultWindows(scope, `${prop}[${i}].window`, slo.window));
     checkUnique(scope, `${prop}[].name`, list.map((slo) => slo.name));
     objectives.set(svc.name, list);
   }
   return objectives;
+}
+
+function checkFitsDefaultWindows(scope: IConstruct, prop: string, window: Duration): void {
+  const longest = Math.max(...DEFAULT_BURN_RATE_WINDOWS.map((w) => w.longWindow.toSeconds()));
+  if (window.toSeconds() < longest) {
+    throw invalidProp(scope, prop, promDuration(window.toSeconds()),
+      `must be at least ${promDuration(longest)}, the longest of the default burn-rate windows (DEFAULT_BURN_RATE_WINDOWS); give a longer window, or 'burnRateWindows' within it`);
+  }
 }
 
 const SLO_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -283,10 +294,12 @@ export function checkObjective(scope: IConstruct, prop: string, slo: ServiceLeve
   if (!SLO_NAME.test(slo.name) || slo.name.length > 40) {
     throw invalidProp(scope, `${prop}.name`, slo.name, 'must be at most 40 lowercase letters, digits or "-", starting with a letter');
   }
+  checkNotSecret(scope, `${prop}.name`, slo.name, 'an objective\'s name is a label of its series and alerts; name what it measures, e.g. "availability"');
   if (!(typeof slo.objectivePercent === 'number' && slo.objectivePercent > 0 && slo.objectivePercent < 100)) {
     throw invalidProp(scope, `${prop}.objectivePercent`, slo.objectivePercent,
       'must be a percentage strictly between 0 and 100 (100 would leave no error budget), e.g. 99.9');
   }
+  checkNotFraction(scope, `${prop}.objectivePercent`, slo.objectivePercent, 99.9);
   checkWindow(scope, `${prop}.window`, slo.window);
   if (slo.kind === SliKind.LATENCY) {
     const seconds = slo.threshold instanceof Duration ? slo.threshold.toSeconds({ integral: false }) : 0;
@@ -328,6 +341,11 @@ export function checkBurnRateWindows(
       throw invalidProp(scope, `${at}.budgetPercent`, w.budgetPercent, 'must be a percentage of the error budget in (0, 100]');
     }
     checkSeverity(scope, `${at}.severity`, w.severity);
+    const first = windows.findIndex((o) => o.longWindow.toSeconds() === long && o.shortWindow.toSeconds() === short);
+    if (first < i) {
+      throw invalidProp(scope, `${at}.longWindow`, promDuration(long),
+        `repeats the window pair of '${prop}[${first}]' (${promDuration(long)}/${promDuration(short)}); each pair alerts once, give each only once`);
+    }
   });
   return windows;
 }

@@ -141,6 +141,8 @@ export function checkUnique<T>(scope: IConstruct, prop: string, values: readonly
 export interface NameOptions {
   /** The longest suffix added to the name to form another object's name. @default "" */
   readonly suffix?: string;
+  /** A prefix added to the name to form another object's name (`prometheus-`). @default "" */
+  readonly prefix?: string;
   /** The longest the name with its suffix may be (a CronJob's name: 52). @default 63, or 253 for a subdomain */
   readonly maxLength?: number;
 }
@@ -168,10 +170,11 @@ function isDnsSubdomain(value: string): boolean {
 function checkNameBudget(scope: IConstruct, prop: string, value: string, options: NameOptions, defaultMax: number): string {
   const limit = options.maxLength ?? defaultMax;
   const suffix = options.suffix ?? '';
-  if (value.length + suffix.length > limit) {
-    const budget = limit - suffix.length;
-    throw invalidProp(scope, prop, value, suffix
-      ? `must have at most ${budget} characters, so that ${describeValue(value + suffix)} is a valid name (at most ${limit})`
+  const prefix = options.prefix ?? '';
+  if (prefix.length + value.length + suffix.length > limit) {
+    const budget = limit - prefix.length - suffix.length;
+    throw invalidProp(scope, prop, value, suffix || prefix
+      ? `must have at most ${budget} characters, so that ${describeValue(prefix + value + suffix)} is a valid name (at most ${limit})`
       : `must have at most ${limit} characters`);
   }
   return value;
@@ -576,6 +579,17 @@ export function checkPinnedImage(scope: IConstruct, prop: string, image: string)
 /** A percentage target for an autoscaler: an integer from 1 to 100. */
 export function checkPercent(scope: IConstruct, prop: string, value: number): number {
   return checkInteger(scope, prop, value, 1, 100);
+}
+
+/**
+ * A percentage that must not be written as a fraction: 0.8 where 80 was meant makes an alert fire
+ * at once, or an objective that promises almost nothing. Values from 0 (exclusive) to 1 (exclusive) are refused.
+ */
+export function checkNotFraction(scope: IConstruct, prop: string, value: number, example: number): number {
+  if (typeof value === 'number' && value > 0 && value < 1) {
+    throw invalidProp(scope, prop, value, `must be a percentage, not a fraction: ${example} for ${example} %`);
+  }
+  return value;
 }
 
 /** The user (never root: 1 or more) and group a pod runs as; errors name `<prop>.user` and `<prop>.group`. */
