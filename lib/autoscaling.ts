@@ -139,6 +139,10 @@ export function replicaBounds(scope: IConstruct, replicas: number, autoscaling: 
   const count = (prop: string, value: unknown) => checkInteger(scope, prop, checkNumber(scope, prop, value), 1);
   const min = count('autoscaling.minReplicas', autoscaling?.minReplicas ?? replicas);
   const max = count('autoscaling.maxReplicas', autoscaling?.maxReplicas ?? (autoscaling ? Math.max(DEFAULT_MAX_REPLICAS, min) : replicas));
+  if (min > max && autoscaling?.minReplicas === undefined) {
+    throw invalidProp(scope, 'autoscaling.maxReplicas', max,
+      `must be at least 'replicas' (${min}), which is the autoscaler's minimum when 'autoscaling.minReplicas' is not given`);
+  }
   if (min > max) {
     throw invalidProp(scope, 'autoscaling.minReplicas', min, `must not exceed 'autoscaling.maxReplicas' (${max})`);
   }
@@ -201,6 +205,14 @@ export function createVerticalAutoscaler(
   checkCpu(scope, 'verticalAutoscaling.maxCpu', maxCpu);
   checkSize(scope, 'verticalAutoscaling.minMemory', minMemory);
   checkSize(scope, 'verticalAutoscaling.maxMemory', maxMemory);
+  if (cpuMillis(minCpu) > cpuMillis(maxCpu) && options.minCpu === undefined) {
+    throw invalidProp(scope, 'verticalAutoscaling.maxCpu', cpuQuantity(maxCpu),
+      `must be at least 'verticalAutoscaling.minCpu' (${cpuQuantity(minCpu)}, its default when not given)`);
+  }
+  if (memoryMiB(minMemory) > memoryMiB(maxMemory) && options.minMemory === undefined) {
+    throw invalidProp(scope, 'verticalAutoscaling.maxMemory', memoryQuantity(maxMemory),
+      `must be at least 'verticalAutoscaling.minMemory' (${memoryQuantity(minMemory)}, its default when not given)`);
+  }
   if (cpuMillis(minCpu) > cpuMillis(maxCpu)) {
     throw invalidProp(scope, 'verticalAutoscaling.minCpu', cpuQuantity(minCpu), `must not exceed 'verticalAutoscaling.maxCpu' (${cpuQuantity(maxCpu)})`);
   }

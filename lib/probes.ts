@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { invalidProp } from './shared/errors';
-import { checkDuration, checkHttpPath, checkInteger, checkKnownKeys, checkNumber } from './shared/validation';
+import { checkDuration, checkInteger, checkKnownKeys, checkNumber, checkPublicHttpPath } from './shared/validation';
 
 /** An HTTP GET health check on the service's main port. */
 export interface HttpProbeOptions {
@@ -68,7 +68,7 @@ const HTTP_PROBE_EXAMPLE = "{ path: '/health' }";
 function httpProbe(scope: IConstruct, prop: string, options: HttpProbeOptions, defaults: typeof DEFAULT_LIVENESS, portName: string): k8s.Probe {
   checkKnownKeys(scope, prop, options, HTTP_PROBE_OPTIONS, HTTP_PROBE_EXAMPLE);
   return {
-    httpGet: { path: checkHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) },
+    httpGet: { path: checkPublicHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) },
     initialDelaySeconds: checkDuration(scope, `${prop}.initialDelay`, options.initialDelay ?? defaults.initialDelay, { minSeconds: 0, maxSeconds: 3600 }),
     periodSeconds: checkDuration(scope, `${prop}.period`, options.period ?? defaults.period, { maxSeconds: 3600 }),
     timeoutSeconds: checkDuration(scope, `${prop}.timeout`, options.timeout ?? DEFAULT_TIMEOUT, { maxSeconds: 3600 }),
@@ -86,7 +86,7 @@ function startupProbe(scope: IConstruct, options: StartupProbeOptions, livenessP
     throw invalidProp(scope, 'startupProbe.window', `${window}s`, `must be at least the probe period (${period}s)`);
   }
   return {
-    httpGet: { path: checkHttpPath(scope, 'startupProbe.path', options.path ?? livenessPath), port: k8s.IntOrString.fromString(portName) },
+    httpGet: { path: checkPublicHttpPath(scope, 'startupProbe.path', options.path ?? livenessPath), port: k8s.IntOrString.fromString(portName) },
     periodSeconds: period,
     timeoutSeconds: DEFAULT_TIMEOUT.toSeconds(),
     failureThreshold: Math.ceil(window / period),

@@ -21,7 +21,8 @@ const KNOWN_TOKENS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /** `scheme://user:password@host`: a password in a URL. */
-const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]*@/i;
+// The scheme starts where no scheme character precedes it: without that, a long run of letters takes quadratic time.
+const URL_WITH_PASSWORD = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]*@/i;
 /** `password=...`, `token: ...`: a credential written into a string. */
 const CREDENTIAL_ASSIGNMENT =
   /(^|[^A-Za-z0-9])(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)\s*[=:]\s*[^\s&;,'"]{3,}/i;
@@ -63,7 +64,7 @@ function looksRandom(piece: string, before: string): boolean {
   }
   if (token.length < 24) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((c) => c.test(token)).length;
-  const longestRun = Math.max(...token.split(/[^A-Za-z0-9]+/).map((run) => run.length));
+  const longestRun = token.split(/[^A-Za-z0-9]+/).reduce((longest, run) => Math.max(longest, run.length), 0);
   return classes === 3 && longestRun >= 16 && entropy(token) >= 4;
 }
 
