@@ -6,7 +6,7 @@ import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
 import {
-  checkConstructId, checkCpu, checkDnsLabel, checkInteger, checkKnownKeys, checkLabels, checkNoNulls, checkNotGivenAsUndefined, checkOneOf, checkSize,
+  checkConstructId, checkCpu, checkDnsLabel, checkInt32, checkInteger, checkKnownKeys, checkLabels, checkNoNulls, checkNotGivenAsUndefined, checkOneOf, checkSize,
 } from './shared/validation';
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
@@ -80,7 +80,7 @@ export class FintechEnvironment extends Construct implements IDeliverable {
   constructor(scope: Construct, id: string, props: FintechEnvironmentProps) {
     super(scope, checkConstructId(scope, id, new.target.name));
     checkKnownKeys(this, 'props', props, PROPS, "{ namespace: 'fintech-production', quota: { ... } }");
-    checkNoNulls(this, props, ['namespace', 'quota']);
+    checkNoNulls(this, props, { required: ['namespace', 'quota'] });
     checkNotGivenAsUndefined(this, props, 'podSecurity', 'a PodSecurityLevel, e.g. PodSecurityLevel.RESTRICTED');
     this.namespaceName = checkNamespaceName(this, props.namespace);
     this.podSecurity = checkOneOf(this, 'podSecurity', props.podSecurity ?? PodSecurityLevel.RESTRICTED, Object.values(PodSecurityLevel),
@@ -133,6 +133,7 @@ export class FintechEnvironment extends Construct implements IDeliverable {
 
   private quotaLimits(quota: EnvironmentQuota): Record<string, k8s.Quantity> {
     checkKnownKeys(this, 'quota', quota, QUOTA_OPTIONS, '{ requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: ..., limitsMemory: ... }');
+    checkNoNulls(this, quota, { prefix: 'quota', required: ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] });
     for (const prop of ['requestsCpu', 'limitsCpu'] as const) checkCpu(this, `quota.${prop}`, quota[prop]);
     for (const prop of ['requestsMemory', 'limitsMemory'] as const) checkSize(this, `quota.${prop}`, quota[prop]);
     if (cpuMillis(quota.limitsCpu) < cpuMillis(quota.requestsCpu)) {
@@ -142,7 +143,7 @@ export class FintechEnvironment extends Construct implements IDeliverable {
       throw invalidProp(this, 'quota.limitsMemory', memoryQuantity(quota.limitsMemory),
         `must not be below 'quota.requestsMemory' (${memoryQuantity(quota.requestsMemory)})`);
     }
-    const pvcs = checkInteger(this, 'quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0);
+    const pvcs = checkInt32(this, 'quota.persistentVolumeClaims', checkInteger(this, 'quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0));
     return {
       'requests.cpu': k8s.Quantity.fromString(cpuQuantity(quota.requestsCpu)),
       'requests.memory': k8s.Quantity.fromString(memoryQuantity(quota.requestsMemory)),

@@ -29,7 +29,7 @@ import {
 } from './shared/security';
 import {
   checkAnnotation, checkArray, checkBoolean, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
-  checkImageReference, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkImageReference, checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
   checkNotReservedLabels, checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkPublicHttpPath, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, propPath,
 } from './shared/validation';
@@ -338,7 +338,10 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     this.externalSecrets = createExternalSecrets(this,
       Object.keys(secretEnv).sort().map((name) => ({ prop: `secretEnv.${name}`, ref: secretEnv[name] })), labels);
     this.secretReloadAnnotations = reloadAnnotations(this.externalSecrets.map((externalSecret) => externalSecret.name));
-    if (props.rollingUpdate !== undefined) checkKnownKeys(this, 'rollingUpdate', props.rollingUpdate, ['maxSurge', 'maxUnavailable'], '{ maxSurge: 1 }');
+    if (props.rollingUpdate !== undefined) {
+      checkKnownKeys(this, 'rollingUpdate', props.rollingUpdate, ['maxSurge', 'maxUnavailable'], '{ maxSurge: 1 }');
+      checkNoNulls(this, props.rollingUpdate, { prefix: 'rollingUpdate' });
+    }
     this.deployment = this.createDeployment(props.rollingUpdate ?? {}, { ...metadata(), ...this.deploymentAnnotations() });
     this.servicePorts = this.buildServicePorts();
     this.service = this.createService(props.sessionAffinityTimeout, metadata());
@@ -469,7 +472,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const image = this.checkImage('image', props.image);
     const port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
     const servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? port));
-    const replicas = checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1);
+    const replicas = checkInt32(this, 'replicas', checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1));
     checkNoNulls(this, props);
     const trackLabels = this.checkTrackLabels('trackLabels', props.trackLabels ?? {});
     checkNotGivenAsUndefined(this, props, 'dataClassification', 'a DataClassification, e.g. DataClassification.CARDHOLDER');
@@ -486,6 +489,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN);
     if (props.metrics !== undefined && props.metrics !== false) {
       checkKnownKeys(this, 'metrics', props.metrics, ['path', 'interval', 'podTargetLabels'], "{ path: '/metrics' } or false");
+      checkNoNulls(this, props.metrics, { prefix: 'metrics' });
     }
     if (props.metrics === false && props.metricsScrapers !== undefined) {
       throw invalidProp(this, 'metricsScrapers', props.metricsScrapers, "has nothing to scrape: 'metrics' is false; leave one of the two out");
@@ -691,7 +695,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   }
 
   private checkSurgeValue(prop: string, value: number | string): number | string {
-    if (typeof value === 'number') return checkInteger(this, prop, value, 0);
+    if (typeof value === 'number') return checkInt32(this, prop, checkInteger(this, prop, value, 0));
     if (typeof value !== 'string' || !/^(100|[1-9]?[0-9])%$/.test(value)) throw invalidProp(this, prop, value, 'must be a number of pods or a percentage from "0%" to "100%"');
     return value;
   }
@@ -704,19 +708,20 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   private disruptionLimit(options: DisruptionBudgetOptions): Partial<k8s.PodDisruptionBudgetSpec> {
     checkKnownKeys(this, 'disruptionBudget', options, ['minAvailable', 'maxUnavailable'], '{ maxUnavailable: 1 }');
+    checkNoNulls(this, options, { prefix: 'disruptionBudget' });
     if (options.minAvailable !== undefined && options.maxUnavailable !== undefined) {
       throw invalidProp(this, 'disruptionBudget', options, 'give either minAvailable or maxUnavailable, not both');
     }
     if (options.minAvailable !== undefined) {
-      checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1);
+      checkInt32(this, 'disruptionBudget.minAvailable', checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1));
       if (options.minAvailable >= this.minReplicas) {
         throw invalidProp(this, 'disruptionBudget.minAvailable', options.minAvailable,
           `must be less than the minimum replicas (${this.minReplicas}), or a node drain could never evict a pod`);
       }
       return { minAvailable: k8s.IntOrString.fromNumber(options.minAvailable) };
     }
-    const maxUnavailable = checkInteger(this, 'disruptionBudget.maxUnavailable',
-      checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1);
+    const maxUnavailable = checkInt32(this, 'disruptionBudget.maxUnavailable', checkInteger(this, 'disruptionBudget.maxUnavailable',
+      checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1));
     return { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) };
   }
 

@@ -6,7 +6,7 @@ import { DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND, INGRESS_CONTROLLER_NAMESPACE } f
 import { constructLabel, invalidProp, invalidSecretProp } from './shared/errors';
 import {
   checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkHostname, checkIngressPath, checkInstance, checkInteger,
-  checkKnownKeys, checkNumber, checkOneOf, checkSize,
+  checkKnownKeys, checkNoNulls, checkNumber, checkOneOf, checkSize,
 } from './shared/validation';
 
 /** Where an Ingress's TLS certificate comes from. Never the certificate itself. */
@@ -112,6 +112,7 @@ export interface ServiceIngress {
 /** The Ingress (id `Ingress`) in front of `backend`, and its response headers' ConfigMap (id `ResponseHeaders`). */
 export function createIngress(scope: Construct, backend: IngressBackend, options: IngressOptions): ServiceIngress {
   checkKnownKeys(scope, 'ingress', options, INGRESS_OPTIONS, "{ host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') }");
+  checkNoNulls(scope, options, { prefix: 'ingress', required: ['host', 'tls'] });
   const host = checkHostname(scope, 'ingress.host', options.host);
   const paths = checkArray<IngressPath>(scope, 'ingress.paths', options.paths ?? [{ path: '/' }], "[{ path: '/' }]");
   if (paths.length === 0) throw invalidProp(scope, 'ingress.paths', [], "must hold at least one path, e.g. [{ path: '/' }]; leave it out to route every path");
@@ -199,6 +200,7 @@ function hardeningAnnotations(scope: Construct, options: IngressOptions, tlsOn: 
 /** The `Strict-Transport-Security` header value. */
 function hstsHeader(scope: Construct, options: HstsOptions): string {
   checkKnownKeys(scope, 'ingress.hsts', options, ['maxAge', 'includeSubdomains'], '{ maxAge: Duration.days(365) }');
+  checkNoNulls(scope, options, { prefix: 'ingress.hsts' });
   const maxAge = checkDuration(scope, 'ingress.hsts.maxAge', options.maxAge ?? Duration.days(365), { example: 'e.g. Duration.days(365)' });
   const includeSubdomains = checkBoolean(scope, 'ingress.hsts.includeSubdomains', options.includeSubdomains ?? true);
   return `max-age=${maxAge}${includeSubdomains ? '; includeSubDomains' : ''}`;

@@ -431,6 +431,7 @@ const REMOTE_NAME_HINT = 'it names where the secret is in the store, never the s
  */
 export function checkExternalSecretSource(scope: IConstruct, prop: string, source: ExternalSecretSource): CheckedExternalSecretSource {
   checkKnownKeys(scope, prop, source, EXTERNAL_SECRET_OPTIONS);
+  checkNoNulls(scope, source, { prefix: prop, required: ['store', 'remoteKey'] });
   const store = checkInstance(scope, `${prop}.store`, source.store, SecretStoreRef, "SecretStoreRef.cluster('vault-backend')");
   const storeKind = checkOneOf(scope, `${prop}.store.kind`, store.kind, Object.values(SecretStoreKind));
   const storeName = checkDnsSubdomain(scope, `${prop}.store.name`, store.name);
@@ -659,10 +660,20 @@ export function checkChartNamespace(scope: IConstruct): string | undefined {
   return namespace;
 }
 
-/** `null` for an optional prop would silently mean its default: it must be left out instead. `required` props are checked by their own rules. */
-export function checkNoNulls(scope: IConstruct, props: object, required: readonly string[] = []): void {
+/** Where {@link checkNoNulls} looks. */
+export interface NoNullsOptions {
+  /** The options' own prop (`autoscaling`), before each option's name in messages. @default - the props of the construct */
+  readonly prefix?: string;
+  /** Props without a default, whose own checks refuse `null`. @default - none */
+  readonly required?: readonly string[];
+}
+
+/** `null` for an optional prop or option would silently mean its default: it must be left out instead. */
+export function checkNoNulls(scope: IConstruct, props: object, options: NoNullsOptions = {}): void {
   for (const [prop, value] of Object.entries(props)) {
-    if (value === null && !required.includes(prop)) throw invalidProp(scope, prop, null, 'must be left out (undefined) for the default, not null');
+    if (value === null && !(options.required ?? []).includes(prop)) {
+      throw invalidProp(scope, options.prefix ? `${options.prefix}.${prop}` : prop, null, 'must be left out (undefined) for the default, not null');
+    }
   }
 }
 
@@ -758,5 +769,13 @@ export function checkIngressPath(scope: IConstruct, prop: string, value: string)
   if (!/^\/[A-Za-z0-9/_.~-]*$/.test(value) || /\/\.{1,2}(\/|$)/.test(value) || value.includes('//')) {
     throw invalidProp(scope, prop, value, INGRESS_PATH_RULE);
   }
+  return value;
+}
+
+const INT32_MAX = 2147483647;
+
+/** A count the API server keeps in a 32-bit integer (replicas, thresholds, policy values): at most 2147483647. */
+export function checkInt32(scope: IConstruct, prop: string, value: number): number {
+  if (value > INT32_MAX) throw invalidProp(scope, prop, value, `must be at most ${INT32_MAX}: Kubernetes keeps it in a 32-bit integer`);
   return value;
 }

@@ -13,6 +13,7 @@ const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), 
 const S = "FintechService 'prod/payments'";
 const E = "FintechEnvironment 'environment/production'";
 const tls = IngressTls.fromSecret('payments-tls');
+const NULL = 'must be left out (undefined) for the default, not null';
 const HOST = 'api.example.com';
 const SERVICE_PEER = "NetworkPeer.service() takes a FintechService of this app, not {kind}; for a service this app does not define: NetworkPeer.serviceNamed('ledger', [{ port: 8080 }])";
 const EXTERNAL_OPTIONS = 'SecretKeyRef.fromExternalSecret() takes an options object, not {kind}, e.g. SecretKeyRef.fromExternalSecret'
@@ -121,6 +122,26 @@ describe('FintechService props of the wrong JavaScript type', () => {
       `${S}: 'ingress.maxBodySize' ("10m") is invalid: must be a Size, not a string, e.g. Size.mebibytes(512) or Size.gibibytes(2)`],
     ['"true" as the HTTPS redirect', { ingress: { host: HOST, tls, forceHttpsRedirect: 'true' } },
       `${S}: 'ingress.forceHttpsRedirect' ("true") is invalid: must be a boolean (true or false), not a string`],
+    ['null as the autoscaler maximum', { autoscaling: { maxReplicas: null } }, `${S}: 'autoscaling.maxReplicas' (null) is invalid: ${NULL}`],
+    ['null as scale-up', { autoscaling: { scaleUp: null } }, `${S}: 'autoscaling.scaleUp' (null) is invalid: ${NULL}`],
+    ['null as maxUnavailable', { disruptionBudget: { maxUnavailable: null } }, `${S}: 'disruptionBudget.maxUnavailable' (null) is invalid: ${NULL}`],
+    ['null as maxSurge', { rollingUpdate: { maxSurge: null } }, `${S}: 'rollingUpdate.maxSurge' (null) is invalid: ${NULL}`],
+    ['null as a probe period', { livenessProbe: { path: '/health', period: null } }, `${S}: 'livenessProbe.period' (null) is invalid: ${NULL}`],
+    ['null as the metrics path', { metrics: { path: null } }, `${S}: 'metrics.path' (null) is invalid: ${NULL}`],
+    ['null as the ingress paths', { ingress: { host: HOST, tls, paths: null } }, `${S}: 'ingress.paths' (null) is invalid: ${NULL}`],
+    ['null as HSTS', { ingress: { host: HOST, tls, hsts: null } }, `${S}: 'ingress.hsts' (null) is invalid: ${NULL}`],
+    ['null as an ExternalSecret refresh interval', { secretEnv: { DB_PASSWORD: vault({ refreshInterval: null }) } },
+      `${S}: 'secretEnv.DB_PASSWORD.refreshInterval' (null) is invalid: ${NULL}`],
+    ['null as a CPU request', { resources: { cpu: { request: null } } },
+      `${S}: 'resources.cpu.request' (null) is invalid: must be a Cpu, not null, e.g. Cpu.millis(500) or Cpu.units(2)`],
+    ['null as a track label value', { trackLabels: { track: null } },
+      `${S}: 'trackLabels.track' (null) is invalid: must be a string, not null; label values are strings, e.g. "3" rather than 3`],
+    ['a string as an extra container port', { extraPorts: [{ name: 'grpc', containerPort: '9090' }] },
+      `${S}: 'extraPorts[0].containerPort' ("9090") is invalid: must be a finite number, not a string`],
+    ['a string as the peers', { ingressFrom: 'gateway' },
+      `${S}: 'ingressFrom' ("gateway") is invalid: must be an array, not a string, e.g. [NetworkPeer.namespace('ingress-nginx')]`],
+    ['a number as a pod target label', { metrics: { podTargetLabels: [3] } },
+      `${S}: 'metrics.podTargetLabels[0]' (3) is invalid: must be a label key such as "track" or "example.com/track": an optional DNS subdomain prefix (at most 253 characters) and "/", then a name of at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`],
     ['1 as the token automount', { automountServiceAccountToken: 1 }, `${S}: 'automountServiceAccountToken' (1) is invalid: must be a boolean (true or false), not a number`],
   ])('rejects %s', (_, props, message) => expect(service(props)).toBe(message));
 });
@@ -155,6 +176,16 @@ describe('choice-class factories called with the wrong types', () => {
       `${S}: 'autoscaling.scaleUp.policies[0].period' (60) is invalid: must be a Duration, not a number, e.g. Duration.minutes(1)`],
     ['ScalingPolicy.percent() without a period', { autoscaling: { scaleDown: { policies: [ScalingPolicy.percent(10)] } } },
       `${S}: 'autoscaling.scaleDown.policies[0].period' (undefined) is invalid: must be a Duration, not undefined, e.g. Duration.minutes(1)`],
+    ['NetworkPeer.external() without arguments', { egressTo: [NetworkPeer.external()] },
+      `${S}: 'egressTo[0].name' (undefined) is invalid: must be a string, not undefined, e.g. "postgres"`],
+    ['null as a NetworkPeer port', { egressTo: [NetworkPeer.external('postgres', [null], '10.0.0.0/16')] },
+      `${S}: 'egressTo[0].ports[0]' (null) is invalid: must be an object, not null, e.g. { port: 5432 }`],
+    ['SecretStoreRef.namespaced() without a name', { secretEnv: { DB_PASSWORD: vault({ store: SecretStoreRef.namespaced() }) } },
+      `${S}: 'secretEnv.DB_PASSWORD.store.name' (undefined) is invalid: must be a string, not undefined; a DNS-1123 subdomain such as "payments-tls"`],
+    ['the SecretStoreRef class as the store', { secretEnv: { DB_PASSWORD: vault({ store: SecretStoreRef }) } },
+      `${S}: 'secretEnv.DB_PASSWORD.store' (a function) is invalid: must be a SecretStoreRef, not a function, e.g. SecretStoreRef.cluster('vault-backend')`],
+    ['IngressTls.fromClusterIssuer() with an object', { ingress: { host: HOST, tls: IngressTls.fromClusterIssuer({ name: 'letsencrypt' }) } },
+      `${S}: 'ingress.tls.clusterIssuer' ({"name":"letsencrypt"}) is invalid: must be a string, not an object; a DNS-1123 subdomain such as "payments-tls"`],
     ['ScalingPolicy.pods() with a Duration made from a string', { autoscaling: { scaleUp: { policies: [ScalingPolicy.pods(2, Duration.seconds('15'))] } } },
       `${S}: 'autoscaling.scaleUp.policies[0].period' ("15") is invalid: must be a Duration made from a number, not from a string: Duration.seconds(15) rather than Duration.seconds("15"), e.g. Duration.minutes(1)`],
   ])('rejects %s', (_, props, message) => expect(service(props)).toBe(message));
@@ -190,6 +221,7 @@ describe('FintechEnvironment from JavaScript', () => {
       `${E}: 'podSecurity' (undefined) is invalid: must be a PodSecurityLevel, e.g. PodSecurityLevel.RESTRICTED; a misspelt enum member gives undefined: leave the prop out for the default`],
     ['the quota in a list', { quota: [{ requestsCpu: Cpu.units(16) }] },
       `${E}: 'quota' ([{"requestsCpu":{"amount":"16"}}]) is invalid: must be an object, not an array, e.g. { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: ..., limitsMemory: ... }`],
+    ['null volume claims', { quota: { ...QUOTA, persistentVolumeClaims: null } }, `${E}: 'quota.persistentVolumeClaims' (null) is invalid: ${NULL}`],
     ['a number as the maximum memory', { containerLimits: { maxMemory: 4096 } },
       `${E}: 'containerLimits.maxMemory' (4096) is invalid: must be a Size, not a number, e.g. Size.mebibytes(512) or Size.gibibytes(2)`],
   ])('rejects %s', (_, props, message) => expect(environment(props)).toBe(message));

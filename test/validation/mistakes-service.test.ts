@@ -67,6 +67,14 @@ describe('FintechService: values the API server or the kubelet would reject', ()
     ['a fractional maxUnavailable', { rollingUpdate: { maxUnavailable: 1.5 } }, `${S}: 'rollingUpdate.maxUnavailable' (1.5) is invalid: must be an integer of at least 0`],
     ['a negative maxSurge', { rollingUpdate: { maxSurge: -1 } }, `${S}: 'rollingUpdate.maxSurge' (-1) is invalid: must be an integer of at least 0`],
     ['an autoscaler minimum of 0', { autoscaling: { minReplicas: 0 } }, `${S}: 'autoscaling.minReplicas' (0) is invalid: must be an integer of at least 1`],
+    ['an autoscaler maximum beyond 32 bits', { autoscaling: { maxReplicas: 1e12 } },
+      `${S}: 'autoscaling.maxReplicas' (1000000000000) is invalid: must be at most 2147483647: Kubernetes keeps it in a 32-bit integer`],
+    ['a scaling policy value beyond 32 bits', { autoscaling: { scaleUp: { policies: [ScalingPolicy.pods(1e12, Duration.minutes(1))] } } },
+      `${S}: 'autoscaling.scaleUp.policies[0].value' (1000000000000) is invalid: must be at most 2147483647: Kubernetes keeps it in a 32-bit integer`],
+    ['a probe failure threshold beyond 32 bits', { livenessProbe: { path: '/health', failureThreshold: 1e12 } },
+      `${S}: 'livenessProbe.failureThreshold' (1000000000000) is invalid: must be at most 2147483647: Kubernetes keeps it in a 32-bit integer`],
+    ['a startup window of more than 2^31 periods', { startupProbe: { period: Duration.seconds(1), window: Duration.days(30000) } },
+      `${S}: 'startupProbe.window' ("2592000000s") is invalid: must be at most 2147483647 probe periods (1s each): the failure threshold is a 32-bit integer`],
     ['a CPU target given as a fraction', { autoscaling: { cpuUtilizationPercent: 0.7 } },
       `${S}: 'autoscaling.cpuUtilizationPercent' (0.7) is invalid: must be an integer from 1 to 100`],
     ['an empty list of scaling policies', { autoscaling: { scaleDown: { policies: [] } } },
@@ -231,6 +239,8 @@ describe('FintechService: ids, scopes and collisions', () => {
       new FintechService(chart, 'payments', P);
       new FintechService(chart, 'payments', { ...P, port: 8081 });
     }, `${S}: 'id' ("payments") is invalid: is already the id of FintechService 'prod/payments'; the constructs of one scope need different ids`],
+    ['an id with "/", without a name', (app) => new FintechService(new Chart(app, 'prod'), 'payments/v2', P),
+      `FintechService 'prod/payments--v2': 'id' ("payments/v2") is invalid: ${DNS_LABEL}`],
     ['an empty id', (app) => new FintechService(new Chart(app, 'prod'), '', P),
       "FintechService 'prod/': 'id' (\"\") is invalid: must not be empty: new FintechService(chart, 'payments', { ... })"],
     ['an App as the scope', (app) => new FintechService(app as any, 'payments', P),
