@@ -6,7 +6,7 @@ import { DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND, INGRESS_CONTROLLER_NAMESPACE } f
 import { constructLabel, invalidProp, invalidSecretProp } from './shared/errors';
 import {
   checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkHostname, checkIngressPath, checkInstance, checkInteger,
-  checkKnownKeys, checkNoNulls, checkNumber, checkOneOf, checkSize,
+  checkKnownKeys, checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkSize,
 } from './shared/validation';
 
 /** Where an Ingress's TLS certificate comes from. Never the certificate itself. */
@@ -113,7 +113,7 @@ export interface ServiceIngress {
 export function createIngress(scope: Construct, backend: IngressBackend, options: IngressOptions): ServiceIngress {
   checkKnownKeys(scope, 'ingress', options, INGRESS_OPTIONS, "{ host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') }");
   checkNoNulls(scope, options, { prefix: 'ingress', required: ['host', 'tls'] });
-  const host = checkHostname(scope, 'ingress.host', options.host);
+  const host = checkNotSecret(scope, 'ingress.host', checkHostname(scope, 'ingress.host', options.host), 'host names are public; keep secrets in a Secret');
   const paths = checkArray<IngressPath>(scope, 'ingress.paths', options.paths ?? [{ path: '/' }], "[{ path: '/' }]");
   if (paths.length === 0) throw invalidProp(scope, 'ingress.paths', [], "must hold at least one path, e.g. [{ path: '/' }]; leave it out to route every path");
   paths.forEach((p, i) => {

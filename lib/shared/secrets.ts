@@ -56,8 +56,11 @@ export function secretKind(value: unknown): string | undefined {
 function looksRandom(piece: string, before: string): boolean {
   const token = piece.replace(/=+$/, '');
   if (!TOKEN.test(token)) return false;
-  // A path's segments are judged one by one; only a pure base64 token is judged whole.
-  if (token.includes('/') && !BASE64.test(token)) return token.split('/').some((segment) => looksRandom(segment, ''));
+  // A path's segments are judged one by one; a pure base64 token is also judged whole.
+  if (token.includes('/')) {
+    if (token.split('/').some((segment) => looksRandom(segment, ''))) return true;
+    if (!BASE64.test(token)) return false;
+  }
   if (HEX.test(token)) {
     const digest = /^sha(1|256|384|512)$/i.test(before);
     return token.length >= 32 && token.length !== 40 && !digest && /[0-9]/.test(token) && /[a-fA-F]/.test(token);

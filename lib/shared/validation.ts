@@ -736,6 +736,7 @@ export function checkAnnotation(scope: IConstruct, prop: string, key: string, va
     throw invalidProp(scope, prop, key, 'must be an annotation key such as "example.com/ticket": an optional DNS subdomain prefix and "/",'
       + ' then a name of at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
   }
+  checkNotSecret(scope, prop, key, 'annotation keys are readable by anyone who can read the object; keep secrets in a Secret');
   const at = propPath(prop, key);
   checkString(scope, at, value, { allowEmpty: true, example: '"42" rather than 42' });
   if (key.length + value.length > ANNOTATION_SIZE_LIMIT) {
@@ -765,7 +766,7 @@ const INGRESS_PATH_RULE = 'must be an Ingress path: "/" then letters, digits and
 
 /** A Prefix or Exact Ingress path as the API server and ingress-nginx's strict path validation accept it. */
 export function checkIngressPath(scope: IConstruct, prop: string, value: string): string {
-  checkHttpPath(scope, prop, value);
+  checkPublicHttpPath(scope, prop, value);
   if (!/^\/[A-Za-z0-9/_.~-]*$/.test(value) || /\/\.{1,2}(\/|$)/.test(value) || value.includes('//')) {
     throw invalidProp(scope, prop, value, INGRESS_PATH_RULE);
   }

@@ -315,3 +315,49 @@ describe('FintechEnvironment: mistakes', () => {
     })).toBe(`${E}: 'id' ("production") is invalid: is already the id of FintechEnvironment 'environment/production'; the constructs of one scope need different ids`);
   });
 });
+
+describe('secret-looking values in the places of a FintechService that the shared sweep leaves out', () => {
+  // [the value, its part that must never appear]
+  const SECRETS: Array<[string, string]> = [
+    ['postgres://app:Sup3rS3cretPw@db.internal:5432/platform', 'Sup3rS3cretPw'],
+    [`ghp_${'Xy7Qw2Er9Ty4Ui8Op3As'.repeat(2)}`, 'Xy7Qw2Er9Ty4'],
+    ['q8Zr4TnW2xLp9VsK7mYb3HdF', 'q8Zr4TnW2xLp'],
+    ['0123456789abcdef0123456789abcdef', '0123456789abcdef'],
+    ['password=Tr0ub4dor&3', 'Tr0ub4dor'],
+  ];
+  const P = { image: IMAGE, port: 8080 };
+  const build = (props: object) => (app: App) => new FintechService(new Chart(app, 'prod'), 'payments', { ...P, ...props } as any);
+  const method = (use: (svc: FintechService) => void) => (app: App) => use(new FintechService(new Chart(app, 'prod'), 'payments', P));
+  const PLACES: Array<[string, (secret: string) => (app: App) => void]> = [
+    ['name', (x) => build({ name: x })],
+    ['owner', (x) => build({ owner: x })],
+    ['dataClassification', (x) => build({ dataClassification: x })],
+    ['an extra port name', (x) => build({ extraPorts: [{ name: x, containerPort: 9090 }] })],
+    ['a probe path', (x) => build({ livenessProbe: { path: `/health/${x}` } })],
+    ['the metrics path', (x) => build({ metrics: { path: `/metrics?${x}` } })],
+    ['a pod target label', (x) => build({ metrics: { podTargetLabels: [x] } })],
+    ['the ingress host', (x) => build({ ingress: { host: x, tls } })],
+    ['an ingress path', (x) => build({ ingress: { host: HOST, tls, paths: [{ path: `/${x}` }] } })],
+    ['the ingress class', (x) => build({ ingress: { host: HOST, tls, ingressClassName: x } })],
+    ['the ingress controller namespace', (x) => build({ ingress: { host: HOST, tls, controllerNamespace: x } })],
+    ['the TLS Secret name', (x) => build({ ingress: { host: HOST, tls: IngressTls.fromSecret(x) } })],
+    ['the ClusterIssuer', (x) => build({ ingress: { host: HOST, tls: IngressTls.fromClusterIssuer(x) } })],
+    ['a CIDR', (x) => build({ egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }], x)] })],
+    ['a service name outside the app', (x) => build({ egressTo: [NetworkPeer.serviceNamed(x, [{ port: 8080 }])] })],
+    ['NetworkPeer.service() of a string', (x) => build({ ingressFrom: [NetworkPeer.service(x as any)] })],
+    ['a store name', (x) => build({ secretEnv: { DB_PASSWORD: vault({ store: SecretStoreRef.cluster(x) }) } })],
+    ['a remote key', (x) => build({ secretEnv: { DB_PASSWORD: vault({ remoteKey: x }) } })],
+    ['a remote property', (x) => build({ secretEnv: { DB_PASSWORD: vault({ property: x }) } })],
+    ['SecretKeyRef.fromExternalSecret() of a string', (x) => build({ secretEnv: { DB_PASSWORD: SecretKeyRef.fromExternalSecret(x as any) } })],
+    ['an annotation value', (x) => method((svc) => svc.addDeploymentAnnotation('example.com/note', x))],
+    ['an annotation key', (x) => method((svc) => svc.addDeploymentAnnotation(x, 'yes'))],
+    ['a discovery label value', (x) => method((svc) => svc.addDiscoveryLabels({ release: x }))],
+    ['a scale target name', (x) => method((svc) => svc.delegateScaling({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: x }))],
+  ];
+  const cases = PLACES.flatMap(([place, make]) => SECRETS.map(([secret, part]) => [place, secret, part, make] as const));
+  test.each(cases)('%s refuses %s without showing it', (_, secret, part, make) => {
+    const message = synthMessage(make(secret));
+    expect(message).toMatch(/^FintechService 'prod\/payments': '/);
+    expect(message).not.toContain(part);
+  });
+});
