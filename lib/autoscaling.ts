@@ -9,7 +9,7 @@ import {
 import { invalidProp } from './shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
 import {
-  checkArray, checkCpu, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNumber, checkOneOf, checkPercent, checkSize,
+  checkArray, checkCpu, checkDuration, checkInstance, checkInt32, checkInteger, checkKnownKeys, checkNoNulls, checkNumber, checkOneOf, checkPercent, checkSize,
 } from './shared/validation';
 
 /** One HPA scaling policy: change by a percentage or a number of pods per period. */
@@ -82,7 +82,10 @@ const SCALING_BEHAVIOR_OPTIONS = ['stabilizationWindow', 'policies', 'selectPoli
 
 /** The rules of one direction, checked against the API server's ranges (a policy's period 1 s to 30 min, a window up to 1 hour). */
 function scalingRules(scope: IConstruct, prop: string, behavior: ScalingBehavior | undefined, defaults: Required<ScalingBehavior>): k8s.HpaScalingRulesV2 {
-  if (behavior !== undefined) checkKnownKeys(scope, prop, behavior, SCALING_BEHAVIOR_OPTIONS, '{ stabilizationWindow: Duration.minutes(5) }');
+  if (behavior !== undefined) {
+    checkKnownKeys(scope, prop, behavior, SCALING_BEHAVIOR_OPTIONS, '{ stabilizationWindow: Duration.minutes(5) }');
+    checkNoNulls(scope, behavior, { prefix: prop });
+  }
   const policies = checkArray<ScalingPolicy>(scope, `${prop}.policies`, behavior?.policies ?? defaults.policies,
     '[ScalingPolicy.percent(10, Duration.minutes(1))]');
   if (policies.length === 0) throw invalidProp(scope, `${prop}.policies`, [], 'must hold at least one ScalingPolicy');
@@ -95,7 +98,7 @@ function scalingRules(scope: IConstruct, prop: string, behavior: ScalingBehavior
       checkInstance(scope, at, policy, ScalingPolicy, 'ScalingPolicy.percent(10, Duration.minutes(1)) or ScalingPolicy.pods(2, Duration.minutes(1))');
       return {
         type: policy.type,
-        value: checkInteger(scope, `${at}.value`, checkNumber(scope, `${at}.value`, policy.value), 1),
+        value: checkInt32(scope, `${at}.value`, checkInteger(scope, `${at}.value`, checkNumber(scope, `${at}.value`, policy.value), 1)),
         periodSeconds: checkDuration(scope, `${at}.period`, policy.period, { maxSeconds: 1800, example: 'e.g. Duration.minutes(1)' }),
       };
     }),
@@ -135,10 +138,17 @@ export interface ReplicaBounds {
  * autoscaling off both are `replicas`.
  */
 export function replicaBounds(scope: IConstruct, replicas: number, autoscaling: AutoscalingOptions | undefined): ReplicaBounds {
-  if (autoscaling !== undefined) checkKnownKeys(scope, 'autoscaling', autoscaling, AUTOSCALING_OPTIONS, '{ maxReplicas: 10 }');
-  const count = (prop: string, value: unknown) => checkInteger(scope, prop, checkNumber(scope, prop, value), 1);
+  if (autoscaling !== undefined) {
+    checkKnownKeys(scope, 'autoscaling', autoscaling, AUTOSCALING_OPTIONS, '{ maxReplicas: 10 }');
+    checkNoNulls(scope, autoscaling, { prefix: 'autoscaling' });
+  }
+  const count = (prop: string, value: unknown) => checkInt32(scope, prop, checkInteger(scope, prop, checkNumber(scope, prop, value), 1));
   const min = count('autoscaling.minReplicas', autoscaling?.minReplicas ?? replicas);
   const max = count('autoscaling.maxReplicas', autoscaling?.maxReplicas ?? (autoscaling ? Math.max(DEFAULT_MAX_REPLICAS, min) : replicas));
+  if (min > max && autoscaling?.minReplicas === undefined) {
+    throw invalidProp(scope, 'autoscaling.maxReplicas', max,
+      `must be at least 'replicas' (${min}), which is the autoscaler's minimum when 'autoscaling.minReplicas' is not given`);
+  }
   if (min > max) {
     throw invalidProp(scope, 'autoscaling.minReplicas', min, `must not exceed 'autoscaling.maxReplicas' (${max})`);
   }
@@ -201,6 +211,14 @@ export function createVerticalAutoscaler(
   checkCpu(scope, 'verticalAutoscaling.maxCpu', maxCpu);
   checkSize(scope, 'verticalAutoscaling.minMemory', minMemory);
   checkSize(scope, 'verticalAutoscaling.maxMemory', maxMemory);
+  if (cpuMillis(minCpu) > cpuMillis(maxCpu) && options.minCpu === undefined) {
+    throw invalidProp(scope, 'verticalAutoscaling.maxCpu', cpuQuantity(maxCpu),
+      `must be at least 'verticalAutoscaling.minCpu' (${cpuQuantity(minCpu)}, its default when not given)`);
+  }
+  if (memoryMiB(minMemory) > memoryMiB(maxMemory) && options.minMemory === undefined) {
+    throw invalidProp(scope, 'verticalAutoscaling.maxMemory', memoryQuantity(maxMemory),
+      `must be at least 'verticalAutoscaling.minMemory' (${memoryQuantity(minMemory)}, its default when not given)`);
+  }
   if (cpuMillis(minCpu) > cpuMillis(maxCpu)) {
     throw invalidProp(scope, 'verticalAutoscaling.minCpu', cpuQuantity(minCpu), `must not exceed 'verticalAutoscaling.maxCpu' (${cpuQuantity(maxCpu)})`);
   }

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { invalidProp } from './shared/errors';
 import { checkLabelValue, checkOneOf } from './shared/validation';
 
 /** What data a service holds, from most to least sensitive (PCI DSS scoping). */
@@ -25,6 +26,9 @@ export function classificationLabels(
   const checked = checkOneOf(scope, 'dataClassification', classification, Object.values(DataClassification),
     'DataClassification.CARDHOLDER, CONFIDENTIAL, INTERNAL or PUBLIC');
   const labels: Record<string, string> = { [DATA_CLASSIFICATION_LABEL]: checked };
-  if (owner !== undefined) labels[OWNER_LABEL] = checkLabelValue(scope, 'owner', owner);
+  if (owner !== undefined) {
+    if (owner === '') throw invalidProp(scope, 'owner', owner, 'must name the team answerable for the data, e.g. "payments"; leave it out for no owner label');
+    labels[OWNER_LABEL] = checkLabelValue(scope, 'owner', owner);
+  }
   return { classification: checked, labels };
 }

@@ -5,7 +5,9 @@ import { DeliveryTier, IDeliverable } from './delivery';
 import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
-import { checkCpu, checkDnsLabel, checkInteger, checkKnownKeys, checkLabels, checkOneOf, checkSize } from './shared/validation';
+import {
+  checkConstructId, checkCpu, checkDnsLabel, checkInt32, checkInteger, checkKnownKeys, checkLabels, checkNoNulls, checkNotGivenAsUndefined, checkOneOf, checkSize,
+} from './shared/validation';
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export enum PodSecurityLevel {
@@ -76,8 +78,10 @@ export class FintechEnvironment extends Construct implements IDeliverable {
   public readonly defaultDenyPolicy: k8s.KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: FintechEnvironmentProps) {
-    super(scope, id);
+    super(scope, checkConstructId(scope, id, new.target.name));
     checkKnownKeys(this, 'props', props, PROPS, "{ namespace: 'fintech-production', quota: { ... } }");
+    checkNoNulls(this, props, { required: ['namespace', 'quota'] });
+    checkNotGivenAsUndefined(this, props, 'podSecurity', 'a PodSecurityLevel, e.g. PodSecurityLevel.RESTRICTED');
     this.namespaceName = checkNamespaceName(this, props.namespace);
     this.podSecurity = checkOneOf(this, 'podSecurity', props.podSecurity ?? PodSecurityLevel.RESTRICTED, Object.values(PodSecurityLevel),
       'PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE or PodSecurityLevel.PRIVILEGED ("restricted", "baseline" or "privileged")');
@@ -129,6 +133,7 @@ export class FintechEnvironment extends Construct implements IDeliverable {
 
   private quotaLimits(quota: EnvironmentQuota): Record<string, k8s.Quantity> {
     checkKnownKeys(this, 'quota', quota, QUOTA_OPTIONS, '{ requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: ..., limitsMemory: ... }');
+    checkNoNulls(this, quota, { prefix: 'quota', required: ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] });
     for (const prop of ['requestsCpu', 'limitsCpu'] as const) checkCpu(this, `quota.${prop}`, quota[prop]);
     for (const prop of ['requestsMemory', 'limitsMemory'] as const) checkSize(this, `quota.${prop}`, quota[prop]);
     if (cpuMillis(quota.limitsCpu) < cpuMillis(quota.requestsCpu)) {
@@ -138,7 +143,7 @@ export class FintechEnvironment extends Construct implements IDeliverable {
       throw invalidProp(this, 'quota.limitsMemory', memoryQuantity(quota.limitsMemory),
         `must not be below 'quota.requestsMemory' (${memoryQuantity(quota.requestsMemory)})`);
     }
-    const pvcs = checkInteger(this, 'quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0);
+    const pvcs = checkInt32(this, 'quota.persistentVolumeClaims', checkInteger(this, 'quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0));
     return {
       'requests.cpu': k8s.Quantity.fromString(cpuQuantity(quota.requestsCpu)),
       'requests.memory': k8s.Quantity.fromString(memoryQuantity(quota.requestsMemory)),
@@ -166,12 +171,21 @@ export class FintechEnvironment extends Construct implements IDeliverable {
       limit: limits.defaultMemoryLimit ?? Size.mebibytes(512),
       max: limits.maxMemory ?? Size.gibibytes(4),
     };
+    // When only the higher bound was given, below the lower one's default, the given one is wrong.
+    const defaulted = (prop: string, highProp: string) => limits[prop as keyof ContainerLimits] === undefined
+      && limits[highProp as keyof ContainerLimits] !== undefined;
     const cpuOrdered = (prop: string, low: Cpu, high: Cpu, highProp: string) => {
+      if (cpuMillis(low) > cpuMillis(high) && defaulted(prop, highProp)) {
+        throw invalidProp(this, `containerLimits.${highProp}`, cpuQuantity(high), `must be at least '${prop}' (${cpuQuantity(low)}, its default when not given)`);
+      }
       if (cpuMillis(low) > cpuMillis(high)) {
         throw invalidProp(this, `containerLimits.${prop}`, cpuQuantity(low), `must not exceed '${highProp}' (${cpuQuantity(high)})`);
       }
     };
     const memoryOrdered = (prop: string, low: Size, high: Size, highProp: string) => {
+      if (memoryMiB(low) > memoryMiB(high) && defaulted(prop, highProp)) {
+        throw invalidProp(this, `containerLimits.${highProp}`, memoryQuantity(high), `must be at least '${prop}' (${memoryQuantity(low)}, its default when not given)`);
+      }
       if (memoryMiB(low) > memoryMiB(high)) {
         throw invalidProp(this, `containerLimits.${prop}`, memoryQuantity(low), `must not exceed '${highProp}' (${memoryQuantity(high)})`);
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Chart, Duration, Lazy, Size } from 'cdk8s';
+import { Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
@@ -11,7 +11,7 @@ import {
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, reloadAnnotations } from './external-secret';
 import { createIngress, IngressOptions } from './ingress';
-import { checkNetworkPeer, INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
+import { checkIngressPeer, checkNetworkPeer, INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
 import { createNetworkPolicy, IngressGrant, peerCovers, peerTargetsOf, PolicyGrant } from './network-policy';
 import { containerProbes, HttpProbeOptions, StartupProbeOptions } from './probes';
 import { createWorkloadIdentity } from './rbac';
@@ -21,15 +21,17 @@ import {
 } from './shared/defaults';
 import { goDuration } from './shared/duration';
 import { invalidProp } from './shared/errors';
-import { classificationLabels, DataClassification } from './data-classification';
+import { classificationLabels, DATA_CLASSIFICATION_LABEL, DataClassification, OWNER_LABEL } from './data-classification';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, ResourceDefaults } from './shared/resources';
 import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
 import {
-  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkHttpPath, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNotCredentialName, checkRunAs,
-  checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkRecord, checkSecretKeyRef, checkString, checkUnique, propPath,
+  checkAnnotation, checkArray, checkBoolean, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
+  checkImageReference, checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkNotReservedLabels, checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkPublicHttpPath, checkRecord, checkRunAs,
+  checkSecretKeyRef, checkString, propPath,
 } from './shared/validation';
 
 /** An additional port of the service, beside its main HTTP port. */
@@ -209,6 +211,7 @@ interface ServiceSettings {
 
 const MAIN_PORT_NAME = 'http';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_NAME_RULE = 'must be an environment variable name: letters, digits and "_", not starting with a digit';
 const USE_SECRET_ENV = "use 'secretEnv' with SecretKeyRef.of(secretName, key)";
 /** Every prop of {@link FintechServiceProps}: any other name is a misspelling. */
 export const FINTECH_SERVICE_PROPS: readonly string[] = [
@@ -308,7 +311,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private scalingDelegated = false;
 
   constructor(scope: Construct, id: string, props: FintechServiceProps) {
-    super(scope, id);
+    super(scope, checkConstructId(scope, id, new.target.name));
     const settings = this.checkProps(id, props);
     ({
       name: this.name, namespace: this.namespace, image: this.image, version: this.version, port: this.port, servicePort: this.servicePort,
@@ -321,7 +324,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
     const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
-    const configData = props.config !== undefined ? sortedRecord(this.checkNonSecretVariables('config', props.config)) : undefined;
+    const configData = props.config !== undefined ? sortedRecord(this.checkConfig(props)) : undefined;
     this.configMap = configData ? new k8s.KubeConfigMap(this, 'Config', { metadata: metadata(`${this.name}-config`), data: configData }) : undefined;
     const identity = createWorkloadIdentity(this, {
       metadata: metadata(), namespace: this.namespace, automountServiceAccountToken: this.automountServiceAccountToken,
@@ -335,7 +338,10 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     this.externalSecrets = createExternalSecrets(this,
       Object.keys(secretEnv).sort().map((name) => ({ prop: `secretEnv.${name}`, ref: secretEnv[name] })), labels);
     this.secretReloadAnnotations = reloadAnnotations(this.externalSecrets.map((externalSecret) => externalSecret.name));
-    if (props.rollingUpdate !== undefined) checkKnownKeys(this, 'rollingUpdate', props.rollingUpdate, ['maxSurge', 'maxUnavailable'], '{ maxSurge: 1 }');
+    if (props.rollingUpdate !== undefined) {
+      checkKnownKeys(this, 'rollingUpdate', props.rollingUpdate, ['maxSurge', 'maxUnavailable'], '{ maxSurge: 1 }');
+      checkNoNulls(this, props.rollingUpdate, { prefix: 'rollingUpdate' });
+    }
     this.deployment = this.createDeployment(props.rollingUpdate ?? {}, { ...metadata(), ...this.deploymentAnnotations() });
     this.servicePorts = this.buildServicePorts();
     this.service = this.createService(props.sessionAffinityTimeout, metadata());
@@ -371,7 +377,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   /** Admits `peer` to every port of the service (as `ingressFrom` does). */
   public allowFrom(peer: NetworkPeer): void {
     const prop = `ingressFrom[${this.ingressGrants.length}]`;
-    this.ingressGrants.push({ prop, peer: checkNetworkPeer(this, prop, peer), ports: this.containerPorts });
+    this.ingressGrants.push({ prop, peer: checkIngressPeer(this, prop, peer), ports: this.containerPorts });
   }
 
   /** Lets the service connect to `peer` (as `egressTo` does). */
@@ -388,7 +394,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     if (this.metricsPath === undefined) {
       throw invalidProp(this, 'metrics', false, 'is off, so there is no metrics port to admit scrapers to');
     }
-    checkNetworkPeer(this, this.scraperGrants.length === 0 ? 'metricsScrapers' : `metricsScrapers[${this.scraperGrants.length}]`, peer);
+    checkIngressPeer(this, this.scraperGrants.length === 0 ? 'metricsScrapers' : `metricsScrapers[${this.scraperGrants.length}]`, peer);
     if (this.scraperGrants.some((grant) => peerCovers(grant.peer, peer))) return;
     this.scraperGrants.push(this.scraperGrant(peer));
   }
@@ -403,6 +409,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   /** Adds an annotation to the Deployment (not to its pods, so no rollout follows). */
   public addDeploymentAnnotation(key: string, value: string): void {
+    checkAnnotation(this, 'deploymentAnnotations', key, value);
     this.deployment.metadata.addAnnotation(key, value);
   }
 
@@ -430,6 +437,10 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    * Deployment leaves `replicas` unset.
    */
   public delegateScaling(target: k8s.CrossVersionObjectReferenceV2): void {
+    checkKnownKeys(this, 'scaleTarget', target, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
+    checkString(this, 'scaleTarget.apiVersion', target.apiVersion, { example: '"argoproj.io/v1alpha1"' });
+    checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' });
+    checkDnsSubdomain(this, 'scaleTarget.name', target.name);
     this.scalingDelegated = true;
     this.scaleTarget = { ...target };
   }
@@ -440,7 +451,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    * @param trackLabels labels added to the pods; @default - this construct's `trackLabels`
    */
   public podTemplate(image: string, trackLabels: Record<string, string> = this.trackLabels): k8s.PodTemplateSpec {
-    const version = imageVersion(checkPinnedImage(this, 'image', image));
+    const version = imageVersion(this.checkImage('image', image));
+    this.checkTrackLabels('trackLabels', trackLabels);
     return {
       metadata: {
         labels: { ...serviceLabels(this.name, version), ...this.classificationLabels, version, ...trackLabels },
@@ -454,29 +466,40 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   /** Checks the props that every object depends on and resolves their defaults, in the order the errors are reported. */
   private checkProps(id: string, props: FintechServiceProps): ServiceSettings {
     checkKnownKeys(this, 'props', props, FINTECH_SERVICE_PROPS, "{ image: 'registry/fintech/payments:1.4.2', port: 8080 }");
-    const name = checkDnsLabel(this, 'name', props.name ?? id);
-    const image = checkPinnedImage(this, 'image', props.image);
+    // Without 'name', the id names every object: a mistake in it is reported as the id's.
+    const name = props.name === undefined || props.name === null ? checkDnsLabel(this, 'id', id) : checkDnsLabel(this, 'name', props.name);
+    const namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
+    const image = this.checkImage('image', props.image);
     const port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
     const servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? port));
-    const replicas = checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1);
+    const replicas = checkInt32(this, 'replicas', checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1));
     checkNoNulls(this, props);
-    const trackLabels = checkLabels(this, 'trackLabels', props.trackLabels ?? {});
+    const trackLabels = this.checkTrackLabels('trackLabels', props.trackLabels ?? {});
+    checkNotGivenAsUndefined(this, props, 'dataClassification', 'a DataClassification, e.g. DataClassification.CARDHOLDER');
     const classification = classificationLabels(this, props.dataClassification ?? DataClassification.INTERNAL, props.owner);
     const extraPorts = this.checkExtraPorts(
       checkArray<NamedPort>(this, 'extraPorts', props.extraPorts ?? [], "[{ name: 'grpc', containerPort: 9090 }]"), port, servicePort);
     const autoscaling = props.autoscaling === false ? undefined : (props.autoscaling ?? {});
     const bounds = replicaBounds(this, replicas, autoscaling);
+    if (props.replicas !== undefined && autoscaling?.minReplicas !== undefined && autoscaling.minReplicas !== props.replicas) {
+      throw invalidProp(this, 'autoscaling.minReplicas', autoscaling.minReplicas,
+        `contradicts 'replicas' (${props.replicas}), which is the autoscaler's minimum when autoscaling is on: give one of the two`);
+    }
     const automountServiceAccountToken = checkBoolean(this, 'automountServiceAccountToken',
       props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN);
     if (props.metrics !== undefined && props.metrics !== false) {
       checkKnownKeys(this, 'metrics', props.metrics, ['path', 'interval', 'podTargetLabels'], "{ path: '/metrics' } or false");
+      checkNoNulls(this, props.metrics, { prefix: 'metrics' });
+    }
+    if (props.metrics === false && props.metricsScrapers !== undefined) {
+      throw invalidProp(this, 'metricsScrapers', props.metricsScrapers, "has nothing to scrape: 'metrics' is false; leave one of the two out");
     }
     return {
-      name, namespace: Chart.of(this).namespace ?? DEFAULT_NAMESPACE, image, version: imageVersion(image), port, servicePort, replicas,
+      name, namespace, image, version: imageVersion(image), port, servicePort, replicas,
       selectorLabels: selectorLabels(name), trackLabels, dataClassification: classification.classification,
       classificationLabels: classification.labels, extraPorts, containerPorts: [port, ...extraPorts.map((p) => p.containerPort)].map((p) => ({ port: p })),
       autoscaling, bounds, automountServiceAccountToken,
-      metricsPath: props.metrics === false ? undefined : checkHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH),
+      metricsPath: props.metrics === false ? undefined : checkPublicHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH),
     };
   }
 
@@ -489,7 +512,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     checkArray<NetworkPeer>(this, 'egressTo', props.egressTo ?? [], "[NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')]")
       .forEach((peer) => this.allowTo(peer));
     if (props.metrics !== false) {
-      const scrapers = checkNetworkPeer(this, 'metricsScrapers', props.metricsScrapers ?? NetworkPeer.namespace(MONITORING_NAMESPACE));
+      const scrapers = checkIngressPeer(this, 'metricsScrapers', props.metricsScrapers ?? NetworkPeer.namespace(MONITORING_NAMESPACE));
       this.scraperGrants.push(this.scraperGrant(scrapers));
     }
     return policy;
@@ -518,10 +541,44 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   private checkExtraPorts(extraPorts: readonly NamedPort[], port: number, servicePort: number): NamedPort[] {
     const checked = extraPorts.map((p, i) => this.checkNamedPort(p, i));
-    checkUnique(this, 'extraPorts[].name', [MAIN_PORT_NAME, ...checked.map((p) => p.name)]);
-    checkUnique(this, 'extraPorts[].containerPort', [port, ...checked.map((p) => p.containerPort)]);
-    checkUnique(this, 'extraPorts[].servicePort', [servicePort, ...checked.map((p) => p.servicePort ?? p.containerPort)]);
+    const main = { name: MAIN_PORT_NAME, containerPort: port, servicePort };
+    const taken = (field: keyof typeof main, value: unknown, upTo: number): string | undefined => {
+      if (main[field] === value) return field === 'name' ? "the main port's name" : `'${field === 'containerPort' ? 'port' : 'servicePort'}'`;
+      const other = checked.slice(0, upTo).findIndex((p) => (field === 'servicePort' ? p.servicePort ?? p.containerPort : p[field]) === value);
+      return other === -1 ? undefined : `'extraPorts[${other}].${field}'`;
+    };
+    checked.forEach((p, i) => {
+      for (const [field, value] of [['name', p.name], ['containerPort', p.containerPort], ['servicePort', p.servicePort ?? p.containerPort]] as const) {
+        const owner = taken(field, value, i);
+        if (owner) throw invalidProp(this, `extraPorts[${i}].${field}`, value, `is already ${owner}; each port needs its own ${field === 'name' ? 'name' : 'number'}`);
+      }
+    });
     return checked;
+  }
+
+  /** The image of the pods: a pullable reference, pinned to a version. */
+  private checkImage(prop: string, image: string): string {
+    return checkImageReference(this, prop, checkPinnedImage(this, prop, image));
+  }
+
+  /** Track labels: valid labels, none of those the service sets itself (they select its pods and state its classification). */
+  private checkTrackLabels(prop: string, labels: Record<string, string>): Record<string, string> {
+    checkLabels(this, prop, labels);
+    checkNotReservedLabels(this, prop, labels, [...Object.keys(serviceLabels('service', 'version')), 'version', DATA_CLASSIFICATION_LABEL, OWNER_LABEL]);
+    return labels;
+  }
+
+  /** `config`: plain variables, none also set by `env` or `secretEnv`, at most what a ConfigMap holds. */
+  private checkConfig(props: FintechServiceProps): Record<string, string> {
+    const config = this.checkNonSecretVariables('config', props.config ?? {});
+    for (const [other, variables] of [['env', props.env], ['secretEnv', props.secretEnv]] as const) {
+      const both = Object.keys(config).find((name) => variables !== null && typeof variables === 'object' && Object.prototype.hasOwnProperty.call(variables, name));
+      if (both !== undefined) {
+        throw invalidProp(this, propPath('config', both), both, `is also set in '${other}', which would silently override it; each variable must be set once`);
+      }
+    }
+    checkConfigMapSize(this, 'config', config);
+    return config;
   }
 
   private createDeployment(rollingUpdate: RollingUpdateOptions, metadata: k8s.ObjectMeta): k8s.KubeDeployment {
@@ -605,7 +662,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     for (const [name, value] of Object.entries(variables)) {
       const at = propPath(prop, name);
       if (!ENV_NAME.test(name)) {
-        throw invalidProp(this, at, name, 'must be an environment variable name: letters, digits and "_", not starting with a digit');
+        throw invalidProp(this, at, name, ENV_NAME_RULE);
       }
       checkNotCredentialName(this, at, name, USE_SECRET_ENV);
       checkNotSecret(this, at, name, 'variable names are readable by anyone who can read the Deployment; keep secrets in a Secret');
@@ -620,7 +677,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const secretEnv = checkRecord<SecretKeyRef>(this, 'secretEnv', props.secretEnv ?? {}, "{ DB_PASSWORD: SecretKeyRef.of('payments-db', 'password') }");
     for (const [name, ref] of Object.entries(secretEnv)) {
       const at = propPath('secretEnv', name);
-      if (!ENV_NAME.test(name)) throw invalidProp(this, at, name, 'must be an environment variable name');
+      if (!ENV_NAME.test(name)) throw invalidProp(this, at, name, ENV_NAME_RULE);
       checkNotSecret(this, at, name, 'variable names are readable by anyone who can read the Deployment; keep secrets in a Secret');
       checkSecretKeyRef(this, at, ref, `the value of ${at.slice('secretEnv.'.length)}`);
       checkDnsLabel(this, `${at}.secretName`, ref.secretName);
@@ -638,7 +695,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   }
 
   private checkSurgeValue(prop: string, value: number | string): number | string {
-    if (typeof value === 'number') return checkInteger(this, prop, value, 0);
+    if (typeof value === 'number') return checkInt32(this, prop, checkInteger(this, prop, value, 0));
     if (typeof value !== 'string' || !/^(100|[1-9]?[0-9])%$/.test(value)) throw invalidProp(this, prop, value, 'must be a number of pods or a percentage from "0%" to "100%"');
     return value;
   }
@@ -651,19 +708,20 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   private disruptionLimit(options: DisruptionBudgetOptions): Partial<k8s.PodDisruptionBudgetSpec> {
     checkKnownKeys(this, 'disruptionBudget', options, ['minAvailable', 'maxUnavailable'], '{ maxUnavailable: 1 }');
+    checkNoNulls(this, options, { prefix: 'disruptionBudget' });
     if (options.minAvailable !== undefined && options.maxUnavailable !== undefined) {
       throw invalidProp(this, 'disruptionBudget', options, 'give either minAvailable or maxUnavailable, not both');
     }
     if (options.minAvailable !== undefined) {
-      checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1);
+      checkInt32(this, 'disruptionBudget.minAvailable', checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1));
       if (options.minAvailable >= this.minReplicas) {
         throw invalidProp(this, 'disruptionBudget.minAvailable', options.minAvailable,
           `must be less than the minimum replicas (${this.minReplicas}), or a node drain could never evict a pod`);
       }
       return { minAvailable: k8s.IntOrString.fromNumber(options.minAvailable) };
     }
-    const maxUnavailable = checkInteger(this, 'disruptionBudget.maxUnavailable',
-      checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1);
+    const maxUnavailable = checkInt32(this, 'disruptionBudget.maxUnavailable', checkInteger(this, 'disruptionBudget.maxUnavailable',
+      checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1));
     return { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) };
   }
 
@@ -739,12 +797,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   }
 }
 
-/** `null` for an optional prop would silently mean its default: it must be left out instead. */
-export function checkNoNulls(scope: IConstruct, props: object): void {
-  for (const [prop, value] of Object.entries(props)) {
-    if (value === null) throw invalidProp(scope, prop, null, 'must be left out (undefined) for the default, not null');
-  }
-}
+export { checkNoNulls } from './shared/validation';
 
 function intOrString(value: number | string): k8s.IntOrString {
   return typeof value === 'number' ? k8s.IntOrString.fromNumber(value) : k8s.IntOrString.fromString(value);

@@ -1,12 +1,12 @@
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { NetworkPeer } from './network-peer';
 import { DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND, INGRESS_CONTROLLER_NAMESPACE } from './shared/defaults';
-import { invalidProp } from './shared/errors';
+import { constructLabel, invalidProp, invalidSecretProp } from './shared/errors';
 import {
-  checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkHostname, checkHttpPath, checkInstance, checkInteger,
-  checkKnownKeys, checkNumber, checkOneOf, checkSize,
+  checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkHostname, checkIngressPath, checkInstance, checkInteger,
+  checkKnownKeys, checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkSize,
 } from './shared/validation';
 
 /** Where an Ingress's TLS certificate comes from. Never the certificate itself. */
@@ -112,11 +112,13 @@ export interface ServiceIngress {
 /** The Ingress (id `Ingress`) in front of `backend`, and its response headers' ConfigMap (id `ResponseHeaders`). */
 export function createIngress(scope: Construct, backend: IngressBackend, options: IngressOptions): ServiceIngress {
   checkKnownKeys(scope, 'ingress', options, INGRESS_OPTIONS, "{ host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') }");
-  const host = checkHostname(scope, 'ingress.host', options.host);
+  checkNoNulls(scope, options, { prefix: 'ingress', required: ['host', 'tls'] });
+  const host = checkNotSecret(scope, 'ingress.host', checkHostname(scope, 'ingress.host', options.host), 'host names are public; keep secrets in a Secret');
   const paths = checkArray<IngressPath>(scope, 'ingress.paths', options.paths ?? [{ path: '/' }], "[{ path: '/' }]");
+  if (paths.length === 0) throw invalidProp(scope, 'ingress.paths', [], "must hold at least one path, e.g. [{ path: '/' }]; leave it out to route every path");
   paths.forEach((p, i) => {
     checkKnownKeys(scope, `ingress.paths[${i}]`, p, ['path', 'pathType'], "{ path: '/' }");
-    checkHttpPath(scope, `ingress.paths[${i}].path`, p.path);
+    checkIngressPath(scope, `ingress.paths[${i}].path`, p.path);
     if (p.pathType !== undefined) checkOneOf(scope, `ingress.paths[${i}].pathType`, p.pathType, ['Prefix', 'Exact']);
   });
   const rateLimitPerSecond = checkInteger(scope, 'ingress.rateLimitPerSecond',
@@ -134,6 +136,14 @@ export function createIngress(scope: Construct, backend: IngressBackend, options
     if (source.clusterIssuer !== undefined) checkDnsSubdomain(scope, 'ingress.tls.clusterIssuer', source.clusterIssuer);
     if (source.secretName === undefined && source.clusterIssuer === undefined) {
       throw invalidProp(scope, 'ingress.tls', undefined, `needs a certificate source: ${TLS_EXAMPLE}`);
+    }
+  }
+  if (options.tls === false) {
+    if (options.forceHttpsRedirect === true) {
+      throw invalidProp(scope, 'ingress.forceHttpsRedirect', true, "has no HTTPS to redirect to: 'ingress.tls' is false; give a certificate source or leave the redirect out");
+    }
+    if (options.hsts !== undefined && options.hsts !== false) {
+      throw invalidSecretProp(scope, 'ingress.hsts', options.hsts, "would never be sent: browsers take HSTS only over HTTPS, and 'ingress.tls' is false");
     }
   }
   const tls = options.tls === false ? undefined : options.tls;
@@ -165,6 +175,7 @@ export function createIngress(scope: Construct, backend: IngressBackend, options
       }],
     },
   });
+  scope.node.addValidation({ validate: () => duplicateRoutes(scope, ingress) });
   const controller = NetworkPeer.namespace(controllerNamespace);
   return { ingress, responseHeaders, controller, rateLimitPerSecond };
 }
@@ -189,7 +200,34 @@ function hardeningAnnotations(scope: Construct, options: IngressOptions, tlsOn: 
 /** The `Strict-Transport-Security` header value. */
 function hstsHeader(scope: Construct, options: HstsOptions): string {
   checkKnownKeys(scope, 'ingress.hsts', options, ['maxAge', 'includeSubdomains'], '{ maxAge: Duration.days(365) }');
+  checkNoNulls(scope, options, { prefix: 'ingress.hsts' });
   const maxAge = checkDuration(scope, 'ingress.hsts.maxAge', options.maxAge ?? Duration.days(365), { example: 'e.g. Duration.days(365)' });
   const includeSubdomains = checkBoolean(scope, 'ingress.hsts.includeSubdomains', options.includeSubdomains ?? true);
   return `max-age=${maxAge}${includeSubdomains ? '; includeSubDomains' : ''}`;
+}
+
+/** Every route of an Ingress: its class, host, path and path type. */
+function routesOf(ingress: ApiObject): string[] {
+  const spec = ingress.toJson().spec ?? {};
+  return (spec.rules ?? []).flatMap((rule: any) => (rule.http?.paths ?? [])
+    .map((p: any) => JSON.stringify([spec.ingressClassName ?? '', rule.host ?? '', p.path, p.pathType])));
+}
+
+/**
+ * ingress-nginx refuses an Ingress whose host and path another Ingress of the same class already
+ * routes, in any namespace: the second Ingress of the app that does so is an error.
+ */
+function duplicateRoutes(scope: Construct, ingress: ApiObject): string[] {
+  const ours = new Set(routesOf(ingress));
+  for (const other of scope.node.root.node.findAll()) {
+    if (other === ingress) return [];
+    if (!(other instanceof ApiObject) || other.kind !== 'Ingress' || other.apiVersion !== 'networking.k8s.io/v1') continue;
+    const shared = routesOf(other).find((route) => ours.has(route));
+    if (shared !== undefined) {
+      const [, host, path] = JSON.parse(shared) as string[];
+      return [invalidProp(scope, 'ingress.host', host, `with path "${path}" is already routed by the Ingress of ${constructLabel(other.node.scope!)};`
+        + ' ingress-nginx refuses a second Ingress for the same host and path: give this service another host or path').message];
+    }
+  }
+  return [];
 }

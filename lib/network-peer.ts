@@ -1,4 +1,6 @@
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { invalidProp } from './shared/errors';
+import { kindOf } from './shared/secrets';
 import {
   checkArray, checkCidr, checkDnsLabel, checkInstance, checkKnownKeys, checkLabels, checkNumber, checkPort, checkProtocol, checkString,
 } from './shared/validation';
@@ -53,7 +55,10 @@ export class NetworkPeer {
    * container ports.
    */
   public static service(target: INetworkPeerTarget): NetworkPeer {
-    return new NetworkPeer(NetworkPeerKind.SERVICE, target.name, [], undefined, undefined, target);
+    // The construct that uses the peer checks `target` (a JavaScript caller may pass a name or nothing).
+    const peer = new NetworkPeer(NetworkPeerKind.SERVICE, isPeerTarget(target) ? target.name : undefined!, [], undefined, undefined, target);
+    SERVICE_PEERS.add(peer);
+    return peer;
   }
 
   /**
@@ -98,6 +103,17 @@ export class NetworkPeer {
   ) {}
 }
 
+/** The peers made by {@link NetworkPeer.service}, whose target is checked rather than their name. */
+const SERVICE_PEERS = new WeakSet<NetworkPeer>();
+
+/** Whether `c` is a workload a policy can name as a peer: it has a name, a namespace, selector labels and container ports. */
+export function isPeerTarget(c: unknown): c is INetworkPeerTarget {
+  if (!Construct.isConstruct(c)) return false;
+  const candidate = c as Partial<INetworkPeerTarget>;
+  return typeof candidate.name === 'string' && typeof candidate.namespace === 'string'
+    && candidate.selectorLabels !== undefined && Array.isArray(candidate.containerPorts);
+}
+
 const PEER_EXAMPLE = "NetworkPeer.namespace('monitoring') or NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')";
 
 /**
@@ -107,7 +123,13 @@ const PEER_EXAMPLE = "NetworkPeer.namespace('monitoring') or NetworkPeer.externa
  */
 export function checkNetworkPeer(scope: IConstruct, prop: string, peer: unknown): NetworkPeer {
   const checked = checkInstance(scope, prop, peer, NetworkPeer, PEER_EXAMPLE);
-  if (checked.target) return checked;
+  if (SERVICE_PEERS.has(checked)) {
+    if (!isPeerTarget(checked.target)) {
+      throw invalidProp(scope, prop, checked.target, `NetworkPeer.service() takes a FintechService of this app, not ${kindOf(checked.target)};`
+        + " for a service this app does not define: NetworkPeer.serviceNamed('ledger', [{ port: 8080 }])");
+    }
+    return checked;
+  }
   if (checked.kind === NetworkPeerKind.EXTERNAL) {
     checkString(scope, `${prop}.name`, checked.name, { example: '"postgres"' });
     checkCidr(scope, `${prop}.cidr`, checked.cidr!);
@@ -128,4 +150,19 @@ export function checkPeerPorts(scope: IConstruct, prop: string, ports: unknown):
     if (p.protocol !== undefined) checkProtocol(scope, `${prop}[${i}].protocol`, p.protocol);
   });
   return list;
+}
+
+/**
+ * A peer admitted to a workload's pods: an address range outside the cluster must be narrower
+ * than "any address" (`0.0.0.0/0`, `::/0`), which would open the pods to the internet. Public
+ * traffic comes through an Ingress, whose controller is admitted by its namespace.
+ */
+export function checkIngressPeer(scope: IConstruct, prop: string, peer: unknown): NetworkPeer {
+  const checked = checkNetworkPeer(scope, prop, peer);
+  if (checked.kind === NetworkPeerKind.EXTERNAL && checked.cidr!.endsWith('/0')) {
+    throw invalidProp(scope, `${prop}.cidr`, checked.cidr, 'admits every address on the internet: an external peer that connects in must name'
+      + " its CIDR, e.g. NetworkPeer.external('partner', [{ port: 443 }], '203.0.113.0/24') (the default \"0.0.0.0/0\" is for egress only);"
+      + " for public traffic, give the service an 'ingress'");
+  }
+  return checked;
 }

@@ -1,7 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { INetworkPeerTarget, NetworkPeer, NetworkPeerKind, PeerPort } from './network-peer';
+import { INetworkPeerTarget, isPeerTarget, NetworkPeer, NetworkPeerKind, PeerPort } from './network-peer';
 import { invalidProp } from './shared/errors';
 import { selectorLabels } from './shared/labels';
 
@@ -129,11 +129,6 @@ export function peerTargetsOf(scope: IConstruct): INetworkPeerTarget[] {
   return found;
 }
 
-function isPeerTarget(c: IConstruct): c is INetworkPeerTarget {
-  const candidate = c as Partial<INetworkPeerTarget>;
-  return typeof candidate.name === 'string' && typeof candidate.namespace === 'string'
-    && candidate.selectorLabels !== undefined && Array.isArray(candidate.containerPorts);
-}
 
 /** Why `peer` cannot be used in `owner`'s policy; empty when it can. */
 function peerProblems(owner: PolicyOwner, prop: string, peer: NetworkPeer, direction: 'ingress' | 'egress'): string[] {

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { invalidProp } from './shared/errors';
-import { checkDuration, checkHttpPath, checkInteger, checkKnownKeys, checkNumber } from './shared/validation';
+import { checkDuration, checkInt32, checkInteger, checkKnownKeys, checkNoNulls, checkNumber, checkPublicHttpPath } from './shared/validation';
 
 /** An HTTP GET health check on the service's main port. */
 export interface HttpProbeOptions {
@@ -67,26 +67,31 @@ const HTTP_PROBE_EXAMPLE = "{ path: '/health' }";
 
 function httpProbe(scope: IConstruct, prop: string, options: HttpProbeOptions, defaults: typeof DEFAULT_LIVENESS, portName: string): k8s.Probe {
   checkKnownKeys(scope, prop, options, HTTP_PROBE_OPTIONS, HTTP_PROBE_EXAMPLE);
+  checkNoNulls(scope, options, { prefix: prop, required: ['path'] });
   return {
-    httpGet: { path: checkHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) },
+    httpGet: { path: checkPublicHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) },
     initialDelaySeconds: checkDuration(scope, `${prop}.initialDelay`, options.initialDelay ?? defaults.initialDelay, { minSeconds: 0, maxSeconds: 3600 }),
     periodSeconds: checkDuration(scope, `${prop}.period`, options.period ?? defaults.period, { maxSeconds: 3600 }),
     timeoutSeconds: checkDuration(scope, `${prop}.timeout`, options.timeout ?? DEFAULT_TIMEOUT, { maxSeconds: 3600 }),
-    failureThreshold: checkInteger(scope, `${prop}.failureThreshold`,
-      checkNumber(scope, `${prop}.failureThreshold`, options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD), 1),
+    failureThreshold: checkInt32(scope, `${prop}.failureThreshold`, checkInteger(scope, `${prop}.failureThreshold`,
+      checkNumber(scope, `${prop}.failureThreshold`, options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD), 1)),
     successThreshold: 1,
   };
 }
 
 function startupProbe(scope: IConstruct, options: StartupProbeOptions, livenessPath: string, portName: string): k8s.Probe {
   checkKnownKeys(scope, 'startupProbe', options, ['path', 'period', 'window'], "{ window: Duration.minutes(2) }");
+  checkNoNulls(scope, options, { prefix: 'startupProbe' });
   const period = checkDuration(scope, 'startupProbe.period', options.period ?? DEFAULT_STARTUP_PERIOD, { maxSeconds: 3600 });
   const window = checkDuration(scope, 'startupProbe.window', options.window ?? DEFAULT_STARTUP_WINDOW, { example: 'e.g. Duration.minutes(2)' });
+  if (Math.ceil(window / period) > 2147483647) {
+    throw invalidProp(scope, 'startupProbe.window', `${window}s`, `must be at most 2147483647 probe periods (${period}s each): the failure threshold is a 32-bit integer`);
+  }
   if (window < period) {
     throw invalidProp(scope, 'startupProbe.window', `${window}s`, `must be at least the probe period (${period}s)`);
   }
   return {
-    httpGet: { path: checkHttpPath(scope, 'startupProbe.path', options.path ?? livenessPath), port: k8s.IntOrString.fromString(portName) },
+    httpGet: { path: checkPublicHttpPath(scope, 'startupProbe.path', options.path ?? livenessPath), port: k8s.IntOrString.fromString(portName) },
     periodSeconds: period,
     timeoutSeconds: DEFAULT_TIMEOUT.toSeconds(),
     failureThreshold: Math.ceil(window / period),

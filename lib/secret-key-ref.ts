@@ -67,7 +67,13 @@ export class SecretKeyRef {
    * makes them roll when the Secret changes.
    */
   public static fromExternalSecret(options: ExternalSecretKeyOptions): SecretKeyRef {
-    const { secretName, key, ...source } = options ?? ({} as ExternalSecretKeyOptions);
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      // Checked by the construct that reads the reference, which names its path and prop.
+      const ref = new SecretKeyRef(undefined!, undefined!);
+      MALFORMED_OPTIONS.set(ref, { value: options });
+      return ref;
+    }
+    const { secretName, key, ...source } = options;
     return new SecretKeyRef(secretName, key, source);
   }
 
@@ -81,3 +87,11 @@ export class SecretKeyRef {
 
 /** The store side of an {@link ExternalSecretKeyOptions}: everything but the Secret's name and key. */
 export type ExternalSecretSource = Omit<ExternalSecretKeyOptions, 'secretName' | 'key'>;
+
+/** The references whose factory got something other than an options object, with what it got. */
+const MALFORMED_OPTIONS = new WeakMap<SecretKeyRef, { readonly value: unknown }>();
+
+/** What `SecretKeyRef.fromExternalSecret` was given instead of an options object, or undefined when it got one. */
+export function malformedSecretKeyRefOptions(ref: SecretKeyRef): { readonly value: unknown } | undefined {
+  return MALFORMED_OPTIONS.get(ref);
+}

@@ -9,7 +9,12 @@ import { describeSecret, kindOf, secretKind } from './secrets';
  * @example FintechService 'production/payments/payments': 'replicas' (0) is invalid: must be an integer of at least 1
  */
 export function invalidProp(scope: IConstruct, prop: string, value: unknown, expectation: string): Error {
-  return new Error(`${constructLabel(scope)}: '${prop}' (${describeValue(value)}) is invalid: ${expectation}`);
+  return invalidPropAt(constructLabel(scope), prop, value, expectation);
+}
+
+/** {@link invalidProp} for a construct that does not exist yet (its scope or id is what is wrong), named by `label`. */
+export function invalidPropAt(label: string, prop: string, value: unknown, expectation: string): Error {
+  return new Error(`${label}: '${prop}' (${describeValue(value)}) is invalid: ${expectation}`);
 }
 
 /**

@@ -53,7 +53,8 @@ export function checkedResources(scope: IConstruct, prop: string, given: Contain
   for (const key of ['cpu', 'memory', 'ephemeralStorage'] as const) {
     const pair = given[key];
     if (pair === undefined) continue;
-    checkKnownKeys(scope, `${prop}.${key}`, pair, ['request', 'limit']);
+    checkKnownKeys(scope, `${prop}.${key}`, pair, ['request', 'limit'],
+      key === 'cpu' ? '{ request: Cpu.millis(250), limit: Cpu.millis(500) }' : '{ request: Size.mebibytes(512), limit: Size.gibibytes(1) }');
     for (const end of ['request', 'limit'] as const) {
       const amount: unknown = pair[end];
       if (amount === undefined) continue;
@@ -65,6 +66,11 @@ export function checkedResources(scope: IConstruct, prop: string, given: Contain
   const limits: Record<string, string> = {};
   const pair = (resource: string, key: string, request: number, limit: number, shown: [string, string]) => {
     if (!(request > 0)) throw invalidProp(scope, `${prop}.${key}.request`, shown[0], 'must be greater than 0');
+    // Only a limit was given, below the default request: the limit is what to change.
+    const limitOnly = given[key as keyof ContainerResources]?.limit !== undefined && given[key as keyof ContainerResources]?.request === undefined;
+    if (request > limit && limitOnly) {
+      throw invalidProp(scope, `${prop}.${key}.limit`, shown[1], `must be at least the request (${shown[0]}, the default when '${prop}.${key}.request' is not given)`);
+    }
     if (request > limit) throw invalidProp(scope, `${prop}.${key}.request`, shown[0], `must not exceed the limit (${shown[1]})`);
     [requests[resource], limits[resource]] = shown;
   };

@@ -21,7 +21,8 @@ const KNOWN_TOKENS: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /** `scheme://user:password@host`: a password in a URL. */
-const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]*@/i;
+// The scheme starts where no scheme character precedes it: without that, a long run of letters takes quadratic time.
+const URL_WITH_PASSWORD = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]*@/i;
 /** `password=...`, `token: ...`: a credential written into a string. */
 const CREDENTIAL_ASSIGNMENT =
   /(^|[^A-Za-z0-9])(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)\s*[=:]\s*[^\s&;,'"]{3,}/i;
@@ -55,15 +56,18 @@ export function secretKind(value: unknown): string | undefined {
 function looksRandom(piece: string, before: string): boolean {
   const token = piece.replace(/=+$/, '');
   if (!TOKEN.test(token)) return false;
-  // A path's segments are judged one by one; only a pure base64 token is judged whole.
-  if (token.includes('/') && !BASE64.test(token)) return token.split('/').some((segment) => looksRandom(segment, ''));
+  // A path's segments are judged one by one; a pure base64 token is also judged whole.
+  if (token.includes('/')) {
+    if (token.split('/').some((segment) => looksRandom(segment, ''))) return true;
+    if (!BASE64.test(token)) return false;
+  }
   if (HEX.test(token)) {
     const digest = /^sha(1|256|384|512)$/i.test(before);
     return token.length >= 32 && token.length !== 40 && !digest && /[0-9]/.test(token) && /[a-fA-F]/.test(token);
   }
   if (token.length < 24) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((c) => c.test(token)).length;
-  const longestRun = Math.max(...token.split(/[^A-Za-z0-9]+/).map((run) => run.length));
+  const longestRun = token.split(/[^A-Za-z0-9]+/).reduce((longest, run) => Math.max(longest, run.length), 0);
   return classes === 3 && longestRun >= 16 && entropy(token) >= 4;
 }
 

@@ -1,10 +1,10 @@
 import { isIPv4, isIPv6 } from 'net';
-import { Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
-import { ExternalSecretSource, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
-import { describeValue, invalidProp, invalidSecretProp } from './errors';
+import { ExternalSecretSource, malformedSecretKeyRefOptions, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
+import { constructLabel, describeValue, invalidProp, invalidPropAt, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { describeSecret, kindOf, secretKind } from './secrets';
 
@@ -391,6 +391,11 @@ export function checkSecretKeyRef(scope: IConstruct, prop: string, value: unknow
   if (!(value instanceof SecretKeyRef)) {
     throw invalidSecretProp(scope, prop, value, `must be a SecretKeyRef, not ${kindOf(value)}: ${rule}`);
   }
+  const malformed = malformedSecretKeyRefOptions(value);
+  if (malformed) {
+    throw invalidSecretProp(scope, prop, malformed.value, `SecretKeyRef.fromExternalSecret() takes an options object, not ${kindOf(malformed.value)}, e.g. `
+      + "SecretKeyRef.fromExternalSecret({ secretName: 'payments-db', key: 'password', store: SecretStoreRef.cluster('vault-backend'), remoteKey: 'fintech/payments-db' })");
+  }
   const { secretName, key } = value;
   if (typeof secretName !== 'string' || !isDnsSubdomain(secretName) || secretName === '') {
     throw invalidProp(scope, `${prop}.secretName`, secretName,
@@ -429,6 +434,7 @@ const REMOTE_NAME_HINT = 'it names where the secret is in the store, never the s
  */
 export function checkExternalSecretSource(scope: IConstruct, prop: string, source: ExternalSecretSource): CheckedExternalSecretSource {
   checkKnownKeys(scope, prop, source, EXTERNAL_SECRET_OPTIONS);
+  checkNoNulls(scope, source, { prefix: prop, required: ['store', 'remoteKey'] });
   const store = checkInstance(scope, `${prop}.store`, source.store, SecretStoreRef, "SecretStoreRef.cluster('vault-backend')");
   const storeKind = checkOneOf(scope, `${prop}.store.kind`, store.kind, Object.values(SecretStoreKind));
   const storeName = checkDnsSubdomain(scope, `${prop}.store.name`, store.name);
@@ -508,6 +514,11 @@ export function checkDuration(scope: IConstruct, prop: string, value: Duration, 
   const example = options.example ?? 'e.g. Duration.seconds(15)';
   if (!(value instanceof Duration)) {
     throw invalidProp(scope, prop, value, `must be a Duration, not ${kindOf(value)}, ${example}`);
+  }
+  // From JavaScript, Duration.seconds("15") keeps the string, and cdk8s then converts by concatenation.
+  const amount: unknown = (value as unknown as { amount?: unknown }).amount;
+  if (typeof amount === 'string') {
+    throw invalidProp(scope, prop, amount, `must be a Duration made from a number, not from a string: Duration.seconds(15) rather than Duration.seconds("15"), ${example}`);
   }
   const seconds = value.toSeconds({ integral: false });
   // Zero is a valid value only where the bounds allow it (a stabilization window, an initial delay).
@@ -610,5 +621,176 @@ export function checkPinnedVersion(scope: IConstruct, prop: string, value: unkno
   if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(value)) {
     throw invalidProp(scope, prop, value, 'must be a pinned version such as "v3.5.0" (major.minor.patch): "latest" or a floating tag runs a different image after each restart');
   }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Constructs, objects and their metadata
+
+/**
+ * The id of a construct of class `type` about to be created in `scope`, checked before the
+ * construct exists, so that the error names the path it would have had: `scope` must be a Chart
+ * or a construct inside one, `id` a non-empty string that no sibling has. Without this check the
+ * errors of the constructs library ("There is already a Construct with name ...", "id.replace is
+ * not a function") would name neither the prop nor the fix.
+ */
+export function checkConstructId(scope: unknown, id: unknown, type: string): string {
+  const example = `new ${type}(chart, 'payments', { ... })`;
+  if (!Construct.isConstruct(scope)) {
+    // Without a scope, a JavaScript caller's first argument is usually the id.
+    const shown = typeof id === 'string' ? id : typeof scope === 'string' ? scope : '';
+    throw invalidPropAt(`${type} '${shown}'`, 'scope', scope,
+      `must be a Chart or a construct inside one, not ${kindOf(scope)}: ${example}`);
+  }
+  const path = (child: string) => `${type} '${scope.node.path ? `${scope.node.path}/` : ''}${child}'`;
+  if (typeof id !== 'string' || id === '') {
+    throw invalidPropAt(path(''), 'id', id, `${id === '' ? 'must not be empty' : `must be a string, not ${kindOf(id)}`}: ${example}`);
+  }
+  if (!hasChart(scope)) {
+    throw invalidPropAt(path(id), 'scope', scope, `must be a Chart or a construct inside one: the objects of a ${type} are written by a Chart, e.g. ${example}`);
+  }
+  const sibling = scope.node.tryFindChild(id);
+  if (sibling !== undefined) {
+    throw invalidPropAt(path(id), 'id', id, `is already the id of ${constructLabel(sibling)}; the constructs of one scope need different ids`);
+  }
+  return id;
+}
+
+function hasChart(scope: IConstruct): boolean {
+  return scope.node.scopes.some((c) => Chart.isChart(c));
+}
+
+/**
+ * The namespace a namespaced construct's objects get from their Chart: a DNS-1123 label, or
+ * undefined when the Chart has none. A Chart does not check it, so the first construct in it does.
+ */
+export function checkChartNamespace(scope: IConstruct): string | undefined {
+  const chart = Chart.of(scope);
+  const namespace: unknown = chart.namespace;
+  if (namespace === undefined) return undefined;
+  if (typeof namespace !== 'string' || !DNS_1123_LABEL.test(namespace) || namespace.length > 63) {
+    throw invalidProp(scope, 'namespace', namespace, `is the namespace of its Chart '${chart.node.path}', and ${DNS_LABEL_RULE}`);
+  }
+  return namespace;
+}
+
+/** Where {@link checkNoNulls} looks. */
+export interface NoNullsOptions {
+  /** The options' own prop (`autoscaling`), before each option's name in messages. @default - the props of the construct */
+  readonly prefix?: string;
+  /** Props without a default, whose own checks refuse `null`. @default - none */
+  readonly required?: readonly string[];
+}
+
+/** `null` for an optional prop or option would silently mean its default: it must be left out instead. */
+export function checkNoNulls(scope: IConstruct, props: object, options: NoNullsOptions = {}): void {
+  for (const [prop, value] of Object.entries(props)) {
+    if (value === null && !(options.required ?? []).includes(prop)) {
+      throw invalidProp(scope, options.prefix ? `${options.prefix}.${prop}` : prop, null, 'must be left out (undefined) for the default, not null');
+    }
+  }
+}
+
+/**
+ * A prop that is given as `undefined` although its key is present: from JavaScript that is
+ * usually a misspelt enum member (`DataClassification.Cardholder`), which would silently mean the
+ * default. For props whose default is weaker than what was meant, it is refused.
+ */
+export function checkNotGivenAsUndefined(scope: IConstruct, props: object, prop: string, expected: string): void {
+  if (Object.prototype.hasOwnProperty.call(props, prop) && (props as Record<string, unknown>)[prop] === undefined) {
+    throw invalidProp(scope, prop, undefined, `must be ${expected}; a misspelt enum member gives undefined: leave the prop out for the default`);
+  }
+}
+
+/** Labels a caller may not set beside the ones a construct owns (its selector and descriptive labels). */
+export function checkNotReservedLabels(scope: IConstruct, prop: string, labels: Record<string, string>, reserved: readonly string[]): void {
+  for (const key of Object.keys(labels)) {
+    if (reserved.includes(key)) {
+      throw invalidProp(scope, prop, key, `is set by the construct itself; the labels it sets are ${reserved.join(', ')}`);
+    }
+  }
+}
+
+const IMAGE_DOMAIN = /^(localhost|[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(:[0-9]+)?$/;
+const IMAGE_PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_RULE = 'must be an image reference, [registry[:port]/]repository[:tag][@sha256:digest] without a scheme,'
+  + ' whose repository path is lowercase letters, digits and single ".", "_" or "-" separators (e.g. "registry.fintech.internal/fintech/payments:1.4.2")';
+
+/** An image reference the container runtime can pull (the distribution reference grammar); the kubelet refuses others only at pull time. */
+export function checkImageReference(scope: IConstruct, prop: string, image: string): string {
+  if (typeof image !== 'string') throw invalidProp(scope, prop, image, typeMismatch('a string', image, '"registry/fintech/service:1.4.2"'));
+  const at = image.indexOf('@');
+  const named = at === -1 ? image : image.slice(0, at);
+  const digest = at === -1 ? undefined : image.slice(at + 1);
+  const slash = named.lastIndexOf('/');
+  const colon = named.lastIndexOf(':');
+  const [repository, tag] = colon > slash ? [named.slice(0, colon), named.slice(colon + 1)] : [named, undefined];
+  const parts = repository.split('/');
+  const hasDomain = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === 'localhost');
+  const path = hasDomain ? parts.slice(1) : parts;
+  if ((hasDomain && !IMAGE_DOMAIN.test(parts[0])) || !path.every((c) => IMAGE_PATH_COMPONENT.test(c)) || repository.length > 255
+    || (tag !== undefined && !IMAGE_TAG.test(tag)) || (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest))) {
+    throw invalidProp(scope, prop, image, IMAGE_RULE);
+  }
+  return image;
+}
+
+const ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+/**
+ * An annotation: its key a qualified name as a label key is (an optional DNS subdomain prefix and
+ * "/", then at most 63 characters), its value a string that is not a credential. Errors name
+ * `<prop>` for the key and `<prop>.<key>` for the value.
+ */
+export function checkAnnotation(scope: IConstruct, prop: string, key: string, value: string): void {
+  const slash = typeof key === 'string' ? key.indexOf('/') : -1;
+  const name = typeof key === 'string' ? key.slice(slash + 1) : '';
+  if (typeof key !== 'string' || (slash !== -1 && !isDnsSubdomain(key.slice(0, slash))) || name.length > 63 || !LABEL_NAME.test(name)) {
+    throw invalidProp(scope, prop, key, 'must be an annotation key such as "example.com/ticket": an optional DNS subdomain prefix and "/",'
+      + ' then a name of at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
+  }
+  checkNotSecret(scope, prop, key, 'annotation keys are readable by anyone who can read the object; keep secrets in a Secret');
+  const at = propPath(prop, key);
+  checkString(scope, at, value, { allowEmpty: true, example: '"42" rather than 42' });
+  if (key.length + value.length > ANNOTATION_SIZE_LIMIT) {
+    throw invalidProp(scope, at, `a string of ${value.length} characters`, `must be shorter: an object's annotations may have at most ${ANNOTATION_SIZE_LIMIT} bytes in all`);
+  }
+  checkNotSecret(scope, at, value, 'annotations are readable by anyone who can read the object; keep secrets in a Secret');
+}
+
+const CONFIG_MAP_SIZE_LIMIT = 1024 * 1024;
+
+/** The data of a ConfigMap: at most 1 MiB in all, keys and values, as the API server allows. */
+export function checkConfigMapSize(scope: IConstruct, prop: string, data: Readonly<Record<string, string>>): void {
+  const bytes = Object.entries(data).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+  if (bytes > CONFIG_MAP_SIZE_LIMIT) {
+    throw invalidProp(scope, prop, `${bytes} bytes`, `must have at most ${CONFIG_MAP_SIZE_LIMIT} bytes (1 MiB) of keys and values, the most a ConfigMap holds; mount larger files from a volume`);
+  }
+}
+
+/** An HTTP path that ends up in a manifest (a probe's, a scrape's): {@link checkHttpPath}, and no credential in it. */
+export function checkPublicHttpPath(scope: IConstruct, prop: string, value: string): string {
+  checkHttpPath(scope, prop, value);
+  return checkNotSecret(scope, prop, value, 'paths are readable by anyone who can read the object; the endpoint must not need a secret in its URL');
+}
+
+const INGRESS_PATH_RULE = 'must be an Ingress path: "/" then letters, digits and "/", "-", "_", ".", "~", without "//", "/./", "/../", a trailing "/." or "/..",'
+  + ' regular expressions, a query or a fragment (e.g. "/api/v1")';
+
+/** A Prefix or Exact Ingress path as the API server and ingress-nginx's strict path validation accept it. */
+export function checkIngressPath(scope: IConstruct, prop: string, value: string): string {
+  checkPublicHttpPath(scope, prop, value);
+  if (!/^\/[A-Za-z0-9/_.~-]*$/.test(value) || /\/\.{1,2}(\/|$)/.test(value) || value.includes('//')) {
+    throw invalidProp(scope, prop, value, INGRESS_PATH_RULE);
+  }
+  return value;
+}
+
+const INT32_MAX = 2147483647;
+
+/** A count the API server keeps in a 32-bit integer (replicas, thresholds, policy values): at most 2147483647. */
+export function checkInt32(scope: IConstruct, prop: string, value: number): number {
+  if (value > INT32_MAX) throw invalidProp(scope, prop, value, `must be at most ${INT32_MAX}: Kubernetes keeps it in a 32-bit integer`);
   return value;
 }
