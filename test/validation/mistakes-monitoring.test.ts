@@ -202,7 +202,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['service options keyed by a token', () => stack({ serviceOptions: { ghp_abcdefghijklmnopqrstuvwxyz0123456789: {} } }),
     `${P}: 'serviceOptions.<a string of 40 characters>' (a string of 40 characters) is invalid: names no service of the stack; known: payments`],
   ['a CPU limit below the default request', () => stack({ prometheus: { resources: { cpu: { limit: Cpu.millis(100) } } } }),
-    `${P}: 'prometheus.resources.cpu.request' ("500m") is invalid: must not exceed the limit (100m)`],
+    `${P}: 'prometheus.resources.cpu.limit' ("100m") is invalid: must be at least the request (500m, the default when 'prometheus.resources.cpu.request' is not given)`],
   ['a scrape port name too long', () => stack({ clusterMetrics: { kubelet: { namespace: 'kube-system', selector: { app: 'kubelet' }, port: 'https-metrics-port' } } }),
     `${P}: 'clusterMetrics.kubelet.port' ("https-metrics-port") is invalid: must be a port name (IANA service name): at most 15 lowercase letters, digits and "-", with at least one letter, starting and ending with a letter or digit, without "--"`],
   ['a Grafana peer with a bad CIDR', () => stack({ network: { grafana: NetworkPeer.external('grafana', [{ port: 3000 }], '10.0.0.0/33') } }),
