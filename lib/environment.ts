@@ -85,7 +85,7 @@ export class FintechEnvironment extends Construct implements IDeliverable {
     this.namespaceName = checkNamespaceName(this, props.namespace);
     this.podSecurity = checkOneOf(this, 'podSecurity', props.podSecurity ?? PodSecurityLevel.RESTRICTED, Object.values(PodSecurityLevel),
       'PodSecurityLevel.RESTRICTED, PodSecurityLevel.BASELINE or PodSecurityLevel.PRIVILEGED ("restricted", "baseline" or "privileged")');
-    const labels = checkNamespaceLabels(this, props.labels ?? {});
+    const labels = checkNamespaceLabels(this, 'labels', props.labels ?? {});
     const namespaced = (name: string): k8s.ObjectMeta => ({ name, namespace: this.namespaceName });
 
     this.namespace = new k8s.KubeNamespace(this, 'Resource', {
@@ -97,12 +97,12 @@ export class FintechEnvironment extends Construct implements IDeliverable {
 
     this.resourceQuota = new k8s.KubeResourceQuota(this, 'ResourceQuota', {
       metadata: namespaced('compute-quota'),
-      spec: { hard: this.quotaLimits(props.quota) },
+      spec: { hard: resourceQuotaHard(this, 'quota', props.quota) },
     });
 
     this.limitRange = new k8s.KubeLimitRange(this, 'LimitRange', {
       metadata: namespaced('container-defaults'),
-      spec: { limits: [this.containerLimitRange(props.containerLimits ?? {})] },
+      spec: { limits: [containerLimitRange(this, 'containerLimits', props.containerLimits ?? {})] },
     });
 
     this.node.addValidation({ validate: () => this.checkNamespaceUnique() });
@@ -130,81 +130,6 @@ export class FintechEnvironment extends Construct implements IDeliverable {
     return [invalidProp(this, 'namespace', this.namespaceName,
       `is already the namespace of FintechEnvironment '${first.node.path}'; each environment needs a namespace of its own`).message];
   }
-
-  private quotaLimits(quota: EnvironmentQuota): Record<string, k8s.Quantity> {
-    checkKnownKeys(this, 'quota', quota, QUOTA_OPTIONS, '{ requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: ..., limitsMemory: ... }');
-    checkNoNulls(this, quota, { prefix: 'quota', required: ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] });
-    for (const prop of ['requestsCpu', 'limitsCpu'] as const) checkCpu(this, `quota.${prop}`, quota[prop]);
-    for (const prop of ['requestsMemory', 'limitsMemory'] as const) checkSize(this, `quota.${prop}`, quota[prop]);
-    if (cpuMillis(quota.limitsCpu) < cpuMillis(quota.requestsCpu)) {
-      throw invalidProp(this, 'quota.limitsCpu', cpuQuantity(quota.limitsCpu), `must not be below 'quota.requestsCpu' (${cpuQuantity(quota.requestsCpu)})`);
-    }
-    if (memoryMiB(quota.limitsMemory) < memoryMiB(quota.requestsMemory)) {
-      throw invalidProp(this, 'quota.limitsMemory', memoryQuantity(quota.limitsMemory),
-        `must not be below 'quota.requestsMemory' (${memoryQuantity(quota.requestsMemory)})`);
-    }
-    const pvcs = checkInt32(this, 'quota.persistentVolumeClaims', checkInteger(this, 'quota.persistentVolumeClaims', quota.persistentVolumeClaims ?? 10, 0));
-    return {
-      'requests.cpu': k8s.Quantity.fromString(cpuQuantity(quota.requestsCpu)),
-      'requests.memory': k8s.Quantity.fromString(memoryQuantity(quota.requestsMemory)),
-      'limits.cpu': k8s.Quantity.fromString(cpuQuantity(quota.limitsCpu)),
-      'limits.memory': k8s.Quantity.fromString(memoryQuantity(quota.limitsMemory)),
-      'persistentvolumeclaims': k8s.Quantity.fromString(String(pvcs)),
-    };
-  }
-
-  private containerLimitRange(limits: ContainerLimits): k8s.LimitRangeItem {
-    checkKnownKeys(this, 'containerLimits', limits, LIMIT_OPTIONS, '{ maxCpu: Cpu.units(2), maxMemory: Size.gibibytes(4) }');
-    for (const prop of ['defaultCpuRequest', 'defaultCpuLimit', 'maxCpu'] as const) {
-      if (limits[prop] !== undefined) checkCpu(this, `containerLimits.${prop}`, limits[prop]);
-    }
-    for (const prop of ['defaultMemoryRequest', 'defaultMemoryLimit', 'maxMemory'] as const) {
-      if (limits[prop] !== undefined) checkSize(this, `containerLimits.${prop}`, limits[prop]);
-    }
-    const cpu = {
-      request: limits.defaultCpuRequest ?? Cpu.millis(100),
-      limit: limits.defaultCpuLimit ?? Cpu.millis(500),
-      max: limits.maxCpu ?? Cpu.units(2),
-    };
-    const memory = {
-      request: limits.defaultMemoryRequest ?? Size.mebibytes(128),
-      limit: limits.defaultMemoryLimit ?? Size.mebibytes(512),
-      max: limits.maxMemory ?? Size.gibibytes(4),
-    };
-    // When only the higher bound was given, below the lower one's default, the given one is wrong.
-    const defaulted = (prop: string, highProp: string) => limits[prop as keyof ContainerLimits] === undefined
-      && limits[highProp as keyof ContainerLimits] !== undefined;
-    const cpuOrdered = (prop: string, low: Cpu, high: Cpu, highProp: string) => {
-      if (cpuMillis(low) > cpuMillis(high) && defaulted(prop, highProp)) {
-        throw invalidProp(this, `containerLimits.${highProp}`, cpuQuantity(high), `must be at least '${prop}' (${cpuQuantity(low)}, its default when not given)`);
-      }
-      if (cpuMillis(low) > cpuMillis(high)) {
-        throw invalidProp(this, `containerLimits.${prop}`, cpuQuantity(low), `must not exceed '${highProp}' (${cpuQuantity(high)})`);
-      }
-    };
-    const memoryOrdered = (prop: string, low: Size, high: Size, highProp: string) => {
-      if (memoryMiB(low) > memoryMiB(high) && defaulted(prop, highProp)) {
-        throw invalidProp(this, `containerLimits.${highProp}`, memoryQuantity(high), `must be at least '${prop}' (${memoryQuantity(low)}, its default when not given)`);
-      }
-      if (memoryMiB(low) > memoryMiB(high)) {
-        throw invalidProp(this, `containerLimits.${prop}`, memoryQuantity(low), `must not exceed '${highProp}' (${memoryQuantity(high)})`);
-      }
-    };
-    cpuOrdered('defaultCpuRequest', cpu.request, cpu.limit, 'defaultCpuLimit');
-    cpuOrdered('defaultCpuLimit', cpu.limit, cpu.max, 'maxCpu');
-    memoryOrdered('defaultMemoryRequest', memory.request, memory.limit, 'defaultMemoryLimit');
-    memoryOrdered('defaultMemoryLimit', memory.limit, memory.max, 'maxMemory');
-    const quantities = (c: Cpu, m: Size) => ({
-      cpu: k8s.Quantity.fromString(cpuQuantity(c)),
-      memory: k8s.Quantity.fromString(memoryQuantity(m)),
-    });
-    return {
-      type: 'Container',
-      defaultRequest: quantities(cpu.request, memory.request),
-      default: quantities(cpu.limit, memory.limit),
-      max: quantities(cpu.max, memory.max),
-    };
-  }
 }
 
 const PROPS = ['namespace', 'labels', 'quota', 'containerLimits', 'podSecurity'];
@@ -223,14 +148,14 @@ function checkNamespaceName(scope: IConstruct, namespace: string): string {
 }
 
 /** The Namespace's own labels; the Pod Security labels and the name label belong to `podSecurity` and to Kubernetes. */
-function checkNamespaceLabels(scope: IConstruct, labels: Record<string, string>): Record<string, string> {
-  checkLabels(scope, 'labels', labels);
+export function checkNamespaceLabels(scope: IConstruct, prop: string, labels: Record<string, string>): Record<string, string> {
+  checkLabels(scope, prop, labels);
   for (const key of Object.keys(labels)) {
     if (POD_SECURITY_LABEL.test(key)) {
-      throw invalidProp(scope, 'labels', key, "is set from 'podSecurity' (e.g. podSecurity: PodSecurityLevel.BASELINE); leave Pod Security labels out of 'labels'");
+      throw invalidProp(scope, prop, key, "is set from 'podSecurity' (e.g. podSecurity: PodSecurityLevel.BASELINE); leave Pod Security labels out of 'labels'");
     }
     if (key === 'kubernetes.io/metadata.name') {
-      throw invalidProp(scope, 'labels', key, 'is set by Kubernetes to the namespace name; leave it out');
+      throw invalidProp(scope, prop, key, 'is set by Kubernetes to the namespace name; leave it out');
     }
   }
   return labels;
@@ -243,4 +168,81 @@ function podSecurityLabels(level: PodSecurityLevel): Record<string, string> {
     labels[`pod-security.kubernetes.io/${mode}-version`] = 'v1.28';
   }
   return labels;
+}
+
+/** The ResourceQuota's hard limits for `quota`, checked; errors name `scope` and `prop` (e.g. 'quota.requestsCpu'). */
+export function resourceQuotaHard(scope: IConstruct, prop: string, quota: EnvironmentQuota): Record<string, k8s.Quantity> {
+  checkKnownKeys(scope, prop, quota, QUOTA_OPTIONS, '{ requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: ..., limitsMemory: ... }');
+  checkNoNulls(scope, quota, { prefix: prop, required: ['requestsCpu', 'requestsMemory', 'limitsCpu', 'limitsMemory'] });
+  for (const field of ['requestsCpu', 'limitsCpu'] as const) checkCpu(scope, `${prop}.${field}`, quota[field]);
+  for (const field of ['requestsMemory', 'limitsMemory'] as const) checkSize(scope, `${prop}.${field}`, quota[field]);
+  if (cpuMillis(quota.limitsCpu) < cpuMillis(quota.requestsCpu)) {
+    throw invalidProp(scope, `${prop}.limitsCpu`, cpuQuantity(quota.limitsCpu), `must not be below '${prop}.requestsCpu' (${cpuQuantity(quota.requestsCpu)})`);
+  }
+  if (memoryMiB(quota.limitsMemory) < memoryMiB(quota.requestsMemory)) {
+    throw invalidProp(scope, `${prop}.limitsMemory`, memoryQuantity(quota.limitsMemory),
+      `must not be below '${prop}.requestsMemory' (${memoryQuantity(quota.requestsMemory)})`);
+  }
+  const pvcs = checkInt32(scope, `${prop}.persistentVolumeClaims`, checkInteger(scope, `${prop}.persistentVolumeClaims`, quota.persistentVolumeClaims ?? 10, 0));
+  return {
+    'requests.cpu': k8s.Quantity.fromString(cpuQuantity(quota.requestsCpu)),
+    'requests.memory': k8s.Quantity.fromString(memoryQuantity(quota.requestsMemory)),
+    'limits.cpu': k8s.Quantity.fromString(cpuQuantity(quota.limitsCpu)),
+    'limits.memory': k8s.Quantity.fromString(memoryQuantity(quota.limitsMemory)),
+    'persistentvolumeclaims': k8s.Quantity.fromString(String(pvcs)),
+  };
+}
+
+/** The LimitRange item for `limits`, checked; errors name `scope` and `prop` (e.g. 'containerLimits.maxCpu'). */
+export function containerLimitRange(scope: IConstruct, prop: string, limits: ContainerLimits): k8s.LimitRangeItem {
+  checkKnownKeys(scope, prop, limits, LIMIT_OPTIONS, '{ maxCpu: Cpu.units(2), maxMemory: Size.gibibytes(4) }');
+  for (const field of ['defaultCpuRequest', 'defaultCpuLimit', 'maxCpu'] as const) {
+    if (limits[field] !== undefined) checkCpu(scope, `${prop}.${field}`, limits[field]);
+  }
+  for (const field of ['defaultMemoryRequest', 'defaultMemoryLimit', 'maxMemory'] as const) {
+    if (limits[field] !== undefined) checkSize(scope, `${prop}.${field}`, limits[field]);
+  }
+  const cpu = {
+    request: limits.defaultCpuRequest ?? Cpu.millis(100),
+    limit: limits.defaultCpuLimit ?? Cpu.millis(500),
+    max: limits.maxCpu ?? Cpu.units(2),
+  };
+  const memory = {
+    request: limits.defaultMemoryRequest ?? Size.mebibytes(128),
+    limit: limits.defaultMemoryLimit ?? Size.mebibytes(512),
+    max: limits.maxMemory ?? Size.gibibytes(4),
+  };
+  // When only the higher bound was given, below the lower one's default, the given one is wrong.
+  const defaulted = (field: string, highField: string) => limits[field as keyof ContainerLimits] === undefined
+    && limits[highField as keyof ContainerLimits] !== undefined;
+  const cpuOrdered = (field: string, low: Cpu, high: Cpu, highField: string) => {
+    if (cpuMillis(low) > cpuMillis(high) && defaulted(field, highField)) {
+      throw invalidProp(scope, `${prop}.${highField}`, cpuQuantity(high), `must be at least '${field}' (${cpuQuantity(low)}, its default when not given)`);
+    }
+    if (cpuMillis(low) > cpuMillis(high)) {
+      throw invalidProp(scope, `${prop}.${field}`, cpuQuantity(low), `must not exceed '${highField}' (${cpuQuantity(high)})`);
+    }
+  };
+  const memoryOrdered = (field: string, low: Size, high: Size, highField: string) => {
+    if (memoryMiB(low) > memoryMiB(high) && defaulted(field, highField)) {
+      throw invalidProp(scope, `${prop}.${highField}`, memoryQuantity(high), `must be at least '${field}' (${memoryQuantity(low)}, its default when not given)`);
+    }
+    if (memoryMiB(low) > memoryMiB(high)) {
+      throw invalidProp(scope, `${prop}.${field}`, memoryQuantity(low), `must not exceed '${highField}' (${memoryQuantity(high)})`);
+    }
+  };
+  cpuOrdered('defaultCpuRequest', cpu.request, cpu.limit, 'defaultCpuLimit');
+  cpuOrdered('defaultCpuLimit', cpu.limit, cpu.max, 'maxCpu');
+  memoryOrdered('defaultMemoryRequest', memory.request, memory.limit, 'defaultMemoryLimit');
+  memoryOrdered('defaultMemoryLimit', memory.limit, memory.max, 'maxMemory');
+  const quantities = (c: Cpu, m: Size) => ({
+    cpu: k8s.Quantity.fromString(cpuQuantity(c)),
+    memory: k8s.Quantity.fromString(memoryQuantity(m)),
+  });
+  return {
+    type: 'Container',
+    defaultRequest: quantities(cpu.request, memory.request),
+    default: quantities(cpu.limit, memory.limit),
+    max: quantities(cpu.max, memory.max),
+  };
 }

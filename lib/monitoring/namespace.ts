@@ -3,8 +3,8 @@ import { Cpu } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { Alertmanager } from '../../imports/alertmanagers-monitoring.coreos.com';
 import { Prometheus } from '../../imports/prometheuses-monitoring.coreos.com';
-import { ContainerLimits, EnvironmentQuota, FintechEnvironment } from '../environment';
-import { constructLabel, invalidProp } from '../shared/errors';
+import { checkNamespaceLabels, ContainerLimits, containerLimitRange, EnvironmentQuota, FintechEnvironment, resourceQuotaHard } from '../environment';
+import { invalidProp } from '../shared/errors';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity, ResourceQuantities } from '../shared/resources';
 import { checkKnownKeys, checkLabels } from '../shared/validation';
 import type { MonitoringScope, StackParts } from './context';
@@ -96,7 +96,11 @@ export function monitoringNamespace(stack: MonitoringScope, id: string, options:
     }
     sum.volumes += pod.replicas * pod.volumes;
   }
-  const environment = asStackProp(scope, `${FintechEnvironment.name} '${scope.node.path}/${id}'`, 'namespaceGuardRails', () => new FintechEnvironment(scope, id, {
+  // The user's options are checked as the stack's props, so that their errors name the stack; the environment then accepts them.
+  if (options.labels) checkNamespaceLabels(scope, 'namespaceGuardRails.labels', options.labels);
+  if (options.quota) resourceQuotaHard(scope, 'namespaceGuardRails.quota', options.quota);
+  if (options.containerLimits) containerLimitRange(scope, 'namespaceGuardRails.containerLimits', options.containerLimits);
+  const environment = new FintechEnvironment(scope, id, {
     namespace: name,
     labels: options.labels,
     quota: options.quota ?? {
@@ -107,7 +111,7 @@ export function monitoringNamespace(stack: MonitoringScope, id: string, options:
       persistentVolumeClaims: sum.volumes,
     },
     containerLimits: options.containerLimits ?? { maxCpu: Cpu.millis(largest.cpu), maxMemory: Size.mebibytes(largest.memory) },
-  }));
+  });
   if (options.quota) checkQuotaFits(scope, 'namespaceGuardRails.quota', options.quota, { ...running, volumes: sum.volumes });
   if (options.containerLimits) checkLimitsFit(scope, 'namespaceGuardRails.containerLimits', options.containerLimits, need);
   return environment;
@@ -137,23 +141,6 @@ function checkLimitsFit(scope: IConstruct, prop: string, limits: ContainerLimits
   }
   if (limits.maxMemory !== undefined && memoryMiB(limits.maxMemory) < need.memoryLimit) {
     throw invalidProp(scope, `${prop}.maxMemory`, memoryQuantity(limits.maxMemory), `must be at least ${memoryQuantity(Size.mebibytes(need.memoryLimit))}, the memory limit of the stack's largest container, or its pods would be refused`);
-  }
-}
-
-/**
- * Runs `build`, which creates an inner construct from the stack's `prefix` options: the inner
- * construct's errors about those options (`<inner>: 'quota.requestsCpu' ...`) are given as the
- * stack's own (`<stack>: '<prefix>.quota.requestsCpu' ...`), since the user wrote them there.
- */
-function asStackProp<T>(scope: IConstruct, inner: string, prefix: string, build: () => T): T {
-  try {
-    return build();
-  } catch (e) {
-    const head = `${inner}: '`;
-    if (e instanceof Error && e.constructor === Error && e.message.startsWith(head) && /^(quota|containerLimits|labels)\b/.test(e.message.slice(head.length))) {
-      throw new Error(`${constructLabel(scope)}: '${prefix}.${e.message.slice(head.length)}`);
-    }
-    throw e;
   }
 }
 
