@@ -1,5 +1,6 @@
 import { NAME_LABEL } from './shared/labels';
 import { formatBytes, formatCpu, parseCpuMillis, parseQuantity } from './shared/quantity';
+import { checkArgumentArray } from './shared/validation';
 
 /**
  * Capacity planning at synth time: what the objects emitted into a namespace ask of its
@@ -116,16 +117,19 @@ const ZERO: ResourceTotals = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.
 
 /** The capacity report of every namespace that has a ResourceQuota among `objects`. */
 export function planCapacity(objects: readonly any[]): NamespaceCapacity[] {
+  checkArgumentArray('planCapacity', 'objects', objects, 'objectsOf(synthesizeFolders(folders))');
   return checkCapacity(capacityInputs(objects));
 }
 
 /** The capacity report of each namespace. */
 export function checkCapacity(inputs: readonly NamespaceCapacityInput[]): NamespaceCapacity[] {
+  checkArgumentArray('checkCapacity', 'inputs', inputs, 'capacityInputs(objects)');
   return inputs.map(namespaceCapacity);
 }
 
 /** Throws one error listing every capacity problem; returns the warnings. */
 export function assertCapacity(reports: readonly NamespaceCapacity[]): string[] {
+  checkArgumentArray('assertCapacity', 'reports', reports, 'planCapacity(objects)');
   const errors = reports.flatMap((r) => r.errors);
   if (errors.length > 0) throw new Error(`Capacity check failed:\n  ${errors.join('\n  ')}`);
   return reports.flatMap((r) => r.warnings);
@@ -167,6 +171,7 @@ function quotaLimits(hard: Readonly<Record<string, string | number>>): Partial<R
  * surge and its autoscaled maximum.
  */
 export function capacityInputs(objects: readonly any[]): NamespaceCapacityInput[] {
+  checkArgumentArray('capacityInputs', 'objects', objects, 'objectsOf(synthesizeFolders(folders))');
   return objects.filter((o) => o.kind === 'ResourceQuota').map((quota): NamespaceCapacityInput => {
     const inNamespace = objects.filter((o) => o.metadata?.namespace === quota.metadata.namespace);
     return {
@@ -322,6 +327,7 @@ export function formatResource(resource: ResourceName, value: number): string {
 
 /** The committed capacity report: a table per namespace, then the warnings. */
 export function capacityMarkdown(reports: readonly NamespaceCapacity[]): string {
+  checkArgumentArray('capacityMarkdown', 'reports', reports, 'planCapacity(objects)');
   const warnings = reports.flatMap((r) => r.warnings);
   return [
     '# Capacity',

@@ -5,14 +5,14 @@ import { AppProject } from '../imports/appprojects-argoproj.io';
 import { GitRepository } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
 import { ChangeFreeze, FluxFreeze } from './change-freeze';
-import { FolderPlan } from './delivery';
+import { checkFolderPlan, FolderPlan } from './delivery';
 import { createApplication, createAppProject } from './gitops/argocd';
 import { checkEnvironments } from './gitops/environments';
 import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FLUX_SOURCE_NAME } from './gitops/flux';
 import { checkRevision, GitRevision } from './gitops/revision';
 import { invalidProp, invalidSecretProp } from './shared/errors';
 import {
-  checkArray, checkCidr, checkDnsLabel, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
+  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
 } from './shared/validation';
 
 export { GitRevision, GitRevisionKind } from './gitops/revision';
@@ -58,6 +58,7 @@ const CLUSTER_SCOPED = new Set([
  * the namespaces its objects go to and the kinds it creates, split by scope.
  */
 export function environmentResources(folder: FolderPlan): EnvironmentResources {
+  checkFolderPlan('environmentResources', 'folder', folder);
   const namespaces = new Set<string>();
   const cluster = new Map<string, GroupKind>();
   const namespaced = new Map<string, GroupKind>();
@@ -184,6 +185,7 @@ export class GitOpsDelivery extends Construct {
   public readonly fluxFreezes: Map<string, FluxFreeze>;
 
   constructor(scope: Construct, id: string, props: GitOpsDeliveryProps) {
+    checkConstructId(scope, id, 'GitOpsDelivery');
     super(scope, id);
     checkKnownKeys(this, 'props', props, GITOPS_PROPS, "{ repoUrl: 'https://git.example.com/platform/fintech.git', environments: [...] }");
     this.repoUrl = checkRepoUrl(this, props.repoUrl);

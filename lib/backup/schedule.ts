@@ -46,18 +46,6 @@ export function checkNoOverlap(
   }
 }
 
-export function checkTimeZone(scope: IConstruct, timeZone: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-  } catch {
-    throw invalidProp(scope, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
-  }
-  if (!/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
-    throw invalidProp(scope, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
-  }
-  return timeZone;
-}
-
 /** The retention in whole days. */
 export function checkRetention(scope: IConstruct, retention: Duration): number {
   checkInstance(scope, 'retention', retention, Duration, 'Duration.days(30)');

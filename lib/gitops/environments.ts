@@ -13,7 +13,8 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
   if (list.length === 0) throw invalidProp(scope, 'environments', list, 'must list at least one environment');
   const checked = list.map((env, i) => {
     checkKnownKeys(scope, `environments[${i}]`, env, ENVIRONMENT_OPTIONS, "{ name: 'production', namespace: 'fintech-production', waves: [0, 1], resources }");
-    checkDnsLabel(scope, `environments[${i}].name`, env.name);
+    // Argo CD's Application "fintech-<name>" is also its objects' tracking label value: at most 63 characters.
+    checkDnsLabel(scope, `environments[${i}].name`, env.name, { prefix: 'fintech-' });
     checkDnsLabel(scope, `environments[${i}].namespace`, env.namespace);
     const waves = checkArray<number>(scope, `environments[${i}].waves`, env.waves, '[0, 1, 2]');
     if (waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
@@ -34,6 +35,8 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     return resolved;
   });
   checkUnique(scope, 'environments[].name', list.map((env) => env.name));
+  // Two Applications pruning one namespace would each delete what the other applies.
+  checkUnique(scope, 'environments[].namespace', list.map((env) => env.namespace));
   return checked;
 }
 

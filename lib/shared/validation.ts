@@ -4,7 +4,7 @@ import { Cpu } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
 import { ExternalSecretSource, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
-import { describeValue, invalidProp, invalidSecretProp } from './errors';
+import { describeValue, invalidArgument, invalidProp, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { describeSecret, kindOf, secretKind } from './secrets';
 
@@ -141,6 +141,8 @@ export function checkUnique<T>(scope: IConstruct, prop: string, values: readonly
 export interface NameOptions {
   /** The longest suffix added to the name to form another object's name. @default "" */
   readonly suffix?: string;
+  /** A prefix put before the name to form another object's name (`fintech-<name>`). @default "" */
+  readonly prefix?: string;
   /** The longest the name with its suffix may be (a CronJob's name: 52). @default 63, or 253 for a subdomain */
   readonly maxLength?: number;
 }
@@ -168,10 +170,11 @@ function isDnsSubdomain(value: string): boolean {
 function checkNameBudget(scope: IConstruct, prop: string, value: string, options: NameOptions, defaultMax: number): string {
   const limit = options.maxLength ?? defaultMax;
   const suffix = options.suffix ?? '';
-  if (value.length + suffix.length > limit) {
-    const budget = limit - suffix.length;
-    throw invalidProp(scope, prop, value, suffix
-      ? `must have at most ${budget} characters, so that ${describeValue(value + suffix)} is a valid name (at most ${limit})`
+  const prefix = options.prefix ?? '';
+  if (prefix.length + value.length + suffix.length > limit) {
+    const budget = limit - suffix.length - prefix.length;
+    throw invalidProp(scope, prop, value, suffix || prefix
+      ? `must have at most ${budget} characters, so that ${describeValue(prefix + value + suffix)} is a valid name (at most ${limit})`
       : `must have at most ${limit} characters`);
   }
   return value;
@@ -543,6 +546,60 @@ export function checkCron(scope: IConstruct, prop: string, value: Cron): Checked
   }
   if (!intervals) throw invalidProp(scope, prop, expression, 'never runs: no date matches it');
   return { expression: expression.trim().split(/\s+/).join(' '), intervals };
+}
+
+let knownTimeZones: Set<string> | undefined;
+
+/**
+ * An IANA time zone as the tz database spells it ("Etc/UTC", "Europe/Berlin", "UTC"): Kubernetes
+ * (a CronJob's `timeZone`) and Argo CD read the name case-sensitively, while JavaScript's `Intl`
+ * accepts any case, so "europe/berlin" would pass here and fail in the cluster.
+ */
+export function checkTimeZone(scope: IConstruct, prop: string, value: unknown): string {
+  const rule = 'must be an IANA time zone name as the tz database spells it (case matters), such as "Etc/UTC" or "Europe/Berlin"';
+  const zone = checkString(scope, prop, value, { example: '"Etc/UTC" or "Europe/Berlin"' });
+  knownTimeZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (knownTimeZones.has(zone)) return zone;
+  let resolves: boolean;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    resolves = true;
+  } catch {
+    resolves = false;
+  }
+  // Links and aliases ("Etc/UTC", "US/Eastern", "CET") are not listed by Intl; every tz name segment starts with a capital.
+  if (!resolves || !zone.split('/').every((segment) => /^[A-Z][A-Za-z0-9_+-]*$/.test(segment))) throw invalidProp(scope, prop, zone, rule);
+  return zone;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments of the functions a consumer calls (no construct: errors name the function)
+
+/** An array argument of `fn` (a single value where a list is expected is an error, not a list of one). */
+export function checkArgumentArray<T = unknown>(fn: string, arg: string, value: unknown, example: string): readonly T[] {
+  if (!Array.isArray(value)) throw invalidArgument(fn, arg, value, `${typeMismatch('an array', value)}, e.g. ${example}`);
+  return value as T[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construct ids
+
+/**
+ * Call before `super(scope, id)`: an id already used by a sibling would make the constructs
+ * library throw its own error, without the construct's type or what to do.
+ */
+export function checkConstructId(scope: IConstruct, id: unknown, type: string): void {
+  const where = scope?.node?.path === undefined ? 'the scope' : `'${scope.node.path || '<app>'}'`;
+  const path = (scope?.node?.path ? `${scope.node.path}/` : '') + String(id);
+  if (typeof id !== 'string' || id === '') {
+    const expectation = id === '' ? "must not be empty, e.g. 'payments'" : typeMismatch('a string', id, "'payments'");
+    throw new Error(`${type} '${path}': 'id' (${describeValue(id)}) is invalid: ${expectation}`);
+  }
+  const existing = scope?.node?.tryFindChild(id);
+  if (existing) {
+    throw new Error(`${type} '${path}': 'id' (${describeValue(id)}) is invalid: ${where} already has a child with this id (${kindOf(existing)}); `
+      + 'give each construct its own id');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
