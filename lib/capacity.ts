@@ -1,5 +1,6 @@
 import { NAME_LABEL } from './shared/labels';
 import { formatBytes, formatCpu, parseCpuMillis, parseQuantity } from './shared/quantity';
+import { invalidArgument } from './shared/errors';
 import { checkArgumentArray } from './shared/validation';
 
 /**
@@ -123,7 +124,13 @@ export function planCapacity(objects: readonly any[]): NamespaceCapacity[] {
 
 /** The capacity report of each namespace. */
 export function checkCapacity(inputs: readonly NamespaceCapacityInput[]): NamespaceCapacity[] {
-  checkArgumentArray('checkCapacity', 'inputs', inputs, 'capacityInputs(objects)');
+  checkArgumentArray('checkCapacity', 'inputs', inputs, 'capacityInputs(objects)').forEach((input, i) => {
+    const given = input as Partial<NamespaceCapacityInput> | null;
+    if (given === null || typeof given !== 'object' || typeof given.namespace !== 'string' || given.quota === null || typeof given.quota !== 'object'
+      || !Array.isArray(given.workloads)) {
+      throw invalidArgument('checkCapacity', `inputs[${i}]`, input, 'must be { namespace, quota, workloads }, as capacityInputs(objects) returns');
+    }
+  });
   return inputs.map(namespaceCapacity);
 }
 
@@ -347,6 +354,9 @@ export function capacityMarkdown(reports: readonly NamespaceCapacity[]): string 
 
 /** A Markdown table of one namespace: used / quota at the three points. */
 export function capacityTable(report: NamespaceCapacity): string {
+  if (report === null || typeof report !== 'object' || !report.steadyState) {
+    throw invalidArgument('capacityTable', 'report', report, 'must be one report of planCapacity(objects)');
+  }
   const cell = (p: CapacityPoint, r: ResourceName) => {
     const used = formatResource(r, p.used[r]);
     const quota = report.quota[r];

@@ -20,6 +20,10 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     if (waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
     waves.forEach((wave, j) => checkInteger(scope, `environments[${i}].waves[${j}]`, wave, 0));
     checkUnique(scope, `environments[${i}].waves`, waves);
+    // Each wave's Kustomization depends on the one before it in this list.
+    if (waves.some((wave, j) => j > 0 && wave < waves[j - 1])) {
+      throw invalidProp(scope, `environments[${i}].waves`, waves, 'must be in ascending order, lowest first (wavesOf(folder)): each wave is applied after the one before it');
+    }
     for (const flag of ['automatedSync', 'prune', 'selfHeal'] as const) {
       if (env[flag] !== undefined) checkBoolean(scope, `environments[${i}].${flag}`, env[flag]);
     }

@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from 'net';
-import { Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
 import { ExternalSecretSource, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
 import { describeValue, invalidArgument, invalidProp, invalidSecretProp } from './errors';
@@ -585,12 +585,17 @@ export function checkArgumentArray<T = unknown>(fn: string, arg: string, value: 
 // Construct ids
 
 /**
- * Call before `super(scope, id)`: an id already used by a sibling would make the constructs
- * library throw its own error, without the construct's type or what to do.
+ * Call before `super(scope, id)`: a scope outside any Chart, or an id already used by a sibling,
+ * would make cdk8s or the constructs library throw its own error, without the construct's type,
+ * its path or what to do.
  */
 export function checkConstructId(scope: IConstruct, id: unknown, type: string): void {
   const where = scope?.node?.path === undefined ? 'the scope' : `'${scope.node.path || '<app>'}'`;
   const path = (scope?.node?.path ? `${scope.node.path}/` : '') + String(id);
+  if (!(scope instanceof Construct) || !scope.node.scopes.some((s) => s instanceof Chart)) {
+    throw new Error(`${type} '${path}': 'scope' (${describeValue(scope)}) is invalid: must be a Chart or a construct inside one, `
+      + `e.g. new ${type}(new Chart(app, 'payments', { namespace: 'fintech' }), '${typeof id === 'string' ? id : 'payments'}', { ... })`);
+  }
   if (typeof id !== 'string' || id === '') {
     const expectation = id === '' ? "must not be empty, e.g. 'payments'" : typeMismatch('a string', id, "'payments'");
     throw new Error(`${type} '${path}': 'id' (${describeValue(id)}) is invalid: ${expectation}`);

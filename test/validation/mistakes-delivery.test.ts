@@ -129,6 +129,8 @@ describe('CanaryRollout mistakes', () => {
       new CanaryRollout(chart, 'finance-service', { stableImage: STABLE, port: 8080 });
       new CanaryRollout(chart, 'finance-service', { stableImage: STABLE, port: 8080 });
     }, `${C}: 'id' ("finance-service") is invalid: 'prod' already has a child with this id (a CanaryRollout); give each construct its own id`],
+    ['a rollout made in the App, outside any Chart', () => new CanaryRollout(new App(), 'finance-service', { stableImage: STABLE, port: 8080 }),
+      "CanaryRollout 'finance-service': 'scope' (an App) is invalid: must be a Chart or a construct inside one, e.g. new CanaryRollout(new Chart(app, 'payments', { namespace: 'fintech' }), 'finance-service', { ... })"],
     ['a rollout with the id of a service', () => {
       const chart = new Chart(new App(), 'prod');
       new FintechService(chart, 'finance-service', { image: STABLE, port: 8080 });
@@ -162,6 +164,16 @@ describe('BackupCronJob mistakes', () => {
       `${B}: 'schedule' ("0 0 31 2 *") is invalid: never runs: no date matches it`],
     ['hour 24', backup({ schedule: Cron.schedule({ minute: '0', hour: '24' }) }),
       `${B}: 'schedule' ("0 24 * * *") is invalid: hour field "24": 24 is above the maximum 23; a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`],
+    ['a schedule with a seconds field', backup({ schedule: Cron.schedule({ minute: '0 0', hour: '2' }) }),
+      `${B}: 'schedule' ("0 0 2 * * *") is invalid: has 6 fields, expected 5; a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`],
+    ['a step of 0 minutes', backup({ schedule: Cron.schedule({ minute: '*/0' }) }),
+      `${B}: 'schedule' ("*/0 * * * *") is invalid: minute field "*/0": step "0" must be a positive integer; a schedule is 5 cron fields (minute hour day-of-month month day-of-week), e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`],
+    ['an hourly verification that may last 3 hours', backup({ restoreVerification: { schedule: Cron.hourly() } }),
+      `${B}: 'restoreVerification.activeDeadline' ("3h") is invalid: overlaps the next run: a run may start up to 'startingDeadline' (30m) late and then last 3h, until 3h30m after its scheduled time, but 'restoreVerification.schedule' ("0 * * * *") runs as often as every 1h; shorten the deadlines or run less often`],
+    ['a backup made in the App, outside any Chart', () => new BackupCronJob(new App(), 'backup', { image: IMAGE, source: postgres(), destination: s3(), encryption: false }),
+      "BackupCronJob 'backup': 'scope' (an App) is invalid: must be a Chart or a construct inside one, e.g. new BackupCronJob(new Chart(app, 'payments', { namespace: 'fintech' }), 'backup', { ... })"],
+    ['an SSH key as an age recipient', backup({ encryption: { recipients: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'], identity: ref('identity') } }),
+      `${B}: 'encryption.recipients[0]' (a string of 80 characters) is invalid: must be an age X25519 recipient: "age1" and 58 lowercase Bech32 characters, as printed by age-keygen`],
     ['a retention of 36 hours', backup({ retention: Duration.hours(36) }),
       `${B}: 'retention' ("1 day 12 hours") is invalid: must be a whole number of days, at least 1, e.g. Duration.days(30)`],
     ['a retention lock longer than the retention', backup({ retention: Duration.days(7), retentionLock: Duration.days(30) }),
@@ -240,6 +252,8 @@ describe('GitOpsDelivery and ChangeFreeze mistakes', () => {
       `${G}: 'environments[].namespace' ("fintech-staging") is invalid: appears more than once in [fintech-staging, fintech-staging]; each must be unique`],
     ['an environment name too long for its Application', gitops({ environments: [env({ name: 'e'.repeat(56) })] }),
       `${G}: 'environments[0].name' ("${'e'.repeat(56)}") is invalid: must have at most 55 characters, so that "fintech-${'e'.repeat(56)}" is a valid name (at most 63)`],
+    ['waves in descending order (Flux would apply the services first)', gitops({ environments: [env({ waves: [1, 0] })] }),
+      `${G}: 'environments[0].waves' ([1,0]) is invalid: must be in ascending order, lowest first (wavesOf(folder)): each wave is applied after the one before it`],
     ['an API server address without a mask', gitops({ apiServerCidrs: ['10.0.0.1'] }),
       `${G}: 'apiServerCidrs[0]' ("10.0.0.1") is invalid: must have a prefix length, e.g. "10.0.0.1/32" for this address alone`],
     ['a Flux source namespace in capitals', gitops({ fluxSource: { name: 'platform', namespace: 'Flux-System' } }),
@@ -254,6 +268,14 @@ describe('GitOpsDelivery and ChangeFreeze mistakes', () => {
       `${G}: 'environments[0].freezes[0].end' ("2026-12-24T00:00:00Z") is invalid: must be after 'start' ("2026-12-27T00:00:00.000Z")`],
     ['a one-off freeze that has passed', gitops({ environments: [env({ freezes: [ChangeFreeze.oneOff({ start: '2026-11-01T00:00:00Z', end: '2026-11-02T00:00:00Z', reason: 'Audit' })] })] }),
       `${G}: 'environments[0].freezes[0].end' ("2026-11-02T00:00:00Z") is invalid: has passed (checked at 2026-12-02T03:00:00.000Z): the rendered schedule has no year and would freeze the same dates every year; remove the freeze`],
+    ['a one-off freeze at a second past the minute', gitops({ environments: [env({ freezes: [ChangeFreeze.oneOff({ start: '2026-12-24T00:00:30Z', end: '2026-12-25T00:00:00Z', reason: 'Holidays' })] })] }),
+      `${G}: 'environments[0].freezes[0].start' ("2026-12-24T00:00:30Z") is invalid: must be a whole minute (cron schedules have no seconds)`],
+    ['a one-off freeze more than a year ahead', gitops({ environments: [env({ freezes: [ChangeFreeze.oneOff({ start: '2028-01-01T00:00:00Z', end: '2028-01-02T00:00:00Z', reason: 'Audit' })] })] }),
+      `${G}: 'environments[0].freezes[0].start' ("2028-01-01T00:00:00Z") is invalid: is too far ahead (checked at 2026-12-02T03:00:00.000Z): the rendered schedule has no year, so the same dates 2027 would be frozen first; give a freeze that starts within a year, less its length`],
+    ['a freeze from the 30th for three days', gitops({ environments: [env({ freezes: [freeze({ schedule: Cron.schedule({ minute: '0', hour: '0', day: '30' }) })] })] }),
+      `${G}: 'environments[0].freezes[0].duration' ("3d") is invalid: ends on calendar days no cron schedule names exactly (months differ in length and February in leap years), so Flux could not resume on time; choose a start and duration whose end falls on fixed days, e.g. a freeze that starts on the 1st`],
+    ['a token pasted as the reason, never shown', gitops({ environments: [env({ freezes: [freeze({ reason: 'token=ghp_Xy7Qw2Er9Ty4Ui8Op3AsXy7Qw2Er9Ty4Ui8Op3As' })] })] }),
+      `${G}: 'environments[0].freezes[0].reason' (a string of 50 characters) is invalid: looks like a credential (a GitHub token), and secret values never go into manifests: the reason is written into the manifests; say why the freeze holds, e.g. "Month-end closing"`],
     ['a freeze of 90 seconds', gitops({ environments: [env({ freezes: [freeze({ duration: Duration.seconds(90) })] })] }),
       `${G}: 'environments[0].freezes[0].duration' ("1m30s") is invalid: must be a whole number of minutes, e.g. Duration.hours(72)`],
     ['a daily freeze lasting a day', gitops({ environments: [env({ freezes: [freeze({ schedule: Cron.schedule({ minute: '0', hour: '0' }), duration: Duration.hours(24) })] })] }),
@@ -337,9 +359,14 @@ describe('tools mistakes', () => {
       "writeOutput: 'files[0].path' (\"/etc/a.yaml\") is invalid: must be a path relative to the output folder, without \"..\", \".\" or empty segments, e.g. \"production/wave-2/payments.yaml\""],
     ['a file path leaving the output', () => writeOutput([{ path: 'production/../../a.yaml', content: 'a' }], 'dist'),
       "writeOutput: 'files[0].path' (\"production/../../a.yaml\") is invalid: must be a path relative to the output folder, without \"..\", \".\" or empty segments, e.g. \"production/wave-2/payments.yaml\""],
+    ['a file as the folder to compare with', () => {
+      const file = path.join(tempDir(), 'dist');
+      fs.writeFileSync(file, 'x');
+      return compareOutput([{ path: 'a.yaml', content: 'a' }], file);
+    }, "compareOutput: 'outdir' (\"<tmp>/dist\") is invalid: is a file; it must be a folder, or not exist yet"],
     ['a file of objects instead of text', () => compareOutput([{ path: 'a.yaml', content: { kind: 'Service' } } as any], 'dist'),
       "compareOutput: 'files[0].content' ({\"kind\":\"Service\"}) is invalid: must be a string, not an object"],
-  ])('rejects %s', (_, make, message) => expect(plainErrorMessage(make)).toBe(message));
+  ])('rejects %s', (_, make, message) => expect(plainErrorMessage(make).replace(/"[^"]*mistakes-delivery-[^/]*/g, '"<tmp>')).toBe(message));
 
   test('refuses to replace a folder that holds more than earlier output, and leaves it as it was', () => {
     const outdir = path.join(tempDir(), 'src');
