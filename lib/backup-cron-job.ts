@@ -16,6 +16,7 @@ import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, SecretUse } from './external-secret';
+import { checkNoNulls } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity, WorkloadAccess } from './rbac';
@@ -328,6 +329,9 @@ export class BackupCronJob extends Construct implements IDeliverable {
     checkConstructId(scope, id, 'BackupCronJob');
     super(scope, id);
     checkKnownKeys(this, 'props', props, BACKUP_PROPS, "{ source: BackupSource.postgres({ ... }), destination: BackupDestination.s3({ ... }), encryption: { ... }, image: '...' }");
+    // A required prop given as null gets its own message below; an optional one would silently take its default.
+    const { source: _source, destination: _destination, encryption: _encryption, image: _image, ...optional } = props;
+    checkNoNulls(this, optional);
     this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);

@@ -193,6 +193,13 @@ export function checkFolderPlans(fn: string, arg: string, folders: readonly unkn
     if (first < i) {
       throw invalidArgument(fn, `${arg}[${i}].folder`, folder, `is also the folder of ${arg}[${first}]; each App needs a folder of its own`);
     }
+    const outer = folders.findIndex((other) => {
+      const name = (other as OutputFolder).folder;
+      return typeof name === 'string' && (folder.startsWith(`${name}/`) || name.startsWith(`${folder}/`));
+    });
+    if (outer !== -1 && outer < i) {
+      throw invalidArgument(fn, `${arg}[${i}].folder`, folder, `must not be inside, or contain, the folder of ${arg}[${outer}] ('${(folders[outer] as OutputFolder).folder}'): each folder's kustomization would take in the other's files`);
+    }
     const sameApp = folders.findIndex((other) => (other as OutputFolder).app === app);
     if (sameApp < i) {
       throw invalidArgument(fn, `${arg}[${i}].app`, app,

@@ -5,6 +5,7 @@ import { AppProject } from '../imports/appprojects-argoproj.io';
 import { GitRepository } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
 import { ChangeFreeze, FluxFreeze } from './change-freeze';
+import { checkNoNulls } from './fintech-service';
 import { checkFolderPlan, FolderPlan } from './delivery';
 import { createApplication, createAppProject } from './gitops/argocd';
 import { checkEnvironments } from './gitops/environments';
@@ -188,6 +189,8 @@ export class GitOpsDelivery extends Construct {
     checkConstructId(scope, id, 'GitOpsDelivery');
     super(scope, id);
     checkKnownKeys(this, 'props', props, GITOPS_PROPS, "{ repoUrl: 'https://git.example.com/platform/fintech.git', environments: [...] }");
+    const { repoUrl: _repoUrl, environments: _environments, ...optional } = props;
+    checkNoNulls(this, optional);
     this.repoUrl = checkRepoUrl(this, props.repoUrl);
     this.revision = checkRevision(this, checkInstance(this, 'revision', props.revision ?? GitRevision.branch('main'), GitRevision, "GitRevision.branch('main')"));
     this.outputPath = checkOutputPath(this, props.outputPath ?? 'dist');

@@ -56,6 +56,27 @@ export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
   return synthesize(plan, 'synthesizePlan', 'plan.folders');
 }
 
+/**
+ * No object is emitted by two folders: each folder is applied (and pruned) by its own GitOps
+ * Application or Kustomization, which would overwrite, then delete, the other's object.
+ */
+function checkFoldersApart(plan: DeliveryPlan, files: readonly OutputFile[], fn: string, arg: string): void {
+  const owner = new Map<string, number>();
+  plan.folders.forEach(({ folder }, i) => {
+    const objects = objectsOf(files.filter((file) => file.path.startsWith(`${folder}/`)));
+    for (const object of objects) {
+      const where = object.metadata?.namespace ? ` in namespace ${object.metadata.namespace}` : '';
+      const key = `${object.kind} ${object.metadata?.name}${where} (${object.apiVersion})`;
+      const first = owner.get(key);
+      if (first !== undefined && first !== i) {
+        throw invalidArgument(fn, `${arg}[${i}].app`, plan.folders[i].app, `emits ${key}, which ${arg}[${first}] ('${plan.folders[first].folder}') emits too: `
+          + 'each folder is applied and pruned on its own, so one would overwrite and then delete the other\'s object; give each environment its own namespace and names');
+      }
+      owner.set(key, i);
+    }
+  });
+}
+
 /** A plan as `planDelivery` makes it. */
 function checkPlan(fn: string, arg: string, plan: unknown): void {
   const folders = (plan as Partial<DeliveryPlan> | undefined)?.folders;
@@ -103,6 +124,7 @@ function synthesize(plan: DeliveryPlan, fn: string, arg: string): OutputFile[] {
     }
   }
   if (errors.length > 0) throw new Error(`Synthesis failed:\n  ${errors.join('\n  ')}`);
+  checkFoldersApart(plan, files, fn, arg);
   return files;
 }
 

@@ -90,6 +90,9 @@ describe('BackupCronJob from JavaScript', () => {
     ['true as the restore', backup({ restore: true }), `${B}: 'restore' (true) is invalid: must be an object, not a boolean, e.g. { database: 'payments' } or false`],
     ['the BackupSource class as the source', backup({ source: BackupSource }),
       `${B}: 'source' (a function) is invalid: must be BackupSource.postgres({...}), BackupSource.redis({...}) or BackupSource.eventStoreExport({...})`],
+    ['null as the retention (the default is to leave it out)', backup({ retention: null }),
+      `${B}: 'retention' (null) is invalid: must be left out (undefined) for the default, not null`],
+    ['null as the restore', backup({ restore: null }), `${B}: 'restore' (null) is invalid: must be left out (undefined) for the default, not null`],
     ['"7d" as the retention lock', backup({ retentionLock: '7d' }), `${B}: 'retentionLock' ("7d") is invalid: must be a Duration, not a string, e.g. Duration.days(30)`],
   ])('rejects %s', (_, make, message) => expect(messageOf(make)).toBe(message));
 });
@@ -100,6 +103,7 @@ describe('GitOpsDelivery and ChangeFreeze from JavaScript', () => {
       `${G}: 'revision' (undefined) is invalid: must be a string, not undefined, e.g. GitRevision.branch('main')`],
     ['a commit as a number', gitops({ revision: GitRevision.commit(42) }),
       `${G}: 'revision' (42) is invalid: must be a string, not a number, e.g. GitRevision.commit('<40 hex digits>')`],
+    ['null as the revision', gitops({ revision: null }), `${G}: 'revision' (null) is invalid: must be left out (undefined) for the default, not null`],
     ['a string as the Flux source', gitops({ fluxSource: 'platform' }),
       `${G}: 'fluxSource' ("platform") is invalid: must be an object, not a string, e.g. { name: 'platform', namespace: 'flux-system' }`],
     ['one CIDR instead of a list', gitops({ apiServerCidrs: '10.0.0.1/32' }),

@@ -5,11 +5,12 @@ import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   BackupCronJob, BackupDestination, BackupSource, CanaryBackend, CanaryPhase, CanaryRollout, ChangeFreeze, DeliveryTier, FintechService,
-  GitOpsDelivery, GitRevision, IDeliverable, SecretKeyRef,
+  FintechEnvironment, GitOpsDelivery, GitRevision, IDeliverable, SecretKeyRef,
 } from '../../lib';
 import {
   compareOutput, deliveryWaves, environmentResources, planDelivery, synthesizeFolders, synthesizePlan, validateApp, waveFolder, writeOutput,
 } from '../../lib/tools';
+import { STAGING } from '../../platform';
 import { plainErrorMessage } from '../support/errors';
 
 /**
@@ -329,6 +330,16 @@ describe('tools mistakes', () => {
       const app = paymentsApp();
       synthesizeFolders([{ folder: 'staging', app }, { folder: 'production', app }]);
     }, `${S}: 'folders[1].app' (an App) is invalid: is also the App of folders[0] ('staging'); each folder needs an App of its own, or both would apply the same objects`],
+    ['two environments in one namespace', () => {
+      const environment = () => {
+        const app = new App();
+        new FintechEnvironment(new Chart(app, 'environment'), 'environment', { namespace: 'fintech', quota: STAGING.quota });
+        return app;
+      };
+      synthesizeFolders([{ folder: 'staging', app: environment() }, { folder: 'production', app: environment() }]);
+    }, `${S}: 'folders[1].app' (an App) is invalid: emits Namespace fintech (v1), which folders[0] ('staging') emits too: each folder is applied and pruned on its own, so one would overwrite and then delete the other's object; give each environment its own namespace and names`],
+    ['a folder inside another', () => synthesizeFolders([{ folder: 'envs', app: paymentsApp() }, { folder: 'envs/production', app: paymentsApp() }]),
+      `${S}: 'folders[1].folder' ("envs/production") is invalid: must not be inside, or contain, the folder of folders[0] ('envs'): each folder's kustomization would take in the other's files`],
     ['no folders', () => synthesizeFolders([]), `${S}: 'folders' ([]) is invalid: must list at least one { folder, app }, e.g. [{ folder: 'production', app }]`],
     ['folders where a plan is expected', () => synthesizePlan([{ folder: 'production', app: paymentsApp() }] as any),
       "synthesizePlan: 'plan' (an array) is invalid: must be a delivery plan, planDelivery(folders), not an array; synthesizeFolders takes a list of { folder, app }"],
