@@ -26,7 +26,7 @@ import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkConstructId, checkDnsLabel, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkPinnedImage, checkRunAs, checkSize,
+  checkConstructId, checkDnsLabel, checkNoNullOptions, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkPinnedImage, checkRunAs, checkSize,
   checkTimeZone,
 } from './shared/validation';
 
@@ -332,6 +332,10 @@ export class BackupCronJob extends Construct implements IDeliverable {
     // A required prop given as null gets its own message below; an optional one would silently take its default.
     const { source: _source, destination: _destination, encryption: _encryption, image: _image, ...optional } = props;
     checkNoNulls(this, optional);
+    checkNoNullOptions(this, 'restore', props.restore, ['database', 'activeDeadline']);
+    checkNoNullOptions(this, 'restoreVerification', props.restoreVerification, ['schedule', 'scratchDatabase', 'activeDeadline']);
+    checkNoNullOptions(this, 'alerts', props.alerts, ['missingAfterFactor', 'runbookBaseUrl']);
+    checkNoNullOptions(this, 'access', props.access, ['pruneSchedule']);
     this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);

@@ -17,7 +17,7 @@ import {
   crashLooping, errorRatePercent, latencyQuantileSeconds, measuredErrorRatePercent, minOverTime,
 } from './shared/promql';
 import {
-  checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkOneOf,
+  checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkNumber, checkOneOf,
   checkPinnedImage, checkRecord, checkUrl,
 } from './shared/validation';
 
@@ -272,6 +272,7 @@ export class CanaryRollout extends Construct {
 
     const analysis = props.analysis ?? {};
     checkKnownKeys(this, 'analysis', analysis, ANALYSIS_OPTIONS, '{ maxErrorRatePercent: 1, window: Duration.minutes(5) }');
+    checkNoNullOptions(this, 'analysis', analysis, ANALYSIS_OPTIONS);
     const maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent',
       checkNumber(this, 'analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1), 0, 50, '%');
     const maxP95Latency = checkInstance(this, 'analysis.maxP95Latency', analysis.maxP95Latency ?? Duration.millis(500), Duration, 'Duration.millis(500)');

@@ -13,7 +13,7 @@ import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FL
 import { checkRevision, GitRevision } from './gitops/revision';
 import { invalidProp, invalidSecretProp } from './shared/errors';
 import {
-  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
+  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkNoNullOptions, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
 } from './shared/validation';
 
 export { GitRevision, GitRevisionKind } from './gitops/revision';
@@ -200,6 +200,7 @@ export class GitOpsDelivery extends Construct {
     this.argoCdNamespace = checkDnsLabel(this, 'argoCdNamespace', props.argoCdNamespace ?? 'argocd');
     if (props.fluxSource !== undefined) {
       checkKnownKeys(this, 'fluxSource', props.fluxSource, ['name', 'namespace'], "{ name: 'platform', namespace: 'flux-system' }");
+      checkNoNullOptions(this, 'fluxSource', props.fluxSource, ['namespace']);
       checkDnsLabel(this, 'fluxSource.name', props.fluxSource.name);
       if (props.fluxSource.namespace !== undefined) checkDnsLabel(this, 'fluxSource.namespace', props.fluxSource.namespace);
     }

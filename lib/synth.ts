@@ -5,7 +5,7 @@ import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { checkFolderPlan, checkFolderPlans, checkOutputFolders, DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
 import { analyseSegmentation } from './segmentation';
-import { invalidArgument } from './shared/errors';
+import { describeValue, invalidArgument } from './shared/errors';
 import { kindOf } from './shared/secrets';
 import { toYaml } from './shared/yaml';
 
@@ -272,7 +272,7 @@ function checkOutdir(fn: string, outdir: unknown): string {
   if (existing && !existing.isDirectory()) throw invalidArgument(fn, 'outdir', outdir, 'is a file; it must be a folder, or not exist yet');
   const foreign = existing ? listFiles(target).find((p) => !/\.ya?ml$/.test(p)) : undefined;
   if (foreign !== undefined) {
-    throw invalidArgument(fn, 'outdir', outdir, `holds "${foreign}", which is not synthesized output: the folder is replaced as a whole; choose a folder of its own`);
+    throw invalidArgument(fn, 'outdir', outdir, `holds ${describeValue(foreign)}, which is not synthesized output: the folder is replaced as a whole; choose a folder of its own`);
   }
   return target;
 }

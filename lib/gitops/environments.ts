@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ChangeFreeze, checkNoOverlap, resolveFreeze, ResolvedFreeze } from '../change-freeze';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkBoolean, checkDnsLabel, checkInteger, checkKnownKeys, checkUnique } from '../shared/validation';
+import { checkArray, checkBoolean, checkDnsLabel, checkInteger, checkKnownKeys, checkNoNullOptions, checkUnique } from '../shared/validation';
 import type { GitOpsEnvironment } from '../gitops';
 
 /**
@@ -13,6 +13,7 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
   if (list.length === 0) throw invalidProp(scope, 'environments', list, 'must list at least one environment');
   const checked = list.map((env, i) => {
     checkKnownKeys(scope, `environments[${i}]`, env, ENVIRONMENT_OPTIONS, "{ name: 'production', namespace: 'fintech-production', waves: [0, 1], resources }");
+    checkNoNullOptions(scope, `environments[${i}]`, env, ['freezes', 'automatedSync', 'prune', 'selfHeal']);
     // Argo CD's Application "fintech-<name>" is also its objects' tracking label value: at most 63 characters.
     checkDnsLabel(scope, `environments[${i}].name`, env.name, { prefix: 'fintech-' });
     checkDnsLabel(scope, `environments[${i}].namespace`, env.namespace);

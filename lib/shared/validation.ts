@@ -101,6 +101,20 @@ export function checkKnownKeys(scope: IConstruct, prop: string, value: unknown, 
   }
 }
 
+/**
+ * The `optional` options of `prop` given as null, as a JavaScript caller may write for "the
+ * default": refused, since a null would otherwise silently take the default. Errors name
+ * `<prop>.<option>`; a required option given as null gets its own check's message.
+ */
+export function checkNoNullOptions(scope: IConstruct, prop: string, options: unknown, optional: readonly string[]): void {
+  if (options === null || typeof options !== 'object') return;
+  for (const name of optional) {
+    if ((options as Record<string, unknown>)[name] === null) {
+      throw invalidProp(scope, propPath(prop, name), null, 'must be left out (undefined) for the default, not null');
+    }
+  }
+}
+
 /** `<prop>.<name>` for a prop named by a user's key; a key that looks like a credential is shown by its length only. */
 export function propPath(prop: string, name: string): string {
   return `${prop}.${secretKind(name) ? `<${describeSecret(name)}>` : name}`;
