@@ -9,13 +9,14 @@ import { BackupDestination } from './backup/destination';
 import { createBackupJob, IDENTITY_DIR, IDENTITY_FILE, JOB_COMPONENTS, JobPurpose, NEVER, PRUNE_ACTIVE_DEADLINE, WORK_DIR } from './backup/job';
 import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkRetentionLock } from './backup/protection';
 import {
-  checkNoOverlap, checkRetention, checkSchedule, checkTimeZone, DEFAULT_PRUNE_SCHEDULE,
+  checkNoOverlap, checkRetention, checkSchedule, DEFAULT_PRUNE_SCHEDULE,
   DEFAULT_VERIFICATION_SCHEDULE, JobTiming, missingThreshold, resolveBackupTiming,
 } from './backup/schedule';
 import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, SecretUse } from './external-secret';
+import { checkNoNulls } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity, WorkloadAccess } from './rbac';
@@ -25,7 +26,8 @@ import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkDnsLabel, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkPinnedImage, checkRunAs, checkSize,
+  checkConstructId, checkDnsLabel, checkNoNullOptions, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkPinnedImage, checkRunAs, checkSize,
+  checkTimeZone,
 } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
@@ -324,8 +326,16 @@ export class BackupCronJob extends Construct implements IDeliverable {
   private readonly secretUses: SecretUse[] = [];
 
   constructor(scope: Construct, id: string, props: BackupCronJobProps) {
+    checkConstructId(scope, id, 'BackupCronJob');
     super(scope, id);
     checkKnownKeys(this, 'props', props, BACKUP_PROPS, "{ source: BackupSource.postgres({ ... }), destination: BackupDestination.s3({ ... }), encryption: { ... }, image: '...' }");
+    // A required prop given as null gets its own message below; an optional one would silently take its default.
+    const { source: _source, destination: _destination, encryption: _encryption, image: _image, ...optional } = props;
+    checkNoNulls(this, optional);
+    checkNoNullOptions(this, 'restore', props.restore, ['database', 'activeDeadline']);
+    checkNoNullOptions(this, 'restoreVerification', props.restoreVerification, ['schedule', 'scratchDatabase', 'activeDeadline']);
+    checkNoNullOptions(this, 'alerts', props.alerts, ['missingAfterFactor', 'runbookBaseUrl']);
+    checkNoNullOptions(this, 'access', props.access, ['pruneSchedule']);
     this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkPinnedImage(this, 'image', props.image);
@@ -335,7 +345,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.selectorLabels = selectorLabels(this.name);
     this.runAs = checkRunAs(this, 'runAs', props.runAs);
     this.remotePath = this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`));
-    this.timeZone = checkTimeZone(this, props.timeZone ?? 'Etc/UTC');
+    this.timeZone = checkTimeZone(this, 'timeZone', props.timeZone ?? 'Etc/UTC');
     this.retentionDays = checkRetention(this, props.retention ?? Duration.days(30));
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);
     this.successfulJobsHistoryLimit = checkInteger(this, 'successfulJobsHistoryLimit', props.successfulJobsHistoryLimit ?? 3, 0, 100);
@@ -476,7 +486,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
       schedule: NEVER,
       suspend: true,
       startingDeadlineSeconds: this.startingDeadlineSeconds,
-      activeDeadlineSeconds: checkInteger(this, 'restore.activeDeadline', checkDuration(this, 'restore.activeDeadline', restore.activeDeadline ?? Duration.hours(6), { minSeconds: 0, example: 'e.g. Duration.hours(6)' }), 1),
+      activeDeadlineSeconds: checkDuration(this, 'restore.activeDeadline', restore.activeDeadline ?? Duration.hours(6), { example: 'e.g. Duration.hours(6)' }),
       backoffLimit: 0,
     };
     return this.createCronJob(this, 'Restore', `${this.name}-restore`, 'restore', timing,
@@ -485,7 +495,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
 
   private createVerificationJob(verification: RestoreVerificationOptions, env: JobEnvironments): { job: k8s.KubeCronJob; timing: RunTiming } {
     const [schedule, intervals] = checkSchedule(this, 'restoreVerification.schedule', verification.schedule ?? DEFAULT_VERIFICATION_SCHEDULE());
-    const activeDeadline = checkInteger(this, 'restoreVerification.activeDeadline', checkDuration(this, 'restoreVerification.activeDeadline', verification.activeDeadline ?? Duration.hours(3), { minSeconds: 0, example: 'e.g. Duration.hours(3)' }), 1);
+    const activeDeadline = checkDuration(this, 'restoreVerification.activeDeadline', verification.activeDeadline ?? Duration.hours(3), { example: 'e.g. Duration.hours(3)' });
     checkNoOverlap(this, 'restoreVerification.schedule', 'restoreVerification.activeDeadline', schedule, intervals, this.startingDeadlineSeconds, activeDeadline);
     const job = this.createCronJob(this, 'Verification', `${this.name}-verify`, 'verify', this.timing(schedule, activeDeadline),
       [...env.reader, ...this.verificationEnv(verification)]);
@@ -526,7 +536,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   }
 
   private createAlerts(alerts: BackupAlertOptions, verification?: RunTiming): { missingAfterSeconds: number; rule: PrometheusRule } {
-    const factor = alerts.missingAfterFactor ?? 1.5;
+    const factor = checkNumber(this, 'alerts.missingAfterFactor', alerts.missingAfterFactor ?? 1.5);
     const missingAfterSeconds = missingThreshold(this, 'alerts.missingAfterFactor', factor, this.intervals, this.startingDeadlineSeconds, this.activeDeadlineSeconds);
     const verificationMissingAfterSeconds = verification
       ? missingThreshold(this, 'alerts.missingAfterFactor', factor, verification.intervals, this.startingDeadlineSeconds, verification.activeDeadline)

@@ -9,14 +9,16 @@ import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
 import { checkNoNulls, FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
 import { checkWholeSeconds, goDuration } from './shared/duration';
-import { invalidProp } from './shared/errors';
+import { constructLabel, invalidProp } from './shared/errors';
+import { kindOf } from './shared/secrets';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
 import { alertRule, checkRunbookBaseUrl, renderRuleGroup, RuleGroup, Severity } from './monitoring/alert-rules';
 import {
   crashLooping, errorRatePercent, latencyQuantileSeconds, measuredErrorRatePercent, minOverTime,
 } from './shared/promql';
 import {
-  checkArray, checkBoolean, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkOneOf, checkPinnedImage, checkUrl,
+  checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkNumber, checkOneOf,
+  checkPinnedImage, checkRecord, checkUrl,
 } from './shared/validation';
 
 /** Which controller moves the canary forward. */
@@ -214,6 +216,7 @@ export class CanaryRollout extends Construct {
   public readonly analysisTemplates: AnalysisTemplate[];
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    checkConstructId(scope, id, 'CanaryRollout');
     super(scope, id);
     const settings = this.checkProps(id, props);
     ({
@@ -251,6 +254,15 @@ export class CanaryRollout extends Construct {
     const pause = props.pause ?? Duration.hours(48);
     checkDuration(this, 'pause', pause, { example: 'e.g. Duration.hours(48)' });
     if (props.manualApproval !== undefined) checkBoolean(this, 'manualApproval', props.manualApproval);
+    if (props.manualApproval && backend === CanaryBackend.PLAIN_KUBERNETES) {
+      throw invalidProp(this, 'manualApproval', props.manualApproval,
+        'applies to the Argo Rollouts backend only: the plain-Kubernetes rollout moves only when its phase is changed in git');
+    }
+    if (props.metrics === false) {
+      throw invalidProp(this, 'metrics', false, "must not be false: the canary's analysis and rollback alerts measure its error rate and latency"
+        + ' from the service\'s metrics, and without them nothing would detect a bad release');
+    }
+    if (props.metrics !== undefined) checkRecord(this, 'metrics', props.metrics, "{ path: '/metrics' }");
     const canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
     const phase = this.checkPhase(props, backend, canaryImage, steps);
     const inProgress = canaryImage !== undefined && (backend === CanaryBackend.ARGO_ROLLOUTS || phase!.percent < 100);
@@ -260,14 +272,23 @@ export class CanaryRollout extends Construct {
 
     const analysis = props.analysis ?? {};
     checkKnownKeys(this, 'analysis', analysis, ANALYSIS_OPTIONS, '{ maxErrorRatePercent: 1, window: Duration.minutes(5) }');
+    checkNoNullOptions(this, 'analysis', analysis, ANALYSIS_OPTIONS);
     const maxErrorRatePercent = this.checkRange('analysis.maxErrorRatePercent',
       checkNumber(this, 'analysis.maxErrorRatePercent', analysis.maxErrorRatePercent ?? 1), 0, 50, '%');
     const maxP95Latency = checkInstance(this, 'analysis.maxP95Latency', analysis.maxP95Latency ?? Duration.millis(500), Duration, 'Duration.millis(500)');
     const maxP95LatencySeconds = this.checkRange('analysis.maxP95Latency', maxP95Latency.toMilliseconds({ integral: false }) / 1000, 0, 60, 's');
     const windowSeconds = checkDuration(this, 'analysis.window', analysis.window ?? Duration.minutes(5),
       { minSeconds: 60, maxSeconds: 3600, example: 'e.g. Duration.minutes(5)' });
-    const interval = goDuration(Duration.seconds(checkDuration(this, 'analysis.interval', analysis.interval ?? Duration.minutes(1),
-      { minSeconds: 10, maxSeconds: 3600, example: 'e.g. Duration.minutes(1)' })));
+    const intervalSeconds = checkDuration(this, 'analysis.interval', analysis.interval ?? Duration.minutes(1),
+      { minSeconds: 10, maxSeconds: 3600, example: 'e.g. Duration.minutes(1)' });
+    const interval = goDuration(Duration.seconds(intervalSeconds));
+    if (intervalSeconds > windowSeconds) {
+      throw invalidProp(this, 'analysis.interval', interval,
+        `must not exceed 'analysis.window' (${goDuration(Duration.seconds(windowSeconds))}): each measurement covers one window, so a longer interval leaves time unmeasured`);
+    }
+    for (const limit of ['failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit'] as const) {
+      if (analysis[limit] !== undefined) checkInteger(this, `analysis.${limit}`, checkNumber(this, `analysis.${limit}`, analysis[limit]), 0);
+    }
     if (analysis.prometheusAddress !== undefined) {
       checkUrl(this, 'analysis.prometheusAddress', analysis.prometheusAddress, { example: 'http://prometheus-operated.monitoring.svc:9090' });
       checkNotSecret(this, 'analysis.prometheusAddress', analysis.prometheusAddress, 'give the address of the Prometheus that Argo Rollouts queries');
@@ -288,13 +309,34 @@ export class CanaryRollout extends Construct {
       : this.stableImage;
     const serviceProps: Record<string, unknown> = { ...props };
     CANARY_PROPS.forEach((key) => delete serviceProps[key]);
-    return new FintechService(this, 'Service', {
-      ...serviceProps as Omit<FintechServiceProps, 'image'>,
-      name,
-      image: workloadImage,
-      trackLabels: this.backend === CanaryBackend.PLAIN_KUBERNETES ? { [TRACK]: 'stable' } : undefined,
-      metrics: props.metrics === false ? false : { ...props.metrics, podTargetLabels: [TRACK, 'version'] },
-    });
+    const given = props.metrics === false ? undefined : props.metrics?.podTargetLabels;
+    const podTargetLabels = Array.isArray(given) ? [...new Set([...given, TRACK, 'version'])] : given ?? [TRACK, 'version'];
+    const servicePath = `${this.node.path}/Service`;
+    try {
+      return new FintechService(this, 'Service', {
+        ...serviceProps as Omit<FintechServiceProps, 'image'>,
+        name,
+        image: workloadImage,
+        trackLabels: this.backend === CanaryBackend.PLAIN_KUBERNETES ? { [TRACK]: 'stable' } : undefined,
+        metrics: props.metrics === false ? false : { ...props.metrics, podTargetLabels },
+      });
+    } catch (e) {
+      throw this.asOwnError(e, servicePath, workloadImage === this.stableImage ? 'stableImage' : 'canaryImage');
+    }
+  }
+
+  /**
+   * An error about a prop this rollout passed on to its service (or one of the service's
+   * constructs) names this rollout and the prop as the user gave it: the service is an
+   * implementation detail.
+   */
+  private asOwnError(e: unknown, servicePath: string, imageProp: string): unknown {
+    if (!(e instanceof Error) || e.constructor !== Error) return e;
+    const escaped = servicePath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const match = new RegExp(`^[A-Za-z0-9_$]+ '${escaped}(/[^']*)?': '([^']*)'`).exec(e.message);
+    if (!match) return e;
+    const prop = match[2] === 'image' || match[2].startsWith('image.') ? imageProp + match[2].slice('image'.length) : match[2];
+    return new Error(`${constructLabel(this)}: '${prop}'${e.message.slice(match[0].length)}`);
   }
 
   /** The canary's series: the namespace keeps two environments apart in a Prometheus that scrapes both. */
@@ -318,6 +360,9 @@ export class CanaryRollout extends Construct {
     props: CanaryRolloutProps, backend: CanaryBackend, canaryImage: string | undefined, steps: readonly number[],
   ): CanaryPhase | undefined {
     if (props.phase !== undefined) checkInstance(this, 'phase', props.phase, CanaryPhase, 'CanaryPhase.percent(30)');
+    if (props.phase !== undefined && (typeof props.phase.percent !== 'number' || Number.isNaN(props.phase.percent))) {
+      throw invalidProp(this, 'phase', props.phase.percent, `must be CanaryPhase.percent() of a number, not ${kindOf(props.phase.percent)}, e.g. CanaryPhase.percent(30)`);
+    }
     if (backend === CanaryBackend.ARGO_ROLLOUTS) {
       if (props.phase) {
         throw invalidProp(this, 'phase', props.phase.percent,

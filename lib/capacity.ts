@@ -1,5 +1,7 @@
 import { NAME_LABEL } from './shared/labels';
 import { formatBytes, formatCpu, parseCpuMillis, parseQuantity } from './shared/quantity';
+import { invalidArgument } from './shared/errors';
+import { checkArgumentArray } from './shared/validation';
 
 /**
  * Capacity planning at synth time: what the objects emitted into a namespace ask of its
@@ -116,16 +118,25 @@ const ZERO: ResourceTotals = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.
 
 /** The capacity report of every namespace that has a ResourceQuota among `objects`. */
 export function planCapacity(objects: readonly any[]): NamespaceCapacity[] {
+  checkArgumentArray('planCapacity', 'objects', objects, 'objectsOf(synthesizeFolders(folders))');
   return checkCapacity(capacityInputs(objects));
 }
 
 /** The capacity report of each namespace. */
 export function checkCapacity(inputs: readonly NamespaceCapacityInput[]): NamespaceCapacity[] {
+  checkArgumentArray('checkCapacity', 'inputs', inputs, 'capacityInputs(objects)').forEach((input, i) => {
+    const given = input as Partial<NamespaceCapacityInput> | null;
+    if (given === null || typeof given !== 'object' || typeof given.namespace !== 'string' || given.quota === null || typeof given.quota !== 'object'
+      || !Array.isArray(given.workloads)) {
+      throw invalidArgument('checkCapacity', `inputs[${i}]`, input, 'must be { namespace, quota, workloads }, as capacityInputs(objects) returns');
+    }
+  });
   return inputs.map(namespaceCapacity);
 }
 
 /** Throws one error listing every capacity problem; returns the warnings. */
 export function assertCapacity(reports: readonly NamespaceCapacity[]): string[] {
+  checkArgumentArray('assertCapacity', 'reports', reports, 'planCapacity(objects)');
   const errors = reports.flatMap((r) => r.errors);
   if (errors.length > 0) throw new Error(`Capacity check failed:\n  ${errors.join('\n  ')}`);
   return reports.flatMap((r) => r.warnings);
@@ -167,6 +178,7 @@ function quotaLimits(hard: Readonly<Record<string, string | number>>): Partial<R
  * surge and its autoscaled maximum.
  */
 export function capacityInputs(objects: readonly any[]): NamespaceCapacityInput[] {
+  checkArgumentArray('capacityInputs', 'objects', objects, 'objectsOf(synthesizeFolders(folders))');
   return objects.filter((o) => o.kind === 'ResourceQuota').map((quota): NamespaceCapacityInput => {
     const inNamespace = objects.filter((o) => o.metadata?.namespace === quota.metadata.namespace);
     return {
@@ -322,6 +334,7 @@ export function formatResource(resource: ResourceName, value: number): string {
 
 /** The committed capacity report: a table per namespace, then the warnings. */
 export function capacityMarkdown(reports: readonly NamespaceCapacity[]): string {
+  checkArgumentArray('capacityMarkdown', 'reports', reports, 'planCapacity(objects)');
   const warnings = reports.flatMap((r) => r.warnings);
   return [
     '# Capacity',
@@ -341,6 +354,9 @@ export function capacityMarkdown(reports: readonly NamespaceCapacity[]): string 
 
 /** A Markdown table of one namespace: used / quota at the three points. */
 export function capacityTable(report: NamespaceCapacity): string {
+  if (report === null || typeof report !== 'object' || !report.steadyState) {
+    throw invalidArgument('capacityTable', 'report', report, 'must be one report of planCapacity(objects)');
+  }
   const cell = (p: CapacityPoint, r: ResourceName) => {
     const used = formatResource(r, p.used[r]);
     const quota = report.quota[r];

@@ -5,7 +5,7 @@ import { CronSchedule, humanSeconds, parseCron } from './backup/cron';
 import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
 import { containerSecurityContext, podSecurityContext } from './shared/security';
-import { checkBoolean, checkCron, checkDuration, checkKnownKeys, checkNotSecret, checkRequired, checkString } from './shared/validation';
+import { checkBoolean, checkCron, checkDuration, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkRequired, checkString, checkTimeZone } from './shared/validation';
 
 /** Options of a change freeze that starts on a cron schedule, e.g. every month's closing. */
 export interface RecurringFreezeOptions {
@@ -112,6 +112,7 @@ export function resolveFreeze(scope: IConstruct, prop: string, freeze: ChangeFre
   }
   const recurring = freeze.kind === ChangeFreezeKind.RECURRING;
   checkKnownKeys(scope, prop, freeze.options, recurring ? RECURRING_KEYS : ONE_OFF_KEYS);
+  checkNoNullOptions(scope, prop, freeze.options, ['timeZone', 'manualSync']);
   const reason = checkString(scope, `${prop}.reason`, freeze.options.reason, { example: '"Month-end closing"' });
   if (/[\r\n]/.test(reason)) throw invalidProp(scope, `${prop}.reason`, reason, 'must be one line');
   checkNotSecret(scope, `${prop}.reason`, reason, 'the reason is written into the manifests; say why the freeze holds, e.g. "Month-end closing"');
@@ -199,26 +200,6 @@ function checkMinutes(scope: IConstruct, prop: string, duration: Duration): numb
   const seconds = checkDuration(scope, prop, duration, { example: 'e.g. Duration.hours(72)', minSeconds: 60 });
   if (seconds % 60 !== 0) throw invalidProp(scope, prop, humanSeconds(seconds), 'must be a whole number of minutes, e.g. Duration.hours(72)');
   return seconds / 60;
-}
-
-/** "UTC", or an IANA time zone name Node.js knows (`Intl.supportedValuesOf('timeZone')`, or an alias of one). */
-export function checkTimeZone(scope: IConstruct, prop: string, value: string): string {
-  checkString(scope, prop, value, { example: '"Europe/London"' });
-  if (value === 'UTC' || supportedTimeZones().has(value)) return value;
-  let canonical: string | undefined;
-  try {
-    canonical = new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
-  } catch {
-    canonical = undefined;
-  }
-  if (canonical && /\//.test(value) && supportedTimeZones().has(canonical)) return value;
-  throw invalidProp(scope, prop, value, 'must be "UTC" or an IANA time zone name such as "Europe/London" (Intl.supportedValuesOf(\'timeZone\'))');
-}
-
-let timeZones: Set<string> | undefined;
-function supportedTimeZones(): Set<string> {
-  timeZones ??= new Set(Intl.supportedValuesOf('timeZone'));
-  return timeZones;
 }
 
 function checkInstant(scope: IConstruct, prop: string, value: Date | string): Date {

@@ -1,6 +1,8 @@
 import type { ScopeEntrance } from './segmentation';
 import { App, Chart } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
+import { invalidArgument, invalidProp, invalidSecretArgument } from './shared/errors';
+import { kindOf } from './shared/secrets';
 
 /**
  * The order GitOps applies an environment in, derived from the constructs: first what
@@ -34,11 +36,17 @@ function isDeliverable(c: IConstruct): c is IDeliverable {
  * other) is cut where it is found, so it cannot loop.
  */
 export function deliveryWaves(charts: readonly Chart[]): Map<Chart, number> {
+  if (!Array.isArray(charts) || !charts.every((chart) => chart instanceof Chart)) {
+    const bad = Array.isArray(charts) ? charts.findIndex((chart) => !(chart instanceof Chart)) : -1;
+    throw invalidArgument('deliveryWaves', bad === -1 ? 'charts' : `charts[${bad}]`, bad === -1 ? charts : charts[bad],
+      `must be ${bad === -1 ? 'an array of Charts' : 'a Chart'}, not ${kindOf(bad === -1 ? charts : charts[bad])}, e.g. app.node.findAll().filter((c) => c instanceof Chart)`);
+  }
   const waves = new Map<IDeliverable, number>();
   const inProgress = new Set<IDeliverable>();
   const waveOf = (d: IDeliverable): number => {
     const known = waves.get(d);
     if (known !== undefined) return known;
+    checkDeliverable(d);
     inProgress.add(d);
     const after = d.deliveryDependencies().filter(isDeliverable).filter((dep) => !inProgress.has(dep)).map((dep) => waveOf(dep) + 1);
     inProgress.delete(d);
@@ -96,6 +104,7 @@ export interface DeliveryPlan {
  * wave by wave (`wavesOf`).
  */
 export function planDelivery(folders: readonly OutputFolder[]): DeliveryPlan {
+  checkOutputFolders('planDelivery', 'folders', folders);
   return {
     folders: folders.map(({ folder, app, waves: inWaves, scopeEntrances }) => {
       const charts = app.node.findAll().filter((c): c is Chart => c instanceof Chart);
@@ -110,5 +119,113 @@ export function planDelivery(folders: readonly OutputFolder[]): DeliveryPlan {
 
 /** A folder's wave numbers, lowest first (empty for a folder without waves). */
 export function wavesOf(folder: FolderPlan): number[] {
+  checkFolderPlan('wavesOf', 'folder', folder);
   return (folder.waves ?? []).map((w) => w.wave);
+}
+
+const DELIVERY_TIERS = Object.values(DeliveryTier).filter((v): v is DeliveryTier => typeof v === 'number');
+
+/** A deliverable's tier is one of {@link DeliveryTier}, and its dependencies are constructs. */
+function checkDeliverable(d: IDeliverable): void {
+  if (!DELIVERY_TIERS.includes(d.deliveryTier)) {
+    throw invalidProp(d, 'deliveryTier', d.deliveryTier, 'must be DeliveryTier.FOUNDATION, DeliveryTier.DATA or DeliveryTier.SERVICES (0, 1 or 2)');
+  }
+  const dependencies: unknown = d.deliveryDependencies();
+  if (!Array.isArray(dependencies)) {
+    throw invalidProp(d, 'deliveryDependencies()', dependencies, `must return an array of constructs, not ${kindOf(dependencies)}; [] for none`);
+  }
+  dependencies.forEach((dependency, i) => {
+    if (!(dependency instanceof Construct)) {
+      throw invalidProp(d, `deliveryDependencies()[${i}]`, dependency,
+        `must be a construct (e.g. the FintechService it calls), not ${kindOf(dependency)}: a name cannot order the delivery`);
+    }
+  });
+}
+
+const OUTPUT_FOLDER_OPTIONS = ['folder', 'app', 'waves', 'scopeEntrances'];
+const FOLDER_EXAMPLE = "[{ folder: 'production', app }]";
+
+/**
+ * The output folders a consumer passes to `planDelivery` or `synthesizeFolders`: a non-empty
+ * array of `{ folder, app }`, each folder a relative path of its own and each App in one folder only.
+ * @internal
+ */
+export function checkOutputFolders(fn: string, arg: string, folders: unknown): void {
+  if (!Array.isArray(folders)) {
+    const hint = folders instanceof App ? `; put the App in a folder: [{ folder: 'production', app }]` : `, e.g. ${FOLDER_EXAMPLE}`;
+    throw invalidArgument(fn, arg, folders, `must be an array of { folder, app }, not ${kindOf(folders)}${hint}`);
+  }
+  if (folders.length === 0) {
+    throw invalidArgument(fn, arg, folders, `must list at least one { folder, app }, e.g. ${FOLDER_EXAMPLE}`);
+  }
+  folders.forEach((entry: unknown, i) => {
+    const at = `${arg}[${i}]`;
+    const prototype = entry !== null && typeof entry === 'object' ? Object.getPrototypeOf(entry) : undefined;
+    if (prototype !== Object.prototype && prototype !== null) {
+      throw invalidArgument(fn, at, entry, `must be { folder, app }, not ${kindOf(entry)}, e.g. { folder: 'production', app }`);
+    }
+    for (const key of Object.keys(entry as object)) {
+      if (!OUTPUT_FOLDER_OPTIONS.includes(key)) {
+        throw invalidSecretArgument(fn, `${at}.${key}`, (entry as Record<string, unknown>)[key], `is not a known option; the options are ${OUTPUT_FOLDER_OPTIONS.join(', ')}`);
+      }
+    }
+    const { waves, scopeEntrances } = entry as OutputFolder;
+    if (waves !== undefined && typeof waves !== 'boolean') {
+      throw invalidArgument(fn, `${at}.waves`, waves, `must be a boolean (true or false), not ${kindOf(waves)}`);
+    }
+    if (scopeEntrances !== undefined && !Array.isArray(scopeEntrances)) {
+      throw invalidArgument(fn, `${at}.scopeEntrances`, scopeEntrances, `must be an array, not ${kindOf(scopeEntrances)}`);
+    }
+  });
+  checkFolderPlans(fn, arg, folders);
+}
+
+/**
+ * Each folder's name and App, and that no two share either.
+ * @internal
+ */
+export function checkFolderPlans(fn: string, arg: string, folders: readonly unknown[]): void {
+  folders.forEach((entry, i) => {
+    const { folder, app } = entry as OutputFolder;
+    checkFolderName(fn, `${arg}[${i}].folder`, folder);
+    if (!(app instanceof App)) throw invalidArgument(fn, `${arg}[${i}].app`, app, `must be an App, not ${kindOf(app)}`);
+    const first = folders.findIndex((other) => (other as OutputFolder).folder === folder);
+    if (first < i) {
+      throw invalidArgument(fn, `${arg}[${i}].folder`, folder, `is also the folder of ${arg}[${first}]; each App needs a folder of its own`);
+    }
+    const outer = folders.findIndex((other) => {
+      const name = (other as OutputFolder).folder;
+      return typeof name === 'string' && (folder.startsWith(`${name}/`) || name.startsWith(`${folder}/`));
+    });
+    if (outer !== -1 && outer < i) {
+      throw invalidArgument(fn, `${arg}[${i}].folder`, folder, `must not be inside, or contain, the folder of ${arg}[${outer}] ('${(folders[outer] as OutputFolder).folder}'): each folder's kustomization would take in the other's files`);
+    }
+    const sameApp = folders.findIndex((other) => (other as OutputFolder).app === app);
+    if (sameApp < i) {
+      throw invalidArgument(fn, `${arg}[${i}].app`, app,
+        `is also the App of ${arg}[${sameApp}] ('${(folders[sameApp] as OutputFolder).folder}'); each folder needs an App of its own, or both would apply the same objects`);
+    }
+  });
+}
+
+/** A folder inside the output: "production", or "envs/production"; no "..", "." or empty segment. */
+function checkFolderName(fn: string, arg: string, folder: unknown): void {
+  const rule = 'must be a folder inside the output: letters, digits, "-", "_" and "." in segments separated by "/", without "..", "." or empty segments, e.g. "production"';
+  if (typeof folder !== 'string') throw invalidArgument(fn, arg, folder, `must be a string, not ${kindOf(folder)}, e.g. "production"`);
+  if (!folder.split('/').every((segment) => /^[A-Za-z0-9_.-]+$/.test(segment) && segment !== '.' && segment !== '..')) {
+    throw invalidArgument(fn, arg, folder, rule);
+  }
+}
+
+/**
+ * One folder of a delivery plan, as `planDelivery(folders).folders[i]`.
+ * @internal
+ */
+export function checkFolderPlan(fn: string, arg: string, folder: unknown): FolderPlan {
+  const plan = folder as Partial<FolderPlan> | undefined;
+  if (plan === null || typeof plan !== 'object' || Array.isArray(plan) || typeof plan.folder !== 'string' || !(plan.app instanceof App)
+    || !Array.isArray(plan.charts)) {
+    throw invalidArgument(fn, arg, folder, `must be one folder of a delivery plan (planDelivery(folders).folders[i]), not ${kindOf(folder)}`);
+  }
+  return plan as FolderPlan;
 }

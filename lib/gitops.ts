@@ -5,14 +5,15 @@ import { AppProject } from '../imports/appprojects-argoproj.io';
 import { GitRepository } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
 import { ChangeFreeze, FluxFreeze } from './change-freeze';
-import { FolderPlan } from './delivery';
+import { checkNoNulls } from './fintech-service';
+import { checkFolderPlan, FolderPlan } from './delivery';
 import { createApplication, createAppProject } from './gitops/argocd';
 import { checkEnvironments } from './gitops/environments';
 import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FLUX_SOURCE_NAME } from './gitops/flux';
 import { checkRevision, GitRevision } from './gitops/revision';
 import { invalidProp, invalidSecretProp } from './shared/errors';
 import {
-  checkArray, checkCidr, checkDnsLabel, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
+  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkNoNullOptions, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
 } from './shared/validation';
 
 export { GitRevision, GitRevisionKind } from './gitops/revision';
@@ -58,6 +59,7 @@ const CLUSTER_SCOPED = new Set([
  * the namespaces its objects go to and the kinds it creates, split by scope.
  */
 export function environmentResources(folder: FolderPlan): EnvironmentResources {
+  checkFolderPlan('environmentResources', 'folder', folder);
   const namespaces = new Set<string>();
   const cluster = new Map<string, GroupKind>();
   const namespaced = new Map<string, GroupKind>();
@@ -184,8 +186,11 @@ export class GitOpsDelivery extends Construct {
   public readonly fluxFreezes: Map<string, FluxFreeze>;
 
   constructor(scope: Construct, id: string, props: GitOpsDeliveryProps) {
+    checkConstructId(scope, id, 'GitOpsDelivery');
     super(scope, id);
     checkKnownKeys(this, 'props', props, GITOPS_PROPS, "{ repoUrl: 'https://git.example.com/platform/fintech.git', environments: [...] }");
+    const { repoUrl: _repoUrl, environments: _environments, ...optional } = props;
+    checkNoNulls(this, optional);
     this.repoUrl = checkRepoUrl(this, props.repoUrl);
     this.revision = checkRevision(this, checkInstance(this, 'revision', props.revision ?? GitRevision.branch('main'), GitRevision, "GitRevision.branch('main')"));
     this.outputPath = checkOutputPath(this, props.outputPath ?? 'dist');
@@ -195,6 +200,7 @@ export class GitOpsDelivery extends Construct {
     this.argoCdNamespace = checkDnsLabel(this, 'argoCdNamespace', props.argoCdNamespace ?? 'argocd');
     if (props.fluxSource !== undefined) {
       checkKnownKeys(this, 'fluxSource', props.fluxSource, ['name', 'namespace'], "{ name: 'platform', namespace: 'flux-system' }");
+      checkNoNullOptions(this, 'fluxSource', props.fluxSource, ['namespace']);
       checkDnsLabel(this, 'fluxSource.name', props.fluxSource.name);
       if (props.fluxSource.namespace !== undefined) checkDnsLabel(this, 'fluxSource.namespace', props.fluxSource.namespace);
     }

@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import diff from 'microdiff';
 import { parseAllDocuments } from 'yaml';
+import { invalidArgument } from './shared/errors';
+import { kindOf } from './shared/secrets';
+import { checkArgumentArray } from './shared/validation';
 import { OutputFile } from './synth';
 
 /**
@@ -66,6 +69,7 @@ export function resourceIdentity(object: any, folder = ''): ResourceIdentity {
  * `production Deployment.apps fintech-production/payments` or `Namespace fintech-production`.
  */
 export function identityLabel(id: ResourceIdentity): string {
+  if (id === null || typeof id !== 'object') throw invalidArgument('identityLabel', 'id', id, `must be a ResourceIdentity (resourceIdentity(object)), not ${kindOf(id)}`);
   const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
   const name = id.namespace ? `${id.namespace}/${id.name}` : id.name;
   return [id.folder, kind, name].filter((part) => part !== '').join(' ');
@@ -84,6 +88,8 @@ export function identityLabel(id: ResourceIdentity): string {
  * @throws when a file is not valid YAML, naming the file.
  */
 export function diffResources(before: readonly OutputFile[], after: readonly OutputFile[]): ResourceChange[] {
+  checkArgumentArray('diffResources', 'before', before, "readOutputFiles('dist')");
+  checkArgumentArray('diffResources', 'after', after, 'synthesizeFolders(folders)');
   const old = indexObjects(before);
   const current = indexObjects(after);
   const changes: ResourceChange[] = [];
@@ -144,6 +150,7 @@ export interface ResourceChangeFormatOptions {
  * list gives `No object added, removed or changed.`
  */
 export function formatResourceChanges(changes: readonly ResourceChange[], options: ResourceChangeFormatOptions = {}): string {
+  checkArgumentArray('formatResourceChanges', 'changes', changes, 'diffResources(before, after)');
   const maxValueLength = options.maxValueLength ?? 60;
   const maxFields = options.maxFieldsPerObject ?? 20;
   if (changes.length === 0) return 'No object added, removed or changed.';
@@ -196,6 +203,7 @@ function pathTally(changes: readonly ResourceChange[]): [string, number][] {
  * gives an empty list.
  */
 export function readOutputFiles(dir: string): OutputFile[] {
+  if (typeof dir !== 'string' || dir === '') throw invalidArgument('readOutputFiles', 'dir', dir, `must be the path of an output folder, not ${dir === '' ? 'empty' : kindOf(dir)}, e.g. "dist"`);
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())

@@ -3,8 +3,10 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
+import { checkFolderPlan, checkFolderPlans, checkOutputFolders, DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
 import { analyseSegmentation, SegmentationResult } from './segmentation';
+import { describeValue, invalidArgument } from './shared/errors';
+import { kindOf } from './shared/secrets';
 import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
@@ -30,6 +32,7 @@ export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 /** The folder of a wave inside an environment's folder. */
 export function waveFolder(wave: number): string {
+  if (!Number.isInteger(wave) || wave < 0) throw invalidArgument('waveFolder', 'wave', wave, 'must be an integer of at least 0, e.g. 2');
   return `wave-${wave}`;
 }
 
@@ -38,7 +41,8 @@ export function waveFolder(wave: number): string {
  * `synthesizePlan(planDelivery(folders))`.
  */
 export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[] {
-  return synthesizePlan(planDelivery(folders));
+  checkOutputFolders('synthesizeFolders', 'folders', folders);
+  return synthesizeChecked(planDelivery(folders), 'synthesizeFolders', 'folders').files;
 }
 
 /**
@@ -56,7 +60,8 @@ export function synthesizeFolders(folders: readonly OutputFolder[]): OutputFile[
  * `kustomization.yaml`.
  */
 export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
-  return synthesize(plan).files;
+  checkPlan('synthesizePlan', 'plan', plan);
+  return synthesizeChecked(plan, 'synthesizePlan', 'plan.folders').files;
 }
 
 /**
@@ -64,8 +69,46 @@ export function synthesizePlan(plan: DeliveryPlan): OutputFile[] {
  * segmentation analysis of each folder that synthesis checked, so a report uses the same result.
  */
 export function synthesize(plan: DeliveryPlan): Synthesis {
-  checkFolders(plan);
-  for (const folder of plan.folders) checkCharts(folder);
+  checkPlan('synthesize', 'plan', plan);
+  return synthesizeChecked(plan, 'synthesize', 'plan.folders');
+}
+
+/**
+ * No object is emitted by two folders: each folder is applied (and pruned) by its own GitOps
+ * Application or Kustomization, which would overwrite, then delete, the other's object.
+ */
+function checkFoldersApart(plan: DeliveryPlan, files: readonly OutputFile[], fn: string, arg: string): void {
+  const owner = new Map<string, number>();
+  plan.folders.forEach(({ folder }, i) => {
+    const objects = objectsOf(files.filter((file) => file.path.startsWith(`${folder}/`)));
+    for (const object of objects) {
+      const where = object.metadata?.namespace ? ` in namespace ${object.metadata.namespace}` : '';
+      const key = `${object.kind} ${object.metadata?.name}${where} (${object.apiVersion})`;
+      const first = owner.get(key);
+      if (first !== undefined && first !== i) {
+        throw invalidArgument(fn, `${arg}[${i}].app`, plan.folders[i].app, `emits ${key}, which ${arg}[${first}] ('${plan.folders[first].folder}') emits too: `
+          + 'each folder is applied and pruned on its own, so one would overwrite and then delete the other\'s object; give each environment its own namespace and names');
+      }
+      owner.set(key, i);
+    }
+  });
+}
+
+/** A plan as `planDelivery` makes it. */
+function checkPlan(fn: string, arg: string, plan: unknown): void {
+  const folders = (plan as Partial<DeliveryPlan> | undefined)?.folders;
+  if (plan === null || typeof plan !== 'object' || !Array.isArray(folders)) {
+    const hint = Array.isArray(plan) ? '; synthesizeFolders takes a list of { folder, app }' : '';
+    throw invalidArgument(fn, arg, plan, `must be a delivery plan, planDelivery(folders), not ${kindOf(plan)}${hint}`);
+  }
+  if (folders.length === 0) throw invalidArgument(fn, `${arg}.folders`, folders, 'must list at least one folder: planDelivery(folders)');
+  folders.forEach((folder, i) => checkFolderPlan(fn, `${arg}.folders[${i}]`, folder));
+  checkFolderPlans(fn, `${arg}.folders`, folders);
+}
+
+/** Synthesizes a checked plan; errors name `fn` and the folders as `arg[i]`. */
+function synthesizeChecked(plan: DeliveryPlan, fn: string, arg: string): Synthesis {
+  plan.folders.forEach((folder, i) => checkCharts(folder, fn, `${arg}[${i}]`));
   for (const folder of plan.folders) {
     for (const { wave, charts } of folder.waves ?? []) {
       for (const chart of charts) ownObjects(chart).forEach((o) => o.metadata.addAnnotation(SYNC_WAVE_ANNOTATION, String(wave)));
@@ -100,6 +143,7 @@ export function synthesize(plan: DeliveryPlan): Synthesis {
     }
   }
   if (errors.length > 0) throw new Error(`Synthesis failed:\n  ${errors.join('\n  ')}`);
+  checkFoldersApart(plan, files, fn, arg);
   return { files, segmentation };
 }
 
@@ -119,17 +163,9 @@ function collision(emitted: Map<string, string>, folder: string, constructPath: 
   return [`${folder}: '${constructPath}' emits ${key}, which '${first}' emits too; each object needs its own name (change the construct's name)`];
 }
 
-/** Every folder has a name of its own. */
-function checkFolders(plan: DeliveryPlan): void {
-  const seen = new Set<string>();
-  for (const { folder } of plan.folders) {
-    if (seen.has(folder)) throw new Error(`Output folder '${folder}' is given twice; each App needs a folder of its own`);
-    seen.add(folder);
-  }
-}
-
 /** Runs every construct's validations once and throws one error listing all problems. */
 export function validateApp(app: App): void {
+  if (!(app instanceof App)) throw invalidArgument('validateApp', 'app', app, `must be an App, not ${kindOf(app)}`);
   const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) {
     throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
@@ -137,15 +173,18 @@ export function validateApp(app: App): void {
 }
 
 /** The app is valid, its charts' file names are unique, and it has something to apply. */
-function checkCharts({ folder, app, charts }: FolderPlan): void {
+function checkCharts({ app, charts }: FolderPlan, fn: string, arg: string): void {
   validateApp(app);
   const ids = new Set<string>();
   for (const chart of charts) {
-    if (ids.has(chart.node.id)) throw new Error(`Chart '${chart.node.path}': another chart of this app has the id '${chart.node.id}'; file names must be unique`);
+    if (ids.has(chart.node.id)) {
+      throw invalidArgument(fn, `${arg}.app`, app, `chart '${chart.node.path}': another chart of this app has the id '${chart.node.id}'; `
+        + 'file names must be unique: give each chart its own id');
+    }
     ids.add(chart.node.id);
   }
   if (!charts.some((chart) => ownObjects(chart).length > 0)) {
-    throw new Error(`Output folder '${folder}': its App has no objects; a GitOps sync with pruning would apply the empty folder by `
+    throw invalidArgument(fn, `${arg}.app`, app, 'has no objects; a GitOps sync with pruning would apply the empty folder by '
       + 'deleting everything it applied before. Add the charts, or leave the folder out');
   }
 }
@@ -168,30 +207,116 @@ function kustomization(resources: readonly string[]): string {
 
 /**
  * Replaces `outdir` with exactly these files, atomically: everything is written to a sibling
- * temporary folder first, so a failure before the final rename leaves `outdir` as it was.
+ * temporary folder first, so a failure before the final rename leaves `outdir` as it was, and a
+ * failed rename puts the previous folder back. `outdir` is refused when replacing it would lose
+ * anything but earlier output: a folder holding the working directory, or files other than YAML.
  */
 export function writeOutput(files: readonly OutputFile[], outdir: string): void {
-  const target = path.resolve(outdir);
+  checkFiles('writeOutput', files, { nonEmpty: true });
+  const target = checkOutdir('writeOutput', outdir);
   const staging = `${path.dirname(target)}/.${path.basename(target)}-staging-${process.pid}`;
   const previous = `${path.dirname(target)}/.${path.basename(target)}-previous-${process.pid}`;
+  const fail = (arg: string, value: unknown, e: unknown): Error =>
+    invalidArgument('writeOutput', arg, value, `could not be written (${(e as Error).message}); '${outdir}' was left as it was`);
+  createFolder(path.dirname(target), (e) => fail('outdir', outdir, e));
   fs.rmSync(staging, { recursive: true, force: true });
   try {
-    for (const file of files) {
+    files.forEach((file, i) => {
       const filePath = path.join(staging, file.path);
-      fs.mkdirSync(path.dirname(filePath), { recursive: true });
-      fs.writeFileSync(filePath, file.content);
-    }
+      try {
+        fs.mkdirSync(path.dirname(filePath), { recursive: true });
+        fs.writeFileSync(filePath, file.content);
+      } catch (e) {
+        throw fail(`files[${i}].path`, file.path, e);
+      }
+    });
     const hadPrevious = fs.existsSync(target);
-    if (hadPrevious) fs.renameSync(target, previous);
-    fs.renameSync(staging, target);
+    try {
+      if (hadPrevious) fs.renameSync(target, previous);
+    } catch (e) {
+      throw fail('outdir', outdir, e);
+    }
+    try {
+      fs.renameSync(staging, target);
+    } catch (e) {
+      if (hadPrevious) fs.renameSync(previous, target);
+      throw fail('outdir', outdir, e);
+    }
     if (hadPrevious) fs.rmSync(previous, { recursive: true, force: true });
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
 }
 
+/** Output files: an array of `{ path, content }`, each path relative, inside the output and given once. */
+function checkFiles(fn: string, files: unknown, options: { nonEmpty?: boolean } = {}): void {
+  if (!Array.isArray(files)) {
+    throw invalidArgument(fn, 'files', files, `must be an array of { path, content }, not ${kindOf(files)}, e.g. synthesizeFolders([{ folder: 'production', app }])`);
+  }
+  if (options.nonEmpty && files.length === 0) {
+    throw invalidArgument(fn, 'files', files, 'must list at least one file: an empty output would make a pruning GitOps sync delete everything');
+  }
+  const seen = new Map<string, number>();
+  files.forEach((file: Partial<OutputFile> | null, i) => {
+    if (file === null || typeof file !== 'object' || Array.isArray(file)) {
+      throw invalidArgument(fn, `files[${i}]`, file, `must be { path, content }, not ${kindOf(file)}`);
+    }
+    if (typeof file.content !== 'string') throw invalidArgument(fn, `files[${i}].content`, file.content, `must be a string, not ${kindOf(file.content)}`);
+    const p = file.path;
+    if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.split('/').some((s) => s === '' || s === '.' || s === '..') || p.includes('\\')) {
+      throw invalidArgument(fn, `files[${i}].path`, p, 'must be a path relative to the output folder, without "..", "." or empty segments, e.g. "production/wave-2/payments.yaml"');
+    }
+    const first = seen.get(p);
+    if (first !== undefined) throw invalidArgument(fn, `files[${i}].path`, p, `is also the path of files[${first}]; each file needs a path of its own`);
+    seen.set(p, i);
+  });
+}
+
+/** The output folder, resolved: a string naming a folder that holds nothing but earlier output. */
+function checkOutdir(fn: string, outdir: unknown): string {
+  if (typeof outdir !== 'string' || outdir.trim() === '') {
+    throw invalidArgument(fn, 'outdir', outdir, `must be the path of the output folder, not ${outdir === '' ? 'empty' : kindOf(outdir)}, e.g. "dist"`);
+  }
+  const target = path.resolve(outdir);
+  const cwd = process.cwd();
+  if (target === path.parse(target).root || cwd === target || cwd.startsWith(`${target}${path.sep}`)) {
+    throw invalidArgument(fn, 'outdir', outdir, `must be a folder of its own, e.g. "dist": it is replaced as a whole, and "${target}" holds the working directory`);
+  }
+  let existing: fs.Stats | undefined;
+  try {
+    existing = fs.statSync(target, { throwIfNoEntry: false });
+  } catch {
+    existing = undefined; // a parent is a file: reported when the folder is created
+  }
+  if (existing && !existing.isDirectory()) throw invalidArgument(fn, 'outdir', outdir, 'is a file; it must be a folder, or not exist yet');
+  const foreign = existing ? listFiles(target).find((p) => !/\.ya?ml$/.test(p)) : undefined;
+  if (foreign !== undefined) {
+    throw invalidArgument(fn, 'outdir', outdir, `holds ${describeValue(foreign)}, which is not synthesized output: the folder is replaced as a whole; choose a folder of its own`);
+  }
+  return target;
+}
+
+/** Creates `dir` and its missing parents one by one (a recursive mkdir can loop on a special file system). */
+function createFolder(dir: string, fail: (e: unknown) => Error): void {
+  const missing: string[] = [];
+  let at = dir;
+  while (!fs.existsSync(at)) {
+    missing.unshift(at);
+    at = path.dirname(at);
+  }
+  try {
+    if (!fs.statSync(at).isDirectory()) throw new Error(`"${at}" is a file, not a folder`);
+    for (const folder of missing) fs.mkdirSync(folder);
+  } catch (e) {
+    throw fail(e);
+  }
+}
+
 /** The differences between these files and what `outdir` holds: one line per differing path. */
 export function compareOutput(files: readonly OutputFile[], outdir: string): string[] {
+  checkFiles('compareOutput', files);
+  if (typeof outdir !== 'string' || outdir === '') throw invalidArgument('compareOutput', 'outdir', outdir, `must be the path of the output folder, not ${kindOf(outdir)}, e.g. "dist"`);
+  if (fs.existsSync(outdir) && !fs.statSync(outdir).isDirectory()) throw invalidArgument('compareOutput', 'outdir', outdir, 'is a file; it must be a folder, or not exist yet');
   const expected = new Map(files.map((f) => [f.path, f.content]));
   const actual = new Map(listFiles(outdir).map((p) => [p, fs.readFileSync(path.join(outdir, p), 'utf8')]));
   const differences: string[] = [];
@@ -215,6 +340,7 @@ function listFiles(dir: string, prefix = ''): string[] {
 
 /** The Kubernetes objects in `files` (kustomization.yaml files aside). */
 export function objectsOf(files: readonly OutputFile[]): any[] {
+  checkFiles('objectsOf', files);
   return files
     .filter((f) => path.basename(f.path) !== 'kustomization.yaml')
     .flatMap((f) => f.objects ?? parseAllDocuments(f.content).map((d) => d.toJSON()));
@@ -222,6 +348,8 @@ export function objectsOf(files: readonly OutputFile[]): any[] {
 
 /** Writes one file atomically: to a temporary sibling first, then renamed into place. */
 export function writeFileAtomically(filePath: string, content: string): void {
+  if (typeof filePath !== 'string' || filePath === '') throw invalidArgument('writeFileAtomically', 'filePath', filePath, 'must be a file path, e.g. "reports/capacity.md"');
+  if (typeof content !== 'string') throw invalidArgument('writeFileAtomically', 'content', content, `must be a string, not ${kindOf(content)}`);
   const staging = `${filePath}.staging-${process.pid}`;
   fs.mkdirSync(path.dirname(filePath), { recursive: true });
   fs.writeFileSync(staging, content);

@@ -340,7 +340,7 @@ describe('ChangeFreeze', () => {
     ['a duration as long as the time between two starts', closing({ schedule: Cron.schedule({ minute: '0', hour: '0' }), duration: Duration.hours(24) }),
       `${FREEZE}.duration' ("1d") is invalid: must be shorter than the shortest time between two starts of "0 0 * * *" (1d), or the freeze never ends`],
     ['a time zone that is not an IANA name', closing({ timeZone: 'CEST' }),
-      `${FREEZE}.timeZone' ("CEST") is invalid: must be "UTC" or an IANA time zone name such as "Europe/London" (Intl.supportedValuesOf('timeZone'))`],
+      `${FREEZE}.timeZone' ("CEST") is invalid: must be an IANA time zone name as the tz database spells it (case matters), such as "Etc/UTC" or "Europe/Berlin"`],
     ['an empty reason', closing({ reason: '' }), `${FREEZE}.reason' ("") is invalid: must not be empty, e.g. "Month-end closing"`],
     ['a reason on two lines', closing({ reason: 'Closing\nQ4' }), `${FREEZE}.reason' ("Closing\\nQ4") is invalid: must be one line`],
     ['a manual override that is not a boolean', closing({ manualSync: 'yes' as any }),

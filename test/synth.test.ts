@@ -125,14 +125,14 @@ describe('what synthesis refuses', () => {
 
   test('two folders of the same name', () => {
     expect(() => synthesizeFolders([{ folder: 'test', app: onePaymentsApp() }, { folder: 'test', app: onePaymentsApp() }]))
-      .toThrow("Output folder 'test' is given twice; each App needs a folder of its own");
+      .toThrow("synthesizeFolders: 'folders[1].folder' (\"test\") is invalid: is also the folder of folders[0]; each App needs a folder of its own");
   });
 
   test('an App without objects (a pruning sync would delete the environment)', () => {
     const app = new App();
     new Chart(app, 'empty');
     expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(
-      "Output folder 'test': its App has no objects; a GitOps sync with pruning would apply the empty folder by deleting everything "
+      "synthesizeFolders: 'folders[0].app' (an App) is invalid: has no objects; a GitOps sync with pruning would apply the empty folder by deleting everything "
       + 'it applied before. Add the charts, or leave the folder out');
   });
 });

@@ -3,14 +3,14 @@ import { NetworkPeer } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
 import { checkInstance, checkNotCredentialName, checkNotSecret, checkRecord, checkString, checkUrl, checkValueOrSecretKeyRef, propPath } from '../shared/validation';
-import { checkOptions, JobEnvVar, requiredSecret } from './source';
+import { checkOptions, JobEnvVar, requiredSecret, urlPort } from './source';
 
 /** The rclone remote the scripts use: `backup:`, configured by `RCLONE_CONFIG_BACKUP_*` variables. */
 export const RCLONE_REMOTE = 'backup';
 const RCLONE_ENV_PREFIX = `RCLONE_CONFIG_${RCLONE_REMOTE.toUpperCase()}_`;
 
 /** The default peer of the cloud object stores: any address on HTTPS. */
-const HTTPS_ANYWHERE = () => NetworkPeer.external('object-store', [{ port: 443 }]);
+const HTTPS_ANYWHERE = (port = 443) => NetworkPeer.external('object-store', [{ port }]);
 
 /** Amazon S3 or an S3-compatible store (MinIO, Ceph, ...). */
 export interface S3DestinationOptions {
@@ -21,11 +21,11 @@ export interface S3DestinationOptions {
   readonly secretAccessKey: SecretKeyRef;
   /** @default - the provider's default region */
   readonly region?: string;
-  /** An S3-compatible endpoint URL. @default - AWS */
+  /** An S3-compatible endpoint URL; the default peer allows its port. @default - AWS */
   readonly endpoint?: string;
   /** rclone's S3 `provider` (AWS, Minio, Ceph, ...). @default "AWS" */
   readonly provider?: string;
-  /** @default NetworkPeer.external('object-store', [{ port: 443 }]) */
+  /** @default NetworkPeer.external('object-store', [{ port }]) with the endpoint's port, 443 without an endpoint */
   readonly peer?: NetworkPeer;
 }
 
@@ -85,7 +85,8 @@ const PEER_EXAMPLE = "NetworkPeer.external('object-store', [{ port: 443 }], '203
 export class BackupDestination {
   /** Amazon S3 or an S3-compatible store. Needs only object read/write/list/delete on the bucket (no bucket creation). */
   public static s3(options: S3DestinationOptions): BackupDestination {
-    return new BackupDestination('s3', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(), (scope) => {
+    // A MinIO or Ceph endpoint listens on its own port: the Jobs' NetworkPolicy must allow that one.
+    return new BackupDestination('s3', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(urlPort(options?.endpoint) || 443), (scope) => {
       checkCommon(scope, options, 'BackupDestination.s3', ['bucket', 'accessKeyId', 'secretAccessKey', 'region', 'endpoint', 'provider', 'peer']);
       checkBucket(scope, 'destination.bucket', options.bucket);
       const provider = options.provider === undefined ? 'AWS' : checkString(scope, 'destination.provider', options.provider, { example: '"AWS" or "Minio"' });

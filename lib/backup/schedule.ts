@@ -41,11 +41,10 @@ export interface BackupTiming {
  * before the next one starts.
  */
 export function resolveBackupTiming(scope: IConstruct, props: BackupTimingProps): BackupTiming {
-  const seconds = (prop: keyof BackupTimingProps, given: Duration | undefined, fallback: Duration, example: string, min: number) =>
-    checkInteger(scope, prop, checkDuration(scope, prop, given ?? fallback, { minSeconds: 0, example }), min);
-  const ttlSecondsAfterFinished = seconds('ttlAfterFinished', props.ttlAfterFinished, Duration.days(3), 'e.g. Duration.days(3)', 0);
-  const startingDeadlineSeconds = seconds('startingDeadline', props.startingDeadline, Duration.minutes(30), 'e.g. Duration.minutes(30)', 10);
-  const activeDeadlineSeconds = seconds('activeDeadline', props.activeDeadline, Duration.hours(3), 'e.g. Duration.hours(3)', 1);
+  const ttlSecondsAfterFinished = checkInteger(scope, 'ttlAfterFinished',
+    checkDuration(scope, 'ttlAfterFinished', props.ttlAfterFinished ?? Duration.days(3), { minSeconds: 0, example: 'e.g. Duration.days(3)' }), 0);
+  const startingDeadlineSeconds = checkDuration(scope, 'startingDeadline', props.startingDeadline ?? Duration.minutes(30), { minSeconds: 10, example: 'e.g. Duration.minutes(30)' });
+  const activeDeadlineSeconds = checkDuration(scope, 'activeDeadline', props.activeDeadline ?? Duration.hours(3), { example: 'e.g. Duration.hours(3)' });
   const [schedule, intervals] = checkSchedule(scope, 'schedule', props.schedule ?? DEFAULT_BACKUP_SCHEDULE());
   checkNoOverlap(scope, 'schedule', 'activeDeadline', schedule, intervals, startingDeadlineSeconds, activeDeadlineSeconds);
   return { schedule, intervals, ttlSecondsAfterFinished, startingDeadlineSeconds, activeDeadlineSeconds };
@@ -77,18 +76,6 @@ export function checkNoOverlap(
       + ` ${humanSeconds(activeDeadlineSeconds)}, until ${humanSeconds(latestEnd)} after its scheduled time, but '${scheduleProp}' ("${schedule}")`
       + ` runs as often as every ${humanSeconds(intervals.shortestSeconds)}; shorten the deadlines or run less often`);
   }
-}
-
-export function checkTimeZone(scope: IConstruct, timeZone: string): string {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-  } catch {
-    throw invalidProp(scope, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
-  }
-  if (!/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/.test(timeZone)) {
-    throw invalidProp(scope, 'timeZone', timeZone, 'must be an IANA time zone name such as "Etc/UTC" or "Europe/Berlin"');
-  }
-  return timeZone;
 }
 
 /** The retention in whole days. */

@@ -258,6 +258,7 @@ export class BackupSource {
   private eventStoreEnvironment(scope: IConstruct, o: EventStoreExportOptions): JobEnvVar[] {
     const url = checkUrl(scope, 'source.url', o.url, { schemes: ['http', 'https'], example: 'http://transaction-service:8004/events/export' });
     checkNotSecret(scope, 'source.url', url, "give the token as 'token' with SecretKeyRef.of(secretName, key)");
+    if (this.port === 0) throw invalidProp(scope, 'source.url', url, 'must name a port from 1 to 65535, or none for 80 (http) or 443 (https)');
     return [
       { name: 'EVENTS_EXPORT_URL', value: url },
       ...(o.token !== undefined ? [requiredSecret(scope, 'source.token', 'EVENTS_EXPORT_TOKEN', o.token, 'a bearer token')] : []),
@@ -312,8 +313,11 @@ function hostOrSecret(scope: IConstruct, prop: string, envName: string, host: st
   return valueOrSecret(scope, prop, envName, host, "e.g. 'postgres.fintech.internal' or SecretKeyRef.of('postgres-credentials', 'host')");
 }
 
-/** The port of an http(s) URL without user info; undefined when the URL is not one. */
-function urlPort(url: unknown): number | undefined {
+/**
+ * The port of an http(s) URL without user info; undefined when the URL is not one.
+ * @internal
+ */
+export function urlPort(url: unknown): number | undefined {
   if (typeof url !== 'string') return undefined;
   try {
     const parsed = new URL(url);

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ChangeFreeze, checkNoOverlap, resolveFreeze, ResolvedFreeze } from '../change-freeze';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkBoolean, checkDnsLabel, checkInteger, checkKnownKeys, checkUnique } from '../shared/validation';
+import { checkArray, checkBoolean, checkDnsLabel, checkInteger, checkKnownKeys, checkNoNullOptions, checkUnique } from '../shared/validation';
 import type { GitOpsEnvironment } from '../gitops';
 
 /**
@@ -13,12 +13,18 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
   if (list.length === 0) throw invalidProp(scope, 'environments', list, 'must list at least one environment');
   const checked = list.map((env, i) => {
     checkKnownKeys(scope, `environments[${i}]`, env, ENVIRONMENT_OPTIONS, "{ name: 'production', namespace: 'fintech-production', waves: [0, 1], resources }");
-    checkDnsLabel(scope, `environments[${i}].name`, env.name);
+    checkNoNullOptions(scope, `environments[${i}]`, env, ['freezes', 'automatedSync', 'prune', 'selfHeal']);
+    // Argo CD's Application "fintech-<name>" is also its objects' tracking label value: at most 63 characters.
+    checkDnsLabel(scope, `environments[${i}].name`, env.name, { prefix: 'fintech-' });
     checkDnsLabel(scope, `environments[${i}].namespace`, env.namespace);
     const waves = checkArray<number>(scope, `environments[${i}].waves`, env.waves, '[0, 1, 2]');
     if (waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
     waves.forEach((wave, j) => checkInteger(scope, `environments[${i}].waves[${j}]`, wave, 0));
     checkUnique(scope, `environments[${i}].waves`, waves);
+    // Each wave's Kustomization depends on the one before it in this list.
+    if (waves.some((wave, j) => j > 0 && wave < waves[j - 1])) {
+      throw invalidProp(scope, `environments[${i}].waves`, waves, 'must be in ascending order, lowest first (wavesOf(folder)): each wave is applied after the one before it');
+    }
     for (const flag of ['automatedSync', 'prune', 'selfHeal'] as const) {
       if (env[flag] !== undefined) checkBoolean(scope, `environments[${i}].${flag}`, env[flag]);
     }
@@ -34,6 +40,8 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     return resolved;
   });
   checkUnique(scope, 'environments[].name', list.map((env) => env.name));
+  // Two Applications pruning one namespace would each delete what the other applies.
+  checkUnique(scope, 'environments[].namespace', list.map((env) => env.namespace));
   return checked;
 }
 

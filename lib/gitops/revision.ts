@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { invalidProp } from '../shared/errors';
+import { checkString } from '../shared/validation';
 
 /** What a {@link GitRevision} names. */
 export enum GitRevisionKind {
@@ -39,7 +40,10 @@ export class GitRevision {
  * plus `git branch`'s: no leading '-'.
  */
 export function checkRevision(scope: Construct, revision: GitRevision): GitRevision {
-  const { kind, value } = revision;
+  const { kind } = revision;
+  const example = { [GitRevisionKind.BRANCH]: "GitRevision.branch('main')", [GitRevisionKind.TAG]: "GitRevision.tag('v1.2.0')",
+    [GitRevisionKind.COMMIT]: "GitRevision.commit('<40 hex digits>')" }[kind];
+  const value = checkString(scope, 'revision', revision.value, { example, allowEmpty: true });
   if (kind === GitRevisionKind.COMMIT) {
     if (!/^[0-9a-f]{40}$/.test(value)) {
       throw invalidProp(scope, 'revision', value, "must be a commit's full 40-character lowercase hexadecimal SHA-1");

@@ -25,6 +25,21 @@ export function invalidSecretProp(scope: IConstruct, prop: string, value: unknow
   return new Error(`${constructLabel(scope)}: '${prop}' (${describeSecret(value)}) is invalid: ${expectation}`);
 }
 
+/**
+ * The error of a function a consumer calls (`synthesizeFolders`, `writeOutput`), which has no
+ * construct: it names the function, the argument, the value received and what would be valid.
+ *
+ * @example writeOutput: 'files' ([]) is invalid: must list at least one file
+ */
+export function invalidArgument(fn: string, argument: string, value: unknown, expectation: string): Error {
+  return new Error(`${fn}: '${argument}' (${describeValue(value)}) is invalid: ${expectation}`);
+}
+
+/** The same for an argument whose value may be a secret: the message says only what kind of value it was. */
+export function invalidSecretArgument(fn: string, argument: string, value: unknown, expectation: string): Error {
+  return new Error(`${fn}: '${argument}' (${describeSecret(value)}) is invalid: ${expectation}`);
+}
+
 /** `FintechService 'production/payments/payments'`: the construct's type and path. */
 export function constructLabel(scope: IConstruct): string {
   return `${scope.constructor.name} '${scope.node.path}'`;

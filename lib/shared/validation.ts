@@ -4,7 +4,7 @@ import { Cpu } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
 import { ExternalSecretSource, malformedSecretKeyRefOptions, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
-import { constructLabel, describeValue, invalidProp, invalidPropAt, invalidSecretProp } from './errors';
+import { constructLabel, describeValue, invalidArgument, invalidProp, invalidPropAt, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { describeSecret, kindOf, secretKind } from './secrets';
 
@@ -97,6 +97,20 @@ export function checkKnownKeys(scope: IConstruct, prop: string, value: unknown, 
   for (const [name, option] of Object.entries(value as object)) {
     if (!known.includes(name)) {
       throw invalidSecretProp(scope, propPath(prop, name), option, `is not a known option; the options are ${known.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * The `optional` options of `prop` given as null, as a JavaScript caller may write for "the
+ * default": refused, since a null would otherwise silently take the default. Errors name
+ * `<prop>.<option>`; a required option given as null gets its own check's message.
+ */
+export function checkNoNullOptions(scope: IConstruct, prop: string, options: unknown, optional: readonly string[]): void {
+  if (options === null || typeof options !== 'object') return;
+  for (const name of optional) {
+    if ((options as Record<string, unknown>)[name] === null) {
+      throw invalidProp(scope, propPath(prop, name), null, 'must be left out (undefined) for the default, not null');
     }
   }
 }
@@ -557,6 +571,39 @@ export function checkCron(scope: IConstruct, prop: string, value: Cron): Checked
   }
   if (!intervals) throw invalidProp(scope, prop, expression, 'never runs: no date matches it');
   return { expression: expression.trim().split(/\s+/).join(' '), intervals };
+}
+
+let knownTimeZones: Set<string> | undefined;
+
+/**
+ * An IANA time zone as the tz database spells it ("Etc/UTC", "Europe/Berlin", "UTC"): Kubernetes
+ * (a CronJob's `timeZone`) and Argo CD read the name case-sensitively, while JavaScript's `Intl`
+ * accepts any case, so "europe/berlin" would pass here and fail in the cluster.
+ */
+export function checkTimeZone(scope: IConstruct, prop: string, value: unknown): string {
+  const rule = 'must be an IANA time zone name as the tz database spells it (case matters), such as "Etc/UTC" or "Europe/Berlin"';
+  const zone = checkString(scope, prop, value, { example: '"Etc/UTC" or "Europe/Berlin"' });
+  knownTimeZones ??= new Set(Intl.supportedValuesOf('timeZone'));
+  if (knownTimeZones.has(zone)) return zone;
+  let resolves: boolean;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    resolves = true;
+  } catch {
+    resolves = false;
+  }
+  // Links and aliases ("Etc/UTC", "US/Eastern", "CET") are not listed by Intl; every tz name segment starts with a capital.
+  if (!resolves || !zone.split('/').every((segment) => /^[A-Z][A-Za-z0-9_+-]*$/.test(segment))) throw invalidProp(scope, prop, zone, rule);
+  return zone;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments of the functions a consumer calls (no construct: errors name the function)
+
+/** An array argument of `fn` (a single value where a list is expected is an error, not a list of one). */
+export function checkArgumentArray<T = unknown>(fn: string, arg: string, value: unknown, example: string): readonly T[] {
+  if (!Array.isArray(value)) throw invalidArgument(fn, arg, value, `${typeMismatch('an array', value)}, e.g. ${example}`);
+  return value as T[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,10 +5,9 @@ import { plainErrorMessage } from '../support/errors';
 /**
  * GIVEN a CanaryRollout with one mistake WHEN it is synthesized THEN it throws a plain Error naming
  * the construct path, the prop, the value and what is valid; a mistake in a prop the rollout passes
- * on to its service names the service's path.
+ * on to its service names the rollout's path and the prop as given.
  */
 const C = "CanaryRollout 'prod/finance-service'";
-const CS = "FintechService 'prod/finance-service/Service'";
 const STABLE = 'registry.fintech.internal/fintech/finance-service:1.0.0';
 const CANARY = 'registry.fintech.internal/fintech/finance-service:1.1.0';
 
@@ -59,8 +58,8 @@ describe('CanaryRollout bad input', () => {
     ['a fractional failure limit', { backend: CanaryBackend.ARGO_ROLLOUTS, analysis: { failureLimit: 0.5 } },
       `${C}: 'analysis.failureLimit' (0.5) is invalid: must be an integer of at least 0`],
     ['a string as the CPU limit', { resources: { cpu: { limit: '1' } } },
-      `${CS}: 'resources.cpu.limit' ("1") is invalid: must be a Cpu, not a string, e.g. Cpu.millis(500) or Cpu.units(2)`],
+      `${C}: 'resources.cpu.limit' ("1") is invalid: must be a Cpu, not a string, e.g. Cpu.millis(500) or Cpu.units(2)`],
     ['"30s" as the termination grace period', { terminationGracePeriod: '30s' },
-      `${CS}: 'terminationGracePeriod' ("30s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(30)`],
+      `${C}: 'terminationGracePeriod' ("30s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(30)`],
   ])('rejects %s', (_, props, message) => expect(messageOf(props)).toBe(message));
 });
