@@ -10,11 +10,18 @@
  * `x-kubernetes-list-map-keys` / `x-kubernetes-patch-merge-key` must not repeat a key, because
  * server-side apply (Flux, Argo CD with ServerSideApply) rejects such duplicates.
  *
- * Everything is loaded and compiled lazily and cached per apiVersion + kind.
+ * Everything is loaded and compiled lazily and cached per apiVersion + kind. Compiling the big
+ * CRDs takes seconds and every test file would do it again, so each compiled validator's code
+ * (ajv's standalone code, the very code ajv runs) is also kept on disk, under a key made of
+ * everything it is compiled from: ajv's version, this file, the definitions and the CRD files
+ * that name the kind. A change to any of them compiles afresh.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv, { _, ErrorObject, ValidateFunction } from 'ajv';
+import { ValueScopeName } from 'ajv/dist/compile/codegen/scope';
+import standaloneCode from 'ajv/dist/standalone';
 import { parseAllDocuments } from 'yaml';
 
 type Schema = { [keyword: string]: any };
@@ -22,6 +29,7 @@ type Schema = { [keyword: string]: any };
 const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schemas');
 const CRD_DIR = path.join(SCHEMA_DIR, 'crds');
 const DEFINITIONS_FILE = path.join(SCHEMA_DIR, 'k8s-1.28-definitions.json');
+const CACHE_DIR = path.resolve(__dirname, '..', '..', 'node_modules', '.cache', 'cdk8s-fintech-schema-validators');
 
 /** `$id` under which the whole definitions file is registered with ajv. */
 const DEFINITIONS_ID = 'k8s-1.28-definitions.json';
@@ -68,8 +76,55 @@ const validators = new Map<string, ValidateFunction | undefined>();
 
 function validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
   const key = gvkKey(apiVersion, kind);
-  if (!validators.has(key)) validators.set(key, compileFor(apiVersion, kind));
+  if (!validators.has(key)) validators.set(key, storedOrCompiled(apiVersion, kind));
   return validators.get(key);
+}
+
+/** The validator from the disk cache, or compiled (and then stored) when its inputs changed. */
+function storedOrCompiled(apiVersion: string, kind: string): ValidateFunction | undefined {
+  const file = path.join(CACHE_DIR, `${cacheKey(apiVersion, kind)}.js`);
+  if (fs.existsSync(file)) return loadStandalone(fs.readFileSync(file, 'utf8'));
+  const validate = compileFor(apiVersion, kind);
+  if (validate) {
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    // Written under a temporary name, then renamed: another worker never reads half a file.
+    const partial = `${file}.${process.pid}`;
+    fs.writeFileSync(partial, standaloneSource(validate));
+    fs.renameSync(partial, file);
+  }
+  return validate;
+}
+
+let inputsDigest: string | undefined;
+function cacheKey(apiVersion: string, kind: string): string {
+  inputsDigest ??= createHash('sha256')
+    .update(JSON.parse(fs.readFileSync(require.resolve('ajv/package.json'), 'utf8')).version).update('\0')
+    .update(fs.readFileSync(__filename)).update('\0')
+    .update(fs.readFileSync(DEFINITIONS_FILE))
+    .digest('hex');
+  const hash = createHash('sha256').update(inputsDigest).update('\0').update(apiVersion).update('\0').update(kind);
+  if (!coreKinds().has(gvkKey(apiVersion, kind))) {
+    const files = [...crdFileTexts()].filter(([, text]) => kindLine(kind).test(text)).sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [file, text] of files) hash.update('\0').update(file).update('\0').update(text);
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+/** ajv's standalone code of a compiled validator; the list-map keyword and the pattern engine are supplied by `loadStandalone`. */
+function standaloneSource(validate: ValidateFunction): string {
+  // ajv keeps a keyword's function as a value of its scope; standalone code needs the expression that names it.
+  const keywordValues: Map<unknown, ValueScopeName> | undefined = (getAjv().scope as any)._values.keyword;
+  for (const name of keywordValues?.values() ?? []) {
+    if (name.value?.ref === uniqueKeys) name.value.code = _`uniqueKeys`;
+  }
+  return standaloneCode(getAjv(), validate);
+}
+
+function loadStandalone(source: string): ValidateFunction {
+  const module = { exports: {} as any };
+  // `self` is the ajv instance in compiled code; the standalone code only passes it to the keyword, which ignores it.
+  new Function('require', 'module', 'exports', 'self', 'goRegExp', 'uniqueKeys', source)(require, module, module.exports, undefined, goRegExp, uniqueKeys);
+  return module.exports as ValidateFunction;
 }
 
 function compileFor(apiVersion: string, kind: string): ValidateFunction | undefined {
@@ -125,19 +180,26 @@ let crdTexts: Map<string, string> | undefined;
  * The index itself is built from the parsed documents, never from the text.
  */
 function findCrdSchema(apiVersion: string, kind: string): Schema | undefined {
-  crdTexts ??= new Map(
-    fs.readdirSync(CRD_DIR)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .map((f) => [f, fs.readFileSync(path.join(CRD_DIR, f), 'utf8')] as const),
-  );
-  const kindLine = new RegExp(`^\\s*["']?kind["']?\\s*:\\s*["']?${escapeRegExp(kind)}["']?\\s*,?\\s*$`, 'm');
-  for (const [file, text] of crdTexts) {
-    if (!loadedCrdFiles.has(file) && kindLine.test(text)) {
+  for (const [file, text] of crdFileTexts()) {
+    if (!loadedCrdFiles.has(file) && kindLine(kind).test(text)) {
       loadedCrdFiles.add(file);
       indexCrds(text);
     }
   }
   return crdSchemas.get(gvkKey(apiVersion, kind));
+}
+
+function crdFileTexts(): Map<string, string> {
+  crdTexts ??= new Map(
+    fs.readdirSync(CRD_DIR)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => [f, fs.readFileSync(path.join(CRD_DIR, f), 'utf8')] as const),
+  );
+  return crdTexts;
+}
+
+function kindLine(kind: string): RegExp {
+  return new RegExp(`^\\s*["']?kind["']?\\s*:\\s*["']?${escapeRegExp(kind)}["']?\\s*,?\\s*$`, 'm');
 }
 
 function indexCrds(text: string): void {
@@ -228,7 +290,7 @@ function getAjv(): Ajv {
       validateSchema: false, // trusted upstream data; skips meta-validating 5 MB of schemas
       // ajv's code optimiser costs more than it saves here: without it the big CRDs
       // (ApplicationSet: 1.4 MB of YAML) compile several times faster.
-      code: { optimize: false, regExp: goRegExp },
+      code: { optimize: false, regExp: goRegExp, source: true },
     });
     ajvInstance.addKeyword({ keyword: UNIQUE_KEYS, type: 'array', schemaType: 'array', validate: uniqueKeys });
     // Registered once; ajv compiles only the definitions a validator actually references.
