@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer, prometheusUrl } from './lib';
+import { CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer } from './lib';
 import {
   assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, SegmentationResult,
   segmentationMarkdown, synthesize, Synthesis, wavesOf, writeFileAtomically, writeOutput,
@@ -52,7 +52,7 @@ export function buildEnvironment(
         stableImage: image,
         canaryImage: canary && imageOf(service, canary.canaryVersion),
         phase: canary?.phase,
-        analysis: { prometheusAddress: prometheusUrl(monitoringStackName, monitoringNamespace) },
+        analysis: { prometheusAddress: MonitoringStack.prometheusUrlOf(monitoringStackName, monitoringNamespace) },
         runbookBaseUrl: RUNBOOK_BASE_URL,
       }).service);
     } else {

@@ -16,7 +16,6 @@ import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, SecretUse } from './external-secret';
-import { checkNoNulls } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity, WorkloadAccess } from './rbac';
@@ -26,8 +25,8 @@ import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkConstructId, checkDnsLabel, checkNoNullOptions, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkPinnedImage, checkRunAs, checkSize,
-  checkTimeZone,
+  checkConstructId, checkDnsLabel, checkDuration, checkInteger, checkKnownKeys, checkNoNullOptions, checkNoNulls, checkNotSecret, checkNumber,
+  checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
 } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };

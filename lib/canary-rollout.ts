@@ -7,7 +7,7 @@ import {
 } from '../imports/analysistemplates-argoproj.io';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
-import { checkNoNulls, FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
+import { FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
 import { checkWholeSeconds, goDuration } from './shared/duration';
 import { constructLabel, invalidProp } from './shared/errors';
 import { kindOf } from './shared/secrets';
@@ -17,8 +17,8 @@ import {
   crashLooping, errorRatePercent, latencyQuantileSeconds, measuredErrorRatePercent, minOverTime,
 } from './shared/promql';
 import {
-  checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkNumber, checkOneOf,
-  checkPinnedImage, checkRecord, checkUrl,
+  checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNoNullOptions,
+  checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkPinnedImage, checkRecord, checkUrl,
 } from './shared/validation';
 
 /** Which controller moves the canary forward. */

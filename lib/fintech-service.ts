@@ -797,7 +797,6 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   }
 }
 
-export { checkNoNulls } from './shared/validation';
 
 function intOrString(value: number | string): k8s.IntOrString {
   return typeof value === 'number' ? k8s.IntOrString.fromNumber(value) : k8s.IntOrString.fromString(value);

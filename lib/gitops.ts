@@ -5,7 +5,6 @@ import { AppProject } from '../imports/appprojects-argoproj.io';
 import { GitRepository } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
 import { ChangeFreeze, FluxFreeze } from './change-freeze';
-import { checkNoNulls } from './fintech-service';
 import { checkFolderPlan, FolderPlan } from './delivery';
 import { createApplication, createAppProject } from './gitops/argocd';
 import { checkEnvironments } from './gitops/environments';
@@ -13,7 +12,8 @@ import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FL
 import { checkRevision, GitRevision } from './gitops/revision';
 import { invalidProp, invalidSecretProp } from './shared/errors';
 import {
-  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkNoNullOptions, checkDuration, checkInstance, checkKnownKeys, checkNotSecret, checkPinnedImage, checkString,
+  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkKnownKeys, checkNoNullOptions, checkNoNulls,
+  checkNotSecret, checkPinnedImage, checkString,
 } from './shared/validation';
 
 export { GitRevision, GitRevisionKind } from './gitops/revision';

@@ -27,7 +27,7 @@ import {
   BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
-import { checkDnsLabel, checkKnownKeys } from './shared/validation';
+import { checkDnsLabel, checkDnsLabelArgument, checkKnownKeys } from './shared/validation';
 
 /** How one service is watched, beyond what every service gets. */
 export interface ServiceMonitoringOptions {
@@ -128,11 +128,7 @@ export interface MonitoringStackProps {
 }
 
 
-/**
- * The in-cluster URL of the Prometheus of the stack `stackName` in `namespace`: its own Service,
- * which (unlike the Operator's `prometheus-operated`) reaches no other Prometheus of the namespace.
- */
-export function prometheusUrl(stackName: string, namespace = MONITORING_NAMESPACE): string {
+function prometheusUrl(stackName: string, namespace: string): string {
   return `http://prometheus-${stackName}.${namespace}.svc:9090`;
 }
 
@@ -167,6 +163,18 @@ function checkProps(scope: IConstruct, props: MonitoringStackProps): void {
  * analysis and the alerts are in place when a service rolls out.
  */
 export class MonitoringStack extends Construct implements IDeliverable {
+  /**
+   * The in-cluster URL of the Prometheus of the stack named `stackName` in `namespace`, for a
+   * canary analysis in another app: the stack's own Service, which (unlike the Operator's
+   * `prometheus-operated`) reaches no other Prometheus of the namespace. In the same app, read
+   * the stack's `prometheusUrl`.
+   * @param namespace @default "monitoring"
+   */
+  public static prometheusUrlOf(stackName: string, namespace: string = MONITORING_NAMESPACE): string {
+    const fn = 'MonitoringStack.prometheusUrlOf';
+    return prometheusUrl(checkDnsLabelArgument(fn, 'stackName', stackName), checkDnsLabelArgument(fn, 'namespace', namespace));
+  }
+
   public readonly deliveryTier = DeliveryTier.FOUNDATION;
   public readonly name: string;
   /** Where the Prometheus, the Alertmanager and the dashboards live. */

@@ -647,3 +647,20 @@ describe('MonitoringStack bad input', () => {
     expect(serviceObjects().find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'payments').spec.ingress).toHaveLength(2);
   });
 });
+
+describe('MonitoringStack.prometheusUrlOf', () => {
+  test('names the stack\'s own Prometheus Service, as the stack itself does', () => {
+    const app = new App();
+    const payments = new FintechService(new Chart(app, 'services', { namespace: 'payments' }), 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
+    const stack = new MonitoringStack(new Chart(app, 'observability', { namespace: 'observability' }), 'stack', { services: [payments], alertmanager: false });
+    expect(MonitoringStack.prometheusUrlOf('stack', 'observability')).toBe(stack.prometheusUrl);
+    expect(MonitoringStack.prometheusUrlOf('fintech')).toBe('http://prometheus-fintech.monitoring.svc:9090');
+  });
+
+  test.each<[unknown, unknown, string]>([
+    [undefined, 'monitoring', `MonitoringStack.prometheusUrlOf: 'stackName' (undefined) is invalid: must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`],
+    ['fintech', 'Monitoring', `MonitoringStack.prometheusUrlOf: 'namespace' ("Monitoring") is invalid: must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`],
+  ])('refuses %p in %p', (name, namespace, message) => {
+    expect(() => MonitoringStack.prometheusUrlOf(name as string, namespace as string)).toThrow(message);
+  });
+});

@@ -161,6 +161,12 @@ export interface NameOptions {
   readonly maxLength?: number;
 }
 
+/** A DNS-1123 label given as the argument `arg` of the function `fn` (no construct). */
+export function checkDnsLabelArgument(fn: string, arg: string, value: unknown): string {
+  if (typeof value !== 'string' || !DNS_1123_LABEL.test(value) || value.length > 63) throw invalidArgument(fn, arg, value, DNS_LABEL_RULE);
+  return value;
+}
+
 /** A name that Kubernetes accepts for a Service, a Namespace or a label value: a DNS-1123 label. */
 export function checkDnsLabel(scope: IConstruct, prop: string, value: string, options: NameOptions = {}): string {
   if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; a DNS-1123 label such as "payments"`);
