@@ -120,6 +120,10 @@ export function createIngress(scope: Construct, backend: IngressBackend, options
     checkKnownKeys(scope, `ingress.paths[${i}]`, p, ['path', 'pathType'], "{ path: '/' }");
     checkIngressPath(scope, `ingress.paths[${i}].path`, p.path);
     if (p.pathType !== undefined) checkOneOf(scope, `ingress.paths[${i}].pathType`, p.pathType, ['Prefix', 'Exact']);
+    const first = paths.findIndex((q) => q.path === p.path && (q.pathType ?? 'Prefix') === (p.pathType ?? 'Prefix'));
+    if (first < i) {
+      throw invalidProp(scope, `ingress.paths[${i}].path`, p.path, `is already 'ingress.paths[${first}]'; ingress-nginx refuses an Ingress that routes one path twice`);
+    }
   });
   const rateLimitPerSecond = checkInteger(scope, 'ingress.rateLimitPerSecond',
     checkNumber(scope, 'ingress.rateLimitPerSecond', options.rateLimitPerSecond ?? DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND), 1);
