@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Duration, Lazy, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
@@ -20,7 +20,7 @@ import {
   DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE, MONITORING_NAMESPACE,
 } from './shared/defaults';
 import { goDuration } from './shared/duration';
-import { invalidProp } from './shared/errors';
+import { constructLabel, invalidProp } from './shared/errors';
 import { classificationLabels, DATA_CLASSIFICATION_LABEL, DataClassification, OWNER_LABEL } from './data-classification';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, ResourceDefaults } from './shared/resources';
@@ -326,7 +326,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       automountServiceAccountToken: this.automountServiceAccountToken, metricsPath: this.metricsPath,
     } = settings);
     this.scaleTarget = this.deploymentRef();
-    this.node.addValidation({ validate: () => this.duplicateName() });
+    this.node.addValidation({ validate: () => [...this.duplicateName(), ...this.collidingObjects()] });
 
     const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
@@ -462,7 +462,9 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   public delegateScaling(target: k8s.CrossVersionObjectReferenceV2): void {
     checkKnownKeys(this, 'scaleTarget', target, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
     checkString(this, 'scaleTarget.apiVersion', target.apiVersion, { example: '"argoproj.io/v1alpha1"' });
-    checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' });
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' }))) {
+      throw invalidProp(this, 'scaleTarget.kind', target.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
+    }
     checkDnsSubdomain(this, 'scaleTarget.name', target.name);
     this.scalingDelegated = true;
     this.scaleTarget = { ...target };
@@ -564,6 +566,35 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       `a service of that name already exists in namespace '${this.namespace}' (${first.node.path}); names must be unique`).message];
   }
 
+  /**
+   * An object of this service with the kind, namespace and name of an object another kind of
+   * construct emits (a canary's track Deployment, an environment's default-deny policy): the API
+   * server would keep only one of them. Two services of one name are {@link duplicateName}'s.
+   */
+  private collidingObjects(): string[] {
+    const keyOf = (o: ApiObject) => [o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', o.kind,
+      o.metadata.namespace ?? Chart.of(o).namespace ?? DEFAULT_NAMESPACE, o.name].join(' ');
+    const others = new Map<string, ApiObject>();
+    const visit = (c: IConstruct): void => {
+      if (c instanceof ApiObject) {
+        // Objects added to a Chart directly are compared with every other object when the app is synthesized into folders.
+        if (!others.has(keyOf(c)) && !(c.node.scope instanceof Chart)) others.set(keyOf(c), c);
+      } else if (!(c instanceof FintechService)) {
+        c.node.children.forEach(visit);
+      }
+    };
+    visit(this.node.root);
+    for (const own of this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+      const other = others.get(keyOf(own));
+      if (other) {
+        const namespace = own.metadata.namespace ?? Chart.of(own).namespace ?? DEFAULT_NAMESPACE;
+        return [invalidProp(this, 'name', this.name, `gives the ${own.kind} "${own.name}" in namespace '${namespace}', which ${constructLabel(other.node.scope!)}`
+          + ' also emits; the API server would keep only one of them: give the service another name').message];
+      }
+    }
+    return [];
+  }
+
   private checkExtraPorts(extraPorts: readonly NamedPort[], port: number, servicePort: number): NamedPort[] {
     const checked = extraPorts.map((p, i) => this.checkNamedPort(p, i));
     const main = { name: MAIN_PORT_NAME, containerPort: port, servicePort };
@@ -596,6 +627,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   /** `config`: plain variables, none also set by `env` or `secretEnv`, at most what a ConfigMap holds. */
   private checkConfig(props: FintechServiceProps): Record<string, string> {
     const config = this.checkNonSecretVariables('config', props.config ?? {});
+    const longKey = Object.keys(config).find((name) => name.length > 253);
+    if (longKey !== undefined) throw invalidProp(this, 'config', longKey, `must be a ConfigMap key of at most 253 characters, not ${longKey.length}`);
     for (const [other, variables] of [['env', props.env], ['secretEnv', props.secretEnv]] as const) {
       const both = Object.keys(config).find((name) => variables !== null && typeof variables === 'object' && Object.prototype.hasOwnProperty.call(variables, name));
       if (both !== undefined) {

@@ -1,6 +1,7 @@
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart, Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import {
-  CanaryBackend, CanaryRollout, FintechService, IngressTls, NetworkPeer, SecretKeyRef, SecretStoreRef,
+  CanaryBackend, CanaryRollout, FintechEnvironment, FintechService, IngressTls, NetworkPeer, SecretKeyRef, SecretStoreRef,
 } from '../../lib';
 import { plainErrorMessage } from '../support/errors';
 
@@ -16,6 +17,7 @@ const C = "CanaryRollout 'prod/payments'";
 const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
 const CANARY_IMAGE = 'registry.fintech.internal/fintech/payments:1.5.0';
 const tls = IngressTls.fromSecret('payments-tls');
+const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
 const vault = () => SecretKeyRef.fromExternalSecret({
   secretName: 'payments-db', key: 'password', store: SecretStoreRef.cluster('vault-backend'), remoteKey: 'fintech/payments-db',
 });
@@ -80,6 +82,28 @@ describe('FintechService: mistakes found by trying the library as a new user', (
     }), `Validation failed with the following errors:\n  [prod/payments] ${S}: 'secretEnv.DB_PASSWORD.secretName' ("payments-db") is invalid:`
       + " names a Secret that FintechService 'prod/ledger' already writes with its ExternalSecret in namespace 'fintech-production';"
       + ' one construct owns a Secret: let the other read it with SecretKeyRef.of("payments-db", key)'],
+    ['a configuration key longer than a ConfigMap key may be', () => service({ config: { ['A'.repeat(254)]: 'x' } }),
+      `${S}: 'config' ("${'A'.repeat(254)}") is invalid: must be a ConfigMap key of at most 253 characters, not 254`],
+    ['a rate limit beyond what ingress-nginx reads', () => service({ ingress: { host: 'api.example.com', tls, rateLimitPerSecond: 1e12 } }),
+      `${S}: 'ingress.rateLimitPerSecond' (1000000000000) is invalid: must be an integer from 1 to 2147483647`],
+    ['a service named like its environment\'s default-deny policy', () => synthMessage((chart) => {
+      new FintechEnvironment(chart, 'environment', { namespace: 'fintech-production', quota: QUOTA });
+      new FintechService(chart, 'payments', { image: IMAGE, port: 8080, name: 'default-deny' });
+    }), `Validation failed with the following errors:\n  [prod/payments] ${S}: 'name' ("default-deny") is invalid: gives the NetworkPolicy "default-deny"`
+      + " in namespace 'fintech-production', which FintechEnvironment 'prod/environment' also emits; the API server would keep only one of them:"
+      + ' give the service another name'],
+    ['a service named like a canary\'s track Deployment, declared before the rollout', () => synthMessage((chart) => {
+      new FintechService(chart, 'payments', { image: IMAGE, port: 8080, name: 'ledger-canary' });
+      new CanaryRollout(chart, 'ledger', { stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080 });
+    }), `Validation failed with the following errors:\n  [prod/payments] ${S}: 'name' ("ledger-canary") is invalid: gives the Deployment "ledger-canary"`
+      + " in namespace 'fintech-production', which CanaryRollout 'prod/ledger' also emits; the API server would keep only one of them:"
+      + ' give the service another name'],
+    ['a service named like an Argo canary\'s stable Service', () => synthMessage((chart) => {
+      new CanaryRollout(chart, 'ledger', { stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, backend: CanaryBackend.ARGO_ROLLOUTS });
+      new FintechService(chart, 'payments', { image: IMAGE, port: 8080, name: 'ledger-stable' });
+    }), `Validation failed with the following errors:\n  [prod/payments] ${S}: 'name' ("ledger-stable") is invalid: gives the Service "ledger-stable"`
+      + " in namespace 'fintech-production', which CanaryRollout 'prod/ledger' also emits; the API server would keep only one of them:"
+      + ' give the service another name'],
   ])('%s', (_name, message, expected) => {
     expect(message()).toBe(expected);
   });
@@ -100,6 +124,8 @@ describe('FintechService owner methods: mistakes found by trying the library as 
       (s) => s.addDeploymentAnnotation('secret.reloader.stakater.com/reload', 'other-secret'), { secretEnv: { DB_PASSWORD: vault() } }),
     `${S}: 'deploymentAnnotations.secret.reloader.stakater.com/reload' ("other-secret") is invalid: is set by the service itself to the Secrets`
       + ' its pods read; leave it out'],
+    ['a scale target kind that is not a kind', () => withService((s) => s.delegateScaling({ apiVersion: 'argoproj.io/v1alpha1', kind: 'rollout', name: 'payments' })),
+      `${S}: 'scaleTarget.kind' ("rollout") is invalid: must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"`],
     ['a discovery label that changes a label of the ServiceMonitor', () => withService((s) => s.addDiscoveryLabels({ 'app.kubernetes.io/name': 'ledger' })),
       `${S}: 'discoveryLabels.app.kubernetes.io/name' ("ledger") is invalid: is already set to "payments" on the ServiceMonitor; a label is set once`],
   ])('%s', (_name, message, expected) => {
