@@ -17,7 +17,7 @@ import {
   crashLooping, errorRatePercent, latencyQuantileSeconds, measuredErrorRatePercent, minOverTime,
 } from './shared/promql';
 import {
-  checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInteger, checkKnownKeys, checkNoNullOptions,
+  checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInt32, checkInteger, checkKnownKeys, checkNoNullOptions,
   checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkPinnedImage, checkRecord, checkUrl,
 } from './shared/validation';
 
@@ -94,9 +94,9 @@ export interface CanaryRolloutProps extends Omit<FintechServiceProps, 'image' | 
    * @default - the first step, while a canary image is given
    */
   readonly phase?: CanaryPhase;
-  /** Traffic percentages, strictly increasing, ending at 100. @default [10, 30, 60, 100] */
+  /** Traffic percentages, strictly increasing, ending at 100, with at least one step before 100. @default [10, 30, 60, 100] */
   readonly steps?: number[];
-  /** How long Argo Rollouts holds each step before the next: a whole, positive number of seconds. @default Duration.hours(48) */
+  /** How long Argo Rollouts holds each step before the next (Argo Rollouts only): a whole, positive number of seconds. @default Duration.hours(48) */
   readonly pause?: Duration;
   /** Argo Rollouts waits for a manual promotion at each step instead of a timed pause. @default false */
   readonly manualApproval?: boolean;
@@ -157,6 +157,8 @@ const ANALYSIS_OPTIONS = [
 ];
 /** The longest suffix added to the service's name for an object whose name is a DNS-1123 label: the track Services and the canary Deployment. */
 const TRACK_SUFFIX = '-canary';
+/** The analysis options that only Argo Rollouts' AnalysisTemplates use. */
+const ARGO_ANALYSIS_OPTIONS = ['interval', 'failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit'] as const;
 const TRACK = 'track';
 const TRAFFIC_WEIGHT_ANNOTATION = 'fintech.io/traffic-weight-percent';
 /** Argo Rollouts retries a measurement that errored after this long, whatever the metric's interval. */
@@ -247,7 +249,8 @@ export class CanaryRollout extends Construct {
       "{ stableImage: 'registry/fintech/payments:1.4.2', port: 8080 }");
     const stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
     checkNoNulls(this, props);
-    const name = checkDnsLabel(this, 'name', props.name ?? id, { suffix: TRACK_SUFFIX });
+    // Without 'name', the id names every object: a mistake in it is reported as the id's.
+    const name = checkDnsLabel(this, props.name === undefined ? 'id' : 'name', props.name ?? id, { suffix: TRACK_SUFFIX, startsWithLetter: true });
     const backend = checkOneOf(this, 'backend', props.backend ?? CanaryBackend.PLAIN_KUBERNETES, Object.values(CanaryBackend),
       'CanaryBackend.PLAIN_KUBERNETES or CanaryBackend.ARGO_ROLLOUTS ("plain-kubernetes" or "argo-rollouts")');
     const steps = this.checkSteps(checkArray<number>(this, 'steps', props.steps ?? DEFAULT_STEPS, '[10, 30, 60, 100]'));
@@ -287,11 +290,19 @@ export class CanaryRollout extends Construct {
         `must not exceed 'analysis.window' (${goDuration(Duration.seconds(windowSeconds))}): each measurement covers one window, so a longer interval leaves time unmeasured`);
     }
     for (const limit of ['failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit'] as const) {
-      if (analysis[limit] !== undefined) checkInteger(this, `analysis.${limit}`, checkNumber(this, `analysis.${limit}`, analysis[limit]), 0);
+      if (analysis[limit] !== undefined) checkInt32(this, `analysis.${limit}`, checkInteger(this, `analysis.${limit}`, checkNumber(this, `analysis.${limit}`, analysis[limit]), 0));
     }
     if (analysis.prometheusAddress !== undefined) {
       checkUrl(this, 'analysis.prometheusAddress', analysis.prometheusAddress, { example: 'http://prometheus-operated.monitoring.svc:9090' });
       checkNotSecret(this, 'analysis.prometheusAddress', analysis.prometheusAddress, 'give the address of the Prometheus that Argo Rollouts queries');
+    }
+    if (backend === CanaryBackend.PLAIN_KUBERNETES) {
+      const argoOnly: Array<[string, unknown]> = [['pause', props.pause], ...ARGO_ANALYSIS_OPTIONS.map((o): [string, unknown] => [`analysis.${o}`, analysis[o]])];
+      const given = argoOnly.find(([, value]) => value !== undefined);
+      if (given) {
+        throw invalidProp(this, given[0], given[1] instanceof Duration ? goDuration(given[1]) : given[1], 'applies to the Argo Rollouts backend only (backend: CanaryBackend.ARGO_ROLLOUTS):'
+          + ' the plain-Kubernetes rollout moves only when its phase is changed in git, and its rollback alerts use the window alone');
+      }
     }
     return {
       name, stableImage, backend, steps, pause, canaryImage, phase, inProgress, analysis, maxErrorRatePercent, maxP95LatencySeconds,
@@ -352,6 +363,10 @@ export class CanaryRollout extends Construct {
       && steps[steps.length - 1] === 100;
     if (!valid) {
       throw invalidProp(this, 'steps', steps, 'must be strictly increasing percentages in (0, 100], ending at 100, e.g. [10, 30, 60, 100]');
+    }
+    if (steps.length === 1) {
+      throw invalidProp(this, 'steps', steps, 'must hold at least one step below 100 before it, e.g. [10, 30, 60, 100]:'
+        + ' a single step sends all the traffic to the new release at once, with nothing measured first');
     }
     return [...steps];
   }

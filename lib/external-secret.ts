@@ -119,7 +119,7 @@ function createExternalSecret(scope: Construct, secretName: string, keys: readon
       })),
     },
   });
-  scope.node.addValidation({ validate: () => duplicateExternalSecret(externalSecret) });
+  scope.node.addValidation({ validate: () => duplicateExternalSecret(externalSecret, keys[0].prop) });
   return externalSecret;
 }
 
@@ -132,7 +132,7 @@ function remoteName(source: CheckedExternalSecretSource): string {
 }
 
 /** Two constructs writing one Secret would fight over it: the second ExternalSecret of a name in a namespace is refused. */
-function duplicateExternalSecret(externalSecret: ExternalSecret): string[] {
+function duplicateExternalSecret(externalSecret: ExternalSecret, prop: string): string[] {
   const namespace = (o: ApiObject) => Chart.of(o).namespace ?? DEFAULT_NAMESPACE;
   // `instanceof` does not tell generated ApiObject classes apart: compare the kind.
   const first = externalSecret.node.root.node.findAll().find((c): c is ApiObject => c instanceof ApiObject
@@ -140,6 +140,6 @@ function duplicateExternalSecret(externalSecret: ExternalSecret): string[] {
     && c.name === externalSecret.name && namespace(c) === namespace(externalSecret));
   if (!first || first === externalSecret) return [];
   const owner = externalSecret.node.scope!;
-  return [`${constructLabel(owner)}: the ExternalSecret "${externalSecret.name}" in namespace '${namespace(externalSecret)}' is also created by`
-    + ` ${constructLabel(first.node.scope!)}; one construct owns a Secret: let the other read it with SecretKeyRef.of("${externalSecret.name}", key)`];
+  return [invalidProp(owner, `${prop}.secretName`, externalSecret.name, `names a Secret that ${constructLabel(first.node.scope!)} already writes with its`
+    + ` ExternalSecret in namespace '${namespace(externalSecret)}'; one construct owns a Secret: let the other read it with SecretKeyRef.of("${externalSecret.name}", key)`).message];
 }

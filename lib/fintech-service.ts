@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { Duration, Lazy, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
@@ -20,7 +20,7 @@ import {
   DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE, MONITORING_NAMESPACE,
 } from './shared/defaults';
 import { goDuration } from './shared/duration';
-import { invalidProp } from './shared/errors';
+import { constructLabel, invalidProp } from './shared/errors';
 import { classificationLabels, DATA_CLASSIFICATION_LABEL, DataClassification, OWNER_LABEL } from './data-classification';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, ResourceDefaults } from './shared/resources';
@@ -28,9 +28,9 @@ import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
 import {
-  checkAnnotation, checkArray, checkBoolean, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
+  checkAnnotation, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
   checkImageReference, checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
-  checkNotReservedLabels, checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkPublicHttpPath, checkRecord, checkRunAs,
+  checkNotReservedLabels, checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, propPath,
 } from './shared/validation';
 
@@ -56,7 +56,7 @@ export interface RollingUpdateOptions {
 export interface DisruptionBudgetOptions {
   /** Pods that must stay available during a voluntary disruption (a node drain). @default - not set */
   readonly minAvailable?: number;
-  /** Pods that may be evicted at once. @default 1 (when `minAvailable` is not set) */
+  /** Pods that may be evicted at once; 1, or fewer than the minimum replicas. @default 1 (when `minAvailable` is not set) */
   readonly maxUnavailable?: number;
 }
 
@@ -64,7 +64,7 @@ export interface DisruptionBudgetOptions {
 export interface MetricsOptions {
   /** @default "/metrics" */
   readonly path?: string;
-  /** @default Duration.seconds(15) */
+  /** At most 5 minutes, after which Prometheus marks a series stale. @default Duration.seconds(15) */
   readonly interval?: Duration;
   /** Pod labels copied onto every scraped series (e.g. `track`, `version`). @default - none */
   readonly podTargetLabels?: string[];
@@ -222,6 +222,10 @@ export const FINTECH_SERVICE_PROPS: readonly string[] = [
 ];
 const DEFAULT_REPLICAS = 3;
 const DEFAULT_METRICS_INTERVAL = Duration.seconds(15);
+/** Prometheus marks a series stale 5 minutes after its last sample: a longer interval leaves gaps in every graph and alert. */
+const MAX_METRICS_INTERVAL_SECONDS = 300;
+/** Annotations the Deployment controller writes itself. */
+const CONTROLLER_ANNOTATION_PREFIX = 'deployment.kubernetes.io/';
 const DEFAULT_TERMINATION_GRACE = Duration.seconds(30);
 
 const DEFAULT_RESOURCES: ResourceDefaults = {
@@ -307,6 +311,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private readonly scraperGrants: IngressGrant[] = [];
   private readonly egressGrants: PolicyGrant[] = [];
   private bounds: ReplicaBounds;
+  /** The Deployment's annotations, to refuse a second, different value for one key. */
+  private readonly deploymentAnnotationValues = new Map<string, string>();
   private scaleTarget: k8s.CrossVersionObjectReferenceV2;
   private scalingDelegated = false;
 
@@ -320,7 +326,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       automountServiceAccountToken: this.automountServiceAccountToken, metricsPath: this.metricsPath,
     } = settings);
     this.scaleTarget = this.deploymentRef();
-    this.node.addValidation({ validate: () => this.duplicateName() });
+    this.node.addValidation({ validate: () => [...this.duplicateName(), ...this.collidingObjects()] });
 
     const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
@@ -404,12 +410,29 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     if (!this.serviceMonitor) {
       throw invalidProp(this, 'metrics', false, 'is off, so there is no ServiceMonitor to label');
     }
-    for (const [key, value] of Object.entries(checkLabels(this, 'discoveryLabels', labels))) this.serviceMonitor.metadata.addLabel(key, value);
+    checkLabels(this, 'discoveryLabels', labels);
+    for (const [key, value] of Object.entries(labels)) {
+      const current = this.serviceMonitor.metadata.getLabel(key);
+      if (current !== undefined && current !== value) {
+        throw invalidProp(this, propPath('discoveryLabels', key), value, `is already set to "${current}" on the ServiceMonitor; a label is set once`);
+      }
+    }
+    for (const [key, value] of Object.entries(labels)) this.serviceMonitor.metadata.addLabel(key, value);
   }
 
   /** Adds an annotation to the Deployment (not to its pods, so no rollout follows). */
   public addDeploymentAnnotation(key: string, value: string): void {
     checkAnnotation(this, 'deploymentAnnotations', key, value);
+    if (key.startsWith(CONTROLLER_ANNOTATION_PREFIX)) {
+      throw invalidProp(this, 'deploymentAnnotations', key, `is written by the Deployment controller ("${CONTROLLER_ANNOTATION_PREFIX}*"); choose a key of your own, e.g. "example.com/ticket"`);
+    }
+    const current = this.deploymentAnnotationValues.get(key);
+    if (current !== undefined && current !== value) {
+      throw invalidProp(this, propPath('deploymentAnnotations', key), value, Object.prototype.hasOwnProperty.call(this.secretReloadAnnotations, key)
+        ? 'is set by the service itself to the Secrets its pods read; leave it out'
+        : 'is already set to another value; an annotation is set once');
+    }
+    this.deploymentAnnotationValues.set(key, value);
     this.deployment.metadata.addAnnotation(key, value);
   }
 
@@ -419,8 +442,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    * `maxReplicas` follow.
    */
   public setReplicaBounds(min: number, max: number): void {
-    checkInteger(this, 'minReplicas', min, 1);
-    checkInteger(this, 'maxReplicas', max, 1);
+    checkInt32(this, 'minReplicas', checkInteger(this, 'minReplicas', min, 1));
+    checkInt32(this, 'maxReplicas', checkInteger(this, 'maxReplicas', max, 1));
     if (min > max) throw invalidProp(this, 'minReplicas', min, `must not exceed 'maxReplicas' (${max})`);
     if (!this.autoscaler && min !== max) {
       throw invalidProp(this, 'maxReplicas', max, `must equal 'minReplicas' (${min}): autoscaling is off, so the Deployment runs a fixed number of pods`);
@@ -439,7 +462,9 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   public delegateScaling(target: k8s.CrossVersionObjectReferenceV2): void {
     checkKnownKeys(this, 'scaleTarget', target, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
     checkString(this, 'scaleTarget.apiVersion', target.apiVersion, { example: '"argoproj.io/v1alpha1"' });
-    checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' });
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' }))) {
+      throw invalidProp(this, 'scaleTarget.kind', target.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
+    }
     checkDnsSubdomain(this, 'scaleTarget.name', target.name);
     this.scalingDelegated = true;
     this.scaleTarget = { ...target };
@@ -467,7 +492,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private checkProps(id: string, props: FintechServiceProps): ServiceSettings {
     checkKnownKeys(this, 'props', props, FINTECH_SERVICE_PROPS, "{ image: 'registry/fintech/payments:1.4.2', port: 8080 }");
     // Without 'name', the id names every object: a mistake in it is reported as the id's.
-    const name = props.name === undefined || props.name === null ? checkDnsLabel(this, 'id', id) : checkDnsLabel(this, 'name', props.name);
+    const name = props.name === undefined || props.name === null
+      ? checkDnsLabel(this, 'id', id, { startsWithLetter: true }) : checkDnsLabel(this, 'name', props.name, { startsWithLetter: true });
     const namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
     const image = this.checkImage('image', props.image);
     const port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
@@ -499,7 +525,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       selectorLabels: selectorLabels(name), trackLabels, dataClassification: classification.classification,
       classificationLabels: classification.labels, extraPorts, containerPorts: [port, ...extraPorts.map((p) => p.containerPort)].map((p) => ({ port: p })),
       autoscaling, bounds, automountServiceAccountToken,
-      metricsPath: props.metrics === false ? undefined : checkPublicHttpPath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH),
+      metricsPath: props.metrics === false ? undefined : checkScrapePath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH),
     };
   }
 
@@ -519,6 +545,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   }
 
   private deploymentAnnotations(): Partial<k8s.ObjectMeta> {
+    for (const [key, value] of Object.entries(this.secretReloadAnnotations)) this.deploymentAnnotationValues.set(key, value);
     return Object.keys(this.secretReloadAnnotations).length ? { annotations: { ...this.secretReloadAnnotations } } : {};
   }
 
@@ -537,6 +564,35 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     if (!first || first === this) return [];
     return [invalidProp(this, 'name', this.name,
       `a service of that name already exists in namespace '${this.namespace}' (${first.node.path}); names must be unique`).message];
+  }
+
+  /**
+   * An object of this service with the kind, namespace and name of an object another kind of
+   * construct emits (a canary's track Deployment, an environment's default-deny policy): the API
+   * server would keep only one of them. Two services of one name are {@link duplicateName}'s.
+   */
+  private collidingObjects(): string[] {
+    const keyOf = (o: ApiObject) => [o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', o.kind,
+      o.metadata.namespace ?? Chart.of(o).namespace ?? DEFAULT_NAMESPACE, o.name].join(' ');
+    const others = new Map<string, ApiObject>();
+    const visit = (c: IConstruct): void => {
+      if (c instanceof ApiObject) {
+        // Objects added to a Chart directly are compared with every other object when the app is synthesized into folders.
+        if (!others.has(keyOf(c)) && !(c.node.scope instanceof Chart)) others.set(keyOf(c), c);
+      } else if (!(c instanceof FintechService)) {
+        c.node.children.forEach(visit);
+      }
+    };
+    visit(this.node.root);
+    for (const own of this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+      const other = others.get(keyOf(own));
+      if (other) {
+        const namespace = own.metadata.namespace ?? Chart.of(own).namespace ?? DEFAULT_NAMESPACE;
+        return [invalidProp(this, 'name', this.name, `gives the ${own.kind} "${own.name}" in namespace '${namespace}', which ${constructLabel(other.node.scope!)}`
+          + ' also emits; the API server would keep only one of them: give the service another name').message];
+      }
+    }
+    return [];
   }
 
   private checkExtraPorts(extraPorts: readonly NamedPort[], port: number, servicePort: number): NamedPort[] {
@@ -571,6 +627,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   /** `config`: plain variables, none also set by `env` or `secretEnv`, at most what a ConfigMap holds. */
   private checkConfig(props: FintechServiceProps): Record<string, string> {
     const config = this.checkNonSecretVariables('config', props.config ?? {});
+    const longKey = Object.keys(config).find((name) => name.length > 253);
+    if (longKey !== undefined) throw invalidProp(this, 'config', longKey, `must be a ConfigMap key of at most 253 characters, not ${longKey.length}`);
     for (const [other, variables] of [['env', props.env], ['secretEnv', props.secretEnv]] as const) {
       const both = Object.keys(config).find((name) => variables !== null && typeof variables === 'object' && Object.prototype.hasOwnProperty.call(variables, name));
       if (both !== undefined) {
@@ -578,6 +636,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       }
     }
     checkConfigMapSize(this, 'config', config);
+    for (const [name, value] of Object.entries(config)) checkEnvVariableSize(this, propPath('config', name), name, value);
     return config;
   }
 
@@ -638,7 +697,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
         endpoints: [{
           port: MAIN_PORT_NAME,
           path: this.metricsPath,
-          interval: goDuration(Duration.seconds(checkDuration(this, 'metrics.interval', metrics.interval ?? DEFAULT_METRICS_INTERVAL))),
+          interval: goDuration(Duration.seconds(checkDuration(this, 'metrics.interval', metrics.interval ?? DEFAULT_METRICS_INTERVAL,
+            { maxSeconds: MAX_METRICS_INTERVAL_SECONDS, example: 'e.g. Duration.seconds(15)' }))),
         }],
         podTargetLabels: metrics.podTargetLabels === undefined ? undefined
           : checkArray<string>(this, 'metrics.podTargetLabels', metrics.podTargetLabels, "['track', 'version']")
@@ -722,6 +782,10 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     }
     const maxUnavailable = checkInt32(this, 'disruptionBudget.maxUnavailable', checkInteger(this, 'disruptionBudget.maxUnavailable',
       checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1));
+    if (maxUnavailable > 1 && maxUnavailable >= this.minReplicas) {
+      throw invalidProp(this, 'disruptionBudget.maxUnavailable', maxUnavailable,
+        `must be less than the minimum replicas (${this.minReplicas}), or a node drain could evict every pod at once`);
+    }
     return { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) };
   }
 
@@ -784,6 +848,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   private containerEnv(env: Record<string, string>, secretEnv: Record<string, SecretKeyRef>): k8s.EnvVar[] | undefined {
     this.checkNonSecretVariables('env', env);
+    for (const [name, value] of Object.entries(env)) checkEnvVariableSize(this, propPath('env', name), name, value);
     for (const name of Object.keys(secretEnv)) {
       if (name in env) throw invalidProp(this, `secretEnv.${name}`, name, "is also set in 'env'; each variable must be set once");
     }

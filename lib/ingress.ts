@@ -80,6 +80,8 @@ export interface IngressOptions {
 }
 
 const NGINX = 'nginx.ingress.kubernetes.io';
+/** ingress-nginx reads `limit-rps` as an integer. */
+const INT32_MAX = 2147483647;
 /** The annotation that makes ingress-nginx add the headers of a ConfigMap to every response. */
 const CUSTOM_HEADERS_ANNOTATION = `${NGINX}/custom-headers`;
 const INGRESS_OPTIONS = [
@@ -120,9 +122,13 @@ export function createIngress(scope: Construct, backend: IngressBackend, options
     checkKnownKeys(scope, `ingress.paths[${i}]`, p, ['path', 'pathType'], "{ path: '/' }");
     checkIngressPath(scope, `ingress.paths[${i}].path`, p.path);
     if (p.pathType !== undefined) checkOneOf(scope, `ingress.paths[${i}].pathType`, p.pathType, ['Prefix', 'Exact']);
+    const first = paths.findIndex((q) => q.path === p.path && (q.pathType ?? 'Prefix') === (p.pathType ?? 'Prefix'));
+    if (first < i) {
+      throw invalidProp(scope, `ingress.paths[${i}].path`, p.path, `is already 'ingress.paths[${first}]'; ingress-nginx refuses an Ingress that routes one path twice`);
+    }
   });
   const rateLimitPerSecond = checkInteger(scope, 'ingress.rateLimitPerSecond',
-    checkNumber(scope, 'ingress.rateLimitPerSecond', options.rateLimitPerSecond ?? DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND), 1);
+    checkNumber(scope, 'ingress.rateLimitPerSecond', options.rateLimitPerSecond ?? DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND), 1, INT32_MAX);
   const ingressClassName = checkDnsSubdomain(scope, 'ingress.ingressClassName', options.ingressClassName ?? 'nginx');
   const controllerNamespace = checkDnsLabel(scope, 'ingress.controllerNamespace', options.controllerNamespace ?? INGRESS_CONTROLLER_NAMESPACE);
   if (options.forceHttpsRedirect !== undefined) checkBoolean(scope, 'ingress.forceHttpsRedirect', options.forceHttpsRedirect);

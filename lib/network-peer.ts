@@ -2,7 +2,7 @@ import { Construct, IConstruct } from 'constructs';
 import { invalidProp } from './shared/errors';
 import { kindOf } from './shared/secrets';
 import {
-  checkArray, checkCidr, checkDnsLabel, checkInstance, checkKnownKeys, checkLabels, checkNumber, checkPort, checkProtocol, checkString,
+  checkArray, checkCidr, checkDnsLabel, checkInstance, checkKnownKeys, checkLabels, checkNotSecret, checkNumber, checkPort, checkProtocol, checkString,
 } from './shared/validation';
 
 /** A port that a peer listens on or is reached at. */
@@ -131,7 +131,8 @@ export function checkNetworkPeer(scope: IConstruct, prop: string, peer: unknown)
     return checked;
   }
   if (checked.kind === NetworkPeerKind.EXTERNAL) {
-    checkString(scope, `${prop}.name`, checked.name, { example: '"postgres"' });
+    checkNotSecret(scope, `${prop}.name`, checkString(scope, `${prop}.name`, checked.name, { example: '"postgres"' }),
+      'the name says what the destination is, for readers of the policy; keep credentials in a Secret');
     checkCidr(scope, `${prop}.cidr`, checked.cidr!);
   } else {
     checkDnsLabel(scope, `${prop}.name`, checked.name);

@@ -68,11 +68,19 @@ const HTTP_PROBE_EXAMPLE = "{ path: '/health' }";
 function httpProbe(scope: IConstruct, prop: string, options: HttpProbeOptions, defaults: typeof DEFAULT_LIVENESS, portName: string): k8s.Probe {
   checkKnownKeys(scope, prop, options, HTTP_PROBE_OPTIONS, HTTP_PROBE_EXAMPLE);
   checkNoNulls(scope, options, { prefix: prop, required: ['path'] });
+  const httpGet = { path: checkPublicHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) };
+  const initialDelaySeconds = checkDuration(scope, `${prop}.initialDelay`, options.initialDelay ?? defaults.initialDelay, { minSeconds: 0, maxSeconds: 3600 });
+  const periodSeconds = checkDuration(scope, `${prop}.period`, options.period ?? defaults.period, { maxSeconds: 3600 });
+  const timeoutSeconds = checkDuration(scope, `${prop}.timeout`, options.timeout ?? DEFAULT_TIMEOUT, { maxSeconds: 3600 });
+  if (timeoutSeconds > periodSeconds) {
+    throw invalidProp(scope, `${prop}.timeout`, `${timeoutSeconds}s`, `must not exceed '${prop}.period' (${periodSeconds}s):`
+      + ' a probe still waiting when the next one is due hides a hung endpoint for longer than the period says');
+  }
   return {
-    httpGet: { path: checkPublicHttpPath(scope, `${prop}.path`, options.path), port: k8s.IntOrString.fromString(portName) },
-    initialDelaySeconds: checkDuration(scope, `${prop}.initialDelay`, options.initialDelay ?? defaults.initialDelay, { minSeconds: 0, maxSeconds: 3600 }),
-    periodSeconds: checkDuration(scope, `${prop}.period`, options.period ?? defaults.period, { maxSeconds: 3600 }),
-    timeoutSeconds: checkDuration(scope, `${prop}.timeout`, options.timeout ?? DEFAULT_TIMEOUT, { maxSeconds: 3600 }),
+    httpGet,
+    initialDelaySeconds,
+    periodSeconds,
+    timeoutSeconds,
     failureThreshold: checkInt32(scope, `${prop}.failureThreshold`, checkInteger(scope, `${prop}.failureThreshold`,
       checkNumber(scope, `${prop}.failureThreshold`, options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD), 1)),
     successThreshold: 1,

@@ -193,8 +193,9 @@ describe('SecretKeyRef.fromExternalSecret validation', () => {
     paymentsService({ secretEnv: { DB_PASSWORD: vaultKey('password') } }, chart);
     const other = new Chart(chart.node.root as App, 'other', { namespace: NAMESPACE });
     new FintechService(other, 'ledger', { image: IMAGE, port: 8080, secretEnv: { DB_PASSWORD: vaultKey('password') } });
-    expect(() => Testing.synth(other)).toThrow("FintechService 'other/ledger': the ExternalSecret \"payments-db\" in namespace 'fintech-test'"
-      + " is also created by FintechService 'prod/payments'; one construct owns a Secret: let the other read it with SecretKeyRef.of(\"payments-db\", key)");
+    expect(() => Testing.synth(other)).toThrow("FintechService 'other/ledger': 'secretEnv.DB_PASSWORD.secretName' (\"payments-db\") is invalid: names a Secret"
+      + " that FintechService 'prod/payments' already writes with its ExternalSecret in namespace 'fintech-test'; one construct owns a Secret:"
+      + ' let the other read it with SecretKeyRef.of("payments-db", key)');
   });
 
   test('accepts an ExternalSecret of the same name in another namespace: it writes another Secret', () => {

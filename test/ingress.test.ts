@@ -105,7 +105,7 @@ describe('FintechService ingress', () => {
     ['TLS on with neither a Secret nor an issuer', { host: HOST },
       `${PATH}: 'ingress.tls' (undefined) is invalid: TLS is on by default and needs a certificate source: IngressTls.fromSecret(name) or IngressTls.fromClusterIssuer(issuer) (or false for plain HTTP)`],
     ['a rate limit below 1', { host: HOST, tls: IngressTls.fromSecret('x'), rateLimitPerSecond: 0 },
-      `${PATH}: 'ingress.rateLimitPerSecond' (0) is invalid: must be an integer of at least 1`],
+      `${PATH}: 'ingress.rateLimitPerSecond' (0) is invalid: must be an integer from 1 to 2147483647`],
   ] as Array<[string, IngressOptions, string]>)('rejects %s', (_, ingress, message) => {
     expect(() => synthWithIngress(ingress)).toThrow(message);
   });

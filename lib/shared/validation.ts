@@ -84,7 +84,7 @@ export type ClassOf<T> = Function & { readonly prototype: T };
 
 /** An instance of `type` (a `Duration`, a `NetworkPeer`, ...), made with its factories. */
 export function checkInstance<T>(scope: IConstruct, prop: string, value: unknown, type: ClassOf<T>, example: string): T {
-  if (!(value instanceof type)) throw invalidProp(scope, prop, value, typeMismatch(`a ${type.name}`, value, example));
+  if (!(value instanceof type)) throw invalidProp(scope, prop, value, typeMismatch(`${/^[AEIOU]/.test(type.name) ? 'an' : 'a'} ${type.name}`, value, example));
   return value as T;
 }
 
@@ -159,6 +159,8 @@ export interface NameOptions {
   readonly prefix?: string;
   /** The longest the name with its suffix may be (a CronJob's name: 52). @default 63, or 253 for a subdomain */
   readonly maxLength?: number;
+  /** The name also names a Service, whose name is a DNS-1035 label: it must start with a letter. @default false */
+  readonly startsWithLetter?: boolean;
 }
 
 /** A DNS-1123 label given as the argument `arg` of the function `fn` (no construct). */
@@ -172,6 +174,9 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string, op
   if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; a DNS-1123 label such as "payments"`);
   if (!DNS_1123_LABEL.test(value) || value.length > 63) throw invalidProp(scope, prop, value, DNS_LABEL_RULE);
   checkNotSecret(scope, prop, value, NAMES_ARE_PUBLIC);
+  if (options.startsWithLetter && !/^[a-z]/.test(value)) {
+    throw invalidProp(scope, prop, value, 'must start with a letter: it names a Service, whose name is a DNS-1035 label (e.g. "payments-v2" rather than "2-payments")');
+  }
   return checkNameBudget(scope, prop, value, options, 63);
 }
 
@@ -249,6 +254,7 @@ export function checkPortName(scope: IConstruct, prop: string, value: string): s
 /** A host name as an Ingress rule or TLS entry takes it: a DNS-1123 subdomain, optionally starting with "*.", not an IP address. */
 export function checkHostname(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string') throw invalidProp(scope, prop, value, `${typeMismatch('a string', value)}; a host name such as "api.fintech.example.com"`);
+  checkNoUserInfo(scope, prop, value, 'a host name has no user name or password; keep credentials in a Secret');
   const name = value.startsWith('*.') ? value.slice(2) : value;
   if (!isDnsSubdomain(name) || name === '' || isIPv4(name)) {
     throw invalidProp(scope, prop, value,
@@ -629,6 +635,7 @@ export function checkHttpPath(scope: IConstruct, prop: string, value: string): s
  */
 export function checkPinnedImage(scope: IConstruct, prop: string, image: string): string {
   if (typeof image !== 'string') throw invalidProp(scope, prop, image, typeMismatch('a string', image, '"registry/fintech/service:1.4.2"'));
+  checkNoUserInfo(scope, prop, image, 'registry credentials belong in an image pull Secret, never in the image reference');
   if (DIGEST.test(image)) return image;
   const lastSegment = image.split('/').pop() ?? '';
   const tagAt = lastSegment.lastIndexOf(':');
@@ -656,13 +663,17 @@ export function checkNotFraction(scope: IConstruct, prop: string, value: number,
   return value;
 }
 
-/** The user (never root: 1 or more) and group a pod runs as; errors name `<prop>.user` and `<prop>.group`. */
+/** The user and group (never root: 1 or more) a pod runs as; errors name `<prop>.user` and `<prop>.group`. */
 export function checkRunAs(scope: IConstruct, prop: string, runAs: { readonly user?: number; readonly group?: number } | undefined): typeof runAs {
   if (runAs === undefined) return undefined;
   checkKnownKeys(scope, prop, runAs, ['user', 'group'], '{ user: 1000, group: 1000 }');
   const id = (at: string, value: number | undefined, min: number) =>
     (value === undefined ? undefined : checkInteger(scope, at, checkNumber(scope, at, value), min, 2147483647));
-  return { user: id(`${prop}.user`, runAs.user, 1), group: id(`${prop}.group`, runAs.group, 0) };
+  if (runAs.group === 0) {
+    throw invalidProp(scope, `${prop}.group`, 0, 'must not be 0, the root group: the container would get root\'s group access to the files of its image and volumes;'
+      + ' give an unprivileged group, e.g. 1000');
+  }
+  return { user: id(`${prop}.user`, runAs.user, 1), group: id(`${prop}.group`, runAs.group, 1) };
 }
 
 /**
@@ -773,6 +784,7 @@ const IMAGE_RULE = 'must be an image reference, [registry[:port]/]repository[:ta
 /** An image reference the container runtime can pull (the distribution reference grammar); the kubelet refuses others only at pull time. */
 export function checkImageReference(scope: IConstruct, prop: string, image: string): string {
   if (typeof image !== 'string') throw invalidProp(scope, prop, image, typeMismatch('a string', image, '"registry/fintech/service:1.4.2"'));
+  checkNoUserInfo(scope, prop, image, 'registry credentials belong in an image pull Secret, never in the image reference');
   const at = image.indexOf('@');
   const named = at === -1 ? image : image.slice(0, at);
   const digest = at === -1 ? undefined : image.slice(at + 1);
@@ -841,6 +853,41 @@ export function checkIngressPath(scope: IConstruct, prop: string, value: string)
 }
 
 const INT32_MAX = 2147483647;
+
+/** `user:password@` in front of a host or an image's registry (not a digest's `@sha256:`). */
+const USER_INFO = /^[^/\s@]*:[^/\s@]*@(?!sha256:)/;
+
+/**
+ * A host or image reference without `user:password@` in front: such a value is shown by its kind
+ * only, since the part before "@" is a password.
+ */
+export function checkNoUserInfo(scope: IConstruct, prop: string, value: string, remedy: string): string {
+  if (typeof value === 'string' && USER_INFO.test(value)) {
+    throw invalidSecretProp(scope, prop, value, `holds a user name and password ("user:password@"); ${remedy}`);
+  }
+  return value;
+}
+
+/** Linux refuses to start a process with an environment string (`NAME=value`) longer than this (MAX_ARG_STRLEN). */
+const ENV_STRING_LIMIT = 128 * 1024;
+
+/** A variable the container gets in its environment: `NAME=value` within what Linux passes to a process. */
+export function checkEnvVariableSize(scope: IConstruct, prop: string, name: string, value: string): void {
+  const bytes = Buffer.byteLength(`${name}=${value}`, 'utf8');
+  if (bytes >= ENV_STRING_LIMIT) {
+    throw invalidProp(scope, prop, `${bytes} bytes`, `must be under ${ENV_STRING_LIMIT} bytes (128 KiB) with its name: Linux refuses to start a`
+      + ' process with a longer environment variable, so the container would never start; mount large configuration from a volume');
+  }
+}
+
+/** A path Prometheus scrapes: {@link checkPublicHttpPath}, without a query or fragment, which Prometheus would send escaped as part of the path. */
+export function checkScrapePath(scope: IConstruct, prop: string, value: string): string {
+  checkPublicHttpPath(scope, prop, value);
+  if (/[?#]/.test(value)) {
+    throw invalidProp(scope, prop, value, 'must be a path without a query or fragment (e.g. "/metrics"): Prometheus escapes "?" and "#" into the path');
+  }
+  return value;
+}
 
 /** A count the API server keeps in a 32-bit integer (replicas, thresholds, policy values): at most 2147483647. */
 export function checkInt32(scope: IConstruct, prop: string, value: number): number {

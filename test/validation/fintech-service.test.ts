@@ -105,7 +105,7 @@ describe('FintechService bad input', () => {
     ['a TLS Secret name with "_"', { ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('payments_tls') } },
       `${S}: 'ingress.tls.secretName' ("payments_tls") is invalid: must be a DNS-1123 subdomain: at most 253 characters in dot-separated DNS-1123 labels (lowercase letters, digits or "-", each starting and ending with a letter or digit)`],
     ['a string as TLS', { ingress: { host: 'api.example.com', tls: 'payments-tls' } },
-      `${S}: 'ingress.tls' ("payments-tls") is invalid: must be a IngressTls, not a string, e.g. IngressTls.fromSecret('payments-tls') or IngressTls.fromClusterIssuer('letsencrypt') (or false for plain HTTP)`],
+      `${S}: 'ingress.tls' ("payments-tls") is invalid: must be an IngressTls, not a string, e.g. IngressTls.fromSecret('payments-tls') or IngressTls.fromClusterIssuer('letsencrypt') (or false for plain HTTP)`],
     ['"30s" as the ingress request timeout', { ingress: { host: 'api.example.com', tls, requestTimeout: '30s' } },
       `${S}: 'ingress.requestTimeout' ("30s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(15)`],
     ['an ingress connect timeout over 75 s', { ingress: { host: 'api.example.com', tls, connectTimeout: Duration.minutes(2) } },

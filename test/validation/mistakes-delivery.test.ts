@@ -124,7 +124,7 @@ describe('CanaryRollout mistakes', () => {
     ['a runbook address without a scheme', canary({ runbookBaseUrl: 'runbooks.example.com' }),
       `${C}: 'runbookBaseUrl' ("runbooks.example.com") is invalid: must be an http(s) URL under which each alert has its runbook, e.g. "https://runbooks.example.com/alerts"`],
     ['an id that is no DNS name, and no name', () => new CanaryRollout(new Chart(new App(), 'prod'), 'FinanceService', { stableImage: STABLE, port: 8080 }),
-      `CanaryRollout 'prod/FinanceService': 'name' ("FinanceService") is invalid: must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`],
+      `CanaryRollout 'prod/FinanceService': 'id' ("FinanceService") is invalid: must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit`],
     ['two rollouts with one id', () => {
       const chart = new Chart(new App(), 'prod');
       new CanaryRollout(chart, 'finance-service', { stableImage: STABLE, port: 8080 });

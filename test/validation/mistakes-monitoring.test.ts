@@ -133,7 +133,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   ['a zero retention', () => stack({ prometheus: { retention: Duration.days(0) } }),
     `${P}: 'prometheus.retention' ("0ms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.days(15)`],
   ['a negative group id', () => stack({ prometheus: { runAs: { user: 1000, group: -1 } } }),
-    `${P}: 'prometheus.runAs.group' (-1) is invalid: must be an integer from 0 to 2147483647`],
+    `${P}: 'prometheus.runAs.group' (-1) is invalid: must be an integer from 1 to 2147483647`],
   ['an empty version', () => stack({ prometheus: { version: '' } }),
     `${P}: 'prometheus.version' ("") is invalid: must be a pinned version such as "v3.5.0" (major.minor.patch): "latest" or a floating tag runs a different image after each restart`],
   ['an empty storage class', () => stack({ alertmanager: { storageClassName: '' } }),

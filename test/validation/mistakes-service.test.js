@@ -108,7 +108,7 @@ describe('FintechService props of the wrong JavaScript type', () => {
     ['a host name as the ingress', { ingress: HOST },
       `${S}: 'ingress' ("api.example.com") is invalid: must be an object, not a string, e.g. { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') }`],
     ['true as TLS', { ingress: { host: HOST, tls: true } },
-      `${S}: 'ingress.tls' (true) is invalid: must be a IngressTls, not a boolean, e.g. IngressTls.fromSecret('payments-tls') or IngressTls.fromClusterIssuer('letsencrypt') (or false for plain HTTP)`],
+      `${S}: 'ingress.tls' (true) is invalid: must be an IngressTls, not a boolean, e.g. IngressTls.fromSecret('payments-tls') or IngressTls.fromClusterIssuer('letsencrypt') (or false for plain HTTP)`],
     ['a list of hosts', { ingress: { host: [HOST], tls } },
       `${S}: 'ingress.host' (["api.example.com"]) is invalid: must be a string, not an array; a host name such as "api.fintech.example.com"`],
     ['a number as the host', { ingress: { host: 443, tls } }, `${S}: 'ingress.host' (443) is invalid: must be a string, not a number; a host name such as "api.fintech.example.com"`],

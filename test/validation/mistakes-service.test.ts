@@ -125,7 +125,7 @@ describe('FintechService: values the API server or the kubelet would reject', ()
       `${S}: 'terminationGracePeriod' ("0ms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.seconds(30)`],
     ['a session affinity timeout of 0', { sessionAffinityTimeout: Duration.seconds(0) },
       `${S}: 'sessionAffinityTimeout' ("0ms") is invalid: must be a Duration of a whole, positive number of seconds, e.g. Duration.hours(3)`],
-    ['a negative gid', { runAs: { group: -1 } }, `${S}: 'runAs.group' (-1) is invalid: must be an integer from 0 to 2147483647`],
+    ['a negative gid', { runAs: { group: -1 } }, `${S}: 'runAs.group' (-1) is invalid: must be an integer from 1 to 2147483647`],
     ['a uid above 2^31 - 1', { runAs: { user: 2147483648 } }, `${S}: 'runAs.user' (2147483648) is invalid: must be an integer from 1 to 2147483647`],
     ['a misspelt runAs option', { runAs: { uid: 1000 } }, `${S}: 'runAs.uid' (a number) is invalid: is not a known option; the options are user, group`],
     ['an env name with "-"', { env: { 'LOG-LEVEL': 'info' } }, `${S}: 'env.LOG-LEVEL' ("LOG-LEVEL") is invalid: ${ENV_NAME}`],
