@@ -7,7 +7,7 @@ import { backupAlertRules } from './backup/alerts';
 import { CronIntervals } from './backup/cron';
 import { BackupDestination } from './backup/destination';
 import { createBackupJob, IDENTITY_DIR, IDENTITY_FILE, JOB_COMPONENTS, JobPurpose, NEVER, PRUNE_ACTIVE_DEADLINE, WORK_DIR } from './backup/job';
-import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkRetentionLock } from './backup/protection';
+import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkOwnCredential, checkRetentionLock } from './backup/protection';
 import {
   checkNoOverlap, checkRetention, checkSchedule, DEFAULT_PRUNE_SCHEDULE,
   DEFAULT_VERIFICATION_SCHEDULE, JobTiming, missingThreshold, resolveBackupTiming,
@@ -408,8 +408,12 @@ export class BackupCronJob extends Construct implements IDeliverable {
   private jobEnvironments(): JobEnvironments {
     const sourceEnv = this.source._environment(this);
     const writerEnv = this.destination._environment(this);
-    const readerEnv = this.access ? this.access.reader._environment(this) : writerEnv;
-    const prunerEnv = this.access ? this.access.pruner._environment(this) : writerEnv;
+    const readerEnv = this.access ? this.access.reader._environment(this, 'access.reader') : writerEnv;
+    const prunerEnv = this.access ? this.access.pruner._environment(this, 'access.pruner') : writerEnv;
+    if (this.access) {
+      checkOwnCredential(this, 'access.reader', readerEnv, writerEnv);
+      checkOwnCredential(this, 'access.pruner', prunerEnv, writerEnv);
+    }
     const restoreEnv = this.source._restoreEnvironment(this);
     const base: JobEnvVar[] = [
       { name: 'BACKUP_DESTINATION', value: this.remotePath },

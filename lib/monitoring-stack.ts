@@ -27,7 +27,7 @@ import {
   BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
-import { checkDnsLabel, checkKnownKeys } from './shared/validation';
+import { checkConstructId, checkDnsLabel, checkKnownKeys } from './shared/validation';
 
 /** How one service is watched, beyond what every service gets. */
 export interface ServiceMonitoringOptions {
@@ -235,6 +235,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly dashboardDefinitions: readonly DashboardDefinition[];
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    checkConstructId(scope, id, 'MonitoringStack');
     super(scope, id);
     checkProps(this, props);
     const own = ownComponents(this, props);

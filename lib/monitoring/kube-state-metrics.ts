@@ -5,7 +5,7 @@ import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkDnsLabel, checkKnownKeys, checkLabels, checkPinnedImage } from '../shared/validation';
+import { checkArray, checkConstructId, checkDnsLabel, checkKnownKeys, checkLabels, checkPinnedImage, checkUniqueItems } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -117,6 +117,7 @@ export class KubeStateMetrics extends Construct {
   public readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
+    checkConstructId(scope, id, 'KubeStateMetrics');
     super(scope, id);
     checkProps(this, props);
     this.image = checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE);
@@ -166,6 +167,7 @@ function checkProps(scope: IConstruct, props: KubeStateMetricsProps): void {
     throw invalidProp(scope, 'watchedNamespaces', watched, 'must list at least one namespace: without one, kube-state-metrics would export the objects of every namespace');
   }
   watched.forEach((ns, i) => checkDnsLabel(scope, `watchedNamespaces[${i}]`, ns));
+  checkUniqueItems(scope, 'watchedNamespaces', watched);
   checkLabels(scope, 'labels', props.labels);
 }
 

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkNotFraction, checkNotSecret, checkUnique } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkNotFraction, checkNotSecret, checkUniqueField } from '../shared/validation';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
@@ -266,7 +266,7 @@ export function serviceObjectives(
     const list = (own ?? shared ?? defaultObjectives()).map((slo, i) => checkObjective(scope, `${prop}[${i}]`, slo));
     // With the default burn-rate windows, a window too short for them is the objective's mistake (given windows are checked against the objectives).
     if (burnRateWindows === undefined) list.forEach((slo, i) => checkFitsDefaultWindows(scope, `${prop}[${i}].window`, slo.window));
-    checkUnique(scope, `${prop}[].name`, list.map((slo) => slo.name));
+    checkUniqueField(scope, prop, 'name', list.map((slo) => slo.name), 'the name tells the objectives\' rules and alerts apart');
     objectives.set(svc.name, list);
   }
   return objectives;
