@@ -26,7 +26,7 @@ import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkConstructId, checkDnsLabel, checkNoNullOptions, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkPinnedImage, checkRunAs, checkSize,
+  checkConstructId, checkDnsLabel, checkImageReference, checkNoNullOptions, checkDuration, checkInteger, checkKnownKeys, checkNotSecret, checkNumber, checkPinnedImage, checkRunAs, checkSize,
   checkTimeZone,
 } from './shared/validation';
 
@@ -338,7 +338,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     checkNoNullOptions(this, 'access', props.access, ['pruneSchedule']);
     this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
-    this.image = checkPinnedImage(this, 'image', props.image);
+    this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image));
     this.version = imageVersion(this.image);
     this.source = checkSource(this, props.source);
     this.destination = checkDestination(this, props.destination);

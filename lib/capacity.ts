@@ -369,6 +369,8 @@ function overQuotaMessage(where: string, when: string, resource: ResourceName, p
 
 /** A figure as Kubernetes writes it. */
 export function formatResource(resource: ResourceName, value: number): string {
+  if (!RESOURCE_NAMES.includes(resource)) throw invalidArgument('formatResource', 'resource', resource, `must be one of ${RESOURCE_NAMES.join(', ')}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidArgument('formatResource', 'value', value, 'must be a finite number (millicores for CPU, bytes for memory, a count of pods)');
   if (resource.endsWith('.cpu')) return formatCpu(value);
   if (resource.endsWith('.memory')) return formatBytes(value);
   return String(value);

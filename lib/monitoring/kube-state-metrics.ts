@@ -5,7 +5,7 @@ import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkConstructId, checkDnsLabel, checkKnownKeys, checkLabels, checkPinnedImage, checkUniqueItems } from '../shared/validation';
+import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkPinnedImage, checkUniqueItems } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -68,7 +68,7 @@ export function exportedKinds(metrics: readonly string[]): ExportedKind[] {
 export function checkKubeStateMetricsOptions(scope: IConstruct, prop: string, options: KubeStateMetricsOptions | undefined): void {
   if (options === undefined) return;
   checkKnownKeys(scope, prop, options, ['image', 'resources'], `{ image: '${KUBE_STATE_METRICS_IMAGE}' }`);
-  if (options.image !== undefined) checkPinnedImage(scope, `${prop}.image`, options.image);
+  if (options.image !== undefined) checkImageReference(scope, `${prop}.image`, checkPinnedImage(scope, `${prop}.image`, options.image));
   checkedResources(scope, `${prop}.resources`, options.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
 }
 
@@ -120,7 +120,7 @@ export class KubeStateMetrics extends Construct {
     checkConstructId(scope, id, 'KubeStateMetrics');
     super(scope, id);
     checkProps(this, props);
-    this.image = checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE);
+    this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE));
     this.resources = checkedResources(this, 'resources', props.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
     const kinds = exportedKinds(KUBE_STATE_METRICS);
     this.exportedResources = kinds.map((k) => k.resource);

@@ -32,7 +32,7 @@ const CASES: Array<[string, object, string]> = [
   ['no repository URL', { repoUrl: undefined },
     `${G}: 'repoUrl' (undefined) is invalid: must be a string, not undefined, e.g. 'https://git.example.com/platform/fintech.git'`],
   ['an http repository URL', { repoUrl: 'http://git.example.com/platform/fintech.git' },
-    `${G}: 'repoUrl' ("http://git.example.com/platform/fintech.git") is invalid: must be an https://, ssh:// or git@ repository URL`],
+    `${G}: 'repoUrl' ("http://git.example.com/platform/fintech.git") is invalid: must be an https://, ssh:// or git@ repository URL with the repository's path, e.g. "https://git.example.com/platform/fintech.git" or "git@git.example.com:platform/fintech.git"`],
   ['an https URL with a token, its value unseen', { repoUrl: 'https://ci:ghp_Xy7Qw2Er9Ty4Ui8Op3AsXy7Qw2Er9Ty4Ui8Op3As@github.com/org/fintech.git' },
     `${G}: 'repoUrl' (a string of 82 characters) is invalid: must not contain credentials ("user:token@"): the URL is written into the manifests; give Argo CD and Flux the credentials in a repository Secret`],
   ['an https URL with a user', { repoUrl: 'https://deploy@git.example.com/platform/fintech.git' },

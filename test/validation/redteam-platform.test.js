@@ -4,7 +4,7 @@
 // prop path, the value (a secret by its kind only) and what is valid; never a TypeError.
 const { App, Chart } = require('cdk8s');
 const { BackupCronJob, BackupDestination, BackupSource, FintechService, GitOpsDelivery, MonitoringStack, Notifier, SecretKeyRef } = require('../../lib');
-const { checkCapacity } = require('../../lib/tools');
+const { analyseSegmentation, checkCapacity, formatResource, formatResourceChanges } = require('../../lib/tools');
 const { plainErrorMessage } = require('../support/errors');
 
 const HEARTBEAT_URL = 'https://hc-ping.com/0f9a8b7c-6d5e-4f3a-2b1c-0d9e8f7a6b5c';
@@ -86,6 +86,14 @@ const CASES = [
     `checkCapacity: 'inputs[0].workloads[0].containers[0].requests' ("500m") is invalid: must be { cpu, memory }, e.g. { cpu: "250m", memory: "512Mi" }`],
   ['a workload without its name', () => checkCapacity([{ namespace: 'n', quota: {}, workloads: [{ replicas: 1 }] }]),
     `checkCapacity: 'inputs[0].workloads[0]' ({"replicas":1}) is invalid: must be { workload: 'Deployment/payments', rolloutGroup, replicas, surge, maxReplicas, containers, initContainers }`],
+  ['format options as a word', () => formatResourceChanges([], 'verbose'),
+    "formatResourceChanges: 'options' (\"verbose\") is invalid: must be an object, not a string, e.g. { maxValueLength: 80 }"],
+  ['a value as a quantity string', () => formatResource('limits.memory', '512Mi'),
+    "formatResource: 'value' (\"512Mi\") is invalid: must be a finite number (millicores for CPU, bytes for memory, a count of pods)"],
+  ['segmentation without the objects', () => analyseSegmentation('production'),
+    "analyseSegmentation: 'objects' (undefined) is invalid: must be an array, not undefined, e.g. objectsOf(files)"],
+  ['an image tag given as a number', () => backup({ image: 1.0 }),
+    `${B}: 'image' (1) is invalid: must be a string, not a number, e.g. "registry/fintech/service:1.4.2"`],
 ];
 
 describe('platform mistakes from JavaScript (red team)', () => {

@@ -2,7 +2,12 @@ import { App, Chart } from 'cdk8s';
 import {
   BackupCronJob, BackupDestination, BackupSource, FintechService, GitOpsDelivery, KubeStateMetrics, MonitoringStack, Notifier, SecretKeyRef, ServiceLevelObjective,
 } from '../../lib';
-import { checkCapacity, planCapacity } from '../../lib/tools';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  checkCapacity, diffResources, formatResource, formatResourceChanges, planCapacity, readOutputFiles, resourceIdentity, segmentationMarkdown,
+} from '../../lib/tools';
 import { plainErrorMessage } from '../support/errors';
 
 /**
@@ -11,6 +16,8 @@ import { plainErrorMessage } from '../support/errors';
  * value (a secret by its kind only) and what is valid. One Chart per case.
  */
 
+const IMAGE_RULE = 'must be an image reference, [registry[:port]/]repository[:tag][@sha256:digest] without a scheme, whose repository path is lowercase letters, '
+  + 'digits and single ".", "_" or "-" separators (e.g. "registry.fintech.internal/fintech/payments:1.4.2")';
 const HEARTBEAT_URL = 'https://hc-ping.com/abcdef12-3456-7890-abcd-ef1234567890';
 const SLACK_URL = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
 const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
@@ -85,6 +92,9 @@ MONITORING.push(
     "KubeStateMetrics 'monitoring/ksm': 'watchedNamespaces[1]' (\"fintech-prod\") is invalid: is also watchedNamespaces[0]; each must be unique"],
 );
 
+MONITORING.push(['a kube-state-metrics image with capitals', stack({ kubeStateMetrics: { image: 'registry.k8s.io/Kube-State-Metrics/kube-state-metrics:v2.13.0' } }),
+  `${M}: 'kubeStateMetrics.image' ("registry.k8s.io/Kube-State-Metrics/kube-state-metrics:v2.13.0") is invalid: ${IMAGE_RULE}`]);
+
 describe('MonitoringStack mistakes (platform red team)', () => {
   test.each(MONITORING)('%s', (_name, build, expected) => {
     const message = plainErrorMessage(build);
@@ -127,6 +137,8 @@ const BACKUP: Array<[string, () => void, string]> = [
     `${B}: 'access.pruner.accessKeyId' (a string of 20 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the S3 access key id; credentials are never accepted as values`],
   ['an rclone type of two words', backup({ destination: BackupDestination.rclone({ type: 'ftp server', path: 'backups' }) }),
     `${B}: 'destination.type' ("ftp server") is invalid: must be an rclone backend type as "rclone help backends" lists it (one lowercase word), e.g. "sftp", "s3" or "local"`],
+  ['an image with capitals in its repository', backup({ image: 'Registry.fintech.internal/Fintech/backup-tools:1.0.0' }),
+    `${B}: 'image' ("Registry.fintech.internal/Fintech/backup-tools:1.0.0") is invalid: ${IMAGE_RULE}`],
   ['SQL in the second verify table', backup({ source: postgres({ verifyTables: ['fintech.users', 'fintech.users; drop table x'] }) }),
     `${B}: 'source.verifyTables[1]' ("fintech.users; drop table x") is invalid: must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"`],
 ];
@@ -175,6 +187,28 @@ const GITOPS: Array<[string, () => void, string]> = [
     `${G}: 'environments[0].resources.namespacedKinds[0].namespace' (a string of 1 character) is invalid: is not a known option; the options are group, kind`],
 ];
 
+function delivery(props: object): () => void {
+  return () => {
+    const chart = new Chart(new App(), 'gitops');
+    new GitOpsDelivery(chart, 'delivery', {
+      repoUrl: 'https://git.example.com/platform/fintech.git',
+      environments: [{ name: 'production', namespace: 'fintech-prod', waves: [0], resources: { namespaces: ['fintech-prod'], clusterKinds: [], namespacedKinds: [] } }],
+      ...props,
+    } as any);
+    chart.toJson();
+  };
+}
+GITOPS.push(
+  ['a git@ address without the repository', delivery({ repoUrl: 'git@github.com' }),
+    `${G}: 'repoUrl' ("git@github.com") is invalid: must be an https://, ssh:// or git@ repository URL with the repository's path, e.g. "https://git.example.com/platform/fintech.git" or "git@git.example.com:platform/fintech.git"`],
+  ['an https address without the repository', delivery({ repoUrl: 'https://github.com' }),
+    `${G}: 'repoUrl' ("https://github.com") is invalid: must be an https://, ssh:// or git@ repository URL with the repository's path, e.g. "https://git.example.com/platform/fintech.git" or "git@git.example.com:platform/fintech.git"`],
+  ['no address for the API server', delivery({ apiServerCidrs: [] }),
+    `${G}: 'apiServerCidrs' ([]) is invalid: must list at least one address range, e.g. ["10.0.0.1/32"]: the freeze CronJobs could not reach the API server, and no freeze would start or end`],
+  ['a flux CLI image with capitals', delivery({ fluxCliImage: 'ghcr.io/FluxCD/flux-cli:v2.8.3' }),
+    `${G}: 'fluxCliImage' ("ghcr.io/FluxCD/flux-cli:v2.8.3") is invalid: ${IMAGE_RULE}`],
+);
+
 describe('GitOpsDelivery mistakes (platform red team)', () => {
   test.each(GITOPS)('%s', (_name, build, expected) => {
     expect(plainErrorMessage(build)).toBe(expected);
@@ -206,5 +240,36 @@ const CAPACITY: Array<[string, () => void, string]> = [
 describe('capacity tool mistakes (platform red team)', () => {
   test.each(CAPACITY)('%s', (_name, build, expected) => {
     expect(plainErrorMessage(build)).toBe(expected);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Output tools
+
+const TOOLS: Array<[string, () => void, string]> = [
+  ['a null among the files to compare', () => diffResources([null as any], []),
+    "diffResources: 'before[0]' (null) is invalid: must be { path, content }, not null"],
+  ['a file read as an output folder', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'redteam-')), 'dist');
+    fs.writeFileSync(file, 'not a folder');
+    readOutputFiles(file);
+  }, /^readOutputFiles: 'dir' \(".*\/dist"\) is invalid: is a file; it must be an output folder, e\.g\. "dist"$/.source],
+  ['an option spelt as in another tool', () => formatResourceChanges([], { maxWidth: 80 } as any),
+    "formatResourceChanges: 'options.maxWidth' (80) is invalid: is not a known option; the options are maxValueLength, maxFieldsPerObject"],
+  ['a cut shorter than any value', () => formatResourceChanges([], { maxValueLength: 0 }),
+    "formatResourceChanges: 'options.maxValueLength' (0) is invalid: must be an integer of at least 8"],
+  ['a YAML string instead of the parsed object', () => resourceIdentity('kind: Deployment'),
+    "resourceIdentity: 'object' (\"kind: Deployment\") is invalid: must be a parsed Kubernetes object ({ apiVersion, kind, metadata }), not a string"],
+  ['a resource named as in a pod spec', () => formatResource('cpu' as any, 500),
+    "formatResource: 'resource' (\"cpu\") is invalid: must be one of requests.cpu, requests.memory, limits.cpu, limits.memory, pods"],
+  ['one result instead of the list', () => segmentationMarkdown({ environment: 'production' } as any),
+    "segmentationMarkdown: 'results' ({\"environment\":\"production\"}) is invalid: must be an array, not an object, e.g. synthesize(plan).segmentation"],
+];
+
+describe('output tool mistakes (platform red team)', () => {
+  test.each(TOOLS)('%s', (_name, build, expected) => {
+    const message = plainErrorMessage(build);
+    if (expected.startsWith('^')) expect(message).toMatch(new RegExp(expected));
+    else expect(message).toBe(expected);
   });
 });
