@@ -24,7 +24,7 @@ import {
 import { serviceRuleObject, workloadRuleObject } from './monitoring/prometheus-rules';
 import { checkMonitoredServices, checkServiceOptions } from './monitoring/services';
 import {
-  BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
+  BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, checkRetentionCoversWindows, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
 import { checkConstructId, checkDnsLabel, checkKnownKeys } from './shared/validation';
@@ -264,6 +264,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     if (own.prometheus) {
       [this.prometheusServiceAccount, this.prometheus, this.prometheusService, this.prometheusDisruptionBudget] =
         createPrometheus(this, own.prometheus, cluster.targets, own.alertmanager !== undefined);
+      checkRetentionCoversWindows(this, 'prometheus.retention', own.prometheus.retention, this.burnRateWindows);
       this.prometheusUrl = prometheusUrl(this.name, this.namespace);
     }
     // Routing and the Alertmanager that uses it; the pipeline watching itself; the stack pods' network paths, namespace and dashboards.

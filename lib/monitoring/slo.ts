@@ -357,3 +357,16 @@ function round(value: number): number {
 function pascalCase(name: string): string {
   return name.split(/[-_\s]+/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 }
+
+/**
+ * The stack's own Prometheus must keep its samples at least as long as the longest burn-rate
+ * window: the alerts read rates over it, and over a shorter retention they never fire.
+ */
+export function checkRetentionCoversWindows(scope: IConstruct, prop: string, retention: Duration | undefined, windows: readonly BurnRateWindow[]): void {
+  if (retention === undefined) return;
+  const longest = Math.max(...windows.map((w) => w.longWindow.toSeconds()));
+  if (retention.toSeconds() < longest) {
+    throw invalidProp(scope, prop, promDuration(retention.toSeconds()),
+      `must be at least ${promDuration(longest)}, the longest burn-rate window ('burnRateWindows'): the alerts read rates over it, and with less data they never fire`);
+  }
+}

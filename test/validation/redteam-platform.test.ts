@@ -1,6 +1,6 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import {
-  BackupCronJob, BackupDestination, BackupSource, FintechService, GitOpsDelivery, KubeStateMetrics, MonitoringStack, Notifier, SecretKeyRef, ServiceLevelObjective,
+  BackupCronJob, BackupDestination, BackupSource, FintechService, GitOpsDelivery, GitRevision, KubeStateMetrics, MonitoringStack, Notifier, SecretKeyRef, ServiceLevelObjective,
 } from '../../lib';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -92,6 +92,8 @@ MONITORING.push(
     "KubeStateMetrics 'monitoring/ksm': 'watchedNamespaces[1]' (\"fintech-prod\") is invalid: is also watchedNamespaces[0]; each must be unique"],
 );
 
+MONITORING.push(['a Prometheus that keeps less than the longest burn-rate window', stack({ prometheus: { retention: Duration.hours(1) } }),
+  `${M}: 'prometheus.retention' ("1h") is invalid: must be at least 3d, the longest burn-rate window ('burnRateWindows'): the alerts read rates over it, and with less data they never fire`]);
 MONITORING.push(['a kube-state-metrics image with capitals', stack({ kubeStateMetrics: { image: 'registry.k8s.io/Kube-State-Metrics/kube-state-metrics:v2.13.0' } }),
   `${M}: 'kubeStateMetrics.image' ("registry.k8s.io/Kube-State-Metrics/kube-state-metrics:v2.13.0") is invalid: ${IMAGE_RULE}`]);
 
@@ -203,6 +205,8 @@ GITOPS.push(
     `${G}: 'repoUrl' ("git@github.com") is invalid: must be an https://, ssh:// or git@ repository URL with the repository's path, e.g. "https://git.example.com/platform/fintech.git" or "git@git.example.com:platform/fintech.git"`],
   ['an https address without the repository', delivery({ repoUrl: 'https://github.com' }),
     `${G}: 'repoUrl' ("https://github.com") is invalid: must be an https://, ssh:// or git@ repository URL with the repository's path, e.g. "https://git.example.com/platform/fintech.git" or "git@git.example.com:platform/fintech.git"`],
+  ['a branch given as its full ref', delivery({ revision: GitRevision.branch('refs/heads/main') }),
+    `${G}: 'revision' ("refs/heads/main") is invalid: must be the branch's short name, without "refs/heads/" or "refs/tags/", e.g. GitRevision.branch('main'): Flux adds the prefix itself`],
   ['no address for the API server', delivery({ apiServerCidrs: [] }),
     `${G}: 'apiServerCidrs' ([]) is invalid: must list at least one address range, e.g. ["10.0.0.1/32"]: the freeze CronJobs could not reach the API server, and no freeze would start or end`],
   ['a flux CLI image with capitals', delivery({ fluxCliImage: 'ghcr.io/FluxCD/flux-cli:v2.8.3' }),
