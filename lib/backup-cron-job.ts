@@ -7,7 +7,7 @@ import { backupAlertRules } from './backup/alerts';
 import { CronIntervals } from './backup/cron';
 import { BackupDestination } from './backup/destination';
 import { createBackupJob, IDENTITY_DIR, IDENTITY_FILE, JOB_COMPONENTS, JobPurpose, NEVER, PRUNE_ACTIVE_DEADLINE, WORK_DIR } from './backup/job';
-import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkRetentionLock } from './backup/protection';
+import { BackupAccessOptions, BackupEncryptionOptions, checkAccess, checkEncryption, checkOwnCredential, checkRetentionLock } from './backup/protection';
 import {
   checkNoOverlap, checkRetention, checkSchedule, DEFAULT_PRUNE_SCHEDULE,
   DEFAULT_VERIFICATION_SCHEDULE, JobTiming, missingThreshold, resolveBackupTiming,
@@ -25,8 +25,8 @@ import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkConstructId, checkDnsLabel, checkDuration, checkInteger, checkKnownKeys, checkNoNullOptions, checkNoNulls, checkNotSecret, checkNumber,
-  checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
+  checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoNullOptions, checkNoNulls, checkNotSecret,
+  checkNumber, checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
 } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
@@ -337,7 +337,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     checkNoNullOptions(this, 'access', props.access, ['pruneSchedule']);
     this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
-    this.image = checkPinnedImage(this, 'image', props.image);
+    this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image));
     this.version = imageVersion(this.image);
     this.source = checkSource(this, props.source);
     this.destination = checkDestination(this, props.destination);
@@ -407,8 +407,12 @@ export class BackupCronJob extends Construct implements IDeliverable {
   private jobEnvironments(): JobEnvironments {
     const sourceEnv = this.source._environment(this);
     const writerEnv = this.destination._environment(this);
-    const readerEnv = this.access ? this.access.reader._environment(this) : writerEnv;
-    const prunerEnv = this.access ? this.access.pruner._environment(this) : writerEnv;
+    const readerEnv = this.access ? this.access.reader._environment(this, 'access.reader') : writerEnv;
+    const prunerEnv = this.access ? this.access.pruner._environment(this, 'access.pruner') : writerEnv;
+    if (this.access) {
+      checkOwnCredential(this, 'access.reader', readerEnv, writerEnv);
+      checkOwnCredential(this, 'access.pruner', prunerEnv, writerEnv);
+    }
     const restoreEnv = this.source._restoreEnvironment(this);
     const base: JobEnvVar[] = [
       { name: 'BACKUP_DESTINATION', value: this.remotePath },

@@ -1,5 +1,5 @@
 import { NAME_LABEL } from './shared/labels';
-import { formatBytes, formatCpu, parseCpuMillis, parseQuantity } from './shared/quantity';
+import { formatBytes, formatCpu, isQuantity, parseCpuMillis, parseQuantity } from './shared/quantity';
 import { invalidArgument } from './shared/errors';
 import { checkArgumentArray } from './shared/validation';
 
@@ -119,7 +119,10 @@ const ZERO: ResourceTotals = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.
 /** The capacity report of every namespace that has a ResourceQuota among `objects`. */
 export function planCapacity(objects: readonly any[]): NamespaceCapacity[] {
   checkArgumentArray('planCapacity', 'objects', objects, 'objectsOf(synthesizeFolders(folders))');
-  return checkCapacity(capacityInputs(objects));
+  const inputs = capacityInputs(objects);
+  // The inputs are read from the objects: an error names the namespace's object and field.
+  inputs.forEach((input) => checkCapacityInput('planCapacity', `objects (namespace ${input.namespace})`, input));
+  return inputs.map(namespaceCapacity);
 }
 
 /** The capacity report of each namespace. */
@@ -130,8 +133,47 @@ export function checkCapacity(inputs: readonly NamespaceCapacityInput[]): Namesp
       || !Array.isArray(given.workloads)) {
       throw invalidArgument('checkCapacity', `inputs[${i}]`, input, 'must be { namespace, quota, workloads }, as capacityInputs(objects) returns');
     }
+    checkCapacityInput('checkCapacity', `inputs[${i}]`, input as NamespaceCapacityInput);
   });
   return inputs.map(namespaceCapacity);
+}
+
+const QUANTITY_RULE = 'must be a Kubernetes quantity: a non-negative number, or a string such as "500m", "2", "512Mi" or "1Gi"';
+
+/** Every quantity and count of one namespace's input, so that the report never works on NaN. */
+function checkCapacityInput(fn: string, arg: string, input: NamespaceCapacityInput): void {
+  const quantity = (path: string, value: unknown) => {
+    if (value === undefined) return;
+    const ok = typeof value === 'number' ? Number.isFinite(value) && value >= 0 : typeof value === 'string' && isQuantity(value.trim()) && parseQuantity(value) >= 0;
+    if (!ok) throw invalidArgument(fn, `${arg}.${path}`, value, QUANTITY_RULE);
+  };
+  const cpuMemory = (path: string, value: unknown) => {
+    if (value === undefined) return;
+    if (value === null || typeof value !== 'object') throw invalidArgument(fn, `${arg}.${path}`, value, 'must be { cpu, memory }, e.g. { cpu: "250m", memory: "512Mi" }');
+    quantity(`${path}.cpu`, (value as CpuMemory).cpu);
+    quantity(`${path}.memory`, (value as CpuMemory).memory);
+  };
+  for (const name of RESOURCE_NAMES) quantity(`quota["${name}"]`, input.quota[name]);
+  if (input.limitRange !== undefined) {
+    for (const field of ['default', 'defaultRequest', 'max', 'min'] as const) cpuMemory(`limitRange.${field}`, input.limitRange?.[field]);
+  }
+  input.workloads.forEach((w, j) => {
+    const at = `workloads[${j}]`;
+    if (w === null || typeof w !== 'object' || typeof w.workload !== 'string' || typeof w.rolloutGroup !== 'string') {
+      throw invalidArgument(fn, `${arg}.${at}`, w, "must be { workload: 'Deployment/payments', rolloutGroup, replicas, surge, maxReplicas, containers, initContainers }");
+    }
+    for (const count of ['replicas', 'surge', 'maxReplicas'] as const) {
+      if (!Number.isInteger(w[count]) || w[count] < 0) throw invalidArgument(fn, `${arg}.${at}.${count}`, w[count], 'must be an integer of at least 0');
+    }
+    for (const list of ['containers', 'initContainers'] as const) {
+      if (!Array.isArray(w[list])) throw invalidArgument(fn, `${arg}.${at}.${list}`, w[list], "must be an array of { name, requests, limits }");
+      w[list].forEach((c, k) => {
+        if (c === null || typeof c !== 'object') throw invalidArgument(fn, `${arg}.${at}.${list}[${k}]`, c, 'must be { name, requests, limits }');
+        cpuMemory(`${at}.${list}[${k}].requests`, c.requests);
+        cpuMemory(`${at}.${list}[${k}].limits`, c.limits);
+      });
+    }
+  });
 }
 
 /** Throws one error listing every capacity problem; returns the warnings. */
@@ -327,6 +369,8 @@ function overQuotaMessage(where: string, when: string, resource: ResourceName, p
 
 /** A figure as Kubernetes writes it. */
 export function formatResource(resource: ResourceName, value: number): string {
+  if (!RESOURCE_NAMES.includes(resource)) throw invalidArgument('formatResource', 'resource', resource, `must be one of ${RESOURCE_NAMES.join(', ')}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidArgument('formatResource', 'value', value, 'must be a finite number (millicores for CPU, bytes for memory, a count of pods)');
   if (resource.endsWith('.cpu')) return formatCpu(value);
   if (resource.endsWith('.memory')) return formatBytes(value);
   return String(value);

@@ -12,8 +12,8 @@ import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FL
 import { checkRevision, GitRevision } from './gitops/revision';
 import { invalidProp, invalidSecretProp } from './shared/errors';
 import {
-  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkKnownKeys, checkNoNullOptions, checkNoNulls,
-  checkNotSecret, checkPinnedImage, checkString,
+  checkArray, checkCidr, checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInstance, checkKnownKeys, checkNoNullOptions,
+  checkNoNulls, checkNotSecret, checkPinnedImage, checkString,
 } from './shared/validation';
 
 export { GitRevision, GitRevisionKind } from './gitops/revision';
@@ -207,9 +207,12 @@ export class GitOpsDelivery extends Construct {
     if (props.now !== undefined && !(props.now instanceof Date && !Number.isNaN(props.now.getTime()))) {
       throw invalidProp(this, 'now', props.now, "must be a valid Date, e.g. new Date('2026-12-02T03:00:00Z')");
     }
-    this.fluxCliImage = checkPinnedImage(this, 'fluxCliImage', props.fluxCliImage ?? DEFAULT_FLUX_CLI_IMAGE);
+    this.fluxCliImage = checkImageReference(this, 'fluxCliImage', checkPinnedImage(this, 'fluxCliImage', props.fluxCliImage ?? DEFAULT_FLUX_CLI_IMAGE));
     this.apiServerCidrs = checkArray<string>(this, 'apiServerCidrs', props.apiServerCidrs ?? ['0.0.0.0/0'], '["10.0.0.1/32"]')
       .map((cidr, i) => checkCidr(this, `apiServerCidrs[${i}]`, cidr));
+    if (this.apiServerCidrs.length === 0) {
+      throw invalidProp(this, 'apiServerCidrs', [], 'must list at least one address range, e.g. ["10.0.0.1/32"]: the freeze CronJobs could not reach the API server, and no freeze would start or end');
+    }
     const freezes = checkEnvironments(this, props.environments, props.now ?? new Date());
 
     this.projects = props.environments.map((env, i) => createAppProject(this, env, freezes[i], this));
@@ -247,8 +250,8 @@ function checkRepoUrl(scope: Construct, repoUrl: string): string {
       'must not contain credentials ("user:token@"): the URL is written into the manifests; give Argo CD and Flux the credentials in a repository Secret');
   }
   checkNotSecret(scope, 'repoUrl', repoUrl, 'give the repository\'s address; Argo CD and Flux read its credentials from a repository Secret');
-  if (!/^(https:\/\/|ssh:\/\/|git@)\S+$/.test(repoUrl)) {
-    throw invalidProp(scope, 'repoUrl', repoUrl, 'must be an https://, ssh:// or git@ repository URL');
+  if (!/^(https:\/\/|ssh:\/\/)[^/\s]+\/\S+$|^git@[^:/\s]+:\S+$/.test(repoUrl)) {
+    throw invalidProp(scope, 'repoUrl', repoUrl, 'must be an https://, ssh:// or git@ repository URL with the repository\'s path, e.g. "https://git.example.com/platform/fintech.git" or "git@git.example.com:platform/fintech.git"');
   }
   return repoUrl;
 }

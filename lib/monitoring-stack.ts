@@ -24,10 +24,10 @@ import {
 import { serviceRuleObject, workloadRuleObject } from './monitoring/prometheus-rules';
 import { checkMonitoredServices, checkServiceOptions } from './monitoring/services';
 import {
-  BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
+  BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, checkRetentionCoversWindows, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
-import { checkDnsLabel, checkDnsLabelArgument, checkKnownKeys } from './shared/validation';
+import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys } from './shared/validation';
 
 /** How one service is watched, beyond what every service gets. */
 export interface ServiceMonitoringOptions {
@@ -243,6 +243,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly dashboardDefinitions: readonly DashboardDefinition[];
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    checkConstructId(scope, id, 'MonitoringStack');
     super(scope, id);
     checkProps(this, props);
     const own = ownComponents(this, props);
@@ -271,6 +272,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     if (own.prometheus) {
       [this.prometheusServiceAccount, this.prometheus, this.prometheusService, this.prometheusDisruptionBudget] =
         createPrometheus(this, own.prometheus, cluster.targets, own.alertmanager !== undefined);
+      checkRetentionCoversWindows(this, 'prometheus.retention', own.prometheus.retention, this.burnRateWindows);
       this.prometheusUrl = prometheusUrl(this.name, this.namespace);
     }
     // Routing and the Alertmanager that uses it; the pipeline watching itself; the stack pods' network paths, namespace and dashboards.

@@ -54,6 +54,10 @@ export interface ResourceChange {
 
 /** The identity of a parsed Kubernetes object found in `folder`. */
 export function resourceIdentity(object: any, folder = ''): ResourceIdentity {
+  if (object === null || typeof object !== 'object' || Array.isArray(object)) {
+    throw invalidArgument('resourceIdentity', 'object', object, `must be a parsed Kubernetes object ({ apiVersion, kind, metadata }), not ${kindOf(object)}`);
+  }
+  if (typeof folder !== 'string') throw invalidArgument('resourceIdentity', 'folder', folder, `must be a string, not ${kindOf(folder)}, e.g. "production"`);
   const apiVersion = String(object?.apiVersion ?? '');
   return {
     folder,
@@ -90,6 +94,8 @@ export function identityLabel(id: ResourceIdentity): string {
 export function diffResources(before: readonly OutputFile[], after: readonly OutputFile[]): ResourceChange[] {
   checkArgumentArray('diffResources', 'before', before, "readOutputFiles('dist')");
   checkArgumentArray('diffResources', 'after', after, 'synthesizeFolders(folders)');
+  checkOutputFileList('diffResources', 'before', before);
+  checkOutputFileList('diffResources', 'after', after);
   const old = indexObjects(before);
   const current = indexObjects(after);
   const changes: ResourceChange[] = [];
@@ -151,6 +157,18 @@ export interface ResourceChangeFormatOptions {
  */
 export function formatResourceChanges(changes: readonly ResourceChange[], options: ResourceChangeFormatOptions = {}): string {
   checkArgumentArray('formatResourceChanges', 'changes', changes, 'diffResources(before, after)');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgument('formatResourceChanges', 'options', options, `must be an object, not ${kindOf(options)}, e.g. { maxValueLength: 80 }`);
+  }
+  for (const name of Object.keys(options)) {
+    if (name !== 'maxValueLength' && name !== 'maxFieldsPerObject') {
+      throw invalidArgument('formatResourceChanges', `options.${name}`, (options as Record<string, unknown>)[name], 'is not a known option; the options are maxValueLength, maxFieldsPerObject');
+    }
+    const value = (options as Record<string, unknown>)[name];
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) >= (name === 'maxValueLength' ? 8 : 1))) {
+      throw invalidArgument('formatResourceChanges', `options.${name}`, value, `must be an integer of at least ${name === 'maxValueLength' ? 8 : 1}`);
+    }
+  }
   const maxValueLength = options.maxValueLength ?? 60;
   const maxFields = options.maxFieldsPerObject ?? 20;
   if (changes.length === 0) return 'No object added, removed or changed.';
@@ -205,6 +223,7 @@ function pathTally(changes: readonly ResourceChange[]): [string, number][] {
 export function readOutputFiles(dir: string): OutputFile[] {
   if (typeof dir !== 'string' || dir === '') throw invalidArgument('readOutputFiles', 'dir', dir, `must be the path of an output folder, not ${dir === '' ? 'empty' : kindOf(dir)}, e.g. "dist"`);
   if (!fs.existsSync(dir)) return [];
+  if (!fs.statSync(dir).isDirectory()) throw invalidArgument('readOutputFiles', 'dir', dir, 'is a file; it must be an output folder, e.g. "dist"');
   return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     // parentPath from Node 20.12; `path` before (deprecated since).
@@ -214,6 +233,16 @@ export function readOutputFiles(dir: string): OutputFile[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** Each item of an argument is an output file: `{ path, content }` with strings. */
+function checkOutputFileList(fn: string, arg: string, files: readonly unknown[]): void {
+  files.forEach((file, i) => {
+    const given = file as Partial<OutputFile> | null;
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) throw invalidArgument(fn, `${arg}[${i}]`, file, `must be { path, content }, not ${kindOf(file)}`);
+    if (typeof given.path !== 'string') throw invalidArgument(fn, `${arg}[${i}].path`, given.path, `must be a string, not ${kindOf(given.path)}`);
+    if (typeof given.content !== 'string') throw invalidArgument(fn, `${arg}[${i}].content`, given.content, `must be a string, not ${kindOf(given.content)}`);
+  });
+}
 
 interface Located {
   readonly identity: ResourceIdentity;

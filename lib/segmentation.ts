@@ -1,5 +1,8 @@
 import { DATA_CLASSIFICATION_LABEL, DataClassification } from './data-classification';
+import { invalidArgument } from './shared/errors';
 import { NAME_LABEL } from './shared/labels';
+import { kindOf } from './shared/secrets';
+import { checkArgumentArray } from './shared/validation';
 
 /**
  * Network reachability computed from the NetworkPolicies of a synthesized environment, the way a
@@ -354,6 +357,9 @@ export interface SegmentationResult {
 
 /** Computes the scope of `objects` (one environment) and checks it against the declared entrances. */
 export function analyseSegmentation(environment: string, objects: readonly any[], declared: readonly ScopeEntrance[] = []): SegmentationResult {
+  if (typeof environment !== 'string') throw invalidArgument('analyseSegmentation', 'environment', environment, `must be the environment's name, a string, not ${kindOf(environment)}`);
+  checkArgumentArray('analyseSegmentation', 'objects', objects, 'objectsOf(files)');
+  checkArgumentArray('analyseSegmentation', 'declared', declared, "[{ from: 'fintech-production/api-gateway', to: 'fintech-production/payments', reason: '...' }]");
   const model = new NetworkModel(objects);
   const inScope = model.endpoints.filter((e) => e.labels[DATA_CLASSIFICATION_LABEL] === DataClassification.CARDHOLDER);
   const scoped = new Set(inScope.map((e) => e.id));
@@ -414,6 +420,7 @@ function indirectReachers(edges: readonly AllowedEdge[], scoped: ReadonlySet<str
 
 /** The assessor-readable report of every environment's scope. */
 export function segmentationMarkdown(results: readonly SegmentationResult[]): string {
+  checkArgumentArray('segmentationMarkdown', 'results', results, 'synthesize(plan).segmentation');
   const lines = [
     '# Cardholder-data scope and network segmentation',
     '',

@@ -171,7 +171,7 @@ describe('GitOpsDelivery', () => {
 
   test.each([
     ['a repository that is not a URL', { repoUrl: 'platform.git' },
-      "GitOpsDelivery 'gitops/delivery': 'repoUrl' (\"platform.git\") is invalid: must be an https://, ssh:// or git@ repository URL"],
+      "GitOpsDelivery 'gitops/delivery': 'repoUrl' (\"platform.git\") is invalid: must be an https://, ssh:// or git@ repository URL with the repository's path, e.g. \"https://git.example.com/platform/fintech.git\" or \"git@git.example.com:platform/fintech.git\""],
     ['an environment without waves', { environments: [{ name: 'staging', namespace: 'fintech-staging', waves: [], resources: STAGING_RESOURCES }] },
       "GitOpsDelivery 'gitops/delivery': 'environments[0].waves' ([]) is invalid: must list at least one wave"],
     ['an environment whose output has nothing in its namespace', { environments: [{ name: 'qa', namespace: 'fintech-qa', waves: [0], resources: STAGING_RESOURCES }] },

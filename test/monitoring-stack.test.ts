@@ -552,7 +552,7 @@ describe('MonitoringStack bad input', () => {
       `${PATH}: 'serviceOptions.payments.objectives[0].objectivePercent' (0) is invalid: must be a percentage strictly between 0 and 100 (100 would leave no error budget), e.g. 99.9`],
     ['two objectives of the same name', () => build({ objectives: [
       ServiceLevelObjective.availability({ objectivePercent: 99.9 }), ServiceLevelObjective.availability({ objectivePercent: 99 })] }),
-    `${PATH}: 'objectives[].name' ("availability") is invalid: appears more than once in [availability, availability]; each must be unique`],
+    `${PATH}: 'objectives[1].name' ("availability") is invalid: is also the name of objectives[0]; each must be unique: the name tells the objectives' rules and alerts apart`],
     ['a latency threshold of 0', () => build({ objectives: [ServiceLevelObjective.latency({ objectivePercent: 95, threshold: Duration.millis(0) })] }),
       `${PATH}: 'objectives[0].threshold' ("0ms") is invalid: must be a positive duration, e.g. Duration.millis(500)`],
     ['an objective window that is no PromQL range', () => build({ objectives: [ServiceLevelObjective.availability({ objectivePercent: 99, window: Duration.millis(1500) })] }),

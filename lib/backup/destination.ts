@@ -68,6 +68,8 @@ export interface RcloneDestinationOptions {
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 const OPTION_NAME = /^[a-z][a-z0-9_]*$/;
+/** An rclone backend's prefix (`sftp`, `azureblob`, `gcs`): what `RCLONE_CONFIG_<remote>_TYPE` takes. */
+const BACKEND_TYPE = /^[a-z][a-z0-9]*$/;
 const REGION = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PROVIDER = /^[A-Za-z0-9]+$/;
 const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
@@ -86,61 +88,61 @@ export class BackupDestination {
   /** Amazon S3 or an S3-compatible store. Needs only object read/write/list/delete on the bucket (no bucket creation). */
   public static s3(options: S3DestinationOptions): BackupDestination {
     // A MinIO or Ceph endpoint listens on its own port: the Jobs' NetworkPolicy must allow that one.
-    return new BackupDestination('s3', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(urlPort(options?.endpoint) || 443), (scope) => {
-      checkCommon(scope, options, 'BackupDestination.s3', ['bucket', 'accessKeyId', 'secretAccessKey', 'region', 'endpoint', 'provider', 'peer']);
-      checkBucket(scope, 'destination.bucket', options.bucket);
-      const provider = options.provider === undefined ? 'AWS' : checkString(scope, 'destination.provider', options.provider, { example: '"AWS" or "Minio"' });
-      if (!PROVIDER.test(provider)) throw invalidProp(scope, 'destination.provider', provider, 'must be an rclone S3 provider name such as "AWS", "Minio" or "Ceph"');
-      checkNotSecret(scope, 'destination.provider', provider, NOT_A_SECRET);
-      if (options.region !== undefined && !REGION.test(checkString(scope, 'destination.region', options.region, { example: '"eu-central-1"' }))) {
-        throw invalidProp(scope, 'destination.region', options.region, 'must be a region name such as "eu-central-1"');
+    return new BackupDestination('s3', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(urlPort(options?.endpoint) || 443), (scope, prop) => {
+      checkCommon(scope, prop, options, 'BackupDestination.s3', ['bucket', 'accessKeyId', 'secretAccessKey', 'region', 'endpoint', 'provider', 'peer']);
+      checkBucket(scope, `${prop}.bucket`, options.bucket);
+      const provider = options.provider === undefined ? 'AWS' : checkString(scope, `${prop}.provider`, options.provider, { example: '"AWS" or "Minio"' });
+      if (!PROVIDER.test(provider)) throw invalidProp(scope, `${prop}.provider`, provider, 'must be an rclone S3 provider name such as "AWS", "Minio" or "Ceph"');
+      checkNotSecret(scope, `${prop}.provider`, provider, NOT_A_SECRET);
+      if (options.region !== undefined && !REGION.test(checkString(scope, `${prop}.region`, options.region, { example: '"eu-central-1"' }))) {
+        throw invalidProp(scope, `${prop}.region`, options.region, 'must be a region name such as "eu-central-1"');
       }
-      if (options.region !== undefined) checkNotSecret(scope, 'destination.region', options.region, NOT_A_SECRET);
+      if (options.region !== undefined) checkNotSecret(scope, `${prop}.region`, options.region, NOT_A_SECRET);
       const endpoint = options.endpoint === undefined ? undefined
-        : checkNotSecret(scope, 'destination.endpoint',
-          checkUrl(scope, 'destination.endpoint', options.endpoint, { schemes: ['https', 'http'], example: 'https://minio.storage.svc:9000' }));
+        : checkNotSecret(scope, `${prop}.endpoint`,
+          checkUrl(scope, `${prop}.endpoint`, options.endpoint, { schemes: ['https', 'http'], example: 'https://minio.storage.svc:9000' }));
       return [
         { name: 'PROVIDER', value: provider },
         { name: 'ENV_AUTH', value: 'false' },
         { name: 'NO_CHECK_BUCKET', value: 'true' },
         ...(options.region ? [{ name: 'REGION', value: options.region }] : []),
         ...(endpoint ? [{ name: 'ENDPOINT', value: endpoint }] : []),
-        requiredSecret(scope, 'destination.accessKeyId', 'ACCESS_KEY_ID', options.accessKeyId, 'the S3 access key id'),
-        requiredSecret(scope, 'destination.secretAccessKey', 'SECRET_ACCESS_KEY', options.secretAccessKey, 'the S3 secret access key'),
+        requiredSecret(scope, `${prop}.accessKeyId`, 'ACCESS_KEY_ID', options.accessKeyId, 'the S3 access key id'),
+        requiredSecret(scope, `${prop}.secretAccessKey`, 'SECRET_ACCESS_KEY', options.secretAccessKey, 'the S3 secret access key'),
       ];
     });
   }
 
   /** Azure Blob Storage. */
   public static azureBlob(options: AzureBlobDestinationOptions): BackupDestination {
-    return new BackupDestination('azureblob', options?.container, options?.peer ?? HTTPS_ANYWHERE(), (scope) => {
-      checkCommon(scope, options, 'BackupDestination.azureBlob', ['container', 'account', 'key', 'sasUrl', 'peer']);
-      checkBucket(scope, 'destination.container', options.container);
+    return new BackupDestination('azureblob', options?.container, options?.peer ?? HTTPS_ANYWHERE(), (scope, prop) => {
+      checkCommon(scope, prop, options, 'BackupDestination.azureBlob', ['container', 'account', 'key', 'sasUrl', 'peer']);
+      checkBucket(scope, `${prop}.container`, options.container);
       if ((options.key === undefined) === (options.sasUrl === undefined)) {
-        throw invalidProp(scope, 'destination', 'key/sasUrl', "must reference exactly one Secret: 'key' (the account key) or 'sasUrl'; credentials are never accepted as values");
+        throw invalidProp(scope, prop, 'key/sasUrl', "must reference exactly one Secret: 'key' (the account key) or 'sasUrl'; credentials are never accepted as values");
       }
-      const account = checkValueOrSecretKeyRef(scope, 'destination.account', options.account,
+      const account = checkValueOrSecretKeyRef(scope, `${prop}.account`, options.account,
         "e.g. 'fintechbackups' or SecretKeyRef.of('azure-storage', 'account')");
       if (typeof account === 'string' && !STORAGE_ACCOUNT.test(account)) {
-        throw invalidProp(scope, 'destination.account', account, 'must be a storage account name: 3-24 lowercase letters and digits');
+        throw invalidProp(scope, `${prop}.account`, account, 'must be a storage account name: 3-24 lowercase letters and digits');
       }
       return [
         typeof account === 'string' ? { name: 'ACCOUNT', value: account } : { name: 'ACCOUNT', secret: account },
         options.key !== undefined
-          ? requiredSecret(scope, 'destination.key', 'KEY', options.key, 'the storage account key')
-          : requiredSecret(scope, 'destination.sasUrl', 'SAS_URL', options.sasUrl, 'a SAS URL'),
+          ? requiredSecret(scope, `${prop}.key`, 'KEY', options.key, 'the storage account key')
+          : requiredSecret(scope, `${prop}.sasUrl`, 'SAS_URL', options.sasUrl, 'a SAS URL'),
       ];
     });
   }
 
   /** Google Cloud Storage (uniform bucket-level access). */
   public static gcs(options: GcsDestinationOptions): BackupDestination {
-    return new BackupDestination('google cloud storage', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(), (scope) => {
-      checkCommon(scope, options, 'BackupDestination.gcs', ['bucket', 'serviceAccountCredentials', 'peer']);
-      checkBucket(scope, 'destination.bucket', options.bucket);
+    return new BackupDestination('google cloud storage', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(), (scope, prop) => {
+      checkCommon(scope, prop, options, 'BackupDestination.gcs', ['bucket', 'serviceAccountCredentials', 'peer']);
+      checkBucket(scope, `${prop}.bucket`, options.bucket);
       return [
         { name: 'BUCKET_POLICY_ONLY', value: 'true' },
-        requiredSecret(scope, 'destination.serviceAccountCredentials', 'SERVICE_ACCOUNT_CREDENTIALS', options.serviceAccountCredentials,
+        requiredSecret(scope, `${prop}.serviceAccountCredentials`, 'SERVICE_ACCOUNT_CREDENTIALS', options.serviceAccountCredentials,
           "the service account's JSON credentials"),
       ];
     });
@@ -154,26 +156,26 @@ export class BackupDestination {
   public static rclone(options: RcloneDestinationOptions): BackupDestination {
     const local = options?.type === 'local';
     const path = local && typeof options.path === 'string' ? options.path.replace(/^\/+/, '') : options?.path;
-    return new BackupDestination(options?.type, path, options?.peer, (scope) => {
-      checkCommon(scope, options, 'BackupDestination.rclone', ['type', 'path', 'options', 'secretOptions', 'peer']);
-      const type = checkString(scope, 'destination.type', options.type, { example: '"s3" or "local"' });
-      if (!OPTION_NAME.test(type.replace(/ /g, '_'))) throw invalidProp(scope, 'destination.type', type, 'must be an rclone backend type, e.g. "s3" or "local"');
-      const given = checkString(scope, 'destination.path', options.path, { example: '"fintech-backups"' });
+    return new BackupDestination(options?.type, path, options?.peer, (scope, prop) => {
+      checkCommon(scope, prop, options, 'BackupDestination.rclone', ['type', 'path', 'options', 'secretOptions', 'peer']);
+      const type = checkString(scope, `${prop}.type`, options.type, { example: '"s3" or "local"' });
+      if (!BACKEND_TYPE.test(type)) throw invalidProp(scope, `${prop}.type`, type, 'must be an rclone backend type as "rclone help backends" lists it (one lowercase word), e.g. "sftp", "s3" or "local"');
+      const given = checkString(scope, `${prop}.path`, options.path, { example: '"fintech-backups"' });
       if (!PATH.test(local ? given.replace(/^\/+/, '') : given)) {
-        throw invalidProp(scope, 'destination.path', given, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
+        throw invalidProp(scope, `${prop}.path`, given, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
       }
-      checkNotSecret(scope, 'destination.path', given, NOT_A_SECRET);
-      const plainOptions = checkRecord<string>(scope, 'destination.options', options.options ?? {}, "{ endpoint: 'https://...' }");
+      checkNotSecret(scope, `${prop}.path`, given, NOT_A_SECRET);
+      const plainOptions = checkRecord<string>(scope, `${prop}.options`, options.options ?? {}, "{ endpoint: 'https://...' }");
       const plain = Object.entries(plainOptions).map(([name, value]) => {
-        checkOptionName(scope, propPath('destination.options', name), name);
-        checkNotCredentialName(scope, `destination.options.${name}`, name, "use 'secretOptions' with SecretKeyRef.of(secretName, key)");
-        const checked = checkString(scope, propPath('destination.options', name), value, { allowEmpty: true, example: '"true" rather than true' });
-        return { name: name.toUpperCase(), value: checkNotSecret(scope, propPath('destination.options', name), checked, "use 'secretOptions' with SecretKeyRef.of(secretName, key)") };
+        checkOptionName(scope, propPath(`${prop}.options`, name), name);
+        checkNotCredentialName(scope, `${prop}.options.${name}`, name, "use 'secretOptions' with SecretKeyRef.of(secretName, key)");
+        const checked = checkString(scope, propPath(`${prop}.options`, name), value, { allowEmpty: true, example: '"true" rather than true' });
+        return { name: name.toUpperCase(), value: checkNotSecret(scope, propPath(`${prop}.options`, name), checked, "use 'secretOptions' with SecretKeyRef.of(secretName, key)") };
       });
-      const secretOptions = checkRecord<SecretKeyRef>(scope, 'destination.secretOptions', options.secretOptions ?? {}, "{ pass: SecretKeyRef.of('sftp', 'password') }");
+      const secretOptions = checkRecord<SecretKeyRef>(scope, `${prop}.secretOptions`, options.secretOptions ?? {}, "{ pass: SecretKeyRef.of('sftp', 'password') }");
       const secret = Object.entries(secretOptions).map(([name, ref]) => {
-        checkOptionName(scope, propPath('destination.secretOptions', name), name);
-        return requiredSecret(scope, `destination.secretOptions.${name}`, name.toUpperCase(), ref, `the rclone option '${name}'`);
+        checkOptionName(scope, propPath(`${prop}.secretOptions`, name), name);
+        return requiredSecret(scope, `${prop}.secretOptions.${name}`, name.toUpperCase(), ref, `the rclone option '${name}'`);
       });
       return [...plain, ...secret];
     }, local);
@@ -186,29 +188,29 @@ export class BackupDestination {
     public readonly path: string,
     /** Where the store is, for the NetworkPolicy; undefined: no egress rule. */
     public readonly peer: NetworkPeer | undefined,
-    private readonly backendOptions: (scope: IConstruct) => JobEnvVar[],
+    private readonly backendOptions: (scope: IConstruct, prop: string) => JobEnvVar[],
     private readonly absolutePath = false,
   ) {}
 
   /**
    * The remote folder for `prefix` (e.g. `backup:fintech-backups/fintech-production/platform-db`);
-   * checks the options against `scope`.
+   * checks the options against `scope`, naming them `<prop>.<option>`.
    * @internal
    */
-  public _remotePath(scope: IConstruct, prefix: string): string {
-    this.backendOptions(scope);
+  public _remotePath(scope: IConstruct, prefix: string, prop = 'destination'): string {
+    this.backendOptions(scope, prop);
     if (!PATH.test(this.path)) {
-      throw invalidProp(scope, 'destination.path', this.path, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
+      throw invalidProp(scope, `${prop}.path`, this.path, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
     }
     return `${RCLONE_REMOTE}:${this.absolutePath ? '/' : ''}${this.path}/${prefix}`;
   }
 
   /**
-   * The `RCLONE_CONFIG_BACKUP_*` variables; checks the options against `scope`.
+   * The `RCLONE_CONFIG_BACKUP_*` variables; checks the options against `scope`, naming them `<prop>.<option>`.
    * @internal
    */
-  public _environment(scope: IConstruct): JobEnvVar[] {
-    const options = this.backendOptions(scope);
+  public _environment(scope: IConstruct, prop = 'destination'): JobEnvVar[] {
+    const options = this.backendOptions(scope, prop);
     return [
       { name: `${RCLONE_ENV_PREFIX}TYPE`, value: this.type },
       ...options.map((o) => ({ ...o, name: `${RCLONE_ENV_PREFIX}${o.name}` })),
@@ -217,9 +219,9 @@ export class BackupDestination {
 }
 
 /** The options object, its option names and the peer, common to every destination. */
-function checkCommon(scope: IConstruct, options: { readonly peer?: NetworkPeer } | undefined, factory: string, known: readonly string[]): void {
-  checkOptions(scope, 'destination', options, factory, known);
-  if (options!.peer !== undefined) checkInstance(scope, 'destination.peer', options!.peer, NetworkPeer, PEER_EXAMPLE);
+function checkCommon(scope: IConstruct, prop: string, options: { readonly peer?: NetworkPeer } | undefined, factory: string, known: readonly string[]): void {
+  checkOptions(scope, prop, options, factory, known);
+  if (options!.peer !== undefined) checkInstance(scope, `${prop}.peer`, options!.peer, NetworkPeer, PEER_EXAMPLE);
 }
 
 function checkBucket(scope: IConstruct, prop: string, bucket: string): void {

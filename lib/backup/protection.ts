@@ -2,8 +2,9 @@ import { Cron, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkInstance, checkKnownKeys, checkRequired, checkSecretKeyRef, checkString, checkUnique } from '../shared/validation';
+import { checkArray, checkInstance, checkKnownKeys, checkRequired, checkSecretKeyRef, checkString, checkUniqueItems } from '../shared/validation';
 import { BackupDestination } from './destination';
+import type { JobEnvVar } from './source';
 
 /**
  * Client-side encryption of every backup with age (https://age-encryption.org), before upload.
@@ -57,7 +58,7 @@ export function checkEncryption(scope: IConstruct, encryption: BackupEncryptionO
   checkKnownKeys(scope, 'encryption', given, ['recipients', 'identity'], ENCRYPTION_EXAMPLE);
   const recipients = checkArray<string>(scope, 'encryption.recipients', given.recipients, "['age1...']");
   if (recipients.length === 0) {
-    throw invalidProp(scope, 'encryption.recipients', '[]', 'must name at least one age recipient (a public key "age1...", from age-keygen)');
+    throw invalidProp(scope, 'encryption.recipients', recipients, 'must name at least one age recipient (a public key "age1...", from age-keygen)');
   }
   recipients.forEach((recipient, i) => {
     const value = checkString(scope, `encryption.recipients[${i}]`, recipient, { example: '"age1..."' });
@@ -70,7 +71,7 @@ export function checkEncryption(scope: IConstruct, encryption: BackupEncryptionO
       throw invalidProp(scope, `encryption.recipients[${i}]`, value, 'must be an age X25519 recipient: "age1" and 58 lowercase Bech32 characters, as printed by age-keygen');
     }
   });
-  checkUnique(scope, 'encryption.recipients', recipients);
+  checkUniqueItems(scope, 'encryption.recipients', recipients);
   const identity = checkSecretKeyRef(scope, 'encryption.identity', given.identity, 'the age identity (private key)');
   return { recipients: [...recipients], identity };
 }
@@ -92,6 +93,21 @@ export function checkAccess(scope: IConstruct, access: BackupAccessOptions | und
     }
   }
   return access;
+}
+
+/**
+ * A reader's or pruner's rclone environment must use other Secret keys than the writer's: with
+ * the writer's credential, the separation of access (a compromised backup Job cannot delete or
+ * read old backups) would exist only on paper.
+ */
+export function checkOwnCredential(scope: IConstruct, prop: string, env: readonly JobEnvVar[], writerEnv: readonly JobEnvVar[]): void {
+  const refs = (list: readonly JobEnvVar[]) => list.filter((v) => v.secret).map((v) => `${v.secret!.secretName}/${v.secret!.key}`).sort().join(' ');
+  const own = refs(env);
+  const writer = refs(writerEnv);
+  // A store without credentials (rclone's local backend on a volume) has nothing to separate.
+  if (writer !== '' && own === writer) {
+    throw invalidProp(scope, prop, own, "must carry its own credential (other Secret keys than 'destination'): with the writer's, the backup Job could still delete and read old backups");
+  }
 }
 
 /** The retention lock, checked: whole days, at least 1, no longer than the retention. */

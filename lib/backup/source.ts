@@ -228,11 +228,11 @@ export class BackupSource {
     const sslMode = checkOneOf(scope, 'source.sslMode', o.sslMode ?? 'require', SSL_MODES, SSL_MODES.join(', '));
     const tables = checkArray<string>(scope, 'source.verifyTables', this.verifyTables, '["fintech.users"]');
     if (tables.length === 0) throw invalidProp(scope, 'source.verifyTables', tables, 'must name at least one schema.table for the restore verification');
-    for (const table of tables) {
+    tables.forEach((table, i) => {
       if (typeof table !== 'string' || !QUALIFIED_TABLE.test(table)) {
-        throw invalidProp(scope, 'source.verifyTables', table, 'must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"');
+        throw invalidProp(scope, `source.verifyTables[${i}]`, table, 'must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"');
       }
-    }
+    });
     return [
       hostOrSecret(scope, 'source.host', 'PGHOST', o.host),
       { name: 'PGPORT', value: String(this.port) },

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { ChangeFreeze, checkNoOverlap, resolveFreeze, ResolvedFreeze } from '../change-freeze';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkBoolean, checkDnsLabel, checkInteger, checkKnownKeys, checkNoNullOptions, checkUnique } from '../shared/validation';
+import { checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInteger, checkKnownKeys, checkNoNullOptions, checkUniqueField, checkUniqueItems } from '../shared/validation';
 import type { GitOpsEnvironment } from '../gitops';
 
 /**
@@ -20,7 +20,7 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     const waves = checkArray<number>(scope, `environments[${i}].waves`, env.waves, '[0, 1, 2]');
     if (waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
     waves.forEach((wave, j) => checkInteger(scope, `environments[${i}].waves[${j}]`, wave, 0));
-    checkUnique(scope, `environments[${i}].waves`, waves);
+    checkUniqueItems(scope, `environments[${i}].waves`, waves);
     // Each wave's Kustomization depends on the one before it in this list.
     if (waves.some((wave, j) => j > 0 && wave < waves[j - 1])) {
       throw invalidProp(scope, `environments[${i}].waves`, waves, 'must be in ascending order, lowest first (wavesOf(folder)): each wave is applied after the one before it');
@@ -39,9 +39,9 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     }
     return resolved;
   });
-  checkUnique(scope, 'environments[].name', list.map((env) => env.name));
-  // Two Applications pruning one namespace would each delete what the other applies.
-  checkUnique(scope, 'environments[].namespace', list.map((env) => env.namespace));
+  checkUniqueField(scope, 'environments', 'name', list.map((env) => env.name));
+  checkUniqueField(scope, 'environments', 'namespace', list.map((env) => env.namespace),
+    'two Applications pruning one namespace would each delete what the other applies');
   return checked;
 }
 
@@ -57,4 +57,24 @@ function checkResources(scope: Construct, prop: string, env: GitOpsEnvironment):
     throw invalidProp(scope, `${prop}.namespaces`, resources.namespaces, `must include the environment's namespace "${env.namespace}": its output has no object there`);
   }
   resources.namespaces.forEach((namespace, i) => checkDnsLabel(scope, `${prop}.namespaces[${i}]`, namespace));
+  for (const list of ['clusterKinds', 'namespacedKinds'] as const) {
+    resources[list].forEach((groupKind, i) => checkGroupKind(scope, `${prop}.${list}[${i}]`, groupKind));
+  }
+}
+
+const KIND = /^[A-Z][A-Za-z0-9]*$/;
+
+/**
+ * One kind the AppProject allows, as `environmentResources` reads it from the output: never a
+ * wildcard, which would let the Application sync any kind (ClusterRoles, webhooks) from git.
+ */
+function checkGroupKind(scope: Construct, prop: string, groupKind: unknown): void {
+  checkKnownKeys(scope, prop, groupKind, ['group', 'kind'], "{ group: 'apps', kind: 'Deployment' }");
+  const { group, kind } = groupKind as { group?: unknown; kind?: unknown };
+  const groupRule = 'must be an API group such as "apps" or "" (the core group), never "*": the AppProject allows only the kinds its output contains';
+  if (typeof group !== 'string' || group.includes('*')) throw invalidProp(scope, `${prop}.group`, group, groupRule);
+  if (group !== '') checkDnsSubdomain(scope, `${prop}.group`, group);
+  if (typeof kind !== 'string' || !KIND.test(kind)) {
+    throw invalidProp(scope, `${prop}.kind`, kind, 'must be a kind such as "Deployment" (a capital letter, then letters and digits), never "*": the AppProject allows only the kinds its output contains');
+  }
 }

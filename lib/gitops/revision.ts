@@ -50,6 +50,9 @@ export function checkRevision(scope: Construct, revision: GitRevision): GitRevis
     }
     return revision;
   }
+  if (value.startsWith('refs/')) {
+    throw invalidProp(scope, 'revision', value, `must be the ${kind}'s short name, without "refs/heads/" or "refs/tags/", e.g. ${example}: Flux adds the prefix itself`);
+  }
   if (!isGitRefName(value)) {
     throw invalidProp(scope, 'revision', value, `must be a ${kind} name git accepts: no space, control character, `
       + "'~', '^', ':', '?', '*', '[', '\\', '..' or '@{'; not '@'; no empty component, none starting with '.' or ending with '.lock'; "

@@ -9,9 +9,9 @@ import {
 } from '../../imports/alertmanagerconfigs-monitoring.coreos.com';
 import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
-import { invalidProp } from '../shared/errors';
+import { invalidProp, invalidSecretProp } from '../shared/errors';
 import {
-  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNotSecret, checkPort, checkSecretKeyRef, checkString,
+  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNotSecret, checkPort, checkSecretKeyRef, checkString, secretKind,
 } from '../shared/validation';
 import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 import { MonitoringScope, stackLabels } from './context';
@@ -392,7 +392,9 @@ function secretSelector(ref: SecretKeyRef): SecretSelector {
 
 function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): void {
   if (!(notifier instanceof Notifier)) {
-    throw invalidProp(scope, prop, notifier, 'must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...), Notifier.email(...) or Notifier.webhook(...)');
+    // What is given instead of a Notifier is often the receiver's URL or key itself (a heartbeat URL): then shown by its kind only.
+    const error = mayHoldCredential(notifier) ? invalidSecretProp : invalidProp;
+    throw error(scope, prop, notifier, 'must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...), Notifier.email(...) or Notifier.webhook(...)');
   }
   const [known, example] = NOTIFIER_OPTIONS[notifier.kind];
   checkKnownKeys(scope, prop, notifier.options, known, example);
@@ -432,8 +434,22 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
       checkString(scope, `${prop}.username`, o.username);
       checkNotSecret(scope, `${prop}.username`, o.username, "give the SMTP user's name here, and its password as 'password' (a SecretKeyRef)");
       secret('password', o.password, 'the SMTP password');
+      if (o.requireTls === false) {
+        throw invalidProp(scope, `${prop}.requireTls`, false, "must not be false with a 'password': the SMTP password would cross the network unencrypted; leave it out (STARTTLS required)");
+      }
     }
   }
+}
+
+/** A value with a URL or a secret-looking string in it, e.g. a webhook URL given where a Notifier belongs. */
+function mayHoldCredential(value: unknown): boolean {
+  let text: string | undefined;
+  try {
+    text = typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    return true;
+  }
+  return text !== undefined && (text.includes('://') || secretKind(text) !== undefined);
 }
 
 /** Checks the dead man's switch; returns its interval as a PromQL/Alertmanager duration. */

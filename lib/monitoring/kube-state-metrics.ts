@@ -5,7 +5,7 @@ import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkDnsLabel, checkKnownKeys, checkLabels, checkPinnedImage } from '../shared/validation';
+import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkPinnedImage, checkUniqueItems } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -68,7 +68,7 @@ export function exportedKinds(metrics: readonly string[]): ExportedKind[] {
 export function checkKubeStateMetricsOptions(scope: IConstruct, prop: string, options: KubeStateMetricsOptions | undefined): void {
   if (options === undefined) return;
   checkKnownKeys(scope, prop, options, ['image', 'resources'], `{ image: '${KUBE_STATE_METRICS_IMAGE}' }`);
-  if (options.image !== undefined) checkPinnedImage(scope, `${prop}.image`, options.image);
+  if (options.image !== undefined) checkImageReference(scope, `${prop}.image`, checkPinnedImage(scope, `${prop}.image`, options.image));
   checkedResources(scope, `${prop}.resources`, options.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
 }
 
@@ -117,9 +117,10 @@ export class KubeStateMetrics extends Construct {
   public readonly service: k8s.KubeService;
 
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
+    checkConstructId(scope, id, 'KubeStateMetrics');
     super(scope, id);
     checkProps(this, props);
-    this.image = checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE);
+    this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image ?? KUBE_STATE_METRICS_IMAGE));
     this.resources = checkedResources(this, 'resources', props.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
     const kinds = exportedKinds(KUBE_STATE_METRICS);
     this.exportedResources = kinds.map((k) => k.resource);
@@ -166,6 +167,7 @@ function checkProps(scope: IConstruct, props: KubeStateMetricsProps): void {
     throw invalidProp(scope, 'watchedNamespaces', watched, 'must list at least one namespace: without one, kube-state-metrics would export the objects of every namespace');
   }
   watched.forEach((ns, i) => checkDnsLabel(scope, `watchedNamespaces[${i}]`, ns));
+  checkUniqueItems(scope, 'watchedNamespaces', watched);
   checkLabels(scope, 'labels', props.labels);
 }
 

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkNotFraction, checkNotSecret, checkUnique } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkNotFraction, checkNotSecret, checkUniqueField } from '../shared/validation';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
@@ -266,7 +266,7 @@ export function serviceObjectives(
     const list = (own ?? shared ?? defaultObjectives()).map((slo, i) => checkObjective(scope, `${prop}[${i}]`, slo));
     // With the default burn-rate windows, a window too short for them is the objective's mistake (given windows are checked against the objectives).
     if (burnRateWindows === undefined) list.forEach((slo, i) => checkFitsDefaultWindows(scope, `${prop}[${i}].window`, slo.window));
-    checkUnique(scope, `${prop}[].name`, list.map((slo) => slo.name));
+    checkUniqueField(scope, prop, 'name', list.map((slo) => slo.name), 'the name tells the objectives\' rules and alerts apart');
     objectives.set(svc.name, list);
   }
   return objectives;
@@ -356,4 +356,17 @@ function round(value: number): number {
 
 function pascalCase(name: string): string {
   return name.split(/[-_\s]+/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}
+
+/**
+ * The stack's own Prometheus must keep its samples at least as long as the longest burn-rate
+ * window: the alerts read rates over it, and over a shorter retention they never fire.
+ */
+export function checkRetentionCoversWindows(scope: IConstruct, prop: string, retention: Duration | undefined, windows: readonly BurnRateWindow[]): void {
+  if (retention === undefined) return;
+  const longest = Math.max(...windows.map((w) => w.longWindow.toSeconds()));
+  if (retention.toSeconds() < longest) {
+    throw invalidProp(scope, prop, promDuration(retention.toSeconds()),
+      `must be at least ${promDuration(longest)}, the longest burn-rate window ('burnRateWindows'): the alerts read rates over it, and with less data they never fire`);
+  }
 }

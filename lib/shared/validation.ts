@@ -148,6 +148,31 @@ export function checkUnique<T>(scope: IConstruct, prop: string, values: readonly
   }
 }
 
+/**
+ * Throws when two items of the list `prop` have the same `field` (their names, their namespaces):
+ * the error names the later item's full path (`environments[1].namespace`) and the earlier one.
+ */
+export function checkUniqueField<T>(scope: IConstruct, prop: string, field: string, values: readonly T[], why?: string): void {
+  const first = new Map<T, number>();
+  values.forEach((value, i) => {
+    const earlier = first.get(value);
+    if (earlier !== undefined) {
+      throw invalidProp(scope, `${prop}[${i}].${field}`, value, `is also the ${field} of ${prop}[${earlier}]; each must be unique${why ? `: ${why}` : ''}`);
+    }
+    first.set(value, i);
+  });
+}
+
+/** Throws when the same item appears twice in the list `prop`: the error names the later item (`encryption.recipients[1]`). */
+export function checkUniqueItems<T>(scope: IConstruct, prop: string, values: readonly T[]): void {
+  const first = new Map<T, number>();
+  values.forEach((value, i) => {
+    const earlier = first.get(value);
+    if (earlier !== undefined) throw invalidProp(scope, `${prop}[${i}]`, value, `is also ${prop}[${earlier}]; each must be unique`);
+    first.set(value, i);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Names and labels
 

@@ -8,6 +8,10 @@ const IMAGE = 'registry.fintech.internal/fintech/backup-tools:1.0.0';
 const ref = (key: string) => SecretKeyRef.of('backup-credentials', key);
 const postgres = () => BackupSource.postgres({ database: 'platform', host: 'db.internal', user: 'backup', password: ref('password') });
 const s3 = () => BackupDestination.s3({ bucket: 'fintech-backups', accessKeyId: ref('id'), secretAccessKey: ref('secret') });
+/** The same store with the credential of the Secret `secretName`. */
+const s3As = (secretName: string) => BackupDestination.s3({
+  bucket: 'fintech-backups', accessKeyId: SecretKeyRef.of(secretName, 'id'), secretAccessKey: SecretKeyRef.of(secretName, 'secret'),
+});
 
 function messageOf(props: object, id = 'backup'): string {
   return plainErrorMessage(() => new BackupCronJob(new Chart(new App(), 'prod'), id, { image: IMAGE, source: postgres(), destination: s3(), encryption: false, ...props } as any));
@@ -78,7 +82,7 @@ describe('BackupCronJob bad input (table)', () => {
     const name = 'a'.repeat(44);
     new BackupCronJob(chart, name, {
       image: IMAGE, source: postgres(), destination: s3(), encryption: false, schedule: Cron.schedule({ minute: '0', hour: '2' }), workSpace: Size.gibibytes(1),
-      access: { reader: s3(), pruner: s3() },
+      access: { reader: s3As('backup-reader'), pruner: s3As('backup-pruner') },
     });
     const cronJobs = chart.toJson().filter((o: any) => o.kind === 'CronJob').map((o: any) => o.metadata.name as string);
     expect(cronJobs).toEqual(expect.arrayContaining([name, `${name}-restore`, `${name}-verify`, `${name}-prune`]));

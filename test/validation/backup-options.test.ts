@@ -43,7 +43,7 @@ describe('BackupSource options', () => {
     ['one table instead of a list', () => ({ source: postgres({ verifyTables: 'fintech.users' }) }),
       `${P}: 'source.verifyTables' ("fintech.users") is invalid: must be an array, not a string, e.g. ["fintech.users"]`],
     ['a number in the table list', () => ({ source: postgres({ verifyTables: [7] }) }),
-      `${P}: 'source.verifyTables' (7) is invalid: must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"`],
+      `${P}: 'source.verifyTables[0]' (7) is invalid: must be schema.table in lowercase letters, digits and "_", e.g. "fintech.users"`],
     ['a host URL with credentials', () => ({ source: postgres({ host: 'postgres://admin:Sup3rS3cret@db:5432/platform' }) }),
       `${P}: 'source.host' (a string of 45 characters) is invalid: must be a host name or an IP address, or a SecretKeyRef to a Secret that holds it`],
     ['a number as the host', () => ({ source: postgres({ host: 10 }) }),

@@ -25,6 +25,7 @@ const IMAGE = 'registry.fintech.internal/fintech/backup-tools:1.0.0';
 const ref = (key) => SecretKeyRef.of('backup-credentials', key);
 const postgres = (o) => BackupSource.postgres({ database: 'platform', host: 'db.internal', user: 'backup', password: ref('password'), ...o });
 const s3 = () => BackupDestination.s3({ bucket: 'fintech-backups', accessKeyId: ref('id'), secretAccessKey: ref('secret') });
+const s3As = (secretName) => BackupDestination.s3({ bucket: 'fintech-backups', accessKeyId: SecretKeyRef.of(secretName, 'id'), secretAccessKey: SecretKeyRef.of(secretName, 'secret') });
 const canary = (props) => () => new CanaryRollout(new Chart(new App(), 'prod'), 'finance-service', { stableImage: STABLE, canaryImage: CANARY, port: 8080, ...props });
 const backup = (props) => () => new BackupCronJob(new Chart(new App(), 'prod'), 'backup', { image: IMAGE, source: postgres(), destination: s3(), encryption: false, ...props });
 const ENV = { name: 'staging', namespace: 'fintech-staging', waves: [0, 1], resources: { namespaces: ['fintech-staging'], clusterKinds: [], namespacedKinds: [] } };
@@ -87,7 +88,7 @@ describe('BackupCronJob from JavaScript', () => {
       `${B}: 'source.applicationRoles' ("app") is invalid: must be a list of PostgreSQL role names`],
     ['one recipient instead of a list', backup({ encryption: { recipients: `age1${'q'.repeat(58)}`, identity: ref('identity') } }),
       `${B}: 'encryption.recipients' ("age1${'q'.repeat(58)}") is invalid: must be an array, not a string, e.g. ['age1...']`],
-    ['a cron string as the prune schedule', backup({ access: { pruner: s3(), reader: s3(), pruneSchedule: '0 5 * * *' } }),
+    ['a cron string as the prune schedule', backup({ access: { pruner: s3As('backup-pruner'), reader: s3As('backup-reader'), pruneSchedule: '0 5 * * *' } }),
       `${B}: 'access.pruneSchedule' ("0 5 * * *") is invalid: must be a Cron, not a string, e.g. Cron.schedule({ minute: '0', hour: '2' }) for "0 2 * * *"`],
     ['true as the restore', backup({ restore: true }), `${B}: 'restore' (true) is invalid: must be an object, not a boolean, e.g. { database: 'payments' } or false`],
     ['the BackupSource class as the source', backup({ source: BackupSource }),

@@ -206,7 +206,7 @@ describe('BackupCronJob mistakes', () => {
     ['an export URL on port 0', backup({ source: BackupSource.eventStoreExport({ url: 'http://transaction-service:0/events/export' }) }),
       `${B}: 'source.url' ("http://transaction-service:0/events/export") is invalid: must name a port from 1 to 65535, or none for 80 (http) or 443 (https)`],
     ['an rclone type in capitals', backup({ destination: BackupDestination.rclone({ type: 'S3', path: 'backups' }) }),
-      `${B}: 'destination.type' ("S3") is invalid: must be an rclone backend type, e.g. "s3" or "local"`],
+      `${B}: 'destination.type' ("S3") is invalid: must be an rclone backend type as "rclone help backends" lists it (one lowercase word), e.g. "sftp", "s3" or "local"`],
     ['a secret rclone option given as a plain option', backup({ destination: BackupDestination.rclone({ type: 's3', path: 'backups', options: { secret_access_key: 'x' } }) }),
       `${B}: 'destination.options.secret_access_key' ("secret_access_key") is invalid: looks like a credential, and secret values never go into manifests: use 'secretOptions' with SecretKeyRef.of(secretName, key)`],
     ['the writer destination as the pruner', () => {
@@ -218,7 +218,7 @@ describe('BackupCronJob mistakes', () => {
     ['an age identity as a recipient, never shown', backup({ encryption: { recipients: [`AGE-SECRET-KEY-1${'Q'.repeat(58)}`], identity: ref('identity') } }),
       `${B}: 'encryption.recipients[0]' ("<an age identity>") is invalid: is a private key: give its public key (age-keygen -y), and the identity as 'identity', a Secret reference`],
     ['a recipient listed twice', backup({ encryption: { recipients: [AGE, AGE], identity: ref('identity') } }),
-      `${B}: 'encryption.recipients' ("${AGE}") is invalid: appears more than once in [${AGE}, ${AGE}]; each must be unique`],
+      `${B}: 'encryption.recipients[1]' ("${AGE}") is invalid: is also encryption.recipients[0]; each must be unique`],
     ['the age identity as a string, never shown', backup({ encryption: { recipients: [AGE], identity: `AGE-SECRET-KEY-1${'Q'.repeat(58)}` } }),
       `${B}: 'encryption.identity' (a string of 74 characters) is invalid: must be a SecretKeyRef, not a string: reference the Secret that holds the age identity (private key); credentials are never accepted as values`],
     ['two backups with one id', () => {
@@ -250,7 +250,7 @@ describe('GitOpsDelivery and ChangeFreeze mistakes', () => {
     ['a branch with a space', gitops({ revision: GitRevision.branch('release 1') }),
       `${G}: 'revision' ("release 1") is invalid: must be a branch name git accepts: no space, control character, '~', '^', ':', '?', '*', '[', '\\', '..' or '@{'; not '@'; no empty component, none starting with '.' or ending with '.lock'; no leading '-' or '/', no trailing '/' or '.'`],
     ['two environments in one namespace (each would prune the other)', gitops({ environments: [env(), env({ name: 'staging-2' })] }),
-      `${G}: 'environments[].namespace' ("fintech-staging") is invalid: appears more than once in [fintech-staging, fintech-staging]; each must be unique`],
+      `${G}: 'environments[1].namespace' ("fintech-staging") is invalid: is also the namespace of environments[0]; each must be unique: two Applications pruning one namespace would each delete what the other applies`],
     ['an environment name too long for its Application', gitops({ environments: [env({ name: 'e'.repeat(56) })] }),
       `${G}: 'environments[0].name' ("${'e'.repeat(56)}") is invalid: must have at most 55 characters, so that "fintech-${'e'.repeat(56)}" is a valid name (at most 63)`],
     ['waves in descending order (Flux would apply the services first)', gitops({ environments: [env({ waves: [1, 0] })] }),
