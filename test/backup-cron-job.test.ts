@@ -802,7 +802,11 @@ test('a chart of its own: the construct does not depend on FintechService', () =
 
 describe("the reference platform's backups", () => {
   const files = platformOutput();
-  const objectsOfFile = (file: string) => parseAllDocuments(files.find((f) => f.path === file)!.content).map((d) => d.toJSON());
+  const parsed = new Map<string, any[]>();
+  const objectsOfFile = (file: string): any[] => {
+    if (!parsed.has(file)) parsed.set(file, parseAllDocuments(files.find((f) => f.path === file)!.content).map((d) => d.toJSON()));
+    return parsed.get(file)!;
+  };
   const podLabels = (o: any) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template).metadata.labels;
 
   /** Whether a NetworkPolicy peer in `policyNamespace` matches a pod with `labels` in `namespace` (pods are never matched by ipBlock). */

@@ -16,7 +16,7 @@ describeWithKubectl('kubectl kustomize', () => {
     const identities = (docs: any[]) => docs.map((d) => `${d.kind}/${d.metadata.namespace ?? ''}/${d.metadata.name}`).sort();
     const expected = files
       .filter((f) => f.path.startsWith(`${env}/`) && !f.path.endsWith('kustomization.yaml'))
-      .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
+      .flatMap((f) => f.objects!);
     expect(identities(parseAllDocuments(built).map((d) => d.toJSON()))).toEqual(identities(expected));
   });
 });

@@ -1,5 +1,4 @@
 import { App } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
 import { CanaryPhase, MonitoringStack } from '../lib';
 import { alertmanagerYaml } from '../lib/monitoring/alertmanager-config';
 import { dashboardQueries } from '../lib/monitoring/dashboards';
@@ -24,7 +23,7 @@ const platform = ENVIRONMENTS.map((env) => {
   const { app, stack } = monitoredEnvironment(env);
   const files = synthesizeFolders([{ folder: env.name, app, scopeEntrances: scopeEntrancesFor(env) }]);
   const objects = files.filter((f) => !f.path.endsWith('kustomization.yaml'))
-    .flatMap((f) => parseAllDocuments(f.content).map((d) => ({ ...d.toJSON(), file: f.path })));
+    .flatMap((f) => f.objects!.map((o) => ({ ...o, file: f.path })));
   return { env, stack, files, objects };
 });
 const ofKind = (objects: any[], kind: string) => objects.filter((o) => o.kind === kind);

@@ -17,7 +17,14 @@ import { LabelMatcher, seriesSelectors, SeriesSelector } from './support/promql-
 const DIST = path.join(__dirname, '..', 'dist');
 type Labels = Record<string, string>;
 
+// Each folder is read and parsed once per file; the tests only read its objects.
+const folders = new Map<string, any[]>();
 function readFolder(folder: string): any[] {
+  if (!folders.has(folder)) folders.set(folder, parseFolder(folder));
+  return folders.get(folder)!;
+}
+
+function parseFolder(folder: string): any[] {
   const files = fs.readdirSync(folder, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.yaml') && path.basename(f) !== 'kustomization.yaml').sort();
   return files.flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(folder, f), 'utf8')).map((d) => d.toJSON()).filter(Boolean));

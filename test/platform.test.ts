@@ -9,9 +9,16 @@ import { platformOutput } from './support/platform';
 
 const DIST = path.join(__dirname, '..', 'dist');
 const files = platformOutput();
-const objectsIn = (folder: string) => files
-  .filter((f) => f.path.startsWith(`${folder}/`) && !f.path.endsWith('kustomization.yaml'))
-  .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON()));
+// Each folder's YAML is parsed once per file; the tests only read the objects.
+const parsedFolders = new Map<string, any[]>();
+const objectsIn = (folder: string): any[] => {
+  if (!parsedFolders.has(folder)) {
+    parsedFolders.set(folder, files
+      .filter((f) => f.path.startsWith(`${folder}/`) && !f.path.endsWith('kustomization.yaml'))
+      .flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON())));
+  }
+  return parsedFolders.get(folder)!;
+};
 const find = (objects: any[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('the reference platform', () => {

@@ -207,7 +207,8 @@ describe('readOutputFiles', () => {
 });
 
 describe('on the reference platform', () => {
-  const files = synthesizeFolders(buildPlatform(CANARY_RELEASES));
+  // The environments' folders of this run's synthesis of the reference platform (support/platform.ts).
+  const files = platformOutput().filter((f) => !f.path.startsWith('gitops/'));
 
   test('a fresh synth compared with itself changes nothing (environments and gitops/)', () => {
     const all = platformOutput();

@@ -138,7 +138,11 @@ export function cronIntervals(schedule: CronSchedule): CronIntervals | undefined
 
 function computeIntervals(schedule: CronSchedule): CronIntervals | undefined {
   const times = schedule.hours.flatMap((h) => schedule.minutes.map((m) => h * 60 + m)); // minutes of the day, sorted
-  const days = runDays(schedule);
+  // Every month, on chosen weekdays only (or every day): the run days repeat each week, and the
+  // cycle is a whole number of weeks, so one week gives the same gaps as the whole cycle.
+  const weekly = schedule.months.size === 12 && schedule.dayOfMonthIsStar;
+  const days = weekly ? weekRunDays(schedule) : runDays(schedule);
+  const cycleDays = weekly ? 7 : DAYS_PER_CYCLE;
   if (days.length === 0) return undefined;
   let shortest = Number.MAX_SAFE_INTEGER;
   let longest = 0;
@@ -148,12 +152,19 @@ function computeIntervals(schedule: CronSchedule): CronIntervals | undefined {
   }
   for (let i = 0; i < days.length; i++) {
     // From the last run of a day to the first run of the next run day (wrapping around the cycle).
-    const next = i + 1 < days.length ? days[i + 1] : days[0] + DAYS_PER_CYCLE;
+    const next = i + 1 < days.length ? days[i + 1] : days[0] + cycleDays;
     const gap = (next - days[i]) * MINUTES_PER_DAY - times[times.length - 1] + times[0];
     shortest = Math.min(shortest, gap);
     longest = Math.max(longest, gap);
   }
   return { shortestSeconds: shortest * 60, longestSeconds: longest * 60 };
+}
+
+/** Day numbers (0 = 2000-01-01) of the days in the first week on which the schedule runs, for a schedule that runs by weekday alone. */
+function weekRunDays(schedule: CronSchedule): number[] {
+  const days: number[] = [];
+  for (let day = 0; day < 7; day++) if (schedule.daysOfWeek.has((6 + day) % 7)) days.push(day); // 2000-01-01 was a Saturday
+  return days;
 }
 
 /** Day numbers (0 = 2000-01-01) of the days in one 400-year cycle on which the schedule runs. */
