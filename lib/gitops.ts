@@ -4,11 +4,11 @@ import { Application } from '../imports/applications-argoproj.io';
 import { AppProject } from '../imports/appprojects-argoproj.io';
 import { GitRepository } from '../imports/gitrepositories-source.toolkit.fluxcd.io';
 import { Kustomization } from '../imports/kustomizations-kustomize.toolkit.fluxcd.io';
-import { ChangeFreeze, FluxFreeze } from './change-freeze';
+import { FluxFreeze } from './change-freeze';
 import { checkFolderPlan, FolderPlan } from './delivery';
 import { createApplication, createAppProject } from './gitops/argocd';
-import { checkEnvironments } from './gitops/environments';
-import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FLUX_SOURCE_NAME } from './gitops/flux';
+import { checkEnvironments, EnvironmentResources, GitOpsEnvironment, GroupKind } from './gitops/environments';
+import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FLUX_SOURCE_NAME, FluxSourceRef } from './gitops/flux';
 import { checkRevision, GitRevision } from './gitops/revision';
 import { invalidProp, invalidSecretProp } from './shared/errors';
 import {
@@ -17,24 +17,8 @@ import {
 } from './shared/validation';
 
 export { GitRevision, GitRevisionKind } from './gitops/revision';
-
-/** An API group ("" for the core group) and a kind, as Argo CD's project resource lists name them. */
-export interface GroupKind {
-  /** The API group, "" for the core group (e.g. "rbac.authorization.k8s.io"). */
-  readonly group: string;
-  /** The kind (e.g. "ClusterRole"). */
-  readonly kind: string;
-}
-
-/** What an environment's output contains: what its AppProject allows, and nothing more. */
-export interface EnvironmentResources {
-  /** The namespaces of its namespaced objects, sorted. */
-  readonly namespaces: readonly string[];
-  /** The cluster-scoped kinds among its objects, sorted. */
-  readonly clusterKinds: readonly GroupKind[];
-  /** The namespaced kinds among its objects, sorted. */
-  readonly namespacedKinds: readonly GroupKind[];
-}
+export type { EnvironmentResources, GitOpsEnvironment, GroupKind } from './gitops/environments';
+export type { FluxSourceRef } from './gitops/flux';
 
 /**
  * The cluster-scoped kinds of Kubernetes 1.28 and of the operators' CRDs this library knows;
@@ -79,41 +63,6 @@ export function environmentResources(folder: FolderPlan): EnvironmentResources {
   }
   const sorted = (kinds: Map<string, GroupKind>) => [...kinds.keys()].sort().map((key) => kinds.get(key)!);
   return { namespaces: [...namespaces].sort(), clusterKinds: sorted(cluster), namespacedKinds: sorted(namespaced) };
-}
-
-/** One environment folder of the output, as GitOps applies it. */
-export interface GitOpsEnvironment {
-  /** The environment's folder under `outputPath` (e.g. "production"). */
-  readonly name: string;
-  /** The namespace its objects live in. */
-  readonly namespace: string;
-  /** Its delivery waves, lowest first: `wavesOf` of its folder in the delivery plan (see `planDelivery`). */
-  readonly waves: readonly number[];
-  /** What its output contains (`environmentResources` of its folder): all that its AppProject allows. */
-  readonly resources: EnvironmentResources;
-  /**
-   * Periods during which changes are not applied: deny sync windows on its AppProject (Argo CD),
-   * Kustomizations suspended by CronJobs (Flux).
-   * @default - no freeze
-   */
-  readonly freezes?: readonly ChangeFreeze[];
-  /**
-   * Argo CD syncs on every commit. `false`: an operator syncs by hand (a production change
-   * window); Flux has no manual mode and always reconciles.
-   * @default true
-   */
-  readonly automatedSync?: boolean;
-  /** Delete from the cluster what was removed from git. @default true */
-  readonly prune?: boolean;
-  /** Argo CD undoes changes made to the cluster by hand. @default true */
-  readonly selfHeal?: boolean;
-}
-
-/** An existing Flux source to apply from. */
-export interface FluxSourceRef {
-  readonly name: string;
-  /** @default - `fluxNamespace` */
-  readonly namespace?: string;
 }
 
 /** Properties of {@link GitOpsDelivery}. */

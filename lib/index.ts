@@ -28,7 +28,7 @@ export { CanaryBackend, CanaryPhase, CanaryRollout } from './canary-rollout';
 // MonitoringStack
 export type { MonitoringStackProps, ServiceMonitoringOptions } from './monitoring-stack';
 export { MonitoringStack } from './monitoring-stack';
-export type { ErrorCounterAlert } from './monitoring/alert-rules';
+export type { ErrorCounterAlert, ServiceAlertOptions } from './monitoring/alert-rules';
 export { Severity } from './monitoring/alert-rules';
 export type { AlertRoutingOptions, EmailNotifierOptions, PagerDutyNotifierOptions, SlackNotifierOptions, WebhookNotifierOptions } from './monitoring/alertmanager-config';
 export { Notifier } from './monitoring/alertmanager-config';

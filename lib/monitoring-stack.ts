@@ -9,7 +9,7 @@ import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com
 import { DeliveryTier, IDeliverable } from './delivery';
 import { FintechEnvironment } from './environment';
 import { FintechService } from './fintech-service';
-import { checkRunbookBaseUrl, ErrorCounterAlert } from './monitoring/alert-rules';
+import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { AlertRoutingOptions, createRouting } from './monitoring/alertmanager-config';
 import { PART_OF } from './monitoring/context';
 import { DashboardDefinition, stackDashboards } from './monitoring/dashboards';
@@ -22,32 +22,14 @@ import {
   LabelSelector, namespacesSelector, ownComponents, PrometheusOptions, scrapeCluster,
 } from './monitoring/prometheus';
 import { serviceRuleObject, workloadRuleObject } from './monitoring/prometheus-rules';
-import { checkMonitoredServices, checkServiceOptions } from './monitoring/services';
+import { checkMonitoredServices, checkServiceOptions, ServiceMonitoringOptions } from './monitoring/services';
 import {
   BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, checkRetentionCoversWindows, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
 import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys } from './shared/validation';
 
-/** How one service is watched, beyond what every service gets. */
-export interface ServiceMonitoringOptions {
-  /** The service's objectives; `[]` for none. @default - the stack's `objectives` */
-  readonly objectives?: ServiceLevelObjective[];
-  /** HighErrorRate fires above this many 5xx responses per second (PLATFORM.md: 0.1). @default 0.1 */
-  readonly highErrorRatePerSecond?: number;
-  /** HighMemoryUsage (warning) above this share of the memory limit. @default 80 */
-  readonly memoryWarningPercent?: number;
-  /** MemoryNearLimit (critical) above this share of the memory limit (PLATFORM.md: 85 for finance-service). @default - no critical memory alert */
-  readonly memoryCriticalPercent?: number;
-  /** HighCPUUsage (warning) above this share of the CPU limit. @default 80 */
-  readonly cpuWarningPercent?: number;
-  /** HighRequestVolume (info) when the 5-minute request rate exceeds this multiple of the last day's average. @default 3 */
-  readonly requestVolumeFactor?: number;
-  /** Alerts on the service's `errors_total{error_type=...}` counter (e.g. EventStore connection errors). @default - none */
-  readonly errorAlerts?: ErrorCounterAlert[];
-  /** The uid of the service's dashboard. @default - derived from the stack's and the service's names */
-  readonly dashboardUid?: string;
-}
+export type { ServiceMonitoringOptions } from './monitoring/services';
 
 /** Properties of a {@link MonitoringStack}. */
 export interface MonitoringStackProps {

@@ -4,7 +4,7 @@ import { Application } from '../../imports/applications-argoproj.io';
 import { AppProject, AppProjectSpecSyncWindows } from '../../imports/appprojects-argoproj.io';
 import { ResolvedFreeze } from '../change-freeze';
 import { goDuration } from '../shared/duration';
-import type { GitOpsEnvironment } from '../gitops';
+import type { GitOpsEnvironment } from './environments';
 import { GitRevision } from './revision';
 
 /** The cluster Argo CD runs in. */

@@ -2,7 +2,52 @@ import { Construct } from 'constructs';
 import { ChangeFreeze, checkNoOverlap, resolveFreeze, ResolvedFreeze } from '../change-freeze';
 import { invalidProp } from '../shared/errors';
 import { checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInteger, checkKnownKeys, checkNoNullOptions, checkUniqueField, checkUniqueItems } from '../shared/validation';
-import type { GitOpsEnvironment } from '../gitops';
+
+/** An API group ("" for the core group) and a kind, as Argo CD's project resource lists name them. */
+export interface GroupKind {
+  /** The API group, "" for the core group (e.g. "rbac.authorization.k8s.io"). */
+  readonly group: string;
+  /** The kind (e.g. "ClusterRole"). */
+  readonly kind: string;
+}
+
+/** What an environment's output contains: what its AppProject allows, and nothing more. */
+export interface EnvironmentResources {
+  /** The namespaces of its namespaced objects, sorted. */
+  readonly namespaces: readonly string[];
+  /** The cluster-scoped kinds among its objects, sorted. */
+  readonly clusterKinds: readonly GroupKind[];
+  /** The namespaced kinds among its objects, sorted. */
+  readonly namespacedKinds: readonly GroupKind[];
+}
+
+/** One environment folder of the output, as GitOps applies it. */
+export interface GitOpsEnvironment {
+  /** The environment's folder under `outputPath` (e.g. "production"). */
+  readonly name: string;
+  /** The namespace its objects live in. */
+  readonly namespace: string;
+  /** Its delivery waves, lowest first: `wavesOf` of its folder in the delivery plan (see `planDelivery`). */
+  readonly waves: readonly number[];
+  /** What its output contains (`environmentResources` of its folder): all that its AppProject allows. */
+  readonly resources: EnvironmentResources;
+  /**
+   * Periods during which changes are not applied: deny sync windows on its AppProject (Argo CD),
+   * Kustomizations suspended by CronJobs (Flux).
+   * @default - no freeze
+   */
+  readonly freezes?: readonly ChangeFreeze[];
+  /**
+   * Argo CD syncs on every commit. `false`: an operator syncs by hand (a production change
+   * window); Flux has no manual mode and always reconciles.
+   * @default true
+   */
+  readonly automatedSync?: boolean;
+  /** Delete from the cluster what was removed from git. @default true */
+  readonly prune?: boolean;
+  /** Argo CD undoes changes made to the cluster by hand. @default true */
+  readonly selfHeal?: boolean;
+}
 
 /**
  * Checks every environment (name, waves, resources) and resolves its freezes, which must not

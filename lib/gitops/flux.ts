@@ -5,8 +5,15 @@ import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kus
 import { createFluxFreeze, FluxFreeze, ResolvedFreeze } from '../change-freeze';
 import { goDuration } from '../shared/duration';
 import { waveFolder } from '../synth';
-import type { FluxSourceRef, GitOpsEnvironment } from '../gitops';
+import type { GitOpsEnvironment } from './environments';
 import { GitRevision, GitRevisionKind } from './revision';
+
+/** An existing Flux source to apply from. */
+export interface FluxSourceRef {
+  readonly name: string;
+  /** @default - `fluxNamespace` */
+  readonly namespace?: string;
+}
 
 /** The GitRepository this construct creates when no `fluxSource` is given. */
 export const FLUX_SOURCE_NAME = 'fintech-platform';

@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrules-monitoring.coreos.com';
-import type { ServiceMonitoringOptions } from '../monitoring-stack';
 import { checkWholeSeconds } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
 import { checkNotFraction, checkNotSecret, checkString, checkUrl } from '../shared/validation';
@@ -91,7 +90,23 @@ export interface ErrorCounterAlert {
   readonly for?: Duration;
 }
 
-/** The resolved per-service alerting settings (see `ServiceMonitoringOptions`). */
+/** A service's alerting thresholds, beyond what every service gets. */
+export interface ServiceAlertOptions {
+  /** HighErrorRate fires above this many 5xx responses per second (PLATFORM.md: 0.1). @default 0.1 */
+  readonly highErrorRatePerSecond?: number;
+  /** HighMemoryUsage (warning) above this share of the memory limit. @default 80 */
+  readonly memoryWarningPercent?: number;
+  /** MemoryNearLimit (critical) above this share of the memory limit (PLATFORM.md: 85 for finance-service). @default - no critical memory alert */
+  readonly memoryCriticalPercent?: number;
+  /** HighCPUUsage (warning) above this share of the CPU limit. @default 80 */
+  readonly cpuWarningPercent?: number;
+  /** HighRequestVolume (info) when the 5-minute request rate exceeds this multiple of the last day's average. @default 3 */
+  readonly requestVolumeFactor?: number;
+  /** Alerts on the service's `errors_total{error_type=...}` counter (e.g. EventStore connection errors). @default - none */
+  readonly errorAlerts?: ErrorCounterAlert[];
+}
+
+/** The resolved per-service alerting settings (see `ServiceAlertOptions`). */
 export interface ServiceAlertSettings {
   readonly highErrorRatePerSecond: number;
   readonly memoryWarningPercent: number;
@@ -105,7 +120,7 @@ export interface ServiceAlertSettings {
  * A service's alerting settings: the options with their defaults, each checked (percentages in
  * (0, 100], positive rates, a critical memory alert above the warning one, well-formed error alerts).
  */
-export function serviceAlertSettings(scope: IConstruct, prop: string, options: ServiceMonitoringOptions): ServiceAlertSettings {
+export function serviceAlertSettings(scope: IConstruct, prop: string, options: ServiceAlertOptions): ServiceAlertSettings {
   const percent = (field: string, value: number) => {
     if (!(typeof value === 'number' && value > 0 && value <= 100)) throw invalidProp(scope, `${prop}.${field}`, value, 'must be a percentage in (0, 100]');
     return checkNotFraction(scope, `${prop}.${field}`, value, 80);

@@ -1,9 +1,9 @@
 import { PrometheusRule } from '../../imports/prometheusrules-monitoring.coreos.com';
 import type { FintechService } from '../fintech-service';
-import type { ServiceMonitoringOptions } from '../monitoring-stack';
 import { checkUnique } from '../shared/validation';
 import { checkRuleGroup, renderRuleGroup, RuleGroup, serviceAlertSettings, serviceAlertRules, workloadAlertRules } from './alert-rules';
 import { MonitoringScope, stackLabels } from './context';
+import type { ServiceMonitoringOptions } from './services';
 import { sloRuleGroup } from './slo';
 
 /**

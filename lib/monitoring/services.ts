@@ -1,9 +1,18 @@
 import { IConstruct } from 'constructs';
 import { FintechService } from '../fintech-service';
-import type { ServiceMonitoringOptions } from '../monitoring-stack';
 import { invalidProp } from '../shared/errors';
 import { checkArray, checkKnownKeys, checkRecord, checkString, propPath } from '../shared/validation';
-import { ErrorCounterAlert } from './alert-rules';
+import type { ErrorCounterAlert, ServiceAlertOptions } from './alert-rules';
+import type { ServiceLevelObjective } from './slo';
+
+
+/** How one service is watched, beyond what every service gets. */
+export interface ServiceMonitoringOptions extends ServiceAlertOptions {
+  /** The service's objectives; `[]` for none. @default - the stack's `objectives` */
+  readonly objectives?: ServiceLevelObjective[];
+  /** The uid of the service's dashboard. @default - derived from the stack's and the service's names */
+  readonly dashboardUid?: string;
+}
 
 /**
  * The services a stack watches and the per-service options: which services, each once, each
