@@ -327,14 +327,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   constructor(scope: Construct, id: string, props: BackupCronJobProps) {
     checkConstructId(scope, id, 'BackupCronJob');
     super(scope, id);
-    checkKnownKeys(this, 'props', props, BACKUP_PROPS, "{ source: BackupSource.postgres({ ... }), destination: BackupDestination.s3({ ... }), encryption: { ... }, image: '...' }");
-    // A required prop given as null gets its own message below; an optional one would silently take its default.
-    const { source: _source, destination: _destination, encryption: _encryption, image: _image, ...optional } = props;
-    checkNoNulls(this, optional);
-    checkNoNullOptions(this, 'restore', props.restore, ['database', 'activeDeadline']);
-    checkNoNullOptions(this, 'restoreVerification', props.restoreVerification, ['schedule', 'scratchDatabase', 'activeDeadline']);
-    checkNoNullOptions(this, 'alerts', props.alerts, ['missingAfterFactor', 'runbookBaseUrl']);
-    checkNoNullOptions(this, 'access', props.access, ['pruneSchedule']);
+    checkPropsShape(this, props);
     this.name = checkName(this, props.name ?? id);
     this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
     this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image));
@@ -359,7 +352,6 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.retentionLockDays = checkRetentionLock(this, props.retentionLock, this.retentionDays);
     const restore = this.restoreOptions(props.restore);
     const verification = props.restoreVerification === false ? undefined : props.restoreVerification ?? {};
-    if (verification) checkKnownKeys(this, 'restoreVerification', verification, ['schedule', 'scratchDatabase', 'activeDeadline'], '{ schedule: Cron.schedule({ ... }) } or false');
     const env = this.jobEnvironments();
 
     this.configMap = this.createScripts(restore !== undefined, verification !== undefined);
@@ -375,7 +367,6 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.pruneNetworkPolicy = pruning?.networkPolicy;
     this.externalSecrets = createExternalSecrets(this, this.secretUses, this.metadata().labels!);
     this.networkPolicy = this.createNetworkPolicy();
-    if (props.alerts !== undefined && props.alerts !== false) checkKnownKeys(this, 'alerts', props.alerts, ['missingAfterFactor', 'runbookBaseUrl'], '{ missingAfterFactor: 1.5 } or false');
     const alerts = props.alerts === false ? undefined : this.createAlerts(props.alerts ?? {}, verify?.timing);
     this.missingAlertAfterSeconds = alerts?.missingAfterSeconds;
     this.alertRule = alerts?.rule;
@@ -638,4 +629,20 @@ function checkPrefix(scope: IConstruct, prefix: string): string {
 function checkWorkSpace(scope: IConstruct, workSpace: Size): Size {
   if (!(memoryMiB(workSpace) >= 1)) throw invalidProp(scope, 'workSpace', memoryQuantity(workSpace), 'must be at least 1Mi');
   return workSpace;
+}
+
+/** The props' shape: known names only, no null for an option (it would silently take its default), known names inside the option objects. */
+function checkPropsShape(scope: IConstruct, props: BackupCronJobProps): void {
+  checkKnownKeys(scope, 'props', props, BACKUP_PROPS, "{ source: BackupSource.postgres({ ... }), destination: BackupDestination.s3({ ... }), encryption: { ... }, image: '...' }");
+  // A required prop given as null gets its own message where it is checked.
+  const { source: _source, destination: _destination, encryption: _encryption, image: _image, ...optional } = props;
+  checkNoNulls(scope, optional);
+  checkNoNullOptions(scope, 'restore', props.restore, ['database', 'activeDeadline']);
+  checkNoNullOptions(scope, 'restoreVerification', props.restoreVerification, ['schedule', 'scratchDatabase', 'activeDeadline']);
+  checkNoNullOptions(scope, 'alerts', props.alerts, ['missingAfterFactor', 'runbookBaseUrl']);
+  checkNoNullOptions(scope, 'access', props.access, ['pruneSchedule']);
+  if (props.restoreVerification !== undefined && props.restoreVerification !== false) {
+    checkKnownKeys(scope, 'restoreVerification', props.restoreVerification, ['schedule', 'scratchDatabase', 'activeDeadline'], '{ schedule: Cron.schedule({ ... }) } or false');
+  }
+  if (props.alerts !== undefined && props.alerts !== false) checkKnownKeys(scope, 'alerts', props.alerts, ['missingAfterFactor', 'runbookBaseUrl'], '{ missingAfterFactor: 1.5 } or false');
 }
