@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer } from './lib';
+import { CanaryBackend, CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer } from './lib';
 import {
   assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, SegmentationResult,
   segmentationMarkdown, synthesize, Synthesis, wavesOf, writeFileAtomically, writeOutput,
@@ -52,8 +52,9 @@ export function buildEnvironment(
         stableImage: image,
         canaryImage: canary && imageOf(service, canary.canaryVersion),
         phase: canary?.phase,
-        analysis: { prometheusAddress: MonitoringStack.prometheusUrlOf(monitoringStackName, monitoringNamespace) },
-        runbookBaseUrl: RUNBOOK_BASE_URL,
+        ...(service.canaryBackend === CanaryBackend.ARGO_ROLLOUTS
+          ? { analysis: { prometheusAddress: MonitoringStack.prometheusUrlOf(monitoringStackName, monitoringNamespace) } }
+          : { runbookBaseUrl: RUNBOOK_BASE_URL }),
       }).service);
     } else {
       watched.push(new FintechService(chart, service.name, { ...props, image }));

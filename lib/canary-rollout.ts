@@ -76,7 +76,7 @@ export interface CanaryAnalysisOptions {
    * @default - the window in 10-second retries: 30 for 5 minutes
    */
   readonly consecutiveErrorLimit?: number;
-  /** The Prometheus that Argo Rollouts queries. @default "http://prometheus-operated.monitoring.svc:9090" */
+  /** The Prometheus that Argo Rollouts queries (Argo Rollouts backend only). @default "http://prometheus-operated.monitoring.svc:9090" */
   readonly prometheusAddress?: string;
 }
 
@@ -105,6 +105,7 @@ export interface CanaryRolloutProps extends Omit<FintechServiceProps, 'image' | 
   /**
    * Where the runbooks of the plain-Kubernetes rollback alerts live: each alert links
    * `<runbookBaseUrl>/<alert-name-in-kebab-case>` (`.../canary-rollback-required`, `.../canary-latency-high`).
+   * Plain-Kubernetes backend only: with Argo Rollouts the analysis aborts the rollout and raises no alert.
    * @default - no `runbook_url` annotation
    */
   readonly runbookBaseUrl?: string;
@@ -158,7 +159,7 @@ const ANALYSIS_OPTIONS = [
 /** The longest suffix added to the service's name for an object whose name is a DNS-1123 label: the track Services and the canary Deployment. */
 const TRACK_SUFFIX = '-canary';
 /** The analysis options that only Argo Rollouts' AnalysisTemplates use. */
-const ARGO_ANALYSIS_OPTIONS = ['interval', 'failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit'] as const;
+const ARGO_ANALYSIS_OPTIONS = ['interval', 'failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit', 'prometheusAddress'] as const;
 const TRACK = 'track';
 const TRAFFIC_WEIGHT_ANNOTATION = 'fintech.io/traffic-weight-percent';
 /** Argo Rollouts retries a measurement that errored after this long, whatever the metric's interval. */
@@ -303,6 +304,9 @@ export class CanaryRollout extends Construct {
         throw invalidProp(this, given[0], given[1] instanceof Duration ? goDuration(given[1]) : given[1], 'applies to the Argo Rollouts backend only (backend: CanaryBackend.ARGO_ROLLOUTS):'
           + ' the plain-Kubernetes rollout moves only when its phase is changed in git, and its rollback alerts use the window alone');
       }
+    } else if (props.runbookBaseUrl !== undefined) {
+      throw invalidProp(this, 'runbookBaseUrl', props.runbookBaseUrl, 'applies to the plain-Kubernetes backend only, whose rollback alerts link runbooks;'
+        + ' with Argo Rollouts the analysis aborts the rollout itself and raises no alert');
     }
     return {
       name, stableImage, backend, steps, pause, canaryImage, phase, inProgress, analysis, maxErrorRatePercent, maxP95LatencySeconds,

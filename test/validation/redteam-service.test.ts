@@ -154,6 +154,11 @@ describe('CanaryRollout: mistakes found by trying the library as a new user', ()
       `${C}: 'analysis.inconclusiveLimit' (1) is invalid: ${ARGO_ONLY}`],
     ['a consecutive error limit with the plain-Kubernetes backend', () => canary({ analysis: { consecutiveErrorLimit: 4 } }),
       `${C}: 'analysis.consecutiveErrorLimit' (4) is invalid: ${ARGO_ONLY}`],
+    ['a Prometheus address with the plain-Kubernetes backend', () => canary({ analysis: { prometheusAddress: 'http://prometheus.monitoring.svc:9090' } }),
+      `${C}: 'analysis.prometheusAddress' ("http://prometheus.monitoring.svc:9090") is invalid: ${ARGO_ONLY}`],
+    ['a runbook base URL with the Argo Rollouts backend', () => canary({ backend: CanaryBackend.ARGO_ROLLOUTS, runbookBaseUrl: 'https://runbooks.example.com/payments' }),
+      `${C}: 'runbookBaseUrl' ("https://runbooks.example.com/payments") is invalid: applies to the plain-Kubernetes backend only, whose rollback alerts link runbooks;`
+      + ' with Argo Rollouts the analysis aborts the rollout itself and raises no alert'],
     ['a single step of 100 %', () => canary({ steps: [100] }),
       `${C}: 'steps' ([100]) is invalid: must hold at least one step below 100 before it, e.g. [10, 30, 60, 100]:`
       + ' a single step sends all the traffic to the new release at once, with nothing measured first'],
