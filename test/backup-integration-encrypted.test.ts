@@ -3,12 +3,11 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
-import { BackupCronJobProps, BackupDestination } from '../lib/backup-cron-job';
+import { BackupDestination } from '../lib/backup-cron-job';
 import { SecretKeyRef } from '../lib/secret-key-ref';
 import { AZURITE_ACCOUNT, startAzurite } from './support/azurite';
 import {
-  AGE, AZURITE_BIN, BackupDatabase, DAY, expectSuccess, files, FINGERPRINT, realRclone as findRclone, recreateDatabase as recreate, RunOptions,
-  runContainer, SECRETS, stamp, startBackupDatabase, stopBackupDatabase, synthesizePostgresBackup, TOOLS, wrapper as wrapIn,
+  AGE, AZURITE_BIN, DAY, expectSuccess, files, FINGERPRINT, realRclone as findRclone, runContainer, SECRETS, stamp, TOOLS, useBackupDatabase,
 } from './support/backup-jobs';
 import { PostgresCluster } from './support/postgres';
 
@@ -18,31 +17,16 @@ import { PostgresCluster } from './support/postgres';
 jest.setTimeout(30_000);
 
 (TOOLS ? describe : describe.skip)('backup scripts against a real PostgreSQL and an rclone object store', () => {
-  let db: BackupDatabase;
+  const { database, synthesize, runJob, recreateDatabase, wrapper } = useBackupDatabase();
   let pg: PostgresCluster;
   let root: string;
   let storeRoot: string;
   let fingerprint: string;
   const realRclone = findRclone();
 
-  beforeAll(async () => {
-    db = await startBackupDatabase();
-    ({ pg, root, storeRoot, fingerprint } = db);
-  }, 60_000);
-
-  afterAll(() => stopBackupDatabase(db));
-
-  /** GIVEN a chart with one BackupCronJob of database `platform` backing up to the local store under `prefix`. */
-  const synthesize = (prefix: string, overrides: Partial<BackupCronJobProps> = {}, port = pg.port) =>
-    synthesizePostgresBackup(storeRoot, port, prefix, overrides);
-
-  const runJob = (cronJob: any, configMap: any, options: RunOptions = {}) =>
-    runContainer(cronJob, configMap, root, { ...options, pathPrefix: [options.pathPrefix, pg.binDir].filter(Boolean).join(':') });
-
-  const recreateDatabase = (name: string) => recreate(pg, name);
-
-  /** A wrapper folder for PATH: `name` runs `script` (bash) instead of the real tool. */
-  const wrapper = (name: string, script: string) => wrapIn(root, name, script);
+  beforeAll(() => {
+    ({ pg, root, storeRoot, fingerprint } = database());
+  });
 
   (AGE ? describe : describe.skip)('encrypted backups (age) and separate credentials', () => {
     const prefix = 'encrypted';

@@ -2,11 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
-import { BackupCronJobProps } from '../lib/backup-cron-job';
-import {
-  BackupDatabase, BIN_DIR, DAY, expectSuccess, files, realRclone as findRclone, recreateDatabase as recreate, RunOptions,
-  runContainer, stamp, startBackupDatabase, stopBackupDatabase, synthesizePostgresBackup, TOOLS, wrapper as wrapIn,
-} from './support/backup-jobs';
+import { BIN_DIR, DAY, expectSuccess, files, realRclone as findRclone, stamp, TOOLS, useBackupDatabase } from './support/backup-jobs';
 import { freePort, PostgresCluster } from './support/postgres';
 
 /** Retention, injected failures and corrupted archives: what the backup Jobs delete, keep and refuse. */
@@ -15,30 +11,13 @@ import { freePort, PostgresCluster } from './support/postgres';
 jest.setTimeout(30_000);
 
 (TOOLS ? describe : describe.skip)('backup scripts against a real PostgreSQL and an rclone object store', () => {
-  let db: BackupDatabase;
+  const { database, synthesize, runJob, recreateDatabase, wrapper } = useBackupDatabase();
   let pg: PostgresCluster;
-  let root: string;
-  let storeRoot: string;
   const realRclone = findRclone();
 
-  beforeAll(async () => {
-    db = await startBackupDatabase();
-    ({ pg, root, storeRoot } = db);
-  }, 60_000);
-
-  afterAll(() => stopBackupDatabase(db));
-
-  /** GIVEN a chart with one BackupCronJob of database `platform` backing up to the local store under `prefix`. */
-  const synthesize = (prefix: string, overrides: Partial<BackupCronJobProps> = {}, port = pg.port) =>
-    synthesizePostgresBackup(storeRoot, port, prefix, overrides);
-
-  const runJob = (cronJob: any, configMap: any, options: RunOptions = {}) =>
-    runContainer(cronJob, configMap, root, { ...options, pathPrefix: [options.pathPrefix, pg.binDir].filter(Boolean).join(':') });
-
-  const recreateDatabase = (name: string) => recreate(pg, name);
-
-  /** A wrapper folder for PATH: `name` runs `script` (bash) instead of the real tool. */
-  const wrapper = (name: string, script: string) => wrapIn(root, name, script);
+  beforeAll(() => {
+    ({ pg } = database());
+  });
 
   describe('retention', () => {
     /** Fake complete backups (archive + checksum) of the given ages, and leftovers of interrupted runs. */

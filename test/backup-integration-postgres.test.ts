@@ -2,12 +2,9 @@ import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BackupCronJobProps, BackupSource } from '../lib/backup-cron-job';
+import { BackupSource } from '../lib/backup-cron-job';
 import { SecretKeyRef } from '../lib/secret-key-ref';
-import {
-  BackupDatabase, expectSuccess, files, FINGERPRINT, recreateDatabase as recreate, RunOptions,
-  runContainer, SCHEMA_AND_DATA, startBackupDatabase, stopBackupDatabase, synthesizePostgresBackup, TOOLS, wrapper as wrapIn,
-} from './support/backup-jobs';
+import { expectSuccess, files, FINGERPRINT, SCHEMA_AND_DATA, TOOLS, useBackupDatabase } from './support/backup-jobs';
 import { PostgresCluster } from './support/postgres';
 
 /** Backup and restore Jobs against a real PostgreSQL: the round trip, and ownership of the restored objects. */
@@ -16,30 +13,14 @@ import { PostgresCluster } from './support/postgres';
 jest.setTimeout(30_000);
 
 (TOOLS ? describe : describe.skip)('backup scripts against a real PostgreSQL and an rclone object store', () => {
-  let db: BackupDatabase;
+  const { database, synthesize, runJob, recreateDatabase, wrapper } = useBackupDatabase();
   let pg: PostgresCluster;
   let root: string;
-  let storeRoot: string;
   let fingerprint: string;
 
-  beforeAll(async () => {
-    db = await startBackupDatabase();
-    ({ pg, root, storeRoot, fingerprint } = db);
-  }, 60_000);
-
-  afterAll(() => stopBackupDatabase(db));
-
-  /** GIVEN a chart with one BackupCronJob of database `platform` backing up to the local store under `prefix`. */
-  const synthesize = (prefix: string, overrides: Partial<BackupCronJobProps> = {}, port = pg.port) =>
-    synthesizePostgresBackup(storeRoot, port, prefix, overrides);
-
-  const runJob = (cronJob: any, configMap: any, options: RunOptions = {}) =>
-    runContainer(cronJob, configMap, root, { ...options, pathPrefix: [options.pathPrefix, pg.binDir].filter(Boolean).join(':') });
-
-  const recreateDatabase = (name: string) => recreate(pg, name);
-
-  /** A wrapper folder for PATH: `name` runs `script` (bash) instead of the real tool. */
-  const wrapper = (name: string, script: string) => wrapIn(root, name, script);
+  beforeAll(() => {
+    ({ pg, root, fingerprint } = database());
+  });
 
   describe('round trip', () => {
     const prefix = 'roundtrip';

@@ -5,6 +5,7 @@ import { Alertmanager } from '../../imports/alertmanagers-monitoring.coreos.com'
 import { Prometheus } from '../../imports/prometheuses-monitoring.coreos.com';
 import { checkNamespaceLabels, ContainerLimits, containerLimitRange, EnvironmentQuota, FintechEnvironment, resourceQuotaHard } from '../environment';
 import { invalidProp } from '../shared/errors';
+import { parseCpuMillis, parseQuantity } from '../shared/quantity';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity, ResourceQuantities } from '../shared/resources';
 import { checkKnownKeys, checkLabels } from '../shared/validation';
 import type { MonitoringScope, StackParts } from './context';
@@ -65,6 +66,7 @@ export function stackPods(parts: StackParts): StackPods[] {
 /** What a sidecar without its own resources gets from the LimitRange (the application namespaces' defaults). */
 const SIDECAR = { cpuRequest: 100, cpuLimit: 500, memoryRequest: 128, memoryLimit: 512 };
 const DEFAULT_MAX = { cpu: 2000, memory: 4096 };
+const MIB = 1024 * 1024;
 
 /** Creates the namespace `name` with its guard rails, sized for `pods`; errors in `options` name the stack's prop `namespaceGuardRails.<field>`. */
 export function monitoringNamespace(stack: MonitoringScope, id: string, options: MonitoringNamespaceOptions, pods: readonly StackPods[]): FintechEnvironment {
@@ -80,8 +82,8 @@ export function monitoringNamespace(stack: MonitoringScope, id: string, options:
   const running = { cpuRequest: 0, cpuLimit: 0, memoryRequest: 0, memoryLimit: 0 };
   for (const pod of pods) {
     const main = {
-      cpuRequest: millis(pod.resources.requests.cpu), cpuLimit: millis(pod.resources.limits.cpu),
-      memoryRequest: mebibytes(pod.resources.requests.memory), memoryLimit: mebibytes(pod.resources.limits.memory),
+      cpuRequest: parseCpuMillis(pod.resources.requests.cpu), cpuLimit: parseCpuMillis(pod.resources.limits.cpu),
+      memoryRequest: parseQuantity(pod.resources.requests.memory) / MIB, memoryLimit: parseQuantity(pod.resources.limits.memory) / MIB,
     };
     largest.cpu = Math.max(largest.cpu, main.cpuLimit);
     largest.memory = Math.max(largest.memory, main.memoryLimit);
@@ -147,17 +149,4 @@ function checkLimitsFit(scope: IConstruct, prop: string, limits: ContainerLimits
 /** `value` rounded up to a whole `step`, and at least one step: a stack without pods of its own still gets a valid quota. */
 function roundUp(value: number, step: number): number {
   return Math.max(1, Math.ceil(value / step)) * step;
-}
-
-/** Millicores of a CPU quantity as the library writes them ("500m", "1", "1.5"). */
-function millis(quantity: string): number {
-  return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) : Math.round(Number(quantity) * 1000);
-}
-
-/** Mebibytes of a memory quantity as the library writes them ("128Mi", "2Gi", "512Ki"). */
-function mebibytes(quantity: string): number {
-  const units: Record<string, number> = { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 };
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti)$/.exec(quantity);
-  if (!match) throw new Error(`unexpected memory quantity ${quantity}`);
-  return Number(match[1]) * units[match[2]];
 }

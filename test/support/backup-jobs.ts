@@ -275,3 +275,27 @@ export function wrapper(root: string, name: string, script: string): string {
   fs.writeFileSync(path.join(dir, name), `#!/usr/bin/env bash\n${script}\n`, { mode: 0o755 });
   return dir;
 }
+
+/**
+ * Call at the top of a describe: a fresh database for that suite (started in `beforeAll`, stopped
+ * in `afterAll`) and the Job helpers bound to it. `database()` is available in hooks and tests.
+ */
+export function useBackupDatabase() {
+  let db: BackupDatabase | undefined;
+  beforeAll(async () => {
+    db = await startBackupDatabase();
+  }, 60_000);
+  afterAll(() => db && stopBackupDatabase(db));
+  const database = (): BackupDatabase => db!;
+  return {
+    database,
+    /** GIVEN a chart with one BackupCronJob of database `platform` backing up to the local store under `prefix`. */
+    synthesize: (prefix: string, overrides: Partial<BackupCronJobProps> = {}, port = database().pg.port) =>
+      synthesizePostgresBackup(database().storeRoot, port, prefix, overrides),
+    runJob: (cronJob: any, configMap: any, options: RunOptions = {}) =>
+      runContainer(cronJob, configMap, database().root, { ...options, pathPrefix: [options.pathPrefix, database().pg.binDir].filter(Boolean).join(':') }),
+    recreateDatabase: (name: string) => recreateDatabase(database().pg, name),
+    /** A wrapper folder for PATH: `name` runs `script` (bash) instead of the real tool. */
+    wrapper: (name: string, script: string) => wrapper(database().root, name, script),
+  };
+}

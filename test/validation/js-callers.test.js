@@ -7,6 +7,7 @@ const {
   BackupCronJob, BackupDestination, BackupSource, CanaryRollout, FintechEnvironment, FintechService, NetworkPeer, SecretKeyRef,
 } = require('../../lib');
 const { checkCron, checkDuration, checkSecretKeyRef } = require('../../lib/shared/validation');
+const { plainErrorMessage } = require('../support/errors');
 
 const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
 const IMAGE = 'registry.fintech.internal/fintech/backup-tools:1.0.0';
@@ -15,14 +16,7 @@ const postgres = (o) => BackupSource.postgres({ database: 'platform', host: 'db.
 const s3 = (o) => BackupDestination.s3({ bucket: 'fintech-backups', accessKeyId: ref('id'), secretAccessKey: ref('secret'), ...o });
 
 function messageOf(make) {
-  try {
-    make();
-  } catch (e) {
-    expect(e).not.toBeInstanceOf(TypeError);
-    expect(e.constructor).toBe(Error);
-    return e.message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(make);
 }
 
 const environment = (props) => () => new FintechEnvironment(new Chart(new App(), 'environment'), 'production', props);

@@ -7,16 +7,10 @@ const {
   BackupCronJob, BackupDestination, BackupSource, CanaryPhase, CanaryRollout, ChangeFreeze, FintechService, GitOpsDelivery, GitRevision, SecretKeyRef,
 } = require('../../lib');
 const tools = require('../../lib/tools');
+const { plainErrorMessage } = require('../support/errors');
 
 function messageOf(make) {
-  try {
-    make();
-  } catch (e) {
-    expect(e).not.toBeInstanceOf(TypeError);
-    expect(e.constructor).toBe(Error);
-    return e.message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(make);
 }
 
 const STABLE = 'registry.fintech.internal/fintech/finance-service:1.0.0';

@@ -9,6 +9,7 @@ const { Severity } = require('../../lib/monitoring/alert-rules');
 const { Notifier } = require('../../lib/monitoring/alertmanager-config');
 const { KubeStateMetrics } = require('../../lib/monitoring/kube-state-metrics');
 const { ServiceLevelObjective } = require('../../lib/monitoring/slo');
+const { plainErrorMessage } = require('../support/errors');
 
 const P = "MonitoringStack 'monitoring/stack'";
 const K = "KubeStateMetrics 'monitoring/ksm'";
@@ -30,14 +31,7 @@ const ksm = (props) => new KubeStateMetrics(new Chart(new App(), 'monitoring', {
 const KSM = { name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech'], labels: { 'app.kubernetes.io/instance': 'fintech' } };
 
 function messageOf(build) {
-  try {
-    build();
-  } catch (e) {
-    expect(e).not.toBeInstanceOf(TypeError);
-    expect(e.constructor).toBe(Error);
-    return e.message;
-  }
-  throw new Error('expected an error, none was thrown');
+  return plainErrorMessage(build);
 }
 
 const CASES = [

@@ -4,6 +4,7 @@
 // made checks it, so every error names that construct's path and the prop it was given in.
 const { App, Chart, Duration, Size } = require('cdk8s');
 const { Cpu } = require('cdk8s-plus-28');
+const { plainErrorMessage } = require('../support/errors');
 const {
   DataClassification, FintechEnvironment, FintechService, IngressTls, NetworkPeer, PodSecurityLevel, ScalingPolicy, SecretKeyRef, SecretStoreRef,
 } = require('../../lib');
@@ -24,16 +25,11 @@ const vault = (options) => SecretKeyRef.fromExternalSecret({
 
 /** The exact message of a plain Error (never a TypeError) from synthesizing what `build` adds to a new App. */
 function messageOf(build) {
-  try {
+  return plainErrorMessage(() => {
     const app = new App();
     build(app);
     app.synthYaml();
-  } catch (e) {
-    expect(e).not.toBeInstanceOf(TypeError);
-    expect(e.constructor).toBe(Error);
-    return e.message;
-  }
-  throw new Error('expected an error, none was thrown');
+  });
 }
 
 const service = (props) => messageOf((app) => new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080, ...props }));

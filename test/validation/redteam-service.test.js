@@ -4,6 +4,7 @@
 // the prop as the caller gave it, the value and what is valid.
 const { App, Chart } = require('cdk8s');
 const { CanaryRollout, FintechEnvironment, FintechService, NetworkPeer, SecretKeyRef, SecretStoreRef } = require('../../lib');
+const { plainErrorMessage } = require('../support/errors');
 
 const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
 const CANARY_IMAGE = 'registry.fintech.internal/fintech/payments:1.5.0';
@@ -17,15 +18,11 @@ const vault = (options) => SecretKeyRef.fromExternalSecret({
 
 /** The exact message of a plain Error (never a TypeError) from synthesizing what `build` adds to a Chart 'prod' of a new App. */
 function messageOf(build) {
-  try {
+  return plainErrorMessage(() => {
     const app = new App();
     build(new Chart(app, 'prod', { namespace: 'fintech-production' }));
     app.synthYaml();
-  } catch (e) {
-    expect(e.constructor).toBe(Error);
-    return e.message;
-  }
-  throw new Error('expected an error, none was thrown');
+  });
 }
 
 const service = (props) => messageOf((chart) => new FintechService(chart, 'payments', { image: IMAGE, port: 8080, ...props }));
