@@ -415,7 +415,7 @@ export class CanaryRollout extends Construct {
       throw invalidProp(this, 'replicas', total, 'must be at least 2 during a rollout: one stable and one canary pod');
     }
     const max = this.service.autoscaler ? this.service.maxReplicas - split.canary : split.stable;
-    this.service.setReplicaBounds(split.stable, max);
+    this.service.setReplicaBounds(split.stable, max, { podsOnOtherTracks: split.canary });
     this.service.addDeploymentAnnotation(TRAFFIC_WEIGHT_ANNOTATION, String(100 - split.canaryPercent));
     return split;
   }

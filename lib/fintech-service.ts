@@ -52,6 +52,12 @@ export interface RollingUpdateOptions {
   readonly maxUnavailable?: number | string;
 }
 
+/** Options of `FintechService.setReplicaBounds`. */
+export interface ReplicaBoundsOptions {
+  /** Pods of the service's other tracks (a canary Deployment) that its disruption budget also counts. @default 0 */
+  readonly podsOnOtherTracks?: number;
+}
+
 /** The PodDisruptionBudget: give either `minAvailable` or `maxUnavailable`. */
 export interface DisruptionBudgetOptions {
   /** Pods that must stay available during a voluntary disruption (a node drain). @default - not set */
@@ -311,6 +317,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private readonly scraperGrants: IngressGrant[] = [];
   private readonly egressGrants: PolicyGrant[] = [];
   private bounds: ReplicaBounds;
+  private disruptionBudgetLimit: { readonly minAvailable?: number; readonly maxUnavailable?: number } = {};
   /** The Deployment's annotations, to refuse a second, different value for one key. */
   private readonly deploymentAnnotationValues = new Map<string, string>();
   private scaleTarget: k8s.CrossVersionObjectReferenceV2;
@@ -439,12 +446,17 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   /**
    * Sets the replica bounds in force: the autoscaler's minimum and maximum, or without
    * autoscaling the Deployment's fixed count (then `min` must equal `max`). `minReplicas` and
-   * `maxReplicas` follow.
+   * `maxReplicas` follow. The disruption budget, which counts every track's pods, must still let a
+   * node drain evict a pod.
    */
-  public setReplicaBounds(min: number, max: number): void {
+  public setReplicaBounds(min: number, max: number, options: ReplicaBoundsOptions = {}): void {
     checkInt32(this, 'minReplicas', checkInteger(this, 'minReplicas', min, 1));
     checkInt32(this, 'maxReplicas', checkInteger(this, 'maxReplicas', max, 1));
     if (min > max) throw invalidProp(this, 'minReplicas', min, `must not exceed 'maxReplicas' (${max})`);
+    checkKnownKeys(this, 'setReplicaBounds options', options, ['podsOnOtherTracks'], '{ podsOnOtherTracks: 1 }');
+    const otherTrackPods = checkInteger(this, 'podsOnOtherTracks', options.podsOnOtherTracks ?? 0, 0);
+    this.checkDisruptionBudgetFits(min + otherTrackPods, 'minReplicas', min,
+      otherTrackPods > 0 ? `, counting the ${otherTrackPods} ${otherTrackPods === 1 ? 'pod' : 'pods'} of other tracks` : '');
     if (!this.autoscaler && min !== max) {
       throw invalidProp(this, 'maxReplicas', max, `must equal 'minReplicas' (${min}): autoscaling is off, so the Deployment runs a fixed number of pods`);
     }
@@ -774,19 +786,35 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     }
     if (options.minAvailable !== undefined) {
       checkInt32(this, 'disruptionBudget.minAvailable', checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1));
-      if (options.minAvailable >= this.minReplicas) {
-        throw invalidProp(this, 'disruptionBudget.minAvailable', options.minAvailable,
-          `must be less than the minimum replicas (${this.minReplicas}), or a node drain could never evict a pod`);
-      }
-      return { minAvailable: k8s.IntOrString.fromNumber(options.minAvailable) };
+      this.disruptionBudgetLimit = { minAvailable: options.minAvailable };
+    } else {
+      const maxUnavailable = checkInt32(this, 'disruptionBudget.maxUnavailable', checkInteger(this, 'disruptionBudget.maxUnavailable',
+        checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1));
+      this.disruptionBudgetLimit = { maxUnavailable };
     }
-    const maxUnavailable = checkInt32(this, 'disruptionBudget.maxUnavailable', checkInteger(this, 'disruptionBudget.maxUnavailable',
-      checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1));
-    if (maxUnavailable > 1 && maxUnavailable >= this.minReplicas) {
-      throw invalidProp(this, 'disruptionBudget.maxUnavailable', maxUnavailable,
-        `must be less than the minimum replicas (${this.minReplicas}), or a node drain could evict every pod at once`);
+    const [prop, value] = Object.entries(this.disruptionBudgetLimit)[0];
+    this.checkDisruptionBudgetFits(this.minReplicas, `disruptionBudget.${prop}`, value, '');
+    return { [prop]: k8s.IntOrString.fromNumber(value) };
+  }
+
+  /**
+   * Refuses a disruption budget that, with `pods` selected, would block every node drain
+   * (`minAvailable` not below `pods`) or allow evicting every pod at once (`maxUnavailable` above 1
+   * and not below `pods`). `prop` and `value` name what the caller set; `podsNote` says which pods count.
+   */
+  private checkDisruptionBudgetFits(pods: number, prop: string, value: number, podsNote: string): void {
+    const { minAvailable, maxUnavailable } = this.disruptionBudgetLimit;
+    const fromBudget = prop.startsWith('disruptionBudget.');
+    if (minAvailable !== undefined && minAvailable >= pods) {
+      throw invalidProp(this, prop, value, fromBudget
+        ? `must be less than the minimum replicas (${pods}), or a node drain could never evict a pod`
+        : `must keep more pods than 'disruptionBudget.minAvailable' (${minAvailable})${podsNote}, or a node drain could never evict a pod`);
     }
-    return { maxUnavailable: k8s.IntOrString.fromNumber(maxUnavailable) };
+    if (maxUnavailable !== undefined && maxUnavailable > 1 && maxUnavailable >= pods) {
+      throw invalidProp(this, prop, value, fromBudget
+        ? `must be less than the minimum replicas (${pods}), or a node drain could evict every pod at once`
+        : `must keep more pods than 'disruptionBudget.maxUnavailable' (${maxUnavailable})${podsNote}, or a node drain could evict every pod at once`);
+    }
   }
 
   private buildPodAnnotations(configData?: Record<string, string>): Record<string, string> {

@@ -7,7 +7,7 @@
  */
 
 // FintechService
-export type { DisruptionBudgetOptions, FintechServiceProps, MetricsOptions, NamedPort, RollingUpdateOptions } from './fintech-service';
+export type { DisruptionBudgetOptions, FintechServiceProps, MetricsOptions, NamedPort, ReplicaBoundsOptions, RollingUpdateOptions } from './fintech-service';
 export { FintechService } from './fintech-service';
 export type { AutoscalingOptions, ScalingBehavior, VerticalAutoscalingOptions } from './autoscaling';
 export { ScalingPolicy } from './autoscaling';

@@ -152,7 +152,7 @@ function peerProblems(owner: PolicyOwner, prop: string, peer: NetworkPeer, direc
       `names a service this app defines in namespace '${owner.namespace}': pass the service itself, NetworkPeer.service(service)`).message];
   }
   if (direction === 'egress' && peer.ports.length === 0) {
-    return [invalidProp(owner, prop, value, 'must name the ports it allows').message];
+    return [invalidProp(owner, `${prop}.ports`, [], `must name at least one port to reach on ${value}, e.g. [{ port: 443 }]`).message];
   }
   return [];
 }

@@ -123,8 +123,8 @@ export function diffResources(before: readonly OutputFile[], after: readonly Out
  */
 export function diffFields(before: unknown, after: unknown): FieldChange[] {
   const original = new WeakMap<object, unknown>();
-  const a = normalize(before, original);
-  const b = normalize(after, original);
+  const a = normalize(before, original, { argument: 'before', path: [], ancestors: new Set() });
+  const b = normalize(after, original, { argument: 'after', path: [], ancestors: new Set() });
   const restore = (value: unknown) => denormalize(value, original);
   return diff({ root: a }, { root: b }).map((d) => ({
     path: formatPath(d.path.slice(1)),
@@ -289,18 +289,32 @@ const NAMED = '\u0000';
  * A copy in which lists of uniquely named objects become objects keyed by `NAMED + name`, so
  * the diff matches their items by name; `original` maps each copy back to what it was made from.
  */
-function normalize(value: unknown, original: WeakMap<object, unknown>): unknown {
+/** Where `normalize` is inside the argument: to refuse an object that contains itself, by its path. */
+interface Walk {
+  readonly argument: string;
+  readonly path: readonly (string | number)[];
+  readonly ancestors: Set<object>;
+}
+
+function normalize(value: unknown, original: WeakMap<object, unknown>, walk: Walk): unknown {
   if (value === null || typeof value !== 'object') return value;
+  if (walk.ancestors.has(value)) {
+    throw invalidArgument('diffFields', walk.argument, value,
+      `contains itself at ${formatPath(walk.path)}; pass plain data, as parsed from YAML or JSON`);
+  }
+  walk.ancestors.add(value);
+  const at = (key: string | number): Walk => ({ ...walk, path: [...walk.path, key] });
   let copy: object;
   if (Array.isArray(value)) {
     const names = value.map((item) => (item !== null && typeof item === 'object' && typeof item.name === 'string' ? item.name : undefined));
     const byName = value.length > 0 && names.every((n) => n !== undefined) && new Set(names).size === names.length;
     copy = byName
-      ? Object.fromEntries(value.map((item, i) => [NAMED + names[i], normalize(item, original)]))
-      : value.map((item) => normalize(item, original));
+      ? Object.fromEntries(value.map((item, i) => [NAMED + names[i], normalize(item, original, at(NAMED + names[i]))]))
+      : value.map((item, i) => normalize(item, original, at(i)));
   } else {
-    copy = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v, original)]));
+    copy = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v, original, at(k))]));
   }
+  walk.ancestors.delete(value);
   original.set(copy, value);
   return copy;
 }

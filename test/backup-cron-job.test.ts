@@ -665,7 +665,7 @@ describe('BackupCronJob bad input', () => {
     const { chart } = platformBackup({
       source: BackupSource.eventStoreExport({ url: 'http://transaction-service:8004/events/export', peer: NetworkPeer.serviceNamed('transaction-service', []) }),
     });
-    expect(() => chart.toJson()).toThrow(`${PATH}: 'source.peer' ("service transaction-service") is invalid: must name the ports it allows`);
+    expect(() => chart.toJson()).toThrow(`${PATH}: 'source.peer.ports' ([]) is invalid: must name at least one port to reach on service transaction-service, e.g. [{ port: 443 }]`);
   });
 
   test('rejects, at synth time, a peer named by a service the app defines: the service itself must be passed', () => {
@@ -693,7 +693,7 @@ describe('BackupCronJob bad input', () => {
 
   test('rejects, at synth time, an external peer without ports', () => {
     const { chart } = platformBackup({ source: postgresWith({ peer: NetworkPeer.external('postgres', []) }) });
-    expect(() => chart.toJson()).toThrow(`${PATH}: 'source.peer' ("external postgres") is invalid: must name the ports it allows`);
+    expect(() => chart.toJson()).toThrow(`${PATH}: 'source.peer.ports' ([]) is invalid: must name at least one port to reach on external postgres, e.g. [{ port: 443 }]`);
   });
 });
 

@@ -378,7 +378,7 @@ describe('FintechService network policy peers', () => {
   test('rejects, at synth time, egress to a service outside the app named without ports', () => {
     const chart = newChart();
     paymentsService({ egressTo: [NetworkPeer.serviceNamed('ledger', [])] }, chart);
-    expect(() => synth(chart)).toThrow(`${PATH}: 'egressTo[0]' ("service ledger") is invalid: must name the ports it allows`);
+    expect(() => synth(chart)).toThrow(`${PATH}: 'egressTo[0].ports' ([]) is invalid: must name at least one port to reach on service ledger, e.g. [{ port: 443 }]`);
   });
 
   test('rejects, at synth time, a name that the app defines: the service itself must be passed', () => {

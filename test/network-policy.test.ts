@@ -38,7 +38,7 @@ describe('createNetworkPolicy', () => {
 
   test('checks every grant at synth time, with the prop it came from', () => {
     expect(() => policyOf({ egress: [{ prop: 'destination.peer', peer: NetworkPeer.namespace('storage') }] }))
-      .toThrow("Workload 'chart/jobs': 'destination.peer' (\"namespace storage\") is invalid: must name the ports it allows");
+      .toThrow("Workload 'chart/jobs': 'destination.peer.ports' ([]) is invalid: must name at least one port to reach on namespace storage, e.g. [{ port: 443 }]");
   });
 });
 

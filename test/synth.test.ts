@@ -49,7 +49,7 @@ describe('synthesizeFolders', () => {
     const chart = new Chart(app, 'payments', { namespace: 'fintech-test' });
     new FintechService(chart, 'payments', { image: IMAGE, port: 8080, egressTo: [NetworkPeer.serviceNamed('nobody', [])] });
     expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(
-      /Validation failed:\n {2}\[payments\/payments\] FintechService 'payments\/payments': 'egressTo\[0\]' \("service nobody"\) is invalid/);
+      /Validation failed:\n {2}\[payments\/payments\] FintechService 'payments\/payments': 'egressTo\[0\].ports' \(\[\]\) is invalid: must name at least one port to reach on service nobody/);
   });
 
   test('rejects two charts with the same id, which would write the same file', () => {
@@ -85,7 +85,7 @@ describe('writeOutput', () => {
     const outdir = path.join(tempDir(), 'dist');
     writeOutput([{ path: 'staging/a.yaml', content: 'previous' }], outdir);
     const synthThenWrite = () => writeOutput(synthesizeFolders([{ folder: 'staging', app: badApp() }]), outdir);
-    expect(synthThenWrite).toThrow(/must name the ports it allows/);
+    expect(synthThenWrite).toThrow(/must name at least one port to reach on service ledger/);
     expect(readTree(outdir)).toEqual({ 'staging/a.yaml': 'previous' });
   });
 });

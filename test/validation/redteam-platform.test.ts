@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  checkCapacity, diffResources, formatResource, formatResourceChanges, planCapacity, readOutputFiles, resourceIdentity, segmentationMarkdown,
+  checkCapacity, diffFields, diffResources, formatResource, formatResourceChanges, planCapacity, readOutputFiles, resourceIdentity, segmentationMarkdown,
 } from '../../lib/tools';
 import { plainErrorMessage } from '../support/errors';
 
@@ -251,6 +251,11 @@ describe('capacity tool mistakes (platform red team)', () => {
 // Output tools
 
 const TOOLS: Array<[string, () => void, string]> = [
+  ['an object that contains itself', () => {
+    const before: any = { kind: 'ConfigMap', data: {} };
+    before.data.self = before;
+    diffFields(before, {});
+  }, "diffFields: 'before' (an object) is invalid: contains itself at data.self; pass plain data, as parsed from YAML or JSON"],
   ['a null among the files to compare', () => diffResources([null as any], []),
     "diffResources: 'before[0]' (null) is invalid: must be { path, content }, not null"],
   ['a file read as an output folder', () => {

@@ -111,6 +111,16 @@ describe('FintechService: mistakes found by trying the library as a new user', (
 
 describe('FintechService owner methods: mistakes found by trying the library as a new user', () => {
   test.each<[string, () => string, string]>([
+    ['replica bounds that leave no pod a node drain may evict', () => withService((s) => s.setReplicaBounds(3, 5), { replicas: 4, disruptionBudget: { minAvailable: 3 } }),
+      `${S}: 'minReplicas' (3) is invalid: must keep more pods than 'disruptionBudget.minAvailable' (3), or a node drain could never evict a pod`],
+    ['replica bounds under a budget that would then evict every pod at once', () => withService((s) => s.setReplicaBounds(2, 5),
+      { replicas: 4, disruptionBudget: { maxUnavailable: 3 } }),
+    `${S}: 'minReplicas' (2) is invalid: must keep more pods than 'disruptionBudget.maxUnavailable' (3), or a node drain could evict every pod at once`],
+    ['a canary-style split that ignores the budget', () => withService((s) => s.setReplicaBounds(2, 5, { podsOnOtherTracks: 1 }),
+      { replicas: 4, disruptionBudget: { minAvailable: 3 } }),
+    `${S}: 'minReplicas' (2) is invalid: must keep more pods than 'disruptionBudget.minAvailable' (3), counting the 1 pod of other tracks, or a node drain could never evict a pod`],
+    ['setReplicaBounds options given as null', () => withService((s) => s.setReplicaBounds(2, 5, null as any)),
+      `${S}: 'setReplicaBounds options' (null) is invalid: must be an object, not null, e.g. { podsOnOtherTracks: 1 }`],
     ['replica bounds beyond a 32-bit integer', () => withService((s) => s.setReplicaBounds(1, 2 ** 31)),
       `${S}: 'maxReplicas' (2147483648) is invalid: must be at most 2147483647: Kubernetes keeps it in a 32-bit integer`],
     ['an annotation the Deployment controller writes', () => withService((s) => s.addDeploymentAnnotation('deployment.kubernetes.io/revision', '3')),
@@ -130,6 +140,14 @@ describe('FintechService owner methods: mistakes found by trying the library as 
       `${S}: 'discoveryLabels.app.kubernetes.io/name' ("ledger") is invalid: is already set to "payments" on the ServiceMonitor; a label is set once`],
   ])('%s', (_name, message, expected) => {
     expect(message()).toBe(expected);
+  });
+
+  test('bounds whose pods with the other tracks\' still leave the budget room are accepted', () => {
+    const app = new App();
+    const payments = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments',
+      { image: IMAGE, port: 8080, replicas: 4, disruptionBudget: { minAvailable: 3 } });
+    payments.setReplicaBounds(3, 5, { podsOnOtherTracks: 1 });
+    expect([payments.minReplicas, payments.maxReplicas]).toEqual([3, 5]);
   });
 
   test('the same annotation set twice to the same value, and a discovery label equal to the one set, are accepted', () => {
