@@ -60,6 +60,8 @@ describe('metrics.port bad input', () => {
       `${S}: 'metrics.port' (8080) is invalid: defaults to the serving 'port', ${PUBLIC}`],
     ['an Ingress with metrics on the serving port, given', { ingress, metrics: { port: 8080 } },
       `${S}: 'metrics.port' (8080) is invalid: is the serving 'port', ${PUBLIC}`],
+    ['an Ingress with metrics on the serving port, 9090 taken by an extra port', { ingress, extraPorts: [{ name: 'grpc', containerPort: 9090 }] },
+      `${S}: 'metrics.port' (8080) is invalid: defaults to the serving 'port', ${PUBLIC.replace('e.g. 9090', 'e.g. 9091')}`],
   ])('rejects %s', (_, props, message) => expect(serviceMessage(props)).toBe(message));
 
   test.each<[string, object]>([
