@@ -70,6 +70,14 @@ export interface DisruptionBudgetOptions {
 export interface MetricsOptions {
   /** @default "/metrics" */
   readonly path?: string;
+  /**
+   * The container port the metrics endpoint is served on. A port other than `port` gets a
+   * container port and a Service port of its own, named `metrics`, which only the metrics
+   * scrapers are admitted to (`ingressFrom` peers and the ingress controller are not). A
+   * service with an `ingress` needs one: the Ingress routes to `port` from the internet.
+   * @default - the serving `port`
+   */
+  readonly port?: number;
   /** At most 5 minutes, after which Prometheus marks a series stale. @default Duration.seconds(15) */
   readonly interval?: Duration;
   /** Pod labels copied onto every scraped series (e.g. `track`, `version`). @default - none */
@@ -85,7 +93,7 @@ export interface FintechServiceProps {
   readonly name?: string;
   /** Container image, pinned to a version tag other than `latest` or to a sha256 digest. */
   readonly image: string;
-  /** The port the container serves HTTP on (also used for probes and metrics). */
+  /** The port the container serves HTTP on (also used for probes, and for metrics unless `metrics.port` is another). */
   readonly port: number;
   /** The Service's port for the main HTTP port. @default - the same as `port` */
   readonly servicePort?: number;
@@ -172,7 +180,8 @@ export interface FintechServiceProps {
   readonly trackLabels?: Record<string, string>;
   /**
    * An Ingress in front of the service's main port, through ingress-nginx, with TLS and
-   * hardening (see {@link IngressOptions}); the network policy then admits the controller's namespace.
+   * hardening (see {@link IngressOptions}); the network policy then admits the controller's namespace
+   * to that port. Metrics must then be on a port of their own (`metrics.port`) or off.
    * @default - no Ingress: reachable only inside the cluster
    */
   readonly ingress?: IngressOptions;
@@ -213,9 +222,12 @@ interface ServiceSettings {
   readonly bounds: ReplicaBounds;
   readonly automountServiceAccountToken: boolean;
   readonly metricsPath?: string;
+  readonly metricsPort?: number;
 }
 
 const MAIN_PORT_NAME = 'http';
+/** The container and Service port of a metrics endpoint that is not on the serving port. */
+const METRICS_PORT_NAME = 'metrics';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ENV_NAME_RULE = 'must be an environment variable name: letters, digits and "_", not starting with a digit';
 const USE_SECRET_ENV = "use 'secretEnv' with SecretKeyRef.of(secretName, key)";
@@ -274,11 +286,16 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   public readonly classificationLabels: Record<string, string>;
   /** The Service's ports, for other Services in front of the same pods. */
   public readonly servicePorts: k8s.ServicePort[];
-  /** The ports the pods listen on: the main port first, then `extraPorts`. */
+  /**
+   * The ports peers reach the pods on: the main port first, then `extraPorts`; not a metrics port
+   * of its own (`metrics.port`), which only the metrics scrapers reach.
+   */
   public readonly containerPorts: readonly PeerPort[];
   public readonly automountServiceAccountToken: boolean;
   /** The path Prometheus scrapes; undefined when `metrics` is `false`. */
   public readonly metricsPath?: string;
+  /** The container port Prometheus scrapes (`metrics.port`, by default `port`); undefined when `metrics` is `false`. */
+  public readonly metricsPort?: number;
 
   public readonly deployment: k8s.KubeDeployment;
   public readonly service: k8s.KubeService;
@@ -330,7 +347,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       name: this.name, namespace: this.namespace, image: this.image, version: this.version, port: this.port, servicePort: this.servicePort,
       replicas: this.replicas, selectorLabels: this.selectorLabels, trackLabels: this.trackLabels, dataClassification: this.dataClassification,
       classificationLabels: this.classificationLabels, extraPorts: this.extraPorts, containerPorts: this.containerPorts, bounds: this.bounds,
-      automountServiceAccountToken: this.automountServiceAccountToken, metricsPath: this.metricsPath,
+      automountServiceAccountToken: this.automountServiceAccountToken, metricsPath: this.metricsPath, metricsPort: this.metricsPort,
     } = settings);
     this.scaleTarget = this.deploymentRef();
     this.node.addValidation({ validate: () => [...this.duplicateName(), ...this.collidingObjects()] });
@@ -364,6 +381,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const ingress = props.ingress !== undefined
       ? createIngress(this, { name: this.name, namespace: this.namespace, portName: MAIN_PORT_NAME, labels }, props.ingress) : undefined;
     [this.ingress, this.responseHeaders] = [ingress?.ingress, ingress?.responseHeaders];
+    if (props.ingress !== undefined) this.checkMetricsNotPublic(props.ingress, props.metrics);
     if (ingress) this.controllerGrants.push({ prop: 'ingress.controllerNamespace', peer: ingress.controller, ports: [{ port: this.port }] });
     this.verticalAutoscaler = props.verticalAutoscaling !== undefined ? createVerticalAutoscaler(this, metadata(), this.deploymentRef(), this.name,
       props.verticalAutoscaling, this.autoscaler !== undefined) : undefined;
@@ -387,7 +405,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     return this.egressGrants.flatMap((grant) => grant.peer.target ?? []);
   }
 
-  /** Admits `peer` to every port of the service (as `ingressFrom` does). */
+  /** Admits `peer` to every port of the service but a metrics port of its own (as `ingressFrom` does). */
   public allowFrom(peer: NetworkPeer): void {
     const prop = `ingressFrom[${this.ingressGrants.length}]`;
     this.ingressGrants.push({ prop, peer: checkIngressPeer(this, prop, peer), ports: this.containerPorts });
@@ -526,7 +544,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const automountServiceAccountToken = checkBoolean(this, 'automountServiceAccountToken',
       props.automountServiceAccountToken ?? DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN);
     if (props.metrics !== undefined && props.metrics !== false) {
-      checkKnownKeys(this, 'metrics', props.metrics, ['path', 'interval', 'podTargetLabels'], "{ path: '/metrics' } or false");
+      checkKnownKeys(this, 'metrics', props.metrics, ['path', 'port', 'interval', 'podTargetLabels'], "{ path: '/metrics' } or false");
       checkNoNulls(this, props.metrics, { prefix: 'metrics' });
     }
     if (props.metrics === false && props.metricsScrapers !== undefined) {
@@ -538,6 +556,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       classificationLabels: classification.labels, extraPorts, containerPorts: [port, ...extraPorts.map((p) => p.containerPort)].map((p) => ({ port: p })),
       autoscaling, bounds, automountServiceAccountToken,
       metricsPath: props.metrics === false ? undefined : checkScrapePath(this, 'metrics.path', props.metrics?.path ?? DEFAULT_METRICS_PATH),
+      metricsPort: props.metrics === false ? undefined : this.checkMetricsPort(props.metrics?.port, port, servicePort, extraPorts),
     };
   }
 
@@ -567,7 +586,55 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
 
   private scraperGrant(peer: NetworkPeer): IngressGrant {
     const prop = this.scraperGrants.length === 0 ? 'metricsScrapers' : `metricsScrapers[${this.scraperGrants.length}]`;
-    return { prop, peer, ports: [{ port: this.port }] };
+    return { prop, peer, ports: [{ port: this.metricsPort! }] };
+  }
+
+  /** Whether the metrics endpoint has a port of its own (`metrics.port` other than `port`). */
+  private get ownMetricsPort(): boolean {
+    return this.metricsPort !== undefined && this.metricsPort !== this.port;
+  }
+
+  /**
+   * `metrics.port`: the serving port, or a port of its own whose number no other container port
+   * and no Service port uses (the Service exposes it under the same number), named `metrics`.
+   */
+  private checkMetricsPort(given: number | undefined, port: number, servicePort: number, extraPorts: readonly NamedPort[]): number {
+    if (given === undefined) return port;
+    const metricsPort = checkPort(this, 'metrics.port', checkNumber(this, 'metrics.port', given));
+    if (metricsPort === port) return port;
+    const taken = [
+      ...(servicePort === metricsPort ? ["'servicePort'"] : []),
+      ...extraPorts.flatMap((p, i) => [
+        ...(p.containerPort === metricsPort ? [`'extraPorts[${i}].containerPort'`] : []),
+        ...((p.servicePort ?? p.containerPort) === metricsPort && p.containerPort !== metricsPort ? [`'extraPorts[${i}].servicePort'`] : []),
+      ]),
+    ];
+    if (taken.length) {
+      throw invalidProp(this, 'metrics.port', metricsPort, `is already ${taken[0]}; the metrics port needs a number of its own `
+        + `(the container and the Service expose it under that number), or the serving 'port' (${port})`);
+    }
+    const named = extraPorts.findIndex((p) => p.name === METRICS_PORT_NAME);
+    if (named !== -1) {
+      throw invalidProp(this, `extraPorts[${named}].name`, METRICS_PORT_NAME,
+        `is the name of the metrics port, which 'metrics.port' (${metricsPort}) adds; each port needs its own name`);
+    }
+    return metricsPort;
+  }
+
+  /**
+   * An Ingress routes the internet to the serving port: metrics served there would be public
+   * (internal names, request volumes, business numbers), so they need a port of their own.
+   */
+  private checkMetricsNotPublic(ingress: IngressOptions, metrics: MetricsOptions | false | undefined): void {
+    if (metrics === false || this.ownMetricsPort) return;
+    const routes = (ingress.paths ?? [{ path: '/' }]).map((p) => JSON.stringify(p.path)).join(', ');
+    const used = [this.port, this.servicePort, ...this.extraPorts.flatMap((p) => [p.containerPort, p.servicePort ?? p.containerPort])];
+    let example = 9090;
+    while (used.includes(example)) example++;
+    throw invalidProp(this, 'metrics.port', this.port,
+      `${metrics?.port === undefined ? 'defaults to' : 'is'} the serving 'port', to which the Ingress routes ${routes} from the internet, `
+      + `so "${this.metricsPath}" would be public; serve metrics on a port only the metrics scrapers reach with metrics: { port: <another port> } `
+      + `(e.g. ${example}), or turn them off with metrics: false`);
   }
 
   /** Two services of one name in a namespace would select each other's pods: the second is refused. */
@@ -673,6 +740,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       ...this.extraPorts.map((p) => ({
         name: p.name, port: p.servicePort ?? p.containerPort, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP',
       })),
+      ...(this.ownMetricsPort
+        ? [{ name: METRICS_PORT_NAME, port: this.metricsPort!, targetPort: k8s.IntOrString.fromString(METRICS_PORT_NAME), protocol: 'TCP' }] : []),
     ];
   }
 
@@ -707,7 +776,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
         // stable and canary Services) must not make Prometheus scrape every pod twice.
         selector: { matchLabels: { ...this.selectorLabels, [COMPONENT_LABEL]: metadata.labels![COMPONENT_LABEL] } },
         endpoints: [{
-          port: MAIN_PORT_NAME,
+          port: this.ownMetricsPort ? METRICS_PORT_NAME : MAIN_PORT_NAME,
           path: this.metricsPath,
           interval: goDuration(Duration.seconds(checkDuration(this, 'metrics.interval', metrics.interval ?? DEFAULT_METRICS_INTERVAL,
             { maxSeconds: MAX_METRICS_INTERVAL_SECONDS, example: 'e.g. Duration.seconds(15)' }))),
@@ -825,7 +894,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     if (this.metricsPath !== undefined) {
       annotations['prometheus.io/scrape'] = 'true';
       annotations['prometheus.io/path'] = this.metricsPath;
-      annotations['prometheus.io/port'] = String(this.port);
+      annotations['prometheus.io/port'] = String(this.metricsPort);
     }
     return annotations;
   }
@@ -861,6 +930,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
         ports: [
           { name: MAIN_PORT_NAME, containerPort: this.port, protocol: 'TCP' },
           ...this.extraPorts.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' })),
+          ...(this.ownMetricsPort ? [{ name: METRICS_PORT_NAME, containerPort: this.metricsPort!, protocol: 'TCP' }] : []),
         ],
         env: this.containerEnv(props.env ?? {}, this.checkSecretEnv(props)),
         envFrom: this.configMap ? [{ configMapRef: { name: this.configMap.name } }] : undefined,

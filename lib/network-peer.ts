@@ -24,7 +24,7 @@ export interface INetworkPeerTarget extends IConstruct {
   readonly namespace: string;
   /** The labels that select its pods. */
   readonly selectorLabels: Record<string, string>;
-  /** The ports its pods listen on. */
+  /** The ports its peers reach its pods on. */
   readonly containerPorts: readonly PeerPort[];
 }
 

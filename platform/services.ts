@@ -203,6 +203,8 @@ const API_GATEWAY: ServiceSpec = {
   egressTo: [POSTGRES, ...[...INTERNAL_SERVICES, TRANSACTIONS_SERVICE, FINANCE_SERVICE].map((s) => s.name)],
   props: (env) => ({
     ingress: { host: env.gatewayHost, tls: IngressTls.fromClusterIssuer(env.certificateIssuer) },
+    // Not on port 8000: the Ingress routes every path of it from the internet.
+    metrics: { port: 9090 },
     // PLATFORM.md: min 100m / 50Mi, max 1 CPU / 500Mi (the defaults); recommendations only beside the HPA.
     verticalAutoscaling: {},
   }),

@@ -49,6 +49,7 @@ describe('FintechService defaults', () => {
   test('resolves its defaults once into public fields', () => {
     expect([service.replicas, service.minReplicas, service.maxReplicas]).toEqual([3, 3, 10]);
     expect(service.metricsPath).toBe('/metrics');
+    expect(service.metricsPort).toBe(8080);
     expect(service.automountServiceAccountToken).toBe(false);
     expect(service.containerPorts).toEqual([{ port: 8080 }]);
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -273,6 +274,39 @@ describe('FintechService overrides', () => {
     expect(kinds(objects)).not.toContain('ServiceMonitor');
     expect(only(objects, 'Deployment').spec.template.metadata.annotations['prometheus.io/scrape']).toBeUndefined();
     expect(only(objects, 'NetworkPolicy').spec.ingress).toEqual([]);
+  });
+
+  test('metrics on a port of their own: a container and a Service port "metrics", scraped there; peers reach only the serving ports', () => {
+    const chart = newChart();
+    const service = paymentsService({
+      metrics: { port: 9090 }, extraPorts: [{ name: 'grpc', containerPort: 9091 }], ingressFrom: [NetworkPeer.namespace('batch')],
+    }, chart);
+    new FintechService(chart, 'caller', { image: IMAGE, port: 8080, egressTo: [NetworkPeer.service(service)] });
+    const objects = synth(chart);
+    expect([service.port, service.metricsPort, service.containerPorts]).toEqual([8080, 9090, [{ port: 8080 }, { port: 9091 }]]);
+    const deployment = only(objects, 'Deployment', 'payments');
+    const c = deployment.spec.template.spec.containers[0];
+    expect(c.ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'grpc', containerPort: 9091, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect([c.livenessProbe.httpGet.port, c.readinessProbe.httpGet.port]).toEqual(['http', 'http']);
+    expect(only(objects, 'Service', 'payments').spec.ports).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }, { name: 'grpc', port: 9091, targetPort: 'grpc', protocol: 'TCP' },
+      { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    expect(only(objects, 'ServiceMonitor', 'payments').spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s' }]);
+    expect(deployment.spec.template.metadata.annotations['prometheus.io/port']).toBe('9090');
+    expect(only(objects, 'NetworkPolicy', 'payments').spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'batch' } } }], ports: [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9091 }] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9090 }] },
+    ]);
+    expect(only(objects, 'NetworkPolicy', 'caller').spec.egress[1].ports).toEqual([{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 9091 }]);
+  });
+
+  test('metrics.port equal to port is the default: the output is the same', () => {
+    const { objects } = synthPayments({ metrics: { port: 8080 } });
+    expect(objects).toEqual(synthPayments().objects);
   });
 
   test('automounts the token only when asked', () => {

@@ -6,9 +6,10 @@ import { validateManifest } from './support/schema-validator';
 const PATH = "FintechService 'prod/payments'";
 const HOST = 'api.fintech.example.com';
 
+/** An Ingress needs the metrics off the serving port: on 9100 unless `extra` says otherwise. */
 function synthWithIngress(ingress: IngressOptions, extra: Parameters<typeof paymentsService>[0] = {}) {
   const chart = newChart();
-  const service = paymentsService({ ingress, ...extra }, chart);
+  const service = paymentsService({ ingress, metrics: { port: 9100 }, ...extra }, chart);
   return { service, objects: synth(chart) };
 }
 
@@ -46,13 +47,32 @@ describe('FintechService ingress', () => {
       .toEqual({ 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' });
   });
 
-  test('the network policy admits the ingress controller namespace on the serving port only', () => {
+  test('the network policy admits the ingress controller namespace on the serving port only, the scrapers on the metrics port only', () => {
     const { objects: withGrpc } = synthWithIngress({ host: HOST, tls: IngressTls.fromSecret('payments-cert') },
       { extraPorts: [{ name: 'grpc', containerPort: 9090 }] });
-    expect(only(withGrpc, 'NetworkPolicy').spec.ingress[0]).toEqual({
+    expect(only(withGrpc, 'NetworkPolicy').spec.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
       ports: [{ protocol: 'TCP', port: 8080 }],
-    });
+    }, {
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9100 }],
+    }]);
+    expect(only(withGrpc, 'Ingress').spec.rules[0].http.paths[0].backend.service.port).toEqual({ name: 'http' });
+    expect(only(withGrpc, 'ServiceMonitor').spec.endpoints[0].port).toBe('metrics');
+  });
+
+  test('refuses metrics on the serving port, which the Ingress makes public; accepts them off', () => {
+    const refused = (extra: Parameters<typeof paymentsService>[0], paths?: IngressOptions['paths']) => () => synthWithIngress(
+      { host: HOST, tls: IngressTls.fromSecret('x'), paths }, extra);
+    const fix = 'serve metrics on a port only the metrics scrapers reach with metrics: { port: <another port> } (e.g. 9090), or turn them off with metrics: false';
+    expect(refused({ metrics: undefined })).toThrow(`${PATH}: 'metrics.port' (8080) is invalid: defaults to the serving 'port', `
+      + `to which the Ingress routes "/" from the internet, so "/metrics" would be public; ${fix}`);
+    expect(refused({ metrics: { port: 8080, path: '/internal/metrics' } }, [{ path: '/api' }, { path: '/v2', pathType: 'Exact' }]))
+      .toThrow(`${PATH}: 'metrics.port' (8080) is invalid: is the serving 'port', `
+        + `to which the Ingress routes "/api", "/v2" from the internet, so "/internal/metrics" would be public; ${fix}`);
+    const { objects: off } = synthWithIngress({ host: HOST, tls: IngressTls.fromSecret('x') }, { metrics: false });
+    expect(kinds(off)).not.toContain('ServiceMonitor');
+    expect(only(off, 'NetworkPolicy').spec.ingress.map((r: any) => r.ports)).toEqual([[{ protocol: 'TCP', port: 8080 }]]);
   });
 
   test('emits no TLS material: only a Secret name', () => {

@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import { CanaryPhase, MonitoringStack } from '../lib';
 import { alertmanagerYaml } from '../lib/monitoring/alertmanager-config';
 import { dashboardQueries } from '../lib/monitoring/dashboards';
+import { NetworkModel } from '../lib/segmentation';
 import { synthesizeFolders } from '../lib/tools';
 import { buildEnvironment } from '../main';
 import { ENVIRONMENTS, EnvironmentSpec, RUNBOOK_BASE_URL, scopeEntrancesFor, SERVICES } from '../platform';
@@ -88,6 +89,53 @@ describe('label selector matching (the test\'s own model of the Operator)', () =
   });
 });
 
+/**
+ * Where the scrapes of `prometheus` fail to reach a pod, following each ServiceMonitor endpoint as
+ * the Operator and the cluster do: the endpoint's port must name a port of every Service the monitor
+ * selects, that port's targetPort a container port of the pods behind the Service, and the
+ * NetworkPolicies (the segmentation model) must let the Prometheus pods open connections to it.
+ * Monitors of Services outside the output (the kubelet's) are listed apart.
+ */
+function scrapeProblems(prometheus: any, objects: any[]): { problems: string[]; reached: string[]; outside: string[] } {
+  const model = new NetworkModel(objects);
+  const scraper = model.endpoints.find((e) => e.id === `${prometheus.metadata.namespace}/prometheus-${prometheus.metadata.name}`)!;
+  const created = new Set(ofKind(objects, 'Namespace').map((n) => n.metadata.name));
+  const [problems, reached, outside]: string[][] = [[], [], []];
+  for (const monitor of ofKind(objects, 'ServiceMonitor')) {
+    const name = `ServiceMonitor ${monitor.metadata.namespace}/${monitor.metadata.name}`;
+    const namespaces: string[] = monitor.spec.namespaceSelector?.matchNames ?? [monitor.metadata.namespace];
+    if (namespaces.every((ns) => !created.has(ns))) {
+      outside.push(name);
+      continue;
+    }
+    const services = ofKind(objects, 'Service')
+      .filter((s) => namespaces.includes(s.metadata.namespace) && selectorMatches(monitor.spec.selector, s.metadata.labels ?? {}));
+    if (services.length === 0) problems.push(`${name}: selects no Service`);
+    for (const endpoint of monitor.spec.endpoints) {
+      for (const service of services) {
+        const at = `${name} → Service ${service.metadata.name} port "${endpoint.port}"`;
+        const port = service.spec.ports.find((p: any) => p.name === endpoint.port);
+        if (!port) {
+          problems.push(`${at}: the Service has no port of that name`);
+          continue;
+        }
+        const pods = model.endpoints.filter((e) => e.kind === 'workload' && e.namespace === service.metadata.namespace
+          && selectorMatches({ matchLabels: service.spec.selector }, e.labels));
+        if (pods.length === 0) problems.push(`${at}: no pods behind the Service`);
+        for (const pod of pods) {
+          const targetPort = port.targetPort ?? port.port;
+          const target = pod.ports.find((c) => (typeof targetPort === 'string' ? c.name === targetPort : c.port === targetPort));
+          if (!target) problems.push(`${at} → targetPort ${targetPort}: no such container port on ${pod.id}`);
+          else if (!model.allowedPorts(scraper, pod).includes(`${target.protocol}/${target.port}`)) {
+            problems.push(`${at} → ${pod.id} ${target.protocol}/${target.port}: the NetworkPolicies do not let ${scraper.id} reach it`);
+          } else reached.push(`${pod.id} ${target.protocol}/${target.port}`);
+        }
+      }
+    }
+  }
+  return { problems, reached, outside };
+}
+
 describe.each(platform)('the reference platform with monitoring: $env.name', ({ env, stack, files, objects }) => {
   const prometheus = ofKind(objects, 'Prometheus')[0];
   const stackObjects = objects.filter((o) => o.file.endsWith('/monitoring.yaml'));
@@ -135,6 +183,30 @@ describe.each(platform)('the reference platform with monitoring: $env.name', ({ 
     const { 'app.kubernetes.io/part-of': _, ...otherLabels } = monitor.metadata.labels;
     expect(picksUp(prometheus, { ...monitor, metadata: { ...monitor.metadata, labels: otherLabels } }, objects)).toBe(false);
     expect(picksUp(prometheus, { ...monitor, metadata: { ...monitor.metadata, namespace: 'default' } }, objects)).toBe(false);
+  });
+
+  test('every ServiceMonitor endpoint reaches its pods: a port of the Service, a port of its pods, allowed by the NetworkPolicies', () => {
+    const { problems, reached, outside } = scrapeProblems(prometheus, objects);
+    expect(problems).toEqual([]);
+    expect(outside).toEqual([`ServiceMonitor ${env.namespace}/fintech-${env.name}-kubelet`]);
+    const monitoring = `${env.namespace}-monitoring`;
+    expect(reached).toEqual(expect.arrayContaining([
+      `${env.namespace}/api-gateway TCP/9090`, `${env.namespace}/payment-service TCP/8080`,
+      `${env.namespace}/finance-service TCP/3014`, `${env.namespace}/finance-service-canary TCP/3014`,
+      `${monitoring}/kube-state-metrics-fintech-${env.name} TCP/8080`,
+      `${monitoring}/prometheus-fintech-${env.name} TCP/9090`, `${monitoring}/alertmanager-fintech-${env.name} TCP/9093`,
+    ]));
+    expect(reached).toHaveLength(SERVICES.length + 4);
+  });
+
+  test('the scrape check would fail: the api-gateway scraped on its serving port, or its metrics port renamed on the pods', () => {
+    const gatewayMonitor = (o: any) => o.kind === 'ServiceMonitor' && o.metadata.name === 'api-gateway';
+    const onServingPort = objects.map((o) => (gatewayMonitor(o) ? { ...o, spec: { ...o.spec, endpoints: [{ ...o.spec.endpoints[0], port: 'http' }] } } : o));
+    expect(scrapeProblems(prometheus, onServingPort).problems).toEqual([`ServiceMonitor ${env.namespace}/api-gateway → Service api-gateway port "http"`
+      + ` → ${env.namespace}/api-gateway TCP/8000: the NetworkPolicies do not let ${env.namespace}-monitoring/prometheus-fintech-${env.name} reach it`]);
+    const renamed = objects.map((o) => (o.kind === 'Deployment' && o.metadata.name === 'api-gateway' ? JSON.parse(JSON.stringify(o).replace('"name":"metrics"', '"name":"prom"')) : o));
+    expect(scrapeProblems(prometheus, renamed).problems).toEqual([`ServiceMonitor ${env.namespace}/api-gateway → Service api-gateway port "metrics"`
+      + ` → targetPort metrics: no such container port on ${env.namespace}/api-gateway`]);
   });
 
   test('the kube-prometheus-stack trap: its default `release` selector would pick up none of these objects', () => {

@@ -10,7 +10,7 @@ import { analyseSegmentation, cidrContains, NetworkModel, ScopeEntrance, segment
 import { objectsOf, synthesize, synthesizeFolders } from '../lib/synth';
 import { planDelivery } from '../lib/delivery';
 import { segmentationReport } from '../main';
-import { ENVIRONMENTS, scopeEntrancesFor } from '../platform';
+import { ENVIRONMENTS, monitoringNamespaceOf, monitoringStackNameOf, scopeEntrancesFor } from '../platform';
 import { platformOutput, platformSegmentation } from './support/platform';
 
 // Semantics from the Kubernetes documentation (concepts/services-networking/network-policies):
@@ -236,6 +236,17 @@ describe('the reference platform', () => {
     expect(result.violations).toEqual([]);
     expect(result.entrances.length).toBeGreaterThan(0);
     expect(result.externalDestinations.every((e) => !e.to.id.endsWith('/0'))).toBe(true);
+  });
+
+  test.each(ENVIRONMENTS.map((env) => env.name))('%s: only the ingress controller reaches the api-gateway\'s serving port, only the Prometheus its metrics port', (name) => {
+    const env = ENVIRONMENTS.find((e) => e.name === name)!;
+    const model = new NetworkModel(objectsOf(files.filter((f) => f.path.startsWith(`${name}/`))));
+    const gateway = model.endpoints.find((e) => e.id === `${env.namespace}/api-gateway`)!;
+    expect(gateway.ports).toEqual([{ port: 8000, protocol: 'TCP', name: 'http' }, { port: 9090, protocol: 'TCP', name: 'metrics' }]);
+    const reaching = (port: string) => model.endpoints.filter((e) => e !== gateway && e.kind !== 'external' && model.allowedPorts(e, gateway).includes(port))
+      .map((e) => e.id);
+    expect(reaching('TCP/8000')).toEqual(['ingress-nginx/*']);
+    expect(reaching('TCP/9090')).toEqual([`${monitoringNamespaceOf(env)}/prometheus-${monitoringStackNameOf(env)}`]);
   });
 
   test('reports/segmentation.md is what the output gives', () => {

@@ -180,7 +180,7 @@ export function createNetworkPolicies(stack: MonitoringScope, parts: StackParts,
   const ksm = parts.kubeStateMetrics;
   if (parts.prometheus) {
     const scraped: ScrapedNamespace[] = stack.serviceNamespaces.map((ns) => ({
-      namespace: ns, ports: stack.services.filter((svc) => svc.namespace === ns).map((svc) => svc.port),
+      namespace: ns, ports: stack.services.filter((svc) => svc.namespace === ns).map((svc) => svc.metricsPort!),
     }));
     if (ksm) scraped.push({ namespace: stack.namespace, ports: [KUBE_STATE_METRICS_PORT], podLabels: ksm.podLabels });
     else if (input.clusterTargets) scraped.push({ namespace: input.clusterTargets.kubeStateMetrics.namespace, ports: [] });

@@ -75,7 +75,7 @@ describe('FintechService bad input', () => {
     ['"15s" as the metrics interval', { metrics: { interval: '15s' } },
       `${S}: 'metrics.interval' ("15s") is invalid: must be a Duration, not a string, e.g. Duration.seconds(15)`],
     ['a misspelt metrics option', { metrics: { paht: '/metrics' } },
-      `${S}: 'metrics.paht' (a string of 8 characters) is invalid: is not a known option; the options are path, interval, podTargetLabels`],
+      `${S}: 'metrics.paht' (a string of 8 characters) is invalid: is not a known option; the options are path, port, interval, podTargetLabels`],
     ['a string as the CPU request', { resources: { cpu: { request: '250m', limit: Cpu.millis(500) } } },
       `${S}: 'resources.cpu.request' ("250m") is invalid: must be a Cpu, not a string, e.g. Cpu.millis(500) or Cpu.units(2)`],
     ['"1GB" as the memory limit', { resources: { memory: { limit: '1GB' } } },

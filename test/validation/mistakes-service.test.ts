@@ -247,8 +247,8 @@ describe('FintechService: ids, scopes and collisions', () => {
       "FintechService 'payments': 'scope' (an App) is invalid: must be a Chart or a construct inside one: the objects of a FintechService are written by a Chart, e.g. new FintechService(chart, 'payments', { ... })"],
     ['two Ingresses for one host and path', (app) => {
       const chart = new Chart(app, 'prod');
-      new FintechService(chart, 'payments', { ...P, ingress: { host: HOST, tls } });
-      new FintechService(chart, 'ledger', { ...P, ingress: { host: HOST, tls: IngressTls.fromSecret('ledger-tls') } });
+      new FintechService(chart, 'payments', { ...P, ingress: { host: HOST, tls }, metrics: { port: 9090 } });
+      new FintechService(chart, 'ledger', { ...P, ingress: { host: HOST, tls: IngressTls.fromSecret('ledger-tls') }, metrics: { port: 9090 } });
     }, "Validation failed with the following errors:\n  [prod/ledger] FintechService 'prod/ledger': 'ingress.host' (\"api.example.com\") is invalid: with path \"/\" is already routed"
       + " by the Ingress of FintechService 'prod/payments'; ingress-nginx refuses a second Ingress for the same host and path: give this service another host or path"],
     ['a service peer in another namespace', (app) => {
