@@ -18,7 +18,7 @@ import {
 } from './shared/promql';
 import {
   checkArray, checkBoolean, checkConstructId, checkDnsLabel, checkDuration, checkInstance, checkInt32, checkInteger, checkKnownKeys, checkNoNullOptions,
-  checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkPinnedImage, checkRecord, checkUrl,
+  checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkRecord, checkUrl, checkWorkloadImage,
 } from './shared/validation';
 
 /** Which controller moves the canary forward. */
@@ -248,7 +248,7 @@ export class CanaryRollout extends Construct {
   private checkProps(id: string, props: CanaryRolloutProps): CanarySettings {
     checkKnownKeys(this, 'props', props, [...FINTECH_SERVICE_PROPS.filter((p) => p !== 'image' && p !== 'trackLabels'), ...CANARY_PROPS],
       "{ stableImage: 'registry/fintech/payments:1.4.2', port: 8080 }");
-    const stableImage = checkPinnedImage(this, 'stableImage', props.stableImage);
+    const stableImage = checkWorkloadImage(this, 'stableImage', props.stableImage);
     checkNoNulls(this, props);
     // Without 'name', the id names every object: a mistake in it is reported as the id's.
     const name = checkDnsLabel(this, props.name === undefined ? 'id' : 'name', props.name ?? id, { suffix: TRACK_SUFFIX, startsWithLetter: true });
@@ -267,7 +267,7 @@ export class CanaryRollout extends Construct {
         + ' from the service\'s metrics, and without them nothing would detect a bad release');
     }
     if (props.metrics !== undefined) checkRecord(this, 'metrics', props.metrics, "{ path: '/metrics' }");
-    const canaryImage = props.canaryImage === undefined ? undefined : checkPinnedImage(this, 'canaryImage', props.canaryImage);
+    const canaryImage = props.canaryImage === undefined ? undefined : checkWorkloadImage(this, 'canaryImage', props.canaryImage);
     const phase = this.checkPhase(props, backend, canaryImage, steps);
     const inProgress = canaryImage !== undefined && (backend === CanaryBackend.ARGO_ROLLOUTS || phase!.percent < 100);
     if (inProgress && canaryImage === stableImage) {

@@ -11,7 +11,7 @@ import {
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, reloadAnnotations } from './external-secret';
 import { createIngress, IngressOptions } from './ingress';
-import { checkIngressPeer, checkNetworkPeer, INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
+import { checkCardholderEgressPeer, checkIngressPeer, checkNetworkPeer, INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
 import { createNetworkPolicy, IngressGrant, peerCovers, peerTargetsOf, PolicyGrant } from './network-policy';
 import { containerProbes, HttpProbeOptions, StartupProbeOptions } from './probes';
 import { createWorkloadIdentity } from './rbac';
@@ -28,10 +28,10 @@ import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
 import {
-  checkAnnotation, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
-  checkImageReference, checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
-  checkNotReservedLabels, checkNotSecret, checkNumber, checkPinnedImage, checkPort, checkPortName, checkRecord, checkRunAs,
-  checkSecretKeyRef, checkString, propPath,
+  checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
+  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkNotReservedLabels, checkNotSecret, checkNumber, checkPort, checkPortName, checkRecord, checkRunAs,
+  checkSecretKeyRef, checkString, checkWorkloadImage, propPath,
 } from './shared/validation';
 
 /** An additional port of the service, beside its main HTTP port. */
@@ -414,7 +414,9 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   /** Lets the service connect to `peer` (as `egressTo` does). */
   public allowTo(peer: NetworkPeer): void {
     const prop = `egressTo[${this.egressGrants.length}]`;
-    this.egressGrants.push({ prop, peer: checkNetworkPeer(this, prop, peer) });
+    const checked = checkNetworkPeer(this, prop, peer);
+    if (this.dataClassification === DataClassification.CARDHOLDER) checkCardholderEgressPeer(this, prop, checked);
+    this.egressGrants.push({ prop, peer: checked });
   }
 
   /**
@@ -491,11 +493,15 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    */
   public delegateScaling(target: k8s.CrossVersionObjectReferenceV2): void {
     checkKnownKeys(this, 'scaleTarget', target, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
-    checkString(this, 'scaleTarget.apiVersion', target.apiVersion, { example: '"argoproj.io/v1alpha1"' });
+    checkApiVersion(this, 'scaleTarget.apiVersion', target.apiVersion);
     if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' }))) {
       throw invalidProp(this, 'scaleTarget.kind', target.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
     }
     checkDnsSubdomain(this, 'scaleTarget.name', target.name);
+    const owner = this.scaleTarget;
+    if (this.scalingDelegated && (owner.apiVersion !== target.apiVersion || owner.kind !== target.kind || owner.name !== target.name)) {
+      throw invalidProp(this, 'scaleTarget', { ...target }, `cannot take the pod count: ${owner.kind} '${owner.name}' (${owner.apiVersion}) already owns it; one workload scales the pods`);
+    }
     this.scalingDelegated = true;
     this.scaleTarget = { ...target };
   }
@@ -691,9 +697,9 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     return checked;
   }
 
-  /** The image of the pods: a pullable reference, pinned to a version. */
+  /** The image of the pods: a pullable reference, pinned to a version that is a label value. */
   private checkImage(prop: string, image: string): string {
-    return checkImageReference(this, prop, checkPinnedImage(this, prop, image));
+    return checkWorkloadImage(this, prop, image);
   }
 
   /** Track labels: valid labels, none of those the service sets itself (they select its pods and state its classification). */

@@ -6,7 +6,7 @@ import { DEFAULT_INGRESS_RATE_LIMIT_PER_SECOND, INGRESS_CONTROLLER_NAMESPACE } f
 import { constructLabel, invalidProp, invalidSecretProp } from './shared/errors';
 import {
   checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkDuration, checkHostname, checkIngressPath, checkInstance, checkInteger,
-  checkKnownKeys, checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkSize,
+  checkKnownKeys, checkNoNulls, checkNotSecret, checkNumber, checkOneOf, checkSecretName, checkSize,
 } from './shared/validation';
 
 /** Where an Ingress's TLS certificate comes from. Never the certificate itself. */
@@ -138,7 +138,7 @@ export function createIngress(scope: Construct, backend: IngressBackend, options
   }
   if (options.tls !== false) {
     const source = checkInstance(scope, 'ingress.tls', options.tls, IngressTls, `${TLS_EXAMPLE} (or false for plain HTTP)`);
-    if (source.secretName !== undefined) checkDnsSubdomain(scope, 'ingress.tls.secretName', source.secretName);
+    if (source.secretName !== undefined) checkSecretName(scope, 'ingress.tls.secretName', source.secretName);
     if (source.clusterIssuer !== undefined) checkDnsSubdomain(scope, 'ingress.tls.clusterIssuer', source.clusterIssuer);
     if (source.secretName === undefined && source.clusterIssuer === undefined) {
       throw invalidProp(scope, 'ingress.tls', undefined, `needs a certificate source: ${TLS_EXAMPLE}`);

@@ -167,3 +167,16 @@ export function checkIngressPeer(scope: IConstruct, prop: string, peer: unknown)
   }
   return checked;
 }
+
+/**
+ * A peer that the pods of a cardholder-data workload (PCI DSS scope) connect to: an address range
+ * outside the cluster must be narrower than "any address" (`0.0.0.0/0`, `::/0`), so that the scope's
+ * connections to the outside are each named.
+ */
+export function checkCardholderEgressPeer(scope: IConstruct, prop: string, peer: NetworkPeer): NetworkPeer {
+  if (peer.kind === NetworkPeerKind.EXTERNAL && peer.cidr!.endsWith('/0')) {
+    throw invalidProp(scope, `${prop}.cidr`, peer.cidr, "lets a cardholder-data service ('dataClassification' CARDHOLDER) send to any address:"
+      + " its external peers must name their CIDRs, e.g. NetworkPeer.external('card-network', [{ port: 443 }], '198.51.100.0/24')");
+  }
+  return peer;
+}

@@ -204,9 +204,10 @@ describe('the cardholder-data scope of FintechServices', () => {
     expect(segmentation[0].inScope.map((e) => e.id)).toEqual(['shop/payments']);
   });
 
-  test('synthesis fails when a cardholder-data service may send to any address', () => {
+  test('a cardholder-data service that may send to any address is refused when it is built', () => {
     expect(() => shop(declared, [NetworkPeer.external('postgres', [{ port: 5432 }])])).toThrow(
-      'prod: the cardholder-data service shop/payments may send to any address (0.0.0.0/0, TCP/5432): external peers of cardholder-data services must name their CIDRs');
+      "FintechService 'shop/payments': 'egressTo[0].cidr' (\"0.0.0.0/0\") is invalid: lets a cardholder-data service ('dataClassification' CARDHOLDER)"
+      + " send to any address: its external peers must name their CIDRs, e.g. NetworkPeer.external('card-network', [{ port: 443 }], '198.51.100.0/24')");
     expect(() => shop(declared, [NetworkPeer.external('postgres', [{ port: 5432 }], '10.1.0.0/24')])).not.toThrow();
   });
 

@@ -6,6 +6,7 @@ import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron 
 import { ExternalSecretSource, malformedSecretKeyRefOptions, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
 import { constructLabel, describeValue, invalidArgument, invalidProp, invalidPropAt, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
+import { imageVersion } from './labels';
 import { describeSecret, kindOf, secretKind } from './secrets';
 
 /**
@@ -433,6 +434,21 @@ export function checkNotSecret(scope: IConstruct, prop: string, value: string, r
 }
 
 /**
+ * Whether a value given where a Secret's name or key goes has a character that no name has (only
+ * letters, digits, ".", "_", "-" and spaces are shown): it may be the secret itself, given by mistake,
+ * and is then shown by its length only.
+ */
+function mayBeSecretValue(value: unknown): boolean {
+  return typeof value === 'string' && /[^A-Za-z0-9._ -]/.test(value);
+}
+
+/** The name of a Secret, a DNS-1123 subdomain; a value that may be the secret itself ({@link mayBeSecretValue}) is shown by its length only. */
+export function checkSecretName(scope: IConstruct, prop: string, value: string): string {
+  if (mayBeSecretValue(value)) throw invalidSecretProp(scope, prop, value, `${DNS_SUBDOMAIN_RULE}; it names the Secret, never holds its value`);
+  return checkDnsSubdomain(scope, prop, value);
+}
+
+/**
  * A reference to a Secret's key, where a credential is expected: never a value. `what` says what
  * the Secret holds ("the database password"). A string given instead is described by its length only.
  */
@@ -449,11 +465,12 @@ export function checkSecretKeyRef(scope: IConstruct, prop: string, value: unknow
   }
   const { secretName, key } = value;
   if (typeof secretName !== 'string' || !isDnsSubdomain(secretName) || secretName === '') {
-    throw invalidProp(scope, `${prop}.secretName`, secretName,
+    throw (mayBeSecretValue(secretName) ? invalidSecretProp : invalidProp)(scope, `${prop}.secretName`, secretName,
       'must be the name of a Secret: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit');
   }
   if (typeof key !== 'string' || !SECRET_KEY.test(key) || key.length > 253) {
-    throw invalidProp(scope, `${prop}.key`, key, 'must be a key of the Secret: letters, digits, "-", "_" and ".", at most 253 characters');
+    throw (mayBeSecretValue(key) ? invalidSecretProp : invalidProp)(scope, `${prop}.key`, key,
+      'must be a key of the Secret: letters, digits, "-", "_" and ".", at most 253 characters');
   }
   const hint = 'a SecretKeyRef names where the secret is (SecretKeyRef.of(secretName, key)), never the secret itself';
   checkNotSecret(scope, `${prop}.secretName`, secretName, hint);
@@ -537,6 +554,11 @@ export function checkCpu(scope: IConstruct, prop: string, value: Cpu): Cpu {
 /** A memory or storage size from `Size.mebibytes()`, `Size.gibibytes()`...: a whole, positive number of mebibytes. */
 export function checkSize(scope: IConstruct, prop: string, value: Size): Size {
   checkInstance(scope, prop, value, Size, 'Size.mebibytes(512) or Size.gibibytes(2)');
+  // From JavaScript, Size.mebibytes("512") keeps the string, and cdk8s then compares sizes as strings ("900" > "1000").
+  const amount: unknown = (value as unknown as { amount?: unknown }).amount;
+  if (typeof amount !== 'number') {
+    throw invalidProp(scope, prop, amount, `must be a Size made from a number, not from ${kindOf(amount)}: Size.mebibytes(512) rather than Size.mebibytes("512")`);
+  }
   const kibibytes = value.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   if (!(kibibytes > 0) || !Number.isInteger(kibibytes / 1024) || !Number.isFinite(kibibytes)) {
     throw invalidProp(scope, prop, `${kibibytes}Ki`, 'must be a whole, positive number of mebibytes, e.g. Size.mebibytes(512) or Size.gibibytes(2)');
@@ -800,6 +822,16 @@ export function checkNotReservedLabels(scope: IConstruct, prop: string, labels: 
   }
 }
 
+/** An object's `apiVersion`: a version ("v1"), or an API group and a version ("apps/v1", "argoproj.io/v1alpha1"). */
+export function checkApiVersion(scope: IConstruct, prop: string, value: unknown): string {
+  const apiVersion = checkString(scope, prop, value, { example: '"argoproj.io/v1alpha1"' });
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split(/\/(.*)/s, 2) : [undefined, apiVersion];
+  if ((group !== undefined && (!isDnsSubdomain(group) || group === '')) || !/^v[1-9][0-9]*((alpha|beta)[1-9][0-9]*)?$/.test(version)) {
+    throw invalidProp(scope, prop, apiVersion, 'must be an API version: an API group, "/" and a version, e.g. "argoproj.io/v1alpha1" or "apps/v1" (or "v1" for the core group)');
+  }
+  return apiVersion;
+}
+
 const IMAGE_DOMAIN = /^(localhost|[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(:[0-9]+)?$/;
 const IMAGE_PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -822,6 +854,21 @@ export function checkImageReference(scope: IConstruct, prop: string, image: stri
   if ((hasDomain && !IMAGE_DOMAIN.test(parts[0])) || !path.every((c) => IMAGE_PATH_COMPONENT.test(c)) || repository.length > 255
     || (tag !== undefined && !IMAGE_TAG.test(tag)) || (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest))) {
     throw invalidProp(scope, prop, image, IMAGE_RULE);
+  }
+  return image;
+}
+
+/**
+ * The image of a service's pods: pinned ({@link checkPinnedImage}), pullable ({@link checkImageReference}),
+ * and with a version ({@link imageVersion}: its tag, or a short digest) that is a label value, since
+ * it becomes the `app.kubernetes.io/version` label of the service's objects and pods.
+ */
+export function checkWorkloadImage(scope: IConstruct, prop: string, image: string): string {
+  checkImageReference(scope, prop, checkPinnedImage(scope, prop, image));
+  const version = imageVersion(image);
+  if (version.length > 63 || !LABEL_VALUE.test(version)) {
+    throw invalidProp(scope, prop, image, `must have a tag that is also a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending`
+      + ` with a letter or digit): the tag becomes the app.kubernetes.io/version label; shorten the tag or pin the image by digest (...@sha256:<64 hex>)`);
   }
   return image;
 }

@@ -1,0 +1,48 @@
+// Plain JavaScript, as a caller without type checking writes it: sizes made from strings, which
+// cdk8s keeps as strings and then compares as strings ("900" > "1000"). Every error names the
+// construct's path and the prop the size was given in.
+const { App, Chart, Size } = require('cdk8s');
+const { Cpu } = require('cdk8s-plus-28');
+const { plainErrorMessage } = require('../support/errors');
+const { FintechEnvironment, FintechService, IngressTls } = require('../../lib');
+
+const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
+const S = "FintechService 'prod/payments'";
+const E = "FintechEnvironment 'environment/production'";
+const FROM_STRING = 'must be a Size made from a number, not from a string: Size.mebibytes(512) rather than Size.mebibytes("512")';
+const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
+
+/** The exact message of a plain Error (never a TypeError) from synthesizing what `build` adds to a new App. */
+function messageOf(build) {
+  return plainErrorMessage(() => {
+    const app = new App();
+    build(app);
+    app.synthYaml();
+  });
+}
+
+const service = (props) => messageOf((app) => new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080, ...props }));
+const environment = (props) => messageOf((app) => new FintechEnvironment(new Chart(app, 'environment'), 'production', {
+  namespace: 'fintech-production', quota: QUOTA, ...props,
+}));
+
+describe('sizes made from strings', () => {
+  test.each([
+    ['a memory request over its limit, both from strings', () => service({
+      resources: { memory: { request: Size.mebibytes('1000'), limit: Size.mebibytes('900') } },
+    }), `${S}: 'resources.memory.request' ("1000") is invalid: ${FROM_STRING}`],
+    ['a valid memory request from a string', () => service({ resources: { memory: { request: Size.mebibytes('900') } } }),
+      `${S}: 'resources.memory.request' ("900") is invalid: ${FROM_STRING}`],
+    ['a vertical autoscaling bound from a string', () => service({ verticalAutoscaling: { maxMemory: Size.mebibytes('500') } }),
+      `${S}: 'verticalAutoscaling.maxMemory' ("500") is invalid: ${FROM_STRING}`],
+    ['an Ingress body size from a string', () => service({
+      ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('payments-tls'), maxBodySize: Size.mebibytes('10') },
+    }), `${S}: 'ingress.maxBodySize' ("10") is invalid: ${FROM_STRING}`],
+    ['a quota from strings', () => environment({ quota: { ...QUOTA, requestsMemory: Size.gibibytes('9'), limitsMemory: Size.gibibytes('10') } }),
+      `${E}: 'quota.requestsMemory' ("9") is invalid: ${FROM_STRING}`],
+    ['a container limit from a string', () => environment({ containerLimits: { maxMemory: Size.gibibytes('4') } }),
+      `${E}: 'containerLimits.maxMemory' ("4") is invalid: ${FROM_STRING}`],
+  ])('%s', (_name, message, expected) => {
+    expect(message()).toBe(expected);
+  });
+});

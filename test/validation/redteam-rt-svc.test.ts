@@ -1,0 +1,133 @@
+import { App, Chart } from 'cdk8s';
+import {
+  CanaryBackend, CanaryRollout, DataClassification, FintechService, IngressTls, NetworkPeer, SecretKeyRef,
+} from '../../lib';
+import { plainErrorMessage } from '../support/errors';
+
+/**
+ * GIVEN a FintechService or a CanaryRollout with one mistake that type-checks (an image tag the
+ * version label cannot hold, a password where a Secret's name or key goes, a second owner of the pod
+ * count, a cardholder-data service sending anywhere) WHEN it is synthesized THEN it throws a plain
+ * Error naming the construct path, the prop, the value (a possible secret by its length only) and
+ * what is valid. Each case builds one Chart.
+ */
+const S = "FintechService 'prod/payments'";
+const C = "CanaryRollout 'prod/payments'";
+const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
+const CANARY_IMAGE = 'registry.fintech.internal/fintech/payments:1.5.0';
+const PASSWORD = 'Sup3r$ecret!pw';
+const VERSION_LABEL = 'must have a tag that is also a label value (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit):'
+  + ' the tag becomes the app.kubernetes.io/version label; shorten the tag or pin the image by digest (...@sha256:<64 hex>)';
+const IMAGE_RULE = 'must be an image reference, [registry[:port]/]repository[:tag][@sha256:digest] without a scheme, whose repository path is lowercase letters,'
+  + ' digits and single ".", "_" or "-" separators (e.g. "registry.fintech.internal/fintech/payments:1.4.2")';
+const CARDHOLDER_ANYWHERE = "lets a cardholder-data service ('dataClassification' CARDHOLDER) send to any address: its external peers must name their CIDRs,"
+  + " e.g. NetworkPeer.external('card-network', [{ port: 443 }], '198.51.100.0/24')";
+const ROLLOUT = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' };
+const longTag = `1.4.2-build.${'7'.repeat(60)}`;
+
+/** The message of synthesizing what `build` adds to a Chart 'prod' of a new App (validations included). */
+function synthMessage(build: (chart: Chart) => void): string {
+  return plainErrorMessage(() => {
+    const app = new App();
+    build(new Chart(app, 'prod', { namespace: 'fintech-production' }));
+    app.synthYaml();
+  });
+}
+
+const service = (props: object, use: (s: FintechService) => void = () => undefined) =>
+  synthMessage((chart) => use(new FintechService(chart, 'payments', { image: IMAGE, port: 8080, ...props })));
+const canary = (props: object) => synthMessage((chart) =>
+  new CanaryRollout(chart, 'payments', { stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10, ...props }));
+
+describe('FintechService and CanaryRollout: mistakes that type-check', () => {
+  test.each<[string, () => string, string]>([
+    ['an image tag longer than a label value', () => service({ image: `registry.fintech.internal/payments:${longTag}` }),
+      `${S}: 'image' ("registry.fintech.internal/payments:${longTag}") is invalid: ${VERSION_LABEL}`],
+    ['an image tag starting with "_"', () => service({ image: 'registry.fintech.internal/payments:_1.4.2' }),
+      `${S}: 'image' ("registry.fintech.internal/payments:_1.4.2") is invalid: ${VERSION_LABEL}`],
+    ['an image tag ending with "-"', () => service({ image: 'registry.fintech.internal/payments:1.4.2-' }),
+      `${S}: 'image' ("registry.fintech.internal/payments:1.4.2-") is invalid: ${VERSION_LABEL}`],
+    ['a canary image whose repository has capitals', () => canary({ canaryImage: 'registry.fintech.internal/Fintech/Payments:1.5.0' }),
+      `${C}: 'canaryImage' ("registry.fintech.internal/Fintech/Payments:1.5.0") is invalid: ${IMAGE_RULE}`],
+    ['a stable image whose repository has capitals, with Argo Rollouts', () => canary({
+      backend: CanaryBackend.ARGO_ROLLOUTS, stableImage: 'registry.fintech.internal/Fintech/Payments:1.4.2',
+    }), `${C}: 'stableImage' ("registry.fintech.internal/Fintech/Payments:1.4.2") is invalid: ${IMAGE_RULE}`],
+    ['a canary image tag longer than a label value', () => canary({ canaryImage: `registry.fintech.internal/payments:${longTag}` }),
+      `${C}: 'canaryImage' ("registry.fintech.internal/payments:${longTag}") is invalid: ${VERSION_LABEL}`],
+    ['a password where the Secret name goes', () => service({ secretEnv: { DB_PASSWORD: SecretKeyRef.of(PASSWORD, 'password') } }),
+      `${S}: 'secretEnv.DB_PASSWORD.secretName' (a string of 14 characters) is invalid: must be the name of a Secret: lowercase letters, digits, "-" and ".",`
+      + ' at most 253 characters, starting and ending with a letter or digit'],
+    ['a password where the Secret key goes', () => service({ secretEnv: { DB_PASSWORD: SecretKeyRef.of('payments-db', PASSWORD) } }),
+      `${S}: 'secretEnv.DB_PASSWORD.key' (a string of 14 characters) is invalid: must be a key of the Secret: letters, digits, "-", "_" and ".", at most 253 characters`],
+    ['a password where the TLS Secret name goes', () => service({ ingress: { host: 'api.example.com', tls: IngressTls.fromSecret(PASSWORD) } }),
+      `${S}: 'ingress.tls.secretName' (a string of 14 characters) is invalid: must be a DNS-1123 subdomain: at most 253 characters in dot-separated DNS-1123 labels`
+      + ' (lowercase letters, digits or "-", each starting and ending with a letter or digit); it names the Secret, never holds its value'],
+    ['the pod count handed to a second workload', () => service({}, (s) => {
+      s.delegateScaling(ROLLOUT);
+      s.delegateScaling({ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'payments-other' });
+    }), `${S}: 'scaleTarget' ({"apiVersion":"apps/v1","kind":"StatefulSet","name":"payments-other"}) is invalid: cannot take the pod count:`
+      + " Rollout 'payments' (argoproj.io/v1alpha1) already owns it; one workload scales the pods"],
+    ['a scale target API group without its version', () => service({}, (s) => s.delegateScaling({ ...ROLLOUT, apiVersion: 'argoproj.io' })),
+      `${S}: 'scaleTarget.apiVersion' ("argoproj.io") is invalid: must be an API version: an API group, "/" and a version,`
+      + ' e.g. "argoproj.io/v1alpha1" or "apps/v1" (or "v1" for the core group)'],
+    ['a cardholder-data service sending to any address', () => service({
+      dataClassification: DataClassification.CARDHOLDER, egressTo: [NetworkPeer.external('card-network', [{ port: 443 }])],
+    }), `${S}: 'egressTo[0].cidr' ("0.0.0.0/0") is invalid: ${CARDHOLDER_ANYWHERE}`],
+    ['a cardholder-data service allowed later to send to any IPv6 address', () => service({
+      dataClassification: DataClassification.CARDHOLDER, egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }], '10.40.10.0/24')],
+    }, (s) => s.allowTo(NetworkPeer.external('card-network', [{ port: 443 }], '::/0'))),
+    `${S}: 'egressTo[1].cidr' ("::/0") is invalid: ${CARDHOLDER_ANYWHERE}`],
+  ])('%s', (_name, message, expected) => {
+    expect(message()).toBe(expected);
+  });
+
+  test('a value that may be a password is never shown', () => {
+    for (const message of [
+      service({ secretEnv: { DB_PASSWORD: SecretKeyRef.of(PASSWORD, 'password') } }),
+      service({ secretEnv: { DB_PASSWORD: SecretKeyRef.of('payments-db', PASSWORD) } }),
+      service({ ingress: { host: 'api.example.com', tls: IngressTls.fromSecret(PASSWORD) } }),
+    ]) {
+      expect(message).not.toContain(PASSWORD);
+    }
+  });
+});
+
+describe('the inputs beside those mistakes stay valid', () => {
+  test('a 63-character tag becomes the version label', () => {
+    const app = new App();
+    const tag = '7'.repeat(63);
+    const svc = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', {
+      image: `registry.fintech.internal/payments:${tag}`, port: 8080,
+    });
+    app.synthYaml();
+    expect(svc.deployment.metadata.getLabel('app.kubernetes.io/version')).toBe(tag);
+  });
+
+  test('a name with capitals or "_" is shown, as it cannot be a password of punctuation', () => {
+    expect(service({ secretEnv: { DB_PASSWORD: SecretKeyRef.of('Payments_DB', 'password') } })).toBe(`${S}: 'secretEnv.DB_PASSWORD.secretName' ("Payments_DB")`
+      + ' is invalid: must be the name of a Secret: lowercase letters, digits, "-" and ".", at most 253 characters, starting and ending with a letter or digit');
+  });
+
+  test('the same scale target twice, and a core-group one, are accepted', () => {
+    const app = new App();
+    const chart = new Chart(app, 'prod', { namespace: 'fintech-production' });
+    const svc = new FintechService(chart, 'payments', { image: IMAGE, port: 8080 });
+    svc.delegateScaling(ROLLOUT);
+    svc.delegateScaling({ ...ROLLOUT });
+    const other = new FintechService(chart, 'ledger', { image: IMAGE, port: 8080 });
+    other.delegateScaling({ apiVersion: 'v1', kind: 'ReplicationController', name: 'ledger' });
+    app.synthYaml();
+    expect(svc.autoscaler!.toJson().spec.scaleTargetRef).toEqual(ROLLOUT);
+    expect(other.autoscaler!.toJson().spec.scaleTargetRef).toEqual({ apiVersion: 'v1', kind: 'ReplicationController', name: 'ledger' });
+  });
+
+  test('a cardholder-data service may send to a named CIDR', () => {
+    const app = new App();
+    const svc = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', {
+      image: IMAGE, port: 8080, dataClassification: DataClassification.CARDHOLDER,
+      egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }], '10.40.10.0/24')],
+    });
+    app.synthYaml();
+    expect(svc.networkPolicy.toJson().spec.egress[1].to).toEqual([{ ipBlock: { cidr: '10.40.10.0/24' } }]);
+  });
+});
