@@ -27,7 +27,7 @@ import {
   BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, checkRetentionCoversWindows, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
-import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys } from './shared/validation';
+import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys, checkNoNulls } from './shared/validation';
 
 export type { ServiceMonitoringOptions } from './monitoring/services';
 
@@ -123,6 +123,9 @@ const MONITORING_STACK_PROPS = [
 /** Only known props, and the option objects of each concern of the right shape, before anything is resolved. */
 function checkProps(scope: IConstruct, props: MonitoringStackProps): void {
   checkKnownKeys(scope, 'props', props, MONITORING_STACK_PROPS, '{ services: [payments], routing: { critical: [...], warning: [...] } }');
+  // A required prop given as null gets its own message where it is checked, and so do the option objects that may also be false.
+  const { services: _services, routing: _routing, ...optional } = props;
+  checkNoNulls(scope, optional, { required: ['prometheus', 'alertmanager', 'network'] });
   checkObjectiveLists(scope, props.objectives, props.burnRateWindows);
   checkClusterMetricsOptions(scope, 'clusterMetrics', props.clusterMetrics);
   checkKubeStateMetricsOptions(scope, 'kubeStateMetrics', props.kubeStateMetrics);

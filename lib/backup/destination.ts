@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { NetworkPeer } from '../network-peer';
+import { checkNetworkPeer, NetworkPeer } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
 import { checkInstance, checkNotCredentialName, checkNotSecret, checkRecord, checkString, checkUrl, checkValueOrSecretKeyRef, propPath } from '../shared/validation';
@@ -71,10 +71,10 @@ const OPTION_NAME = /^[a-z][a-z0-9_]*$/;
 /** An rclone backend's prefix (`sftp`, `azureblob`, `gcs`): what `RCLONE_CONFIG_<remote>_TYPE` takes. */
 const BACKEND_TYPE = /^[a-z][a-z0-9]*$/;
 const REGION = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const PEER_EXAMPLE = "NetworkPeer.external('object-store', [{ port: 443 }], '203.0.113.0/24')";
 const PROVIDER = /^[A-Za-z0-9]+$/;
 const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const NOT_A_SECRET = 'give credentials as Secret references, SecretKeyRef.of(secretName, key)';
-const PEER_EXAMPLE = "NetworkPeer.external('object-store', [{ port: 443 }], '203.0.113.0/24')";
 
 /**
  * Where backups go: object storage reached through rclone, which speaks S3, Azure Blob, GCS, a
@@ -221,7 +221,7 @@ export class BackupDestination {
 /** The options object, its option names and the peer, common to every destination. */
 function checkCommon(scope: IConstruct, prop: string, options: { readonly peer?: NetworkPeer } | undefined, factory: string, known: readonly string[]): void {
   checkOptions(scope, prop, options, factory, known);
-  if (options!.peer !== undefined) checkInstance(scope, `${prop}.peer`, options!.peer, NetworkPeer, PEER_EXAMPLE);
+  if (options!.peer !== undefined) checkNetworkPeer(scope, `${prop}.peer`, checkInstance(scope, `${prop}.peer`, options!.peer, NetworkPeer, PEER_EXAMPLE));
 }
 
 function checkBucket(scope: IConstruct, prop: string, bucket: string): void {

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { NetworkPeer } from '../network-peer';
+import { checkNetworkPeer, NetworkPeer } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
 import {
@@ -213,7 +213,8 @@ export class BackupSource {
     const known = { [BackupSourceKind.POSTGRES]: POSTGRES_OPTIONS, [BackupSourceKind.REDIS]: REDIS_OPTIONS, [BackupSourceKind.EVENT_STORE]: EVENT_STORE_OPTIONS }[this.kind];
     checkOptions(scope, 'source', this.options, `BackupSource.${factory}`, known);
     if (this.options.peer !== undefined) {
-      checkInstance(scope, 'source.peer', this.options.peer, NetworkPeer, "NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')");
+      const example = "NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')";
+      checkNetworkPeer(scope, 'source.peer', checkInstance(scope, 'source.peer', this.options.peer, NetworkPeer, example));
     }
     switch (this.kind) {
       case BackupSourceKind.POSTGRES: return this.postgresEnvironment(scope, this.options as PostgresSourceOptions, database);

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrules-monitoring.coreos.com';
 import { checkWholeSeconds } from '../shared/duration';
 import { invalidProp } from '../shared/errors';
-import { checkNotFraction, checkNotSecret, checkString, checkUrl } from '../shared/validation';
+import { checkBaseUrl, checkNotFraction, checkNotSecret, checkString, checkUrl } from '../shared/validation';
 import {
   autoscalerMaxedOut, avgOverTime, containerMatchers, containerRestarts, copyLabel, cpuLimitRatio, crashLooping,
   deploymentReplicasMismatch, deploymentRolloutStuck, disruptionBudgetShortfall, errorsOfType, jobsFailed, memoryLimitRatio,
@@ -194,6 +194,7 @@ export function checkRunbookBaseUrl(scope: IConstruct, prop: string, url: string
   if (typeof url === 'string' && HTTP_URL.test(url)) {
     checkUrl(scope, prop, url);
     checkNotSecret(scope, prop, url, 'runbook links are shown in every notification; give the address of the runbooks');
+    checkBaseUrl(scope, prop, url, { example: 'https://runbooks.example.com/alerts' });
   }
   if (typeof url !== 'string' || !HTTP_URL.test(url)) {
     throw invalidProp(scope, prop, url, 'must be an http(s) URL under which each alert has its runbook, e.g. "https://runbooks.example.com/alerts"');

@@ -11,7 +11,7 @@ import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp, invalidSecretProp } from '../shared/errors';
 import {
-  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNotSecret, checkPort, checkSecretKeyRef, checkString, secretKind,
+  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNoNullOptions, checkNotSecret, checkPort, checkSecretKeyRef, checkString, secretKind,
 } from '../shared/validation';
 import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 import { MonitoringScope, stackLabels } from './context';
@@ -191,6 +191,7 @@ export function receiverName(prefix: string, severity: Severity): string {
  */
 export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing: AlertRoutingOptions, prefix: string): AlertmanagerConfigSpec {
   checkKnownKeys(scope, prop, routing, ROUTING_OPTIONS, '{ critical: [Notifier.pagerDuty({ ... })], warning: [Notifier.slack({ ... })] }');
+  checkNoNullOptions(scope, prop, routing, ROUTING_OPTIONS.filter((o) => o !== 'critical' && o !== 'warning'));
   checkLabelList(scope, `${prop}.groupBy`, routing.groupBy);
   checkLabelList(scope, `${prop}.inhibitEqual`, routing.inhibitEqual);
   if (routing.inhibitEqual !== undefined && routing.inhibitEqual.length === 0) {
@@ -203,6 +204,7 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
   }
   if (routing.repeatInterval !== undefined) {
     checkKnownKeys(scope, `${prop}.repeatInterval`, routing.repeatInterval, [Severity.CRITICAL, Severity.WARNING, Severity.INFO], '{ critical: Duration.hours(1) }');
+    checkNoNullOptions(scope, `${prop}.repeatInterval`, routing.repeatInterval, SEVERITIES);
   }
   const notifiers: Record<string, Notifier[]> = {
     [Severity.CRITICAL]: routing.critical,
@@ -398,6 +400,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
   }
   const [known, example] = NOTIFIER_OPTIONS[notifier.kind];
   checkKnownKeys(scope, prop, notifier.options, known, example);
+  checkNoNullOptions(scope, prop, notifier.options, OPTIONAL_NOTIFIER_OPTIONS);
   const options = notifier.options as { sendResolved?: unknown; requireTls?: unknown };
   if (options.sendResolved !== undefined) checkBoolean(scope, `${prop}.sendResolved`, options.sendResolved);
   if (options.requireTls !== undefined) checkBoolean(scope, `${prop}.requireTls`, options.requireTls);
@@ -467,6 +470,8 @@ function checkHeartbeat(scope: IConstruct, prop: string, notifier: Notifier, int
 const ROUTING_OPTIONS = [
   'critical', 'warning', 'info', 'groupBy', 'groupWait', 'groupInterval', 'repeatInterval', 'inhibitEqual', 'deadMansSwitch', 'heartbeatInterval',
 ];
+/** Options of a Notifier with a default (or, for e-mail, none without SMTP authentication). */
+const OPTIONAL_NOTIFIER_OPTIONS = ['sendResolved', 'port', 'username', 'password', 'requireTls'];
 const NOTIFIER_OPTIONS: Record<Notifier['kind'], [string[], string]> = {
   slack: [['channel', 'webhookUrl', 'sendResolved'], "Notifier.slack({ channel: '#fintech-alerts', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack-url') })"],
   pagerduty: [['routingKey', 'sendResolved'], "Notifier.pagerDuty({ routingKey: SecretKeyRef.of('alertmanager-receivers', 'routing-key') })"],

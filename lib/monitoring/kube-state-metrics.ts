@@ -5,7 +5,7 @@ import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkPinnedImage, checkUniqueItems } from '../shared/validation';
+import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkNoNullOptions, checkPinnedImage, checkUniqueItems } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -68,6 +68,7 @@ export function exportedKinds(metrics: readonly string[]): ExportedKind[] {
 export function checkKubeStateMetricsOptions(scope: IConstruct, prop: string, options: KubeStateMetricsOptions | undefined): void {
   if (options === undefined) return;
   checkKnownKeys(scope, prop, options, ['image', 'resources'], `{ image: '${KUBE_STATE_METRICS_IMAGE}' }`);
+  checkNoNullOptions(scope, prop, options, ['image', 'resources']);
   if (options.image !== undefined) checkImageReference(scope, `${prop}.image`, checkPinnedImage(scope, `${prop}.image`, options.image));
   checkedResources(scope, `${prop}.resources`, options.resources ?? {}, KUBE_STATE_METRICS_RESOURCES);
 }

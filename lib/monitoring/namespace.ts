@@ -7,7 +7,7 @@ import { checkNamespaceLabels, ContainerLimits, containerLimitRange, Environment
 import { invalidProp } from '../shared/errors';
 import { parseCpuMillis, parseQuantity } from '../shared/quantity';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity, ResourceQuantities } from '../shared/resources';
-import { checkKnownKeys, checkLabels } from '../shared/validation';
+import { checkKnownKeys, checkLabels, checkNoNullOptions } from '../shared/validation';
 import type { MonitoringScope, StackParts } from './context';
 
 /**
@@ -40,6 +40,7 @@ export interface StackPods {
 export function checkNamespaceOptions(scope: IConstruct, prop: string, options: MonitoringNamespaceOptions | false | undefined): void {
   if (options === undefined || options === false) return;
   checkKnownKeys(scope, prop, options, ['labels', 'quota', 'containerLimits'], '{ labels: { team: "sre" } } or false');
+  checkNoNullOptions(scope, prop, options, ['labels', 'quota', 'containerLimits']);
   if (options.labels === undefined) return;
   checkLabels(scope, `${prop}.labels`, options.labels);
   for (const key of Object.keys(options.labels)) {

@@ -1,9 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
-import { checkNetworkPeer, NetworkPeer, NetworkPeerKind, PeerPort } from '../network-peer';
+import { checkIngressPeer, checkNetworkPeer, NetworkPeer, NetworkPeerKind, PeerPort } from '../network-peer';
 import { dnsEgressRule, policyPeer, policyPorts } from '../network-policy';
 import { invalidProp } from '../shared/errors';
-import { checkKnownKeys } from '../shared/validation';
+import { checkKnownKeys, checkNoNullOptions } from '../shared/validation';
 import { AlertRoutingOptions, EmailNotifierOptions, Notifier, WebhookNotifierOptions } from './alertmanager-config';
 import { MonitoringScope, StackParts, stackLabels } from './context';
 import { KUBE_STATE_METRICS_PORT } from './kube-state-metrics';
@@ -47,7 +47,10 @@ export const PROMETHEUS_WEB_PORT = 9090;
 export function checkNetworkOptions(scope: IConstruct, prop: string, options: MonitoringNetworkOptions | undefined): void {
   if (options === undefined) return;
   checkKnownKeys(scope, prop, options, ['grafana', 'canaryAnalysis', 'apiServer', 'kubelets'], "{ grafana: NetworkPeer.namespace('grafana') }");
-  for (const [key, peer] of Object.entries(options)) if (peer !== undefined) checkNetworkPeer(scope, `${prop}.${key}`, peer);
+  checkNoNullOptions(scope, prop, options, ['grafana', 'canaryAnalysis', 'apiServer', 'kubelets']);
+  // Grafana and the canary analysis connect in: an address range must be narrower than any address.
+  for (const key of ['grafana', 'canaryAnalysis'] as const) if (options[key] !== undefined) checkIngressPeer(scope, `${prop}.${key}`, options[key]);
+  for (const key of ['apiServer', 'kubelets'] as const) if (options[key] !== undefined) checkNetworkPeer(scope, `${prop}.${key}`, options[key]);
 }
 
 /** Resolves the defaults; peers inside the cluster must be namespaces, the API server and the kubelets external addresses with ports. */

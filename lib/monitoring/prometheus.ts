@@ -16,7 +16,7 @@ import { CADVISOR_METRICS, KUBE_STATE_METRICS, promDuration } from '../shared/pr
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext, RunAsIdentity } from '../shared/security';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkKnownKeys, checkLabels, checkPinnedVersion, checkPortName, checkRecord, checkRunAs, checkSize,
+  checkDnsLabel, checkDnsSubdomain, checkDuration, checkInteger, checkKnownKeys, checkLabels, checkNoNullOptions, checkPinnedVersion, checkPortName, checkRecord, checkRunAs, checkSize,
 } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import { KubeStateMetrics, KubeStateMetricsOptions, stackKubeStateMetrics } from './kube-state-metrics';
@@ -313,7 +313,9 @@ function retentionSize(storageMiB: number): string {
 
 /** The options Prometheus and Alertmanager share: only known ones, of the right types. */
 function checkStatefulOptions(scope: IConstruct, prop: string, options: PrometheusOptions | AlertmanagerOptions, example: string): void {
-  checkKnownKeys(scope, prop, options, ['replicas', 'storage', 'storageClassName', 'resources', 'runAs', 'version', 'retention'], example);
+  const known = ['replicas', 'storage', 'storageClassName', 'resources', 'runAs', 'version', 'retention'];
+  checkKnownKeys(scope, prop, options, known, example);
+  checkNoNullOptions(scope, prop, options, known);
   if (options.storage !== undefined) checkSize(scope, `${prop}.storage`, options.storage);
   if (options.retention !== undefined) checkDuration(scope, `${prop}.retention`, options.retention, { example: 'e.g. Duration.days(15)' });
   if (options.storageClassName !== undefined) checkDnsSubdomain(scope, `${prop}.storageClassName`, options.storageClassName);
@@ -417,6 +419,7 @@ export function checkStackName(scope: IConstruct, prop: string, given: string | 
 export function checkClusterMetricsOptions(scope: IConstruct, prop: string, options: ClusterMetricsOptions | false | undefined): void {
   if (options !== undefined && options !== false) {
     checkKnownKeys(scope, prop, options, ['kubeStateMetrics', 'kubelet'], '{ kubeStateMetrics: DEFAULT_KUBE_STATE_METRICS } or false');
+    checkNoNullOptions(scope, prop, options, ['kubeStateMetrics', 'kubelet']);
   }
 }
 

@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { FintechService } from '../fintech-service';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkRecord, checkString, propPath } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkNoNullOptions, checkRecord, checkString, propPath } from '../shared/validation';
 import type { ErrorCounterAlert, ServiceAlertOptions } from './alert-rules';
 import type { ServiceLevelObjective } from './slo';
 
@@ -57,10 +57,14 @@ export function checkServiceOptions(
     const at = propPath(prop, name);
     if (!known.includes(name)) throw invalidProp(scope, at, name, `names no service of the stack; known: ${known.join(', ')}`);
     checkKnownKeys(scope, at, given, SERVICE_OPTIONS, '{ memoryCriticalPercent: 85 }');
+    checkNoNullOptions(scope, at, given, SERVICE_OPTIONS);
     if (given.objectives !== undefined) checkArray(scope, `${at}.objectives`, given.objectives, '[ServiceLevelObjective.availability({ objectivePercent: 99.9 })]');
     if (given.errorAlerts !== undefined) {
       checkArray<ErrorCounterAlert>(scope, `${at}.errorAlerts`, given.errorAlerts, "[{ alert: 'SnapshotFailures', errorType: 'snapshot_failure', ... }]")
-        .forEach((a, i) => checkKnownKeys(scope, `${at}.errorAlerts[${i}]`, a, ERROR_ALERT_OPTIONS, "{ alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.WARNING, summary: '...' }"));
+        .forEach((a, i) => {
+          checkKnownKeys(scope, `${at}.errorAlerts[${i}]`, a, ERROR_ALERT_OPTIONS, "{ alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.WARNING, summary: '...' }");
+          checkNoNullOptions(scope, `${at}.errorAlerts[${i}]`, a, ['window', 'threshold', 'for']);
+        });
     }
     if (given.dashboardUid !== undefined) checkString(scope, `${at}.dashboardUid`, given.dashboardUid);
   }

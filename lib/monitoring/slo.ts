@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkNotFraction, checkNotSecret, checkUniqueField } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkNoNullOptions, checkNotFraction, checkNotSecret, checkUniqueField } from '../shared/validation';
 import {
   histogramRequestRate, LabelMatchers, PromRange, promDuration, ratioOverTime, requestRate, series, serverErrorRate, serviceTargetMatchers,
   slowRequestRate,
@@ -290,6 +290,7 @@ export function checkObjective(scope: IConstruct, prop: string, slo: ServiceLeve
   const known = slo.kind === SliKind.LATENCY ? ['objectivePercent', 'window', 'name', 'threshold'] : ['objectivePercent', 'window', 'name'];
   checkKnownKeys(scope, prop, slo._options, known, slo.kind === SliKind.LATENCY
     ? 'ServiceLevelObjective.latency({ objectivePercent: 95, threshold: Duration.millis(500) })' : 'ServiceLevelObjective.availability({ objectivePercent: 99.9 })');
+  checkNoNullOptions(scope, prop, slo._options, ['window', 'name']);
   if (typeof slo.name !== 'string') throw invalidProp(scope, `${prop}.name`, slo.name, 'must be a string, e.g. "availability"');
   if (!SLO_NAME.test(slo.name) || slo.name.length > 40) {
     throw invalidProp(scope, `${prop}.name`, slo.name, 'must be at most 40 lowercase letters, digits or "-", starting with a letter');

@@ -399,6 +399,18 @@ export function checkUrl(scope: IConstruct, prop: string, value: string, options
   return value;
 }
 
+/**
+ * A URL that paths are appended to (`<base>/<page>`): {@link checkUrl}'s rules, and no query or
+ * fragment, after which an appended path would land in the query or fragment and every link break.
+ */
+export function checkBaseUrl(scope: IConstruct, prop: string, value: string, options: UrlOptions = {}): string {
+  checkUrl(scope, prop, value, options);
+  if (/[?#]/.test(value)) {
+    throw invalidProp(scope, prop, value, `must not have a query ("?") or fragment ("#"): a path is appended to it for each link, e.g. "${options.example ?? 'https://example.com/path'}"`);
+  }
+  return value;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Secrets
 
