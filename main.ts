@@ -142,14 +142,17 @@ export function platformFiles(): OutputFile[] {
  * its quota. With `--check`, writes nothing and fails when the committed output or a report
  * differs from a fresh synth.
  */
-function main(): void {
+function main(argv: readonly string[]): void {
+  const unknown = argv.filter((arg) => arg !== '--check');
+  if (unknown.length > 0) throw new Error(`synth: unexpected argument '${unknown[0]}'; usage: npm run synth (writes dist/), npm run check (compares, writes nothing)`);
+  if (process.env.CDK8S_OUTDIR === '') throw new Error('synth: CDK8S_OUTDIR is set but empty; unset it for dist/, or give the output folder');
   const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
   const { files, segmentation } = platformSynthesis();
   const capacity = planCapacity(objectsOf(files));
   const warnings = assertCapacity(capacity);
   const reports = new Map([[CAPACITY_REPORT, capacityMarkdown(capacity)], [SEGMENTATION_REPORT, segmentationReport(segmentation)]]);
 
-  if (process.argv.includes('--check')) {
+  if (argv.includes('--check')) {
     const differences = compareOutput(files, outdir);
     for (const [file, report] of reports) {
       if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== report) differences.push(`changed: ${file}`);
@@ -183,7 +186,7 @@ export function segmentationReport(segmentation: readonly SegmentationResult[], 
 // this file, where `require.main === module` holds too, so run only as the app itself.
 if (/^main\.[jt]s$/.test(path.basename(process.argv[1] ?? ''))) {
   try {
-    main();
+    main(process.argv.slice(2));
   } catch (error) {
     // Nothing was written: a failed synthesis leaves dist/ as it was.
     console.error((error as Error).message);

@@ -1,7 +1,8 @@
 import { NAME_LABEL } from './shared/labels';
 import { formatBytes, formatCpu, isQuantity, parseCpuMillis, parseQuantity } from './shared/quantity';
-import { invalidArgument } from './shared/errors';
-import { checkArgumentArray } from './shared/validation';
+import { invalidArgument, invalidSecretArgument } from './shared/errors';
+import { kindOf } from './shared/secrets';
+import { checkArgumentArray, checkObjectsArgument } from './shared/validation';
 
 /**
  * Capacity planning at synth time: what the objects emitted into a namespace ask of its
@@ -118,8 +119,7 @@ const ZERO: ResourceTotals = { 'requests.cpu': 0, 'requests.memory': 0, 'limits.
 
 /** The capacity report of every namespace that has a ResourceQuota among `objects`. */
 export function planCapacity(objects: readonly any[]): NamespaceCapacity[] {
-  checkArgumentArray('planCapacity', 'objects', objects, 'objectsOf(synthesizeFolders(folders))');
-  const inputs = capacityInputs(objects);
+  const inputs = readInputs('planCapacity', checkObjectsArgument('planCapacity', 'objects', objects, 'objectsOf(synthesizeFolders(folders))'));
   // The inputs are read from the objects: an error names the namespace's object and field.
   inputs.forEach((input) => checkCapacityInput('planCapacity', `objects (namespace ${input.namespace})`, input));
   return inputs.map(namespaceCapacity);
@@ -150,25 +150,50 @@ function checkCapacityInput(fn: string, arg: string, input: NamespaceCapacityInp
   const cpuMemory = (path: string, value: unknown) => {
     if (value === undefined) return;
     if (value === null || typeof value !== 'object') throw invalidArgument(fn, `${arg}.${path}`, value, 'must be { cpu, memory }, e.g. { cpu: "250m", memory: "512Mi" }');
+    known(path, value, ['cpu', 'memory']);
     quantity(`${path}.cpu`, (value as CpuMemory).cpu);
     quantity(`${path}.memory`, (value as CpuMemory).memory);
   };
-  for (const name of RESOURCE_NAMES) quantity(`quota["${name}"]`, input.quota[name]);
+  const known = (path: string, value: object, keys: readonly string[]) => {
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) {
+        throw invalidSecretArgument(fn, `${arg}${path ? `.${path}` : ''}.${key}`, (value as Record<string, unknown>)[key], `is not a known field; the fields are ${keys.join(', ')}`);
+      }
+    }
+  };
+  known('', input, ['namespace', 'quota', 'limitRange', 'workloads']);
+  for (const name of Object.keys(input.quota)) {
+    if (!isQuotaResourceName(name)) {
+      throw invalidArgument(fn, `${arg}.quota["${name}"]`, input.quota[name], 'names no ResourceQuota resource: the check adds up '
+        + `${RESOURCE_NAMES.join(', ')} ("cpu" and "memory" mean requests.cpu and requests.memory)`);
+    }
+    quantity(`quota["${name}"]`, input.quota[name]);
+  }
   if (input.limitRange !== undefined) {
-    for (const field of ['default', 'defaultRequest', 'max', 'min'] as const) cpuMemory(`limitRange.${field}`, input.limitRange?.[field]);
+    if (input.limitRange === null || typeof input.limitRange !== 'object') {
+      throw invalidArgument(fn, `${arg}.limitRange`, input.limitRange, 'must be the LimitRange\'s Container item, { default, defaultRequest, max, min }');
+    }
+    // As the LimitRange's item reads: its type, and a ratio the check does not use, besides the four it does.
+    known('limitRange', input.limitRange, ['type', 'default', 'defaultRequest', 'max', 'min', 'maxLimitRequestRatio']);
+    for (const field of ['default', 'defaultRequest', 'max', 'min'] as const) cpuMemory(`limitRange.${field}`, input.limitRange[field]);
   }
   input.workloads.forEach((w, j) => {
     const at = `workloads[${j}]`;
     if (w === null || typeof w !== 'object' || typeof w.workload !== 'string' || typeof w.rolloutGroup !== 'string') {
       throw invalidArgument(fn, `${arg}.${at}`, w, "must be { workload: 'Deployment/payments', rolloutGroup, replicas, surge, maxReplicas, containers, initContainers }");
     }
+    known(at, w, ['workload', 'rolloutGroup', 'replicas', 'surge', 'maxReplicas', 'containers', 'initContainers']);
     for (const count of ['replicas', 'surge', 'maxReplicas'] as const) {
       if (!Number.isInteger(w[count]) || w[count] < 0) throw invalidArgument(fn, `${arg}.${at}.${count}`, w[count], 'must be an integer of at least 0');
+    }
+    if (w.maxReplicas < w.replicas) {
+      throw invalidArgument(fn, `${arg}.${at}.maxReplicas`, w.maxReplicas, `must be at least its replicas (${w.replicas}): the pods with the autoscaler at its maximum, or the replicas without one`);
     }
     for (const list of ['containers', 'initContainers'] as const) {
       if (!Array.isArray(w[list])) throw invalidArgument(fn, `${arg}.${at}.${list}`, w[list], "must be an array of { name, requests, limits }");
       w[list].forEach((c, k) => {
         if (c === null || typeof c !== 'object') throw invalidArgument(fn, `${arg}.${at}.${list}[${k}]`, c, 'must be { name, requests, limits }');
+        known(`${at}.${list}[${k}]`, c, ['name', 'requests', 'limits']);
         cpuMemory(`${at}.${list}[${k}].requests`, c.requests);
         cpuMemory(`${at}.${list}[${k}].limits`, c.limits);
       });
@@ -178,7 +203,11 @@ function checkCapacityInput(fn: string, arg: string, input: NamespaceCapacityInp
 
 /** Throws one error listing every capacity problem; returns the warnings. */
 export function assertCapacity(reports: readonly NamespaceCapacity[]): string[] {
-  checkArgumentArray('assertCapacity', 'reports', reports, 'planCapacity(objects)');
+  checkArgumentArray<Partial<NamespaceCapacity> | null>('assertCapacity', 'reports', reports, 'planCapacity(objects)').forEach((report, i) => {
+    if (report === null || typeof report !== 'object' || !Array.isArray(report.errors) || !Array.isArray(report.warnings)) {
+      throw invalidArgument('assertCapacity', `reports[${i}]`, report, 'must be one report of planCapacity(objects) or checkCapacity(inputs), with its errors and warnings');
+    }
+  });
   const errors = reports.flatMap((r) => r.errors);
   if (errors.length > 0) throw new Error(`Capacity check failed:\n  ${errors.join('\n  ')}`);
   return reports.flatMap((r) => r.warnings);
@@ -205,14 +234,32 @@ function namespaceCapacity(input: NamespaceCapacityInput): NamespaceCapacity {
   return { namespace, quota, steadyState, largestRollout, autoscalerMaxima, errors, warnings };
 }
 
+/** A ResourceQuota's `cpu` and `memory` are its `requests.cpu` and `requests.memory`; given both, the lower one binds. */
+const QUOTA_ALIASES: Readonly<Record<string, ResourceName>> = { 'cpu': 'requests.cpu', 'memory': 'requests.memory' };
+
 function quotaLimits(hard: Readonly<Record<string, string | number>>): Partial<ResourceTotals> {
   const quota: Partial<Record<ResourceName, number>> = {};
-  for (const name of RESOURCE_NAMES) {
-    if (hard[name] === undefined) continue;
-    quota[name] = name.endsWith('.cpu') ? parseCpuMillis(hard[name]) : parseQuantity(hard[name]);
+  for (const [key, value] of Object.entries(hard)) {
+    const name = QUOTA_ALIASES[key] ?? key as ResourceName;
+    if (!RESOURCE_NAMES.includes(name) || value === undefined) continue;
+    const limit = name.endsWith('.cpu') ? parseCpuMillis(value) : parseQuantity(value);
+    quota[name] = Math.min(limit, quota[name] ?? Infinity);
   }
   return quota;
 }
+
+/**
+ * A ResourceQuota resource name the API server accepts: a standard one, or a qualified one
+ * (`count/deployments.apps`, `<class>.storageclass.storage.k8s.io/requests.storage`, an extended resource).
+ */
+function isQuotaResourceName(name: string): boolean {
+  return QUOTA_RESOURCES.has(name) || name.includes('/') || /^(requests\.|limits\.)?hugepages-[0-9]/.test(name);
+}
+
+const QUOTA_RESOURCES = new Set([
+  ...RESOURCE_NAMES, 'cpu', 'memory', 'ephemeral-storage', 'requests.ephemeral-storage', 'limits.ephemeral-storage', 'requests.storage',
+  'persistentvolumeclaims', 'services', 'services.loadbalancers', 'services.nodeports', 'secrets', 'configmaps', 'replicationcontrollers', 'resourcequotas',
+]);
 
 /**
  * What each namespace with a ResourceQuota holds, read from synthesized objects: every
@@ -220,7 +267,11 @@ function quotaLimits(hard: Readonly<Record<string, string | number>>): Partial<R
  * surge and its autoscaled maximum.
  */
 export function capacityInputs(objects: readonly any[]): NamespaceCapacityInput[] {
-  checkArgumentArray('capacityInputs', 'objects', objects, 'objectsOf(synthesizeFolders(folders))');
+  return readInputs('capacityInputs', checkObjectsArgument('capacityInputs', 'objects', objects, 'objectsOf(synthesizeFolders(folders))'));
+}
+
+function readInputs(fn: string, objects: readonly any[]): NamespaceCapacityInput[] {
+  checkCapacityObjects(fn, objects);
   return objects.filter((o) => o.kind === 'ResourceQuota').map((quota): NamespaceCapacityInput => {
     const inNamespace = objects.filter((o) => o.metadata?.namespace === quota.metadata.namespace);
     return {
@@ -229,6 +280,37 @@ export function capacityInputs(objects: readonly any[]): NamespaceCapacityInput[
       limitRange: inNamespace.find((o) => o.kind === 'LimitRange')?.spec?.limits?.find((l: any) => l.type === 'Container'),
       workloads: workloadsIn(inNamespace),
     };
+  });
+}
+
+/** Where each kind the capacity check reads keeps what it reads: its pod spec, or its quota's namespace. */
+const READ_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  ResourceQuota: ['metadata.namespace'],
+  HorizontalPodAutoscaler: ['spec.scaleTargetRef.kind', 'spec.scaleTargetRef.name'],
+  Deployment: ['metadata.name', 'spec.template.spec.containers'],
+  StatefulSet: ['metadata.name', 'spec.template.spec.containers'],
+  CronJob: ['metadata.name', 'spec.jobTemplate.spec.template.spec.containers'],
+  Job: ['metadata.name', 'spec.template.spec.containers'],
+  Rollout: ['metadata.name', 'spec'],
+  Prometheus: ['metadata.name', 'spec'],
+  Alertmanager: ['metadata.name', 'spec'],
+};
+
+/** The objects hold what the capacity check reads, so that a hand-made or truncated object is named rather than crashing the check. */
+function checkCapacityObjects(fn: string, objects: readonly any[]): void {
+  objects.forEach((object, i) => {
+    for (const field of READ_FIELDS[object.kind] ?? []) {
+      const value = field.split('.').reduce((at: any, key) => (at !== null && typeof at === 'object' ? at[key] : undefined), object);
+      if (value === undefined || value === null) {
+        throw invalidArgument(fn, `objects[${i}].${field}`, value, `must be set: the capacity check reads it from the ${object.kind}${object.metadata?.name ? ` '${object.metadata.name}'` : ''}`);
+      }
+    }
+    if (object.kind === 'Rollout' && object.spec.template === undefined) {
+      const name = object.spec.workloadRef?.name;
+      if (!objects.some((o) => o.kind === 'Deployment' && o.metadata?.name === name && o.metadata?.namespace === object.metadata?.namespace)) {
+        throw invalidArgument(fn, `objects[${i}].spec`, kindOf(object.spec), `must have a template, or a workloadRef naming a Deployment among the objects: the capacity check reads the Rollout '${object.metadata.name}''s pods from it`);
+      }
+    }
   });
 }
 
@@ -241,7 +323,9 @@ function workloadsIn(objects: readonly any[]): WorkloadCapacity[] {
   const workloads: WorkloadCapacity[] = [];
   const add = (object: any, podSpec: any, replicas: number, surge: number, maxReplicas = replicas) => {
     const workload = `${object.kind}/${object.metadata.name}`;
-    const containers = (list: any[] | undefined): ContainerCapacity[] => (list ?? []).map((c) => ({ name: c.name, ...c.resources }));
+    const containers = (list: any[] | undefined): ContainerCapacity[] => (list ?? []).map((c) => ({
+      name: c.name, requests: cpuMemoryOf(c.resources?.requests), limits: cpuMemoryOf(c.resources?.limits),
+    }));
     workloads.push({
       workload, rolloutGroup: object.metadata.labels?.[NAME_LABEL] ?? workload, replicas, surge, maxReplicas,
       containers: containers(podSpec.containers), initContainers: containers(podSpec.initContainers),
@@ -276,6 +360,11 @@ function workloadsIn(objects: readonly any[]): WorkloadCapacity[] {
     }
   }
   return workloads;
+}
+
+/** The CPU and memory of a container's requests or limits (not its storage). */
+function cpuMemoryOf(values: any): CpuMemory | undefined {
+  return values === undefined ? undefined : { cpu: values.cpu, memory: values.memory };
 }
 
 /** Pods a RollingUpdate adds on top of the replicas: maxSurge, 25 % when unset, rounded up as Kubernetes does. */

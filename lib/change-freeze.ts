@@ -5,7 +5,7 @@ import { CronSchedule, humanSeconds, parseCron } from './backup/cron';
 import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
 import { containerSecurityContext, podSecurityContext } from './shared/security';
-import { checkBoolean, checkCron, checkDuration, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkRequired, checkString, checkTimeZone } from './shared/validation';
+import { checkBoolean, checkCron, checkDuration, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkOneOf, checkRequired, checkString, checkTimeZone } from './shared/validation';
 
 /** Options of a change freeze that starts on a cron schedule, e.g. every month's closing. */
 export interface RecurringFreezeOptions {
@@ -110,10 +110,13 @@ export function resolveFreeze(scope: IConstruct, prop: string, freeze: ChangeFre
   if (!(freeze instanceof ChangeFreeze)) {
     throw invalidProp(scope, prop, freeze, "must be a ChangeFreeze, e.g. ChangeFreeze.recurring({ schedule, duration, reason })");
   }
+  checkOneOf(scope, `${prop}.kind`, freeze.kind, Object.values(ChangeFreezeKind),
+    'ChangeFreeze.recurring({ ... }) or ChangeFreeze.oneOff({ ... }): made by its factories, not with new');
   const recurring = freeze.kind === ChangeFreezeKind.RECURRING;
   checkKnownKeys(scope, prop, freeze.options, recurring ? RECURRING_KEYS : ONE_OFF_KEYS);
   checkNoNullOptions(scope, prop, freeze.options, ['timeZone', 'manualSync']);
   const reason = checkString(scope, `${prop}.reason`, freeze.options.reason, { example: '"Month-end closing"' });
+  if (reason.trim() === '') throw invalidProp(scope, `${prop}.reason`, reason, 'must say why syncs are frozen, not be blank, e.g. "Month-end closing"');
   if (/[\r\n]/.test(reason)) throw invalidProp(scope, `${prop}.reason`, reason, 'must be one line');
   checkNotSecret(scope, `${prop}.reason`, reason, 'the reason is written into the manifests; say why the freeze holds, e.g. "Month-end closing"');
   const timeZone = checkTimeZone(scope, `${prop}.timeZone`, freeze.options.timeZone ?? 'UTC');

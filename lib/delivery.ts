@@ -1,8 +1,9 @@
-import type { ScopeEntrance } from './segmentation';
+import { checkScopeEntrances, ScopeEntrance } from './segmentation';
 import { App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { invalidArgument, invalidProp, invalidSecretArgument } from './shared/errors';
 import { kindOf } from './shared/secrets';
+import { kindOfInstance } from './shared/validation';
 
 /**
  * The order GitOps applies an environment in, derived from the constructs: first what
@@ -173,9 +174,7 @@ export function checkOutputFolders(fn: string, arg: string, folders: unknown): v
     if (waves !== undefined && typeof waves !== 'boolean') {
       throw invalidArgument(fn, `${at}.waves`, waves, `must be a boolean (true or false), not ${kindOf(waves)}`);
     }
-    if (scopeEntrances !== undefined && !Array.isArray(scopeEntrances)) {
-      throw invalidArgument(fn, `${at}.scopeEntrances`, scopeEntrances, `must be an array, not ${kindOf(scopeEntrances)}`);
-    }
+    if (scopeEntrances !== undefined) checkScopeEntrances(fn, `${at}.scopeEntrances`, scopeEntrances);
   });
   checkFolderPlans(fn, arg, folders);
 }
@@ -188,7 +187,7 @@ export function checkFolderPlans(fn: string, arg: string, folders: readonly unkn
   folders.forEach((entry, i) => {
     const { folder, app } = entry as OutputFolder;
     checkFolderName(fn, `${arg}[${i}].folder`, folder);
-    if (!(app instanceof App)) throw invalidArgument(fn, `${arg}[${i}].app`, app, `must be an App, not ${kindOf(app)}`);
+    if (!(app instanceof App)) throw invalidArgument(fn, `${arg}[${i}].app`, app, `must be an App, not ${kindOfInstance(app, App, 'cdk8s')}`);
     const first = folders.findIndex((other) => (other as OutputFolder).folder === folder);
     if (first < i) {
       throw invalidArgument(fn, `${arg}[${i}].folder`, folder, `is also the folder of ${arg}[${first}]; each App needs a folder of its own`);
@@ -227,5 +226,51 @@ export function checkFolderPlan(fn: string, arg: string, folder: unknown): Folde
     || !Array.isArray(plan.charts)) {
     throw invalidArgument(fn, arg, folder, `must be one folder of a delivery plan (planDelivery(folders).folders[i]), not ${kindOf(folder)}`);
   }
+  checkPlanCurrent(fn, arg, plan as FolderPlan);
   return plan as FolderPlan;
+}
+
+/**
+ * A folder's plan lists exactly the App's charts, as they are now, and puts each in one wave, in
+ * ascending order: a chart added after `planDelivery` (or left out of a hand-made plan) would be
+ * missing from the output, and a pruning GitOps sync would delete its objects.
+ */
+function checkPlanCurrent(fn: string, arg: string, plan: FolderPlan): void {
+  const charts = plan.app.node.findAll().filter((c): c is Chart => c instanceof Chart);
+  plan.charts.forEach((chart, i) => {
+    if (!(chart instanceof Chart) || chart.node.root !== plan.app) {
+      throw invalidArgument(fn, `${arg}.charts[${i}]`, chart instanceof Chart ? chart.node.path : chart,
+        `must be a Chart of the folder's App, not ${chart instanceof Chart ? 'one of another App' : kindOf(chart)}: plan the folder with planDelivery(folders)`);
+    }
+  });
+  const missing = charts.find((chart) => !plan.charts.includes(chart));
+  if (missing !== undefined) {
+    throw invalidArgument(fn, `${arg}.charts`, plan.charts.map((chart) => chart.node.path),
+      `does not include chart '${missing.node.path}' of the folder's App, which was added after planDelivery(folders): its objects would be left out, and a pruning GitOps sync would delete them; plan the delivery once the App is complete`);
+  }
+  if (plan.waves === undefined) return;
+  if (!Array.isArray(plan.waves)) throw invalidArgument(fn, `${arg}.waves`, plan.waves, `must be an array of { wave, charts }, not ${kindOf(plan.waves)}: planDelivery(folders)`);
+  const placed = new Map<Chart, number>();
+  plan.waves.forEach((entry: Partial<WavePlan> | null, i) => {
+    const at = `${arg}.waves[${i}]`;
+    if (entry === null || typeof entry !== 'object' || !Array.isArray(entry.charts)) {
+      throw invalidArgument(fn, at, entry, `must be { wave, charts }, not ${kindOf(entry)}: planDelivery(folders)`);
+    }
+    const previous = i > 0 ? plan.waves![i - 1].wave : -1;
+    if (!Number.isInteger(entry.wave) || entry.wave! <= previous) {
+      throw invalidArgument(fn, `${at}.wave`, entry.wave, `must be an integer above ${previous}: waves are numbered from 0, lowest first`);
+    }
+    entry.charts.forEach((chart, j) => {
+      if (!plan.charts.includes(chart) || placed.has(chart)) {
+        throw invalidArgument(fn, `${at}.charts[${j}]`, chart instanceof Chart ? chart.node.path : chart, placed.has(chart)
+          ? `is also in ${arg}.waves[${placed.get(chart)}]; each chart is applied in one wave` : `must be one of ${arg}.charts`);
+      }
+      placed.set(chart, i);
+    });
+  });
+  const unplaced = plan.charts.find((chart) => !placed.has(chart));
+  if (unplaced !== undefined) {
+    throw invalidArgument(fn, `${arg}.waves`, plan.waves.map((w) => w.wave),
+      `put chart '${unplaced.node.path}' in no wave: its objects would be left out; plan the folder with planDelivery(folders)`);
+  }
 }

@@ -10,7 +10,8 @@ import { createApplication, createAppProject } from './gitops/argocd';
 import { checkEnvironments, EnvironmentResources, GitOpsEnvironment, GroupKind } from './gitops/environments';
 import { createEnvironmentFreeze, createFluxKustomizations, createFluxSource, FLUX_SOURCE_NAME, FluxSourceRef } from './gitops/flux';
 import { checkRevision, GitRevision } from './gitops/revision';
-import { invalidProp, invalidSecretProp } from './shared/errors';
+import { invalidArgument, invalidProp, invalidSecretProp } from './shared/errors';
+import { isClusterScoped } from './shared/kinds';
 import {
   checkArray, checkCidr, checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInstance, checkKnownKeys, checkNoNullOptions,
   checkNoNulls, checkNotSecret, checkPinnedImage, checkString,
@@ -19,24 +20,6 @@ import {
 export { GitRevision, GitRevisionKind } from './gitops/revision';
 export type { EnvironmentResources, GitOpsEnvironment, GroupKind } from './gitops/environments';
 export type { FluxSourceRef } from './gitops/flux';
-
-/**
- * The cluster-scoped kinds of Kubernetes 1.28 and of the operators' CRDs this library knows;
- * an object of any other kind must name its namespace.
- */
-const CLUSTER_SCOPED = new Set([
-  '/Namespace', '/Node', '/PersistentVolume', '/ComponentStatus',
-  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
-  'apiextensions.k8s.io/CustomResourceDefinition', 'apiregistration.k8s.io/APIService',
-  'admissionregistration.k8s.io/MutatingWebhookConfiguration', 'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-  'storage.k8s.io/StorageClass', 'storage.k8s.io/CSIDriver', 'storage.k8s.io/CSINode', 'storage.k8s.io/VolumeAttachment',
-  'scheduling.k8s.io/PriorityClass', 'node.k8s.io/RuntimeClass', 'networking.k8s.io/IngressClass',
-  'certificates.k8s.io/CertificateSigningRequest', 'flowcontrol.apiserver.k8s.io/FlowSchema',
-  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
-  'cert-manager.io/ClusterIssuer', 'external-secrets.io/ClusterSecretStore', 'external-secrets.io/ClusterExternalSecret',
-  'argoproj.io/ClusterAnalysisTemplate', 'snapshot.storage.k8s.io/VolumeSnapshotClass', 'snapshot.storage.k8s.io/VolumeSnapshotContent',
-]);
 
 /**
  * What one folder of the delivery plan really contains, read from its synthesized objects:
@@ -51,18 +34,18 @@ export function environmentResources(folder: FolderPlan): EnvironmentResources {
     const group = object.apiGroup === 'core' ? '' : object.apiGroup;
     const key = `${group}/${object.kind}`;
     const namespace: string | undefined = object.toJson().metadata?.namespace;
-    if (CLUSTER_SCOPED.has(key)) {
+    if (isClusterScoped(group, object.kind)) {
       cluster.set(key, { group, kind: object.kind });
     } else if (namespace) {
       namespaces.add(namespace);
       namespaced.set(key, { group, kind: object.kind });
     } else {
-      throw new Error(`${object.kind} '${object.node.path}' in folder '${folder.folder}' has no namespace and is not a cluster-scoped kind; `
-        + 'give it a namespace (its chart\'s namespace or metadata.namespace)');
+      throw invalidArgument('environmentResources', 'folder', folder.folder, `holds ${object.kind} '${object.node.path}', which has no namespace and is not `
+        + 'a cluster-scoped kind; give it a namespace (its chart\'s namespace or metadata.namespace)');
     }
   }
   const sorted = (kinds: Map<string, GroupKind>) => [...kinds.keys()].sort().map((key) => kinds.get(key)!);
-  return { namespaces: [...namespaces].sort(), clusterKinds: sorted(cluster), namespacedKinds: sorted(namespaced) };
+  return { folder: folder.folder, waves: (folder.waves ?? []).map((w) => w.wave), namespaces: [...namespaces].sort(), clusterKinds: sorted(cluster), namespacedKinds: sorted(namespaced) };
 }
 
 /** Properties of {@link GitOpsDelivery}. */
@@ -181,6 +164,7 @@ const GITOPS_PROPS = [
 /** A path relative to the repository's root, inside it: no leading "/", no "..", no empty segment. */
 function checkOutputPath(scope: Construct, value: string): string {
   const path = checkString(scope, 'outputPath', value, { example: '"dist"' }).replace(/\/+$/, '');
+  checkNotSecret(scope, 'outputPath', value, 'give the folder of the output in the repository, e.g. "dist"');
   if (path === '' || path.startsWith('/') || path.split('/').some((segment) => segment === '' || segment === '.' || segment === '..') || /[\s\\]/.test(path)) {
     throw invalidProp(scope, 'outputPath', value, 'must be a folder relative to the repository\'s root, without "..", "." or empty segments, e.g. "dist" or "deploy/dist"');
   }

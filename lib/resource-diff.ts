@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import diff from 'microdiff';
 import { parseAllDocuments } from 'yaml';
-import { invalidArgument } from './shared/errors';
+import { invalidArgument, invalidSecretArgument } from './shared/errors';
 import { kindOf } from './shared/secrets';
 import { checkArgumentArray } from './shared/validation';
 import { OutputFile } from './synth';
@@ -96,8 +96,8 @@ export function diffResources(before: readonly OutputFile[], after: readonly Out
   checkArgumentArray('diffResources', 'after', after, 'synthesizeFolders(folders)');
   checkOutputFileList('diffResources', 'before', before);
   checkOutputFileList('diffResources', 'after', after);
-  const old = indexObjects(before);
-  const current = indexObjects(after);
+  const old = indexObjects(before, 'before');
+  const current = indexObjects(after, 'after');
   const changes: ResourceChange[] = [];
   for (const [key, was] of old) {
     const now = current.get(key);
@@ -250,15 +250,17 @@ interface Located {
   readonly object: unknown;
 }
 
-function indexObjects(files: readonly OutputFile[]): Map<string, Located> {
+function indexObjects(files: readonly OutputFile[], arg: string): Map<string, Located> {
   const index = new Map<string, Located>();
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     if (!/\.ya?ml$/.test(file.path)) continue;
     const slash = file.path.indexOf('/');
     const folder = slash < 0 ? '' : file.path.slice(0, slash);
     const name = slash < 0 ? file.path : file.path.slice(slash + 1);
     for (const document of parseAllDocuments(file.content)) {
-      if (document.errors.length > 0) throw new Error(`${file.path}: not valid YAML: ${document.errors[0].message}`);
+      if (document.errors.length > 0) {
+        throw invalidSecretArgument('diffResources', `${arg}[${i}].content`, file.content, `is not valid YAML (${file.path}): ${document.errors[0].message.split('\n')[0]}`);
+      }
       const object = document.toJSON();
       if (object === null || typeof object !== 'object') continue;
       let identity = resourceIdentity(object, folder);

@@ -1,8 +1,8 @@
 import { DATA_CLASSIFICATION_LABEL, DataClassification } from './data-classification';
-import { invalidArgument } from './shared/errors';
+import { invalidArgument, invalidSecretArgument } from './shared/errors';
 import { NAME_LABEL } from './shared/labels';
-import { kindOf } from './shared/secrets';
-import { checkArgumentArray } from './shared/validation';
+import { kindOf, secretKind } from './shared/secrets';
+import { checkArgumentArray, checkObjectsArgument, isCidr } from './shared/validation';
 
 /**
  * Network reachability computed from the NetworkPolicies of a synthesized environment, the way a
@@ -107,6 +107,7 @@ export class NetworkModel {
   private readonly selecting = new Map<Endpoint, readonly Policy[]>();
 
   constructor(objects: readonly any[]) {
+    checkObjectsArgument('NetworkModel', 'objects', objects);
     const namespaceLabels = new Map<string, Record<string, string>>();
     for (const o of objects.filter((x) => x?.kind === 'Namespace')) {
       namespaceLabels.set(o.metadata.name, { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name });
@@ -337,6 +338,45 @@ export interface ScopeEntrance {
   readonly reason: string;
 }
 
+const ENTRANCE_KEYS = ['from', 'to', 'reason'];
+const ENTRANCE_EXAMPLE = "{ from: 'fintech-production/api-gateway', to: 'fintech-production/payments', reason: 'takes card payments' }";
+const WORKLOAD_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const NAMESPACE_WILDCARD = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/\*$/;
+
+/**
+ * Declared scope entrances, as a folder's `scopeEntrances` or `analyseSegmentation`'s `declared`:
+ * a sender and an in-scope workload named as the analysis names them, and a reason for the assessor.
+ * @internal
+ */
+export function checkScopeEntrances(fn: string, arg: string, declared: unknown): readonly ScopeEntrance[] {
+  const entrances = checkArgumentArray<ScopeEntrance>(fn, arg, declared, `[${ENTRANCE_EXAMPLE}]`);
+  entrances.forEach((entrance: unknown, i) => {
+    const at = `${arg}[${i}]`;
+    const prototype = entrance !== null && typeof entrance === 'object' ? Object.getPrototypeOf(entrance) : undefined;
+    if (Array.isArray(entrance) || (prototype !== Object.prototype && prototype !== null)) {
+      throw invalidArgument(fn, at, entrance, `must be { from, to, reason }, not ${kindOf(entrance)}, e.g. ${ENTRANCE_EXAMPLE}`);
+    }
+    for (const [key, value] of Object.entries(entrance as object)) {
+      if (!ENTRANCE_KEYS.includes(key)) throw invalidSecretArgument(fn, `${at}.${key}`, value, `is not a known option; the options are ${ENTRANCE_KEYS.join(', ')}`);
+    }
+    const { from, to, reason } = entrance as Partial<ScopeEntrance>;
+    if (typeof from !== 'string' || !(WORKLOAD_NAME.test(from) || NAMESPACE_WILDCARD.test(from) || isCidr(from))) {
+      throw invalidArgument(fn, `${at}.from`, from, 'must name the sender as "<namespace>/<workload or app name>", "<namespace>/*" for any pod of a namespace, '
+        + 'or an external sender\'s CIDR, e.g. "fintech-production/api-gateway"');
+    }
+    if (typeof to !== 'string' || !WORKLOAD_NAME.test(to)) {
+      throw invalidArgument(fn, `${at}.to`, to, 'must name the in-scope workload as "<namespace>/<workload or app name>", e.g. "fintech-production/payments"');
+    }
+    if (typeof reason !== 'string' || reason.trim() === '' || /[\r\n]/.test(reason)) {
+      throw invalidArgument(fn, `${at}.reason`, reason, 'must say in one line why the connection is needed, for the assessor, e.g. "takes card payments"');
+    }
+    if (secretKind(reason)) {
+      throw invalidSecretArgument(fn, `${at}.reason`, reason, `looks like a credential (${secretKind(reason)}): the reason is written into the segmentation report; say why the connection is needed`);
+    }
+  });
+  return entrances;
+}
+
 /** The cardholder-data scope of one environment, as its NetworkPolicies enforce it. */
 export interface SegmentationResult {
   /** The environment (output folder). */
@@ -358,8 +398,8 @@ export interface SegmentationResult {
 /** Computes the scope of `objects` (one environment) and checks it against the declared entrances. */
 export function analyseSegmentation(environment: string, objects: readonly any[], declared: readonly ScopeEntrance[] = []): SegmentationResult {
   if (typeof environment !== 'string') throw invalidArgument('analyseSegmentation', 'environment', environment, `must be the environment's name, a string, not ${kindOf(environment)}`);
-  checkArgumentArray('analyseSegmentation', 'objects', objects, 'objectsOf(files)');
-  checkArgumentArray('analyseSegmentation', 'declared', declared, "[{ from: 'fintech-production/api-gateway', to: 'fintech-production/payments', reason: '...' }]");
+  checkObjectsArgument('analyseSegmentation', 'objects', objects);
+  checkScopeEntrances('analyseSegmentation', 'declared', declared);
   const model = new NetworkModel(objects);
   const inScope = model.endpoints.filter((e) => e.labels[DATA_CLASSIFICATION_LABEL] === DataClassification.CARDHOLDER);
   const scoped = new Set(inScope.map((e) => e.id));

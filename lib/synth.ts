@@ -5,8 +5,10 @@ import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { checkFolderPlan, checkFolderPlans, checkOutputFolders, DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
 import { analyseSegmentation, SegmentationResult } from './segmentation';
-import { describeValue, invalidArgument } from './shared/errors';
+import { describeValue, invalidArgument, invalidProp, invalidSecretArgument } from './shared/errors';
+import { apiGroupOf, isKnownNamespaced } from './shared/kinds';
 import { kindOf } from './shared/secrets';
+import { kindOfInstance } from './shared/validation';
 import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
@@ -165,27 +167,50 @@ function collision(emitted: Map<string, string>, folder: string, constructPath: 
 
 /** Runs every construct's validations once and throws one error listing all problems. */
 export function validateApp(app: App): void {
-  if (!(app instanceof App)) throw invalidArgument('validateApp', 'app', app, `must be an App, not ${kindOf(app)}`);
+  if (!(app instanceof App)) throw invalidArgument('validateApp', 'app', app, `must be an App, not ${kindOfInstance(app, App, 'cdk8s')}`);
   const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) {
     throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
   }
 }
 
-/** The app is valid, its charts' file names are unique, and it has something to apply. */
+/**
+ * The app is valid, its charts' file names are unique (also where case does not count, as on
+ * macOS and Windows) and none is a kustomization file, every namespaced object has a namespace,
+ * and it has something to apply.
+ */
 function checkCharts({ app, charts }: FolderPlan, fn: string, arg: string): void {
   validateApp(app);
-  const ids = new Set<string>();
+  const ids = new Map<string, Chart>();
   for (const chart of charts) {
-    if (ids.has(chart.node.id)) {
-      throw invalidArgument(fn, `${arg}.app`, app, `chart '${chart.node.path}': another chart of this app has the id '${chart.node.id}'; `
-        + 'file names must be unique: give each chart its own id');
+    const id = chart.node.id.toLowerCase();
+    const other = ids.get(id);
+    if (other !== undefined) {
+      const same = other.node.id === chart.node.id ? `has the id '${other.node.id}'` : `('${other.node.path}') has the id '${other.node.id}', the same file name where case does not count (macOS, Windows)`;
+      throw invalidArgument(fn, `${arg}.app`, app, `chart '${chart.node.path}': another chart of this app ${same}; file names must be unique: give each chart its own id`);
     }
-    ids.add(chart.node.id);
+    if (id === 'kustomization') {
+      throw invalidArgument(fn, `${arg}.app`, app, `chart '${chart.node.path}': its file would be ${chart.node.id}.yaml, the name of the folder's own kustomization file; give the chart another id`);
+    }
+    ids.set(id, chart);
+    checkNamespaced(chart);
   }
   if (!charts.some((chart) => ownObjects(chart).length > 0)) {
     throw invalidArgument(fn, `${arg}.app`, app, 'has no objects; a GitOps sync with pruning would apply the empty folder by '
       + 'deleting everything it applied before. Add the charts, or leave the folder out');
+  }
+}
+
+/**
+ * A namespaced object without a namespace goes wherever the tool that applies it points (with
+ * kubectl, the "default" namespace), outside its environment's quota and policies.
+ */
+function checkNamespaced(chart: Chart): void {
+  for (const object of ownObjects(chart)) {
+    if (object.metadata.namespace === undefined && isKnownNamespaced(apiGroupOf(object.apiGroup), object.kind)) {
+      throw invalidProp(chart, 'namespace', undefined, `must be set: ${object.kind} '${object.node.path}' lives in a namespace and names none, `
+        + `so it would be applied wherever the tool applying it points (kubectl: the "default" namespace); e.g. new Chart(app, '${chart.node.id}', { namespace: 'payments' })`);
+    }
   }
 }
 
@@ -212,7 +237,7 @@ function kustomization(resources: readonly string[]): string {
  * anything but earlier output: a folder holding the working directory, or files other than YAML.
  */
 export function writeOutput(files: readonly OutputFile[], outdir: string): void {
-  checkFiles('writeOutput', files, { nonEmpty: true });
+  checkFiles('writeOutput', files, { nonEmpty: true, manifests: true });
   const target = checkOutdir('writeOutput', outdir);
   const staging = `${path.dirname(target)}/.${path.basename(target)}-staging-${process.pid}`;
   const previous = `${path.dirname(target)}/.${path.basename(target)}-previous-${process.pid}`;
@@ -248,10 +273,16 @@ export function writeOutput(files: readonly OutputFile[], outdir: string): void 
   }
 }
 
-/** Output files: an array of `{ path, content }`, each path relative, inside the output and given once. */
-function checkFiles(fn: string, files: unknown, options: { nonEmpty?: boolean } = {}): void {
+/**
+ * Output files: an array of `{ path, content }`, each path relative, inside the output and given
+ * once; with `manifests`, each a YAML file whose text parses (files a synth made carry their objects).
+ */
+function checkFiles(fn: string, files: unknown, options: { nonEmpty?: boolean; manifests?: boolean } = {}): void {
   if (!Array.isArray(files)) {
-    throw invalidArgument(fn, 'files', files, `must be an array of { path, content }, not ${kindOf(files)}, e.g. synthesizeFolders([{ folder: 'production', app }])`);
+    const synthesis = files !== null && typeof files === 'object' && Array.isArray((files as Partial<Synthesis>).files);
+    throw invalidArgument(fn, 'files', synthesis ? kindOf(files) : files, synthesis
+      ? `must be the array of files, not the whole synthesis: pass its files, e.g. ${fn}(synthesize(plan).files, 'dist')`
+      : `must be an array of { path, content }, not ${kindOf(files)}, e.g. synthesizeFolders([{ folder: 'production', app }])`);
   }
   if (options.nonEmpty && files.length === 0) {
     throw invalidArgument(fn, 'files', files, 'must list at least one file: an empty output would make a pruning GitOps sync delete everything');
@@ -269,6 +300,29 @@ function checkFiles(fn: string, files: unknown, options: { nonEmpty?: boolean } 
     const first = seen.get(p);
     if (first !== undefined) throw invalidArgument(fn, `files[${i}].path`, p, `is also the path of files[${first}]; each file needs a path of its own`);
     seen.set(p, i);
+    if (options.manifests) {
+      if (!/\.ya?ml$/.test(p)) throw invalidArgument(fn, `files[${i}].path`, p, 'must name a YAML file (".yaml" or ".yml"): the output folder holds manifests only');
+      if (file.objects === undefined) parseManifests(fn, `files[${i}].content`, file.content);
+    }
+  });
+  for (const [p, i] of seen) {
+    const segments = p.split('/');
+    for (let k = 1; k < segments.length; k++) {
+      const folder = segments.slice(0, k).join('/');
+      if (seen.has(folder)) {
+        throw invalidArgument(fn, `files[${i}].path`, p, `is inside "${folder}", the path of files[${seen.get(folder)}]: a path cannot be both a file and a folder`);
+      }
+    }
+  }
+}
+
+/** The objects of a manifest file's text; an error names the argument and the line, never the text. */
+function parseManifests(fn: string, arg: string, content: string): any[] {
+  return parseAllDocuments(content).map((document) => {
+    if (document.errors.length > 0) {
+      throw invalidSecretArgument(fn, arg, content, `must be valid YAML: ${document.errors[0].message.split('\n')[0]}`);
+    }
+    return document.toJSON();
   });
 }
 
@@ -341,9 +395,7 @@ function listFiles(dir: string, prefix = ''): string[] {
 /** The Kubernetes objects in `files` (kustomization.yaml files aside). */
 export function objectsOf(files: readonly OutputFile[]): any[] {
   checkFiles('objectsOf', files);
-  return files
-    .filter((f) => path.basename(f.path) !== 'kustomization.yaml')
-    .flatMap((f) => f.objects ?? parseAllDocuments(f.content).map((d) => d.toJSON()));
+  return files.flatMap((f, i) => (path.basename(f.path) === 'kustomization.yaml' ? [] : f.objects ?? parseManifests('objectsOf', `files[${i}].content`, f.content)));
 }
 
 /** Writes one file atomically: to a temporary sibling first, then renamed into place. */
@@ -351,7 +403,17 @@ export function writeFileAtomically(filePath: string, content: string): void {
   if (typeof filePath !== 'string' || filePath === '') throw invalidArgument('writeFileAtomically', 'filePath', filePath, 'must be a file path, e.g. "reports/capacity.md"');
   if (typeof content !== 'string') throw invalidArgument('writeFileAtomically', 'content', content, `must be a string, not ${kindOf(content)}`);
   const staging = `${filePath}.staging-${process.pid}`;
-  fs.mkdirSync(path.dirname(filePath), { recursive: true });
-  fs.writeFileSync(staging, content);
-  fs.renameSync(staging, filePath);
+  try {
+    if (fs.statSync(filePath, { throwIfNoEntry: false })?.isDirectory()) throw new Error('it is a folder');
+    fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    fs.writeFileSync(staging, content);
+    fs.renameSync(staging, filePath);
+  } catch (e) {
+    try {
+      fs.rmSync(staging, { force: true });
+    } catch {
+      // Nothing was staged: the folder could not be created.
+    }
+    throw invalidArgument('writeFileAtomically', 'filePath', filePath, `could not be written (${(e as Error).message}); the file was left as it was`);
+  }
 }

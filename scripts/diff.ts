@@ -7,6 +7,7 @@
  *
  * Nothing is written. Exit 2 when synthesis fails or a committed file is not valid YAML.
  */
+import * as fs from 'fs';
 import { compareOutput } from '../lib/tools';
 import { diffResources, formatResourceChanges, readOutputFiles } from '../lib/resource-diff';
 // main.ts runs its main() only when the running script is named main.js or main.ts, so importing
@@ -20,7 +21,16 @@ function run(argv: readonly string[]): number {
     console.error(`diff: unknown option ${unknown.join(', ')}; usage: npm run diff [-- [--fail-on-change] [folder]]`);
     return 2;
   }
-  const outdir = argv.find((a) => !a.startsWith('-')) ?? 'dist';
+  const folders = argv.filter((a) => !a.startsWith('-'));
+  if (folders.length > 1) {
+    console.error(`diff: one folder to compare with, not ${folders.length} (${folders.join(', ')}); usage: npm run diff [-- [--fail-on-change] [folder]]`);
+    return 2;
+  }
+  const outdir = folders[0] ?? 'dist';
+  if (!fs.existsSync(outdir) || !fs.statSync(outdir).isDirectory()) {
+    console.error(`diff: '${outdir}' is not a folder; give the output folder to compare with (default: dist)`);
+    return 2;
+  }
   const committed = readOutputFiles(outdir);
   const fresh = platformFiles();
   const changes = diffResources(committed, fresh);

@@ -5,7 +5,7 @@ import { App, Chart, Cron, Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
 import { ChangeFreeze, FintechEnvironment, GitOpsDelivery, GitOpsDeliveryProps, GitOpsEnvironment, GitRevision } from '../lib';
-import { environmentResources, FolderPlan, planDelivery } from '../lib/tools';
+import { EnvironmentResources, environmentResources, FolderPlan, planDelivery, wavesOf } from '../lib/tools';
 import { STAGING } from '../platform';
 import { only, paymentsService } from './support/fixtures';
 import { checkObjects } from './support/policy-checks';
@@ -26,8 +26,14 @@ function folderOf(name: string, namespace: string, extra: (app: App) => void = (
   return planDelivery([{ folder: name, app }]).folders[0];
 }
 
-const STAGING_RESOURCES = environmentResources(folderOf('staging', 'fintech-staging'));
-const PRODUCTION_RESOURCES = environmentResources(folderOf('production', 'fintech-production'));
+/** What a folder contains, as a hand-made EnvironmentResources: without the folder and waves it was read from, so any waves can be tried. */
+function handMade(folder: FolderPlan): EnvironmentResources {
+  const { namespaces, clusterKinds, namespacedKinds } = environmentResources(folder);
+  return { namespaces, clusterKinds, namespacedKinds };
+}
+
+const STAGING_RESOURCES = handMade(folderOf('staging', 'fintech-staging'));
+const PRODUCTION_RESOURCES = handMade(folderOf('production', 'fintech-production'));
 
 function environments(production: Partial<GitOpsEnvironment> = {}): GitOpsEnvironment[] {
   return [
@@ -232,7 +238,7 @@ describe('AppProject per environment', () => {
       new k8s.KubeClusterRole(chart, 'reader', { metadata: { name: 'reader' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
       new k8s.KubeServiceAccount(chart, 'scraper', { metadata: { name: 'scraper' }, automountServiceAccountToken: false });
     });
-    const { objects: grown } = synthGitOps({ environments: [{ name: 'staging', namespace: 'fintech-staging', waves: [0], resources: environmentResources(folder) }] });
+    const { objects: grown } = synthGitOps({ environments: [{ name: 'staging', namespace: 'fintech-staging', waves: wavesOf(folder), resources: environmentResources(folder) }] });
     const before = project('staging').spec;
     const after = project('staging', grown).spec;
     expect(after.clusterResourceWhitelist).toEqual([...before.clusterResourceWhitelist, { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }]);
@@ -254,7 +260,8 @@ describe('AppProject per environment', () => {
     const app = new App();
     new k8s.KubeConfigMap(new Chart(app, 'loose'), 'settings', { data: { a: 'b' } });
     expect(() => environmentResources(planDelivery([{ folder: 'qa', app }]).folders[0])).toThrow(
-      "ConfigMap 'loose/settings' in folder 'qa' has no namespace and is not a cluster-scoped kind; give it a namespace (its chart's namespace or metadata.namespace)");
+      "environmentResources: 'folder' (\"qa\") is invalid: holds ConfigMap 'loose/settings', which has no namespace and is not a cluster-scoped kind; "
+      + "give it a namespace (its chart's namespace or metadata.namespace)");
   });
 });
 

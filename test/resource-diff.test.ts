@@ -103,7 +103,7 @@ describe('diffResources', () => {
   });
 
   test('fails on invalid YAML, naming the file', () => {
-    expect(() => diffResources([{ path: 'staging/a.yaml', content: 'a: [1' }], [])).toThrow(/^staging\/a\.yaml: not valid YAML: /);
+    expect(() => diffResources([{ path: 'staging/a.yaml', content: 'a: [1' }], [])).toThrow(/^diffResources: 'before\[0\]\.content' \(a string of 5 characters\) is invalid: is not valid YAML \(staging\/a\.yaml\): /);
   });
 
   test('keeps two documents of one identity apart instead of losing one', () => {

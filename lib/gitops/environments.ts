@@ -13,6 +13,16 @@ export interface GroupKind {
 
 /** What an environment's output contains: what its AppProject allows, and nothing more. */
 export interface EnvironmentResources {
+  /**
+   * The folder of the delivery plan they were read from: the environment's `name` must be it.
+   * @default - not checked (resources not read by `environmentResources`)
+   */
+  readonly folder?: string;
+  /**
+   * That folder's delivery waves, lowest first: the environment's `waves` must be them.
+   * @default - not checked (resources not read by `environmentResources`)
+   */
+  readonly waves?: readonly number[];
   /** The namespaces of its namespaced objects, sorted. */
   readonly namespaces: readonly string[];
   /** The cluster-scoped kinds among its objects, sorted. */
@@ -63,7 +73,10 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     checkDnsLabel(scope, `environments[${i}].name`, env.name, { prefix: 'fintech-' });
     checkDnsLabel(scope, `environments[${i}].namespace`, env.namespace);
     const waves = checkArray<number>(scope, `environments[${i}].waves`, env.waves, '[0, 1, 2]');
-    if (waves.length === 0) throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave');
+    if (waves.length === 0) {
+      throw invalidProp(scope, `environments[${i}].waves`, env.waves, 'must list at least one wave, wavesOf(folder) of a folder laid out in waves: '
+        + 'GitOps applies an environment wave by wave, and a folder planned with waves: false has none');
+    }
     waves.forEach((wave, j) => checkInteger(scope, `environments[${i}].waves[${j}]`, wave, 0));
     checkUniqueItems(scope, `environments[${i}].waves`, waves);
     // Each wave's Kustomization depends on the one before it in this list.
@@ -73,7 +86,11 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
     for (const flag of ['automatedSync', 'prune', 'selfHeal'] as const) {
       if (env[flag] !== undefined) checkBoolean(scope, `environments[${i}].${flag}`, env[flag]);
     }
-    checkResources(scope, `environments[${i}].resources`, env);
+    if (env.automatedSync === false && env.selfHeal === true) {
+      throw invalidProp(scope, `environments[${i}].selfHeal`, true, 'must be left out with automatedSync: false: Argo CD undoes changes made by hand only during automated syncs, '
+        + 'so it would never self-heal; leave out automatedSync for automated syncs with self-heal');
+    }
+    checkResources(scope, `environments[${i}]`, env);
     const prop = `environments[${i}].freezes`;
     const resolved = checkArray<ChangeFreeze>(scope, prop, env.freezes ?? [], '[ChangeFreeze.recurring({ ... })]')
       .map((freeze, j) => resolveFreeze(scope, `${prop}[${j}]`, freeze, now));
@@ -93,10 +110,19 @@ export function checkEnvironments(scope: Construct, environments: readonly GitOp
 const ENVIRONMENT_OPTIONS = ['name', 'namespace', 'waves', 'resources', 'freezes', 'automatedSync', 'prune', 'selfHeal'];
 
 /** An environment's Application must deploy to a namespace its output uses, and its output must contain something. */
-function checkResources(scope: Construct, prop: string, env: GitOpsEnvironment): void {
+function checkResources(scope: Construct, at: string, env: GitOpsEnvironment): void {
+  const prop = `${at}.resources`;
   const resources = env.resources;
   if (!resources || !Array.isArray(resources.namespaces) || !Array.isArray(resources.namespacedKinds) || !Array.isArray(resources.clusterKinds)) {
     throw invalidProp(scope, prop, resources, 'must be what the environment\'s output contains: environmentResources(folder) of its folder in the delivery plan');
+  }
+  if (resources.folder !== undefined && resources.folder !== env.name) {
+    throw invalidProp(scope, `${at}.name`, env.name, `must be the folder its resources were read from ("${resources.folder}"): `
+      + `the Application and the Kustomizations apply <outputPath>/${env.name}, which the output does not have`);
+  }
+  if (resources.waves !== undefined && JSON.stringify(resources.waves) !== JSON.stringify(env.waves)) {
+    throw invalidProp(scope, `${at}.waves`, env.waves, `must be the waves of its folder "${resources.folder ?? env.name}", `
+      + `${JSON.stringify(resources.waves)} (wavesOf(folder)): a Kustomization for a wave the folder does not have fails, and blocks the waves after it`);
   }
   if (!resources.namespaces.includes(env.namespace)) {
     throw invalidProp(scope, `${prop}.namespaces`, resources.namespaces, `must include the environment's namespace "${env.namespace}": its output has no object there`);

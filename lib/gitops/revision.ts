@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkString } from '../shared/validation';
+import { checkNotSecret, checkOneOf, checkString } from '../shared/validation';
 
 /** What a {@link GitRevision} names. */
 export enum GitRevisionKind {
@@ -40,7 +40,8 @@ export class GitRevision {
  * plus `git branch`'s: no leading '-'.
  */
 export function checkRevision(scope: Construct, revision: GitRevision): GitRevision {
-  const { kind } = revision;
+  const kind = checkOneOf(scope, 'revision.kind', revision.kind, Object.values(GitRevisionKind),
+    "GitRevision.branch(name), GitRevision.tag(name) or GitRevision.commit(sha): made by its factories, not with new");
   const example = { [GitRevisionKind.BRANCH]: "GitRevision.branch('main')", [GitRevisionKind.TAG]: "GitRevision.tag('v1.2.0')",
     [GitRevisionKind.COMMIT]: "GitRevision.commit('<40 hex digits>')" }[kind];
   const value = checkString(scope, 'revision', revision.value, { example, allowEmpty: true });
@@ -49,6 +50,13 @@ export function checkRevision(scope: Construct, revision: GitRevision): GitRevis
       throw invalidProp(scope, 'revision', value, "must be a commit's full 40-character lowercase hexadecimal SHA-1");
     }
     return revision;
+  }
+  checkNotSecret(scope, 'revision', value, `give the ${kind}'s name; Argo CD and Flux read the repository's credentials from a repository Secret`);
+  if (value === 'HEAD') {
+    throw invalidProp(scope, 'revision', value, `must name a ${kind}, not "HEAD": Flux cannot check out a ${kind} called HEAD; give the branch, e.g. GitRevision.branch('main')`);
+  }
+  if (/^[0-9a-f]{40}$/i.test(value)) {
+    throw invalidProp(scope, 'revision', value, `is a commit SHA, not a ${kind} name: Flux would look for a ${kind} of that name; use GitRevision.commit('${value.toLowerCase()}')`);
   }
   if (value.startsWith('refs/')) {
     throw invalidProp(scope, 'revision', value, `must be the ${kind}'s short name, without "refs/heads/" or "refs/tags/", e.g. ${example}: Flux adds the prefix itself`);

@@ -90,6 +90,17 @@ export function checkInstance<T>(scope: IConstruct, prop: string, value: unknown
 }
 
 /**
+ * What a value that should be an instance of `type` is, for a message: its kind ("a Chart"), or,
+ * when it is an instance of a class of the same name that is not `type`, that it comes from
+ * another copy of `packageName` (two versions installed side by side, where `instanceof` fails).
+ */
+export function kindOfInstance(value: unknown, type: ClassOf<unknown>, packageName: string): string {
+  const name = value !== null && typeof value === 'object' ? Object.getPrototypeOf(value)?.constructor?.name : undefined;
+  if (name !== type.name || value instanceof type) return kindOf(value);
+  return `${kindOf(value)} of another copy of ${packageName}: two copies are installed (\`npm ls ${packageName}\`); install one version, shared as a peer dependency`;
+}
+
+/**
  * An options object with only the options `known` (a misspelt option would otherwise be ignored
  * without a word). An unknown option's value is never shown: it may be a secret given by mistake.
  */
@@ -326,6 +337,13 @@ export function checkCidr(scope: IConstruct, prop: string, value: string): strin
     throw invalidProp(scope, prop, value, `has bits set after its /${length} prefix; the network is "${formatAddress(network, v4)}/${length}"`);
   }
   return value;
+}
+
+/** Whether `value` is an IPv4 or IPv6 CIDR with its prefix length (host bits allowed), for arguments that have no construct to report. */
+export function isCidr(value: string): boolean {
+  const [address, length, ...rest] = value.split('/');
+  if (rest.length > 0 || length === undefined || !/^(0|[1-9][0-9]{0,2})$/.test(length)) return false;
+  return (isIPv4(address) && Number(length) <= 32) || (isIPv6(address) && !address.includes('%') && Number(length) <= 128);
 }
 
 function addressBits(address: string, v4: boolean): bigint {
@@ -675,6 +693,28 @@ export function checkTimeZone(scope: IConstruct, prop: string, value: unknown): 
 export function checkArgumentArray<T = unknown>(fn: string, arg: string, value: unknown, example: string): readonly T[] {
   if (!Array.isArray(value)) throw invalidArgument(fn, arg, value, `${typeMismatch('an array', value)}, e.g. ${example}`);
   return value as T[];
+}
+
+/**
+ * An array argument of parsed Kubernetes objects (`objectsOf(files)`): each a plain object with
+ * a string `apiVersion` and `kind`. Output files or YAML text given instead are named as such.
+ */
+export function checkObjectsArgument(fn: string, arg: string, value: unknown, example = 'objectsOf(files)'): readonly any[] {
+  const objects = checkArgumentArray(fn, arg, value, example);
+  objects.forEach((object: any, i) => {
+    const prototype = object !== null && typeof object === 'object' ? Object.getPrototypeOf(object) : undefined;
+    if (prototype !== Object.prototype && prototype !== null || Array.isArray(object)) {
+      throw invalidArgument(fn, `${arg}[${i}]`, typeof object === 'string' ? kindOf(object) : object,
+        `must be a parsed Kubernetes object ({ apiVersion, kind, metadata }), not ${kindOf(object)}: give objectsOf(files)`);
+    }
+    if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
+      const file = typeof object.path === 'string' && typeof object.content === 'string';
+      throw invalidArgument(fn, `${arg}[${i}]`, file ? object.path : kindOf(object), file
+        ? 'is an output file, not a Kubernetes object: give the objects of the files, objectsOf(files)'
+        : 'must be a parsed Kubernetes object with a string apiVersion and kind: give objectsOf(files)');
+    }
+  });
+  return objects;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ const NOW = new Date('2026-12-02T03:00:00Z');
 function resources(namespace: string) {
   const app = new App();
   new FintechEnvironment(new Chart(app, 'environment'), namespace, { namespace, quota: STAGING.quota });
-  return environmentResources(planDelivery([{ folder: 'staging', app }]).folders[0]);
+  // Written out as a hand-made EnvironmentResources (no folder or waves to check the environment against).
+  const { namespaces, clusterKinds, namespacedKinds } = environmentResources(planDelivery([{ folder: 'staging', app }]).folders[0]);
+  return { namespaces, clusterKinds, namespacedKinds };
 }
 const RESOURCES = resources('fintech-staging');
 const env = (o: object = {}) => ({ name: 'staging', namespace: 'fintech-staging', waves: [0, 1], resources: RESOURCES, ...o });
