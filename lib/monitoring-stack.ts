@@ -53,7 +53,7 @@ export interface MonitoringStackProps {
   readonly burnRateWindows?: BurnRateWindow[];
   /** Who is notified, by severity. Required with the stack's own Alertmanager. @default - no AlertmanagerConfig */
   readonly routing?: AlertRoutingOptions;
-  /** The stack's own Prometheus; `false` when the cluster's Prometheus evaluates the rules. @default - 2 replicas, 15 days, 50Gi each */
+  /** The stack's own Prometheus; `false` when the cluster's Prometheus evaluates the rules. @default - 2 replicas, 50Gi each, samples kept as long as the longest objective window (30 days) */
   readonly prometheus?: PrometheusOptions | false;
   /**
    * The stack's own Alertmanager; `false` to use the cluster's: then the routing goes into the
@@ -257,7 +257,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     if (own.prometheus) {
       [this.prometheusServiceAccount, this.prometheus, this.prometheusService, this.prometheusDisruptionBudget] =
         createPrometheus(this, own.prometheus, cluster.targets, own.alertmanager !== undefined);
-      checkRetentionCoversWindows(this, 'prometheus.retention', own.prometheus.retention, this.burnRateWindows);
+      checkRetentionCoversWindows(this, 'prometheus.retention', own.prometheus.retention, this.burnRateWindows, this.objectives);
       this.prometheusUrl = prometheusUrl(this.name, this.namespace);
     }
     // Routing and the Alertmanager that uses it; the pipeline watching itself; the stack pods' network paths, namespace and dashboards.

@@ -106,8 +106,9 @@ export const STAGING: EnvironmentSpec = {
   platformDatabase: 'fintech_ai_staging',
   backupRecipients: ['age1axecfyprmxh2zsjfmny596u2nf9v42teuvad8tstdal2x4e3ypxsmwsl2j'],
   alerts: { slackChannel: '#fintech-staging-alerts', pageOnCritical: false },
+  // Samples are kept for the objectives' 30-day window (the library's default retention); the
+  // volume's size cap (nine tenths of it) stops a full disk first if staging is busier than expected.
   prometheus: {
-    retention: Duration.days(7),
     storage: Size.gibibytes(20),
     resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
   },

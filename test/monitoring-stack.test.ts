@@ -177,13 +177,13 @@ describe('MonitoringStack defaults', () => {
     expect(objects.flatMap(validateManifest)).toEqual([]);
   });
 
-  test('Prometheus: 2 replicas, 15 s scrape and evaluation, 15 days on 50Gi, restricted pods, selectors on the platform label', () => {
+  test('Prometheus: 2 replicas, 15 s scrape and evaluation, 30 days (the objective window) on 50Gi, restricted pods, selectors on the platform label', () => {
     const spec = find(objects, 'Prometheus', 'fintech-test').spec;
     expect(spec).toMatchObject({
       replicas: 2,
       scrapeInterval: '15s',
       evaluationInterval: '15s',
-      retention: '15d',
+      retention: '30d',
       retentionSize: '45GiB',
       storage: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } } } },
       resources: { requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '4Gi' } },
@@ -427,13 +427,13 @@ describe('MonitoringStack options', () => {
     const { objects } = build({
       environment: 'staging',
       prometheus: {
-        replicas: 3, retention: Duration.days(7), storage: Size.gibibytes(20), storageClassName: 'fast-ssd', version: 'v3.5.0',
+        replicas: 3, retention: Duration.days(45), storage: Size.gibibytes(20), storageClassName: 'fast-ssd', version: 'v3.5.0',
         resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
       },
     });
     const spec = find(objects(), 'Prometheus', 'fintech-test').spec;
     expect(spec).toMatchObject({
-      replicas: 3, retention: '7d', retentionSize: '18GiB', version: 'v3.5.0', externalLabels: { environment: 'staging' },
+      replicas: 3, retention: '45d', retentionSize: '18GiB', version: 'v3.5.0', externalLabels: { environment: 'staging' },
       storage: { volumeClaimTemplate: { spec: { storageClassName: 'fast-ssd', resources: { requests: { storage: '20Gi' } } } } },
       resources: { requests: { cpu: '250m', memory: '1Gi' }, limits: { cpu: '500m', memory: '2Gi' } },
     });

@@ -20,6 +20,7 @@ import {
 } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import { KubeStateMetrics, KubeStateMetricsOptions, stackKubeStateMetrics } from './kube-state-metrics';
+import { defaultRetention } from './slo';
 
 /**
  * The Prometheus Operator's `Prometheus` and `Alertmanager` resources, the RBAC their pods need,
@@ -62,7 +63,10 @@ interface StatefulOptions {
 
 /** The stack's own Prometheus. */
 export interface PrometheusOptions extends StatefulOptions {
-  /** How long samples are kept. @default Duration.days(15) */
+  /**
+   * How long samples are kept: at least the longest objective window and burn-rate window.
+   * @default - the longest objective window (30 days by default), or 15 days when every window is shorter
+   */
   readonly retention?: Duration;
   /** @default Size.gibibytes(50) */
   readonly storage?: Size;
@@ -156,6 +160,8 @@ export interface PrometheusSpecInput {
   readonly namespaceSelector: LabelSelector;
   readonly alertmanagers: ReadonlyArray<{ namespace: string; name: string; port: string }>;
   readonly externalLabels: Record<string, string>;
+  /** The retention without `retention` given. */
+  readonly defaultRetention: Duration;
   /** Set when the kubelet is scraped. */
   readonly kubelet?: KubeletTarget;
 }
@@ -171,7 +177,7 @@ export function prometheusSpec(scope: IConstruct, prop: string, options: Prometh
     serviceAccountName: input.serviceAccountName,
     scrapeInterval: checkedDuration(scope, 'scrapeInterval', input.scrapeInterval),
     evaluationInterval: checkedDuration(scope, 'evaluationInterval', input.evaluationInterval),
-    retention: checkedDuration(scope, `${prop}.retention`, options.retention ?? Duration.days(15)),
+    retention: checkedDuration(scope, `${prop}.retention`, options.retention ?? input.defaultRetention),
     // Leave a tenth of the volume free, so a full disk never stops ingestion.
     retentionSize: retentionSize(storageMiB),
     storage: volumeClaim(storage, options.storageClassName),
@@ -537,6 +543,7 @@ export function createPrometheus(
       serviceAccountName: name,
       scrapeInterval: stack.scrapeInterval,
       evaluationInterval: stack.evaluationInterval,
+      defaultRetention: defaultRetention(stack.objectives),
       serviceMonitorSelector: stack.serviceMonitorSelector,
       ruleSelector: stack.ruleSelector,
       namespaceSelector: stack.namespaceSelector,

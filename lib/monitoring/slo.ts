@@ -359,15 +359,42 @@ function pascalCase(name: string): string {
   return name.split(/[-_\s]+/).map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 }
 
+/** The retention a Prometheus needs without one given: 15 days, or the longest objective window when longer (30 days by default). */
+export function defaultRetention(objectives: ReadonlyMap<string, readonly ServiceLevelObjective[]>): Duration {
+  const longest = longestObjective(objectives);
+  return longest && longest.slo.window.toSeconds() > DEFAULT_RETENTION.toSeconds() ? longest.slo.window : DEFAULT_RETENTION;
+}
+
+const DEFAULT_RETENTION = Duration.days(15);
+
+function longestObjective(objectives: ReadonlyMap<string, readonly ServiceLevelObjective[]>): { service: string; slo: ServiceLevelObjective } | undefined {
+  let longest: { service: string; slo: ServiceLevelObjective } | undefined;
+  for (const [service, list] of [...objectives].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const slo of list) if (!longest || slo.window.toSeconds() > longest.slo.window.toSeconds()) longest = { service, slo };
+  }
+  return longest;
+}
+
 /**
  * The stack's own Prometheus must keep its samples at least as long as the longest burn-rate
- * window: the alerts read rates over it, and over a shorter retention they never fire.
+ * window (the alerts read rates over it, and over a shorter retention they never fire) and the
+ * longest objective window (the error budget left is read over all of it).
  */
-export function checkRetentionCoversWindows(scope: IConstruct, prop: string, retention: Duration | undefined, windows: readonly BurnRateWindow[]): void {
+export function checkRetentionCoversWindows(
+  scope: IConstruct, prop: string, retention: Duration | undefined, windows: readonly BurnRateWindow[],
+  objectives: ReadonlyMap<string, readonly ServiceLevelObjective[]>,
+): void {
   if (retention === undefined) return;
   const longest = Math.max(...windows.map((w) => w.longWindow.toSeconds()));
   if (retention.toSeconds() < longest) {
     throw invalidProp(scope, prop, promDuration(retention.toSeconds()),
       `must be at least ${promDuration(longest)}, the longest burn-rate window ('burnRateWindows'): the alerts read rates over it, and with less data they never fire`);
+  }
+  const objective = longestObjective(objectives);
+  if (objective && retention.toSeconds() < objective.slo.window.toSeconds()) {
+    const window = promDuration(objective.slo.window.toSeconds());
+    throw invalidProp(scope, prop, promDuration(retention.toSeconds()),
+      `must be at least ${window}, the window of the objective "${objective.slo.name}" of ${objective.service}: the error budget left is read over the whole window, `
+      + `and with less data it reports a shorter one; leave 'retention' out (it then follows the objectives) or measure the objectives over a shorter 'window'`);
   }
 }

@@ -160,5 +160,5 @@ describe('MonitoringStack bad input (table)', () => {
 });
 
 test('the reference options still synthesize', () => {
-  expect(() => stack({ prometheus: { version: 'v3.5.0', retention: Duration.days(15), storage: Size.gibibytes(50) } })).not.toThrow();
+  expect(() => stack({ prometheus: { version: 'v3.5.0', retention: Duration.days(30), storage: Size.gibibytes(50) } })).not.toThrow();
 });

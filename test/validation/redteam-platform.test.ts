@@ -92,10 +92,36 @@ MONITORING.push(
     "KubeStateMetrics 'monitoring/ksm': 'watchedNamespaces[1]' (\"fintech-prod\") is invalid: is also watchedNamespaces[0]; each must be unique"],
 );
 
+MONITORING.push(['a Prometheus that keeps less than the objectives\' window', stack({ prometheus: { retention: Duration.days(7) } }),
+  `${M}: 'prometheus.retention' ("7d") is invalid: must be at least 30d, the window of the objective "availability" of payments: the error budget left`
+  + ' is read over the whole window, and with less data it reports a shorter one; leave \'retention\' out (it then follows the objectives) or measure'
+  + ' the objectives over a shorter \'window\'']);
 MONITORING.push(['a Prometheus that keeps less than the longest burn-rate window', stack({ prometheus: { retention: Duration.hours(1) } }),
   `${M}: 'prometheus.retention' ("1h") is invalid: must be at least 3d, the longest burn-rate window ('burnRateWindows'): the alerts read rates over it, and with less data they never fire`]);
 MONITORING.push(['a kube-state-metrics image with capitals', stack({ kubeStateMetrics: { image: 'registry.k8s.io/Kube-State-Metrics/kube-state-metrics:v2.13.0' } }),
   `${M}: 'kubeStateMetrics.image' ("registry.k8s.io/Kube-State-Metrics/kube-state-metrics:v2.13.0") is invalid: ${IMAGE_RULE}`]);
+
+describe('Prometheus retention and the objectives\' window', () => {
+  const retentionOf = (props: object) => {
+    const app = new App();
+    const service = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-prod' }), 'payments', {
+      image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080,
+    });
+    const mon = new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'mon', { services: [service], alertmanager: false, ...props });
+    return mon.prometheus!.toJson().spec.retention;
+  };
+  const weekly = [ServiceLevelObjective.availability({ objectivePercent: 99.9, window: Duration.days(7) })];
+
+  test('without retention, samples are kept for the longest objective window, and at least 15 days', () => {
+    expect(retentionOf({})).toBe('30d');
+    expect(retentionOf({ objectives: [ServiceLevelObjective.availability({ objectivePercent: 99.9, window: Duration.days(45) })] })).toBe('45d');
+    expect(retentionOf({ objectives: weekly })).toBe('15d');
+  });
+
+  test('a retention that covers objectives measured over a week is accepted', () => {
+    expect(retentionOf({ objectives: weekly, prometheus: { retention: Duration.days(7) } })).toBe('7d');
+  });
+});
 
 describe('MonitoringStack mistakes (platform red team)', () => {
   test.each(MONITORING)('%s', (_name, build, expected) => {
