@@ -1,7 +1,6 @@
 import { NAME_LABEL } from './shared/labels';
 import { formatBytes, formatCpu, isQuantity, parseCpuMillis, parseQuantity } from './shared/quantity';
 import { invalidArgument, invalidSecretArgument } from './shared/errors';
-import { kindOf } from './shared/secrets';
 import { checkArgumentArray, checkObjectsArgument } from './shared/validation';
 
 /**
@@ -308,7 +307,7 @@ function checkCapacityObjects(fn: string, objects: readonly any[]): void {
     if (object.kind === 'Rollout' && object.spec.template === undefined) {
       const name = object.spec.workloadRef?.name;
       if (!objects.some((o) => o.kind === 'Deployment' && o.metadata?.name === name && o.metadata?.namespace === object.metadata?.namespace)) {
-        throw invalidArgument(fn, `objects[${i}].spec`, kindOf(object.spec), `must have a template, or a workloadRef naming a Deployment among the objects: the capacity check reads the Rollout '${object.metadata.name}''s pods from it`);
+        throw invalidSecretArgument(fn, `objects[${i}].spec`, object.spec, `must have a template, or a workloadRef naming a Deployment among the objects: the capacity check reads the pods of Rollout '${object.metadata.name}' from it`);
       }
     }
   });

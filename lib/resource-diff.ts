@@ -259,7 +259,7 @@ function indexObjects(files: readonly OutputFile[], arg: string): Map<string, Lo
     const name = slash < 0 ? file.path : file.path.slice(slash + 1);
     for (const document of parseAllDocuments(file.content)) {
       if (document.errors.length > 0) {
-        throw invalidSecretArgument('diffResources', `${arg}[${i}].content`, file.content, `is not valid YAML (${file.path}): ${document.errors[0].message.split('\n')[0]}`);
+        throw invalidSecretArgument('diffResources', `${arg}[${i}].content`, file.content, `is not valid YAML (${file.path}): ${document.errors[0].message.split('\n')[0].replace(/:$/, '')}`);
       }
       const object = document.toJSON();
       if (object === null || typeof object !== 'object') continue;
