@@ -8,7 +8,7 @@ import { analyseSegmentation, SegmentationResult } from './segmentation';
 import { describeValue, invalidArgument, invalidProp, invalidSecretArgument } from './shared/errors';
 import { apiGroupOf, isKnownNamespaced } from './shared/kinds';
 import { kindOf, secretKind } from './shared/secrets';
-import { kindOfInstance } from './shared/validation';
+import { checkChartNamespace, checkLabels, kindOfInstance } from './shared/validation';
 import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
@@ -197,7 +197,7 @@ function checkCharts({ app, charts }: FolderPlan, fn: string, arg: string): void
       throw invalidArgument(fn, `${arg}.app`, app, `chart '${chart.node.path}': its file would be ${chart.node.id}.yaml, the name of the folder's own kustomization file; give the chart another id`);
     }
     ids.set(id, chart);
-    checkNamespaced(chart);
+    checkChartMetadata(chart);
   }
   if (!charts.some((chart) => ownObjects(chart).length > 0)) {
     throw invalidArgument(fn, `${arg}.app`, app, 'has no objects; a GitOps sync with pruning would apply the empty folder by '
@@ -206,10 +206,13 @@ function checkCharts({ app, charts }: FolderPlan, fn: string, arg: string): void
 }
 
 /**
- * A namespaced object without a namespace goes wherever the tool that applies it points (with
- * kubectl, the "default" namespace), outside its environment's quota and policies.
+ * A Chart's namespace and labels, which cdk8s copies onto its objects unchecked, are ones the API
+ * server accepts; and a namespaced object without a namespace would go wherever the tool that
+ * applies it points (with kubectl, the "default" namespace), outside its environment's quota and policies.
  */
-function checkNamespaced(chart: Chart): void {
+function checkChartMetadata(chart: Chart): void {
+  checkChartNamespace(chart);
+  checkLabels(chart, 'labels', chart.labels);
   for (const object of ownObjects(chart)) {
     if (object.metadata.namespace === undefined && isKnownNamespaced(apiGroupOf(object.apiGroup), object.kind)) {
       throw invalidProp(chart, 'namespace', undefined, `must be set: ${object.kind} '${object.node.path}' lives in a namespace and names none, `

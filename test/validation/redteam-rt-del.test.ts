@@ -8,6 +8,7 @@ import {
   checkCapacity, diffResources, environmentResources, objectsOf, OutputFolder, planCapacity, planDelivery, synthesize, synthesizeFolders, synthesizePlan,
   wavesOf, writeFileAtomically, writeOutput,
 } from '../../lib/tools';
+import { readIntendedChanges, ReleaseGuardError } from '../../lib/release-guard';
 import { diffArgs, guardArgs, synthArgs } from '../../scripts/args';
 import { plainErrorMessage } from '../support/errors';
 
@@ -148,6 +149,24 @@ const APP: Array<[string, () => unknown, string]> = [
     return synth(app)();
   },
     "synthesizeFolders: 'folders[0].app' (a string of 20 characters) is invalid: has a chart whose id looks like a credential (an AWS access key id): the id names the chart's file in the repository; give the chart a plain id"],
+  ['a Chart label value with a space', () => {
+    const app = environmentApp();
+    ledger(new Chart(app, 'ledger', { namespace: 'payments', labels: { team: 'Payments Team' } }));
+    return synth(app)();
+  },
+    "Chart 'ledger': 'labels.team' (\"Payments Team\") is invalid: must be a label value: at most 63 letters, digits, \"-\", \"_\" or \".\", starting and ending with a letter or digit"],
+  ['a Chart label holding a token', () => {
+    const app = environmentApp();
+    ledger(new Chart(app, 'ledger', { namespace: 'payments', labels: { token: GITHUB_TOKEN } }));
+    return synth(app)();
+  },
+    "Chart 'ledger': 'labels.token' (a string of 40 characters) is invalid: looks like a credential (a GitHub token), and secret values never go into manifests: labels are readable by anyone who can list the object; keep secrets in a Secret"],
+  ['a Chart namespace in capitals, over a raw ConfigMap', () => {
+    const app = environmentApp();
+    new ApiObject(new Chart(app, 'settings', { namespace: 'Payments' }), 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } });
+    return synth(app)();
+  },
+    "Chart 'settings': 'namespace' (\"Payments\") is invalid: is the namespace of its Chart 'settings', and must be a DNS-1123 label: at most 63 lowercase letters, digits or \"-\", starting and ending with a letter or digit"],
   ['a folder named with a GitHub token', () => synthesizeFolders([{ folder: GITHUB_TOKEN, app: environmentApp() }]),
     "synthesizeFolders: 'folders[0].folder' (a string of 40 characters) is invalid: looks like a credential (a GitHub token): the folder's name is a path in the repository; name the environment, e.g. \"production\""],
   ['a chart added after planDelivery', () => {
@@ -228,6 +247,35 @@ describe('tool mistakes (delivery red team)', () => {
       "namespace 'payments' at steady state: requests.cpu 2 exceeds the quota 1; largest consumers: Deployment/a 2 (4 pods)",
       "namespace 'payments' during no rolling update: requests.cpu 2 exceeds the quota 1; largest consumers: Deployment/a 2 (4 pods)",
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The list of intended immutable-field changes (immutable-changes.yaml)
+
+function intended(text: string): () => unknown {
+  return () => {
+    const file = path.join(tmp(), 'immutable-changes.yaml');
+    fs.writeFileSync(file, text);
+    return readIntendedChanges(file);
+  };
+}
+
+const INTENDED: Array<[string, () => unknown, string]> = [
+  ['one entry instead of a list', intended('intended:\n  kind: Deployment\n'),
+    "immutable-changes.yaml: 'intended' ({\"kind\":\"Deployment\"}) is invalid: must be a list of { kind, namespace, name, field, reason }, each optionally with its environment"],
+  ['an entry without its field', intended('intended:\n  - { kind: Deployment, namespace: payments, name: payments, reason: recreated by the release }\n'),
+    "immutable-changes.yaml: 'intended[0].field' (undefined) is invalid: must be a non-empty string as the guard names it, e.g. \"spec.selector\""],
+  ["a misspelt key 'namesapce'", intended('intended:\n  - { kind: Deployment, namesapce: payments, name: payments, field: spec.selector, reason: recreated }\n'),
+    "immutable-changes.yaml: 'intended[0].namesapce' (a string of 8 characters) is invalid: is not a known key; the keys are environment, kind, namespace, name, field, reason"],
+  ['the environment as a list', intended('intended:\n  - { environment: [production], kind: Deployment, namespace: payments, name: payments, field: spec.selector, reason: recreated }\n'),
+    "immutable-changes.yaml: 'intended[0].environment' ([\"production\"]) is invalid: must be a string: the output folder, e.g. \"production\"; leave it out for every environment"],
+];
+
+describe('intended-change list mistakes (delivery red team)', () => {
+  test.each(INTENDED)('%s', (_name, build, expected) => {
+    expect(() => build()).toThrow(ReleaseGuardError);
+    expect(() => build()).toThrow(expected);
   });
 });
 
