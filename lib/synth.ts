@@ -379,7 +379,9 @@ function createFolder(dir: string, fail: (e: unknown) => Error): void {
 /** The differences between these files and what `outdir` holds: one line per differing path. */
 export function compareOutput(files: readonly OutputFile[], outdir: string): string[] {
   checkFiles('compareOutput', files);
-  if (typeof outdir !== 'string' || outdir === '') throw invalidArgument('compareOutput', 'outdir', outdir, `must be the path of the output folder, not ${kindOf(outdir)}, e.g. "dist"`);
+  if (typeof outdir !== 'string' || outdir === '') {
+    throw invalidArgument('compareOutput', 'outdir', outdir, `must be the path of the output folder, not ${outdir === '' ? 'empty' : kindOf(outdir)}, e.g. "dist"`);
+  }
   if (fs.existsSync(outdir) && !fs.statSync(outdir).isDirectory()) throw invalidArgument('compareOutput', 'outdir', outdir, 'is a file; it must be a folder, or not exist yet');
   const expected = new Map(files.map((f) => [f.path, f.content]));
   const actual = new Map(listFiles(outdir).map((p) => [p, fs.readFileSync(path.join(outdir, p), 'utf8')]));

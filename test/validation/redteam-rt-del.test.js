@@ -11,8 +11,8 @@ const { Construct } = require('constructs');
 const { Cpu } = require('cdk8s-plus-28');
 const { ChangeFreeze, FintechEnvironment, FintechService, GitOpsDelivery, GitRevision } = require('../../lib');
 const {
-  analyseSegmentation, assertCapacity, checkCapacity, environmentResources, NetworkModel, objectsOf, planCapacity, planDelivery, synthesizeFolders,
-  synthesizePlan, wavesOf, writeOutput,
+  analyseSegmentation, assertCapacity, capacityMarkdown, capacityTable, checkCapacity, environmentResources, formatResourceChanges, identityLabel, NetworkModel,
+  objectsOf, planCapacity, planDelivery, segmentationMarkdown, synthesizeFolders, synthesizePlan, wavesOf, writeOutput,
 } = require('../../lib/tools');
 const { plainErrorMessage } = require('../support/errors');
 
@@ -103,13 +103,27 @@ const CASES = [
   ['a capacity input with limits at the top', capacity({ limits: { cpu: '1' } }),
     "checkCapacity: 'inputs[0].limits' (an object) is invalid: is not a known field; the fields are namespace, quota, limitRange, workloads"],
   ['a hand-made capacity report without warnings', () => assertCapacity([{ namespace: 'payments', errors: [] }]),
-    "assertCapacity: 'reports[0]' ({\"namespace\":\"payments\",\"errors\":[]}) is invalid: must be one report of planCapacity(objects) or checkCapacity(inputs), with its errors and warnings"],
+    "assertCapacity: 'reports[0]' ({\"namespace\":\"payments\",\"errors\":[]}) is invalid: must be one report of planCapacity(objects)"],
   ['analyseSegmentation of the files instead of their objects', () => analyseSegmentation('production', synthesizeFolders([{ folder: 'production', app: environmentApp() }])),
     "analyseSegmentation: 'objects[0]' (\"production/wave-0/namespace.yaml\") is invalid: is an output file, not a Kubernetes object: give the objects of the files, objectsOf(files)"],
   ['analyseSegmentation of a null object', () => analyseSegmentation('production', [null]),
     "analyseSegmentation: 'objects[0]' (null) is invalid: must be a parsed Kubernetes object ({ apiVersion, kind, metadata }), not null: give objectsOf(files)"],
   ['analyseSegmentation with a declaration without target', () => analyseSegmentation('production', [], [{ from: 'payments/*' }]),
     "analyseSegmentation: 'declared[0].to' (undefined) is invalid: must name the in-scope workload as \"<namespace>/<workload or app name>\", e.g. \"fintech-production/payments\""],
+  ['segmentationMarkdown of an empty object', () => segmentationMarkdown([{}]),
+    "segmentationMarkdown: 'results[0]' ({}) is invalid: must be one result of analyseSegmentation(...), as synthesize(plan).segmentation lists them"],
+  ['capacityTable of a report without its points', () => capacityTable({ namespace: 'payments', steadyState: {} }),
+    "capacityTable: 'report' ({\"namespace\":\"payments\",\"steadyState\":{}}) is invalid: must be one report of planCapacity(objects)"],
+  ['capacityMarkdown of a null report', () => capacityMarkdown([null]),
+    "capacityMarkdown: 'reports[0]' (null) is invalid: must be one report of planCapacity(objects)"],
+  ['formatResourceChanges of a null change', () => formatResourceChanges([null]),
+    "formatResourceChanges: 'changes[0]' (null) is invalid: must be one change of diffResources(before, after): { change, identity, label, fields }"],
+  ['identityLabel of an empty object', () => identityLabel({}),
+    "identityLabel: 'id' ({}) is invalid: must be a ResourceIdentity, as resourceIdentity(object) returns it: { folder, group, kind, namespace, name }"],
+  ['a capacity input container without a name', capacity({ workloads: [workload({ containers: [{ requests: { cpu: '1' } }] })] }),
+    "checkCapacity: 'inputs[0].workloads[0].containers[0].name' (undefined) is invalid: must be the container's name, a string"],
+  ['a capacity input namespace that is a token', capacity({ namespace: 'ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5' }),
+    "checkCapacity: 'inputs[0].namespace' (a string of 40 characters) is invalid: must be a DNS-1123 label: at most 63 lowercase letters, digits or \"-\", starting and ending with a letter or digit"],
   ['a NetworkModel of nothing', () => new NetworkModel(),
     "NetworkModel: 'objects' (undefined) is invalid: must be an array, not undefined, e.g. objectsOf(files)"],
   ['a NetworkModel of a null object', () => new NetworkModel([null]),
