@@ -84,6 +84,11 @@ const GITOPS: Array<[string, () => unknown, string]> = [
     return gitops({ environments: [environment({ waves: wavesOf(flat), resources: environmentResources(flat) })] })();
   },
     "GitOpsDelivery 'gitops/delivery': 'environments[0].waves' ([]) is invalid: must list at least one wave, wavesOf(folder) of a folder laid out in waves: GitOps applies an environment wave by wave, and a folder planned with waves: false has none"],
+  ['waves given by hand for a folder planned without waves', () => {
+    const flat = planDelivery([{ folder: 'production', app: environmentApp(), waves: false }]).folders[0];
+    return gitops({ environments: [environment({ waves: [0], resources: environmentResources(flat) })] })();
+  },
+    "GitOpsDelivery 'gitops/delivery': 'environments[0].resources.waves' ([]) is invalid: must not be empty: its folder \"production\" was planned with waves: false, and GitOps applies an environment wave by wave (one Kustomization per wave folder); plan the folder in waves"],
   ['self-heal on an environment synced by hand', gitops({ environments: [environment({ automatedSync: false, selfHeal: true })] }),
     "GitOpsDelivery 'gitops/delivery': 'environments[0].selfHeal' (true) is invalid: must be left out with automatedSync: false: Argo CD undoes changes made by hand only during automated syncs, so it would never self-heal; leave out automatedSync for automated syncs with self-heal"],
   ['a freeze reason of spaces', gitops({ environments: [environment({ freezes: [ChangeFreeze.recurring({ ...monthEnd, reason: '   ' })] })] }),
