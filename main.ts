@@ -10,6 +10,7 @@ import {
   CANARY_RELEASES, CanaryReleases, CataloguePeer, ENVIRONMENTS, EnvironmentSpec, environmentLabels, GITOPS, GitOpsSettings, imageOf, monitoringNamespaceOf, monitoringPropsFor, monitoringStackNameOf,
   peersOf, platformBackups, RUNBOOK_BASE_URL, scopeEntrancesFor, SERVICES, ServiceSpec, servicePropsFor,
 } from './platform';
+import { synthArgs } from './scripts/args';
 
 /** The capacity report, committed beside dist/ (not applied: outside the environment folders). */
 export const CAPACITY_REPORT = 'reports/capacity.md';
@@ -143,16 +144,13 @@ export function platformFiles(): OutputFile[] {
  * differs from a fresh synth.
  */
 function main(argv: readonly string[]): void {
-  const unknown = argv.filter((arg) => arg !== '--check');
-  if (unknown.length > 0) throw new Error(`synth: unexpected argument '${unknown[0]}'; usage: npm run synth (writes dist/), npm run check (compares, writes nothing)`);
-  if (process.env.CDK8S_OUTDIR === '') throw new Error('synth: CDK8S_OUTDIR is set but empty; unset it for dist/, or give the output folder');
-  const outdir = process.env.CDK8S_OUTDIR ?? 'dist';
+  const { check, outdir } = synthArgs(argv, process.env);
   const { files, segmentation } = platformSynthesis();
   const capacity = planCapacity(objectsOf(files));
   const warnings = assertCapacity(capacity);
   const reports = new Map([[CAPACITY_REPORT, capacityMarkdown(capacity)], [SEGMENTATION_REPORT, segmentationReport(segmentation)]]);
 
-  if (argv.includes('--check')) {
+  if (check) {
     const differences = compareOutput(files, outdir);
     for (const [file, report] of reports) {
       if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== report) differences.push(`changed: ${file}`);

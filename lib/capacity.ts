@@ -1,8 +1,7 @@
 import { NAME_LABEL } from './shared/labels';
 import { formatBytes, formatCpu, isQuantity, parseCpuMillis, parseQuantity } from './shared/quantity';
 import { invalidArgument, invalidSecretArgument } from './shared/errors';
-import { kindOf } from './shared/secrets';
-import { checkArgumentArray, checkObjectsArgument } from './shared/validation';
+import { checkArgumentArray, checkDnsLabelArgument, checkObjectsArgument } from './shared/validation';
 
 /**
  * Capacity planning at synth time: what the objects emitted into a namespace ask of its
@@ -133,6 +132,7 @@ export function checkCapacity(inputs: readonly NamespaceCapacityInput[]): Namesp
       || !Array.isArray(given.workloads)) {
       throw invalidArgument('checkCapacity', `inputs[${i}]`, input, 'must be { namespace, quota, workloads }, as capacityInputs(objects) returns');
     }
+    checkDnsLabelArgument('checkCapacity', `inputs[${i}].namespace`, given.namespace);
     checkCapacityInput('checkCapacity', `inputs[${i}]`, input as NamespaceCapacityInput);
   });
   return inputs.map(namespaceCapacity);
@@ -194,6 +194,7 @@ function checkCapacityInput(fn: string, arg: string, input: NamespaceCapacityInp
       w[list].forEach((c, k) => {
         if (c === null || typeof c !== 'object') throw invalidArgument(fn, `${arg}.${at}.${list}[${k}]`, c, 'must be { name, requests, limits }');
         known(`${at}.${list}[${k}]`, c, ['name', 'requests', 'limits']);
+        if (typeof c.name !== 'string' || c.name === '') throw invalidArgument(fn, `${arg}.${at}.${list}[${k}].name`, c.name, 'must be the container\'s name, a string');
         cpuMemory(`${at}.${list}[${k}].requests`, c.requests);
         cpuMemory(`${at}.${list}[${k}].limits`, c.limits);
       });
@@ -203,14 +204,24 @@ function checkCapacityInput(fn: string, arg: string, input: NamespaceCapacityInp
 
 /** Throws one error listing every capacity problem; returns the warnings. */
 export function assertCapacity(reports: readonly NamespaceCapacity[]): string[] {
-  checkArgumentArray<Partial<NamespaceCapacity> | null>('assertCapacity', 'reports', reports, 'planCapacity(objects)').forEach((report, i) => {
-    if (report === null || typeof report !== 'object' || !Array.isArray(report.errors) || !Array.isArray(report.warnings)) {
-      throw invalidArgument('assertCapacity', `reports[${i}]`, report, 'must be one report of planCapacity(objects) or checkCapacity(inputs), with its errors and warnings');
-    }
-  });
+  checkReports('assertCapacity', reports);
   const errors = reports.flatMap((r) => r.errors);
   if (errors.length > 0) throw new Error(`Capacity check failed:\n  ${errors.join('\n  ')}`);
   return reports.flatMap((r) => r.warnings);
+}
+
+/** Reports as `planCapacity` or `checkCapacity` return them: a namespace, three points of use, errors and warnings. */
+function checkReports(fn: string, reports: unknown): void {
+  checkArgumentArray<unknown>(fn, 'reports', reports, 'planCapacity(objects)').forEach((report, i) => checkReport(fn, `reports[${i}]`, report));
+}
+
+function checkReport(fn: string, arg: string, report: unknown): void {
+  const r = report as Partial<NamespaceCapacity> | null;
+  const point = (p: unknown) => p !== null && typeof p === 'object' && (p as CapacityPoint).used !== null && typeof (p as CapacityPoint).used === 'object';
+  if (r === null || typeof r !== 'object' || typeof r.namespace !== 'string' || r.quota === null || typeof r.quota !== 'object'
+    || !point(r.steadyState) || !point(r.largestRollout) || !point(r.autoscalerMaxima) || !Array.isArray(r.errors) || !Array.isArray(r.warnings)) {
+    throw invalidArgument(fn, arg, report, 'must be one report of planCapacity(objects)');
+  }
 }
 
 function namespaceCapacity(input: NamespaceCapacityInput): NamespaceCapacity {
@@ -308,7 +319,7 @@ function checkCapacityObjects(fn: string, objects: readonly any[]): void {
     if (object.kind === 'Rollout' && object.spec.template === undefined) {
       const name = object.spec.workloadRef?.name;
       if (!objects.some((o) => o.kind === 'Deployment' && o.metadata?.name === name && o.metadata?.namespace === object.metadata?.namespace)) {
-        throw invalidArgument(fn, `objects[${i}].spec`, kindOf(object.spec), `must have a template, or a workloadRef naming a Deployment among the objects: the capacity check reads the Rollout '${object.metadata.name}''s pods from it`);
+        throw invalidSecretArgument(fn, `objects[${i}].spec`, object.spec, `must have a template, or a workloadRef naming a Deployment among the objects: the capacity check reads the pods of Rollout '${object.metadata.name}' from it`);
       }
     }
   });
@@ -467,7 +478,7 @@ export function formatResource(resource: ResourceName, value: number): string {
 
 /** The committed capacity report: a table per namespace, then the warnings. */
 export function capacityMarkdown(reports: readonly NamespaceCapacity[]): string {
-  checkArgumentArray('capacityMarkdown', 'reports', reports, 'planCapacity(objects)');
+  checkReports('capacityMarkdown', reports);
   const warnings = reports.flatMap((r) => r.warnings);
   return [
     '# Capacity',
@@ -487,9 +498,7 @@ export function capacityMarkdown(reports: readonly NamespaceCapacity[]): string 
 
 /** A Markdown table of one namespace: used / quota at the three points. */
 export function capacityTable(report: NamespaceCapacity): string {
-  if (report === null || typeof report !== 'object' || !report.steadyState) {
-    throw invalidArgument('capacityTable', 'report', report, 'must be one report of planCapacity(objects)');
-  }
+  checkReport('capacityTable', 'report', report);
   const cell = (p: CapacityPoint, r: ResourceName) => {
     const used = formatResource(r, p.used[r]);
     const quota = report.quota[r];

@@ -2,7 +2,7 @@ import { checkScopeEntrances, ScopeEntrance } from './segmentation';
 import { App, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { invalidArgument, invalidProp, invalidSecretArgument } from './shared/errors';
-import { kindOf } from './shared/secrets';
+import { kindOf, secretKind } from './shared/secrets';
 import { kindOfInstance } from './shared/validation';
 
 /**
@@ -211,6 +211,8 @@ export function checkFolderPlans(fn: string, arg: string, folders: readonly unkn
 function checkFolderName(fn: string, arg: string, folder: unknown): void {
   const rule = 'must be a folder inside the output: letters, digits, "-", "_" and "." in segments separated by "/", without "..", "." or empty segments, e.g. "production"';
   if (typeof folder !== 'string') throw invalidArgument(fn, arg, folder, `must be a string, not ${kindOf(folder)}, e.g. "production"`);
+  const secret = secretKind(folder);
+  if (secret) throw invalidSecretArgument(fn, arg, folder, `looks like a credential (${secret}): the folder's name is a path in the repository; name the environment, e.g. "production"`);
   if (!folder.split('/').every((segment) => /^[A-Za-z0-9_.-]+$/.test(segment) && segment !== '.' && segment !== '..')) {
     throw invalidArgument(fn, arg, folder, rule);
   }
@@ -258,7 +260,8 @@ function checkPlanCurrent(fn: string, arg: string, plan: FolderPlan): void {
     }
     const previous = i > 0 ? plan.waves![i - 1].wave : -1;
     if (!Number.isInteger(entry.wave) || entry.wave! <= previous) {
-      throw invalidArgument(fn, `${at}.wave`, entry.wave, `must be an integer above ${previous}: waves are numbered from 0, lowest first`);
+      throw invalidArgument(fn, `${at}.wave`, entry.wave, i === 0 ? 'must be an integer of at least 0'
+        : `must be an integer above ${previous} (${arg}.waves[${i - 1}].wave): the waves are listed lowest first`);
     }
     entry.charts.forEach((chart, j) => {
       if (!plan.charts.includes(chart) || placed.has(chart)) {

@@ -4,6 +4,8 @@ import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ImmutableFieldChange, immutableFieldChanges } from './immutable-fields';
 import { identityLabel } from './resource-diff';
+import { describeValue } from './shared/errors';
+import { describeSecret } from './shared/secrets';
 import { objectsOf, OutputFile } from './synth';
 
 /**
@@ -218,6 +220,10 @@ function byFolder(files: readonly OutputFile[]): Map<string, OutputFile[]> {
 }
 
 const INTENDED_KEYS = ['environment', 'kind', 'namespace', 'name', 'field', 'reason'];
+const INTENDED_HINTS: Readonly<Record<string, string>> = {
+  kind: ', e.g. "Deployment"', namespace: ', e.g. "fintech-production"', name: ': the object\'s name', field: ' as the guard names it, e.g. "spec.selector"',
+  reason: ': why the object is replaced, and who deletes it when',
+};
 
 /** The list of intended changes: `intended:` followed by entries of {@link IntendedChange}. */
 export function readIntendedChanges(file: string): IntendedChange[] {
@@ -230,16 +236,21 @@ export function readIntendedChanges(file: string): IntendedChange[] {
     throw new ReleaseGuardError(`${where}: not valid YAML: ${(error as Error).message}`);
   }
   const entries = document?.intended ?? [];
-  if (!Array.isArray(entries)) throw new ReleaseGuardError(`${where}: 'intended' must be a list`);
+  const invalid = (at: string, value: unknown, expectation: string) => new ReleaseGuardError(`${where}: '${at}' (${describeValue(value)}) is invalid: ${expectation}`);
+  if (!Array.isArray(entries)) throw invalid('intended', entries, 'must be a list of { kind, namespace, name, field, reason }, each optionally with its environment');
   return entries.map((entry: any, i: number) => {
-    const at = `${where}: intended[${i}]`;
-    if (entry === null || typeof entry !== 'object') throw new ReleaseGuardError(`${at} must be a mapping`);
-    const unknown = Object.keys(entry).filter((k) => !INTENDED_KEYS.includes(k));
-    if (unknown.length > 0) throw new ReleaseGuardError(`${at} has unknown keys ${unknown.join(', ')}; valid: ${INTENDED_KEYS.join(', ')}`);
-    for (const key of INTENDED_KEYS.filter((k) => k !== 'environment')) {
-      if (typeof entry[key] !== 'string' || entry[key].trim() === '') throw new ReleaseGuardError(`${at}.${key} must be a non-empty string`);
+    const at = `intended[${i}]`;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw invalid(at, entry, 'must be a mapping of kind, namespace, name, field and reason');
+    const unknown = Object.keys(entry).find((k) => !INTENDED_KEYS.includes(k));
+    if (unknown !== undefined) {
+      throw new ReleaseGuardError(`${where}: '${at}.${unknown}' (${describeSecret(entry[unknown])}) is invalid: is not a known key; the keys are ${INTENDED_KEYS.join(', ')}`);
     }
-    if (entry.environment !== undefined && typeof entry.environment !== 'string') throw new ReleaseGuardError(`${at}.environment must be a string`);
+    for (const key of INTENDED_KEYS.filter((k) => k !== 'environment')) {
+      if (typeof entry[key] !== 'string' || entry[key].trim() === '') throw invalid(`${at}.${key}`, entry[key], `must be a non-empty string${INTENDED_HINTS[key]}`);
+    }
+    if (entry.environment !== undefined && typeof entry.environment !== 'string') {
+      throw invalid(`${at}.environment`, entry.environment, 'must be a string: the output folder, e.g. "production"; leave it out for every environment');
+    }
     return entry as IntendedChange;
   });
 }

@@ -74,6 +74,9 @@ export function resourceIdentity(object: any, folder = ''): ResourceIdentity {
  */
 export function identityLabel(id: ResourceIdentity): string {
   if (id === null || typeof id !== 'object') throw invalidArgument('identityLabel', 'id', id, `must be a ResourceIdentity (resourceIdentity(object)), not ${kindOf(id)}`);
+  if (typeof id.kind !== 'string' || id.kind === '') {
+    throw invalidArgument('identityLabel', 'id', id, 'must be a ResourceIdentity, as resourceIdentity(object) returns it: { folder, group, kind, namespace, name }');
+  }
   const kind = id.group ? `${id.kind}.${id.group}` : id.kind;
   const name = id.namespace ? `${id.namespace}/${id.name}` : id.name;
   return [id.folder, kind, name].filter((part) => part !== '').join(' ');
@@ -169,6 +172,12 @@ export function formatResourceChanges(changes: readonly ResourceChange[], option
       throw invalidArgument('formatResourceChanges', `options.${name}`, value, `must be an integer of at least ${name === 'maxValueLength' ? 8 : 1}`);
     }
   }
+  changes.forEach((change: Partial<ResourceChange> | null, i) => {
+    if (change === null || typeof change !== 'object' || !['added', 'removed', 'changed'].includes(change.change as string)
+      || change.identity === null || typeof change.identity !== 'object' || typeof change.label !== 'string' || !Array.isArray(change.fields)) {
+      throw invalidArgument('formatResourceChanges', `changes[${i}]`, change, 'must be one change of diffResources(before, after): { change, identity, label, fields }');
+    }
+  });
   const maxValueLength = options.maxValueLength ?? 60;
   const maxFields = options.maxFieldsPerObject ?? 20;
   if (changes.length === 0) return 'No object added, removed or changed.';
@@ -259,7 +268,7 @@ function indexObjects(files: readonly OutputFile[], arg: string): Map<string, Lo
     const name = slash < 0 ? file.path : file.path.slice(slash + 1);
     for (const document of parseAllDocuments(file.content)) {
       if (document.errors.length > 0) {
-        throw invalidSecretArgument('diffResources', `${arg}[${i}].content`, file.content, `is not valid YAML (${file.path}): ${document.errors[0].message.split('\n')[0]}`);
+        throw invalidSecretArgument('diffResources', `${arg}[${i}].content`, file.content, `is not valid YAML (${file.path}): ${document.errors[0].message.split('\n')[0].replace(/:$/, '')}`);
       }
       const object = document.toJSON();
       if (object === null || typeof object !== 'object') continue;

@@ -460,7 +460,12 @@ function indirectReachers(edges: readonly AllowedEdge[], scoped: ReadonlySet<str
 
 /** The assessor-readable report of every environment's scope. */
 export function segmentationMarkdown(results: readonly SegmentationResult[]): string {
-  checkArgumentArray('segmentationMarkdown', 'results', results, 'synthesize(plan).segmentation');
+  checkArgumentArray<Partial<SegmentationResult> | null>('segmentationMarkdown', 'results', results, 'synthesize(plan).segmentation').forEach((result, i) => {
+    const lists = ['inScope', 'entrances', 'indirect', 'externalDestinations', 'violations', 'unusedDeclarations'] as const;
+    if (result === null || typeof result !== 'object' || typeof result.environment !== 'string' || lists.some((list) => !Array.isArray(result[list]))) {
+      throw invalidArgument('segmentationMarkdown', `results[${i}]`, result, 'must be one result of analyseSegmentation(...), as synthesize(plan).segmentation lists them');
+    }
+  });
   const lines = [
     '# Cardholder-data scope and network segmentation',
     '',

@@ -7,8 +7,8 @@ import { checkFolderPlan, checkFolderPlans, checkOutputFolders, DeliveryPlan, Fo
 import { analyseSegmentation, SegmentationResult } from './segmentation';
 import { describeValue, invalidArgument, invalidProp, invalidSecretArgument } from './shared/errors';
 import { apiGroupOf, isKnownNamespaced } from './shared/kinds';
-import { kindOf } from './shared/secrets';
-import { kindOfInstance } from './shared/validation';
+import { kindOf, secretKind } from './shared/secrets';
+import { checkChartNamespace, checkLabels, kindOfInstance } from './shared/validation';
 import { toYaml } from './shared/yaml';
 
 /** A synthesized file: its path relative to the output folder, and its content. */
@@ -189,11 +189,15 @@ function checkCharts({ app, charts }: FolderPlan, fn: string, arg: string): void
       const same = other.node.id === chart.node.id ? `has the id '${other.node.id}'` : `('${other.node.path}') has the id '${other.node.id}', the same file name where case does not count (macOS, Windows)`;
       throw invalidArgument(fn, `${arg}.app`, app, `chart '${chart.node.path}': another chart of this app ${same}; file names must be unique: give each chart its own id`);
     }
+    const secret = secretKind(chart.node.id);
+    if (secret) {
+      throw invalidSecretArgument(fn, `${arg}.app`, chart.node.id, `has a chart whose id looks like a credential (${secret}): the id names the chart's file in the repository; give the chart a plain id`);
+    }
     if (id === 'kustomization') {
       throw invalidArgument(fn, `${arg}.app`, app, `chart '${chart.node.path}': its file would be ${chart.node.id}.yaml, the name of the folder's own kustomization file; give the chart another id`);
     }
     ids.set(id, chart);
-    checkNamespaced(chart);
+    checkChartMetadata(chart);
   }
   if (!charts.some((chart) => ownObjects(chart).length > 0)) {
     throw invalidArgument(fn, `${arg}.app`, app, 'has no objects; a GitOps sync with pruning would apply the empty folder by '
@@ -202,10 +206,13 @@ function checkCharts({ app, charts }: FolderPlan, fn: string, arg: string): void
 }
 
 /**
- * A namespaced object without a namespace goes wherever the tool that applies it points (with
- * kubectl, the "default" namespace), outside its environment's quota and policies.
+ * A Chart's namespace and labels, which cdk8s copies onto its objects unchecked, are ones the API
+ * server accepts; and a namespaced object without a namespace would go wherever the tool that
+ * applies it points (with kubectl, the "default" namespace), outside its environment's quota and policies.
  */
-function checkNamespaced(chart: Chart): void {
+function checkChartMetadata(chart: Chart): void {
+  checkChartNamespace(chart);
+  checkLabels(chart, 'labels', chart.labels);
   for (const object of ownObjects(chart)) {
     if (object.metadata.namespace === undefined && isKnownNamespaced(apiGroupOf(object.apiGroup), object.kind)) {
       throw invalidProp(chart, 'namespace', undefined, `must be set: ${object.kind} '${object.node.path}' lives in a namespace and names none, `
@@ -280,7 +287,7 @@ export function writeOutput(files: readonly OutputFile[], outdir: string): void 
 function checkFiles(fn: string, files: unknown, options: { nonEmpty?: boolean; manifests?: boolean } = {}): void {
   if (!Array.isArray(files)) {
     const synthesis = files !== null && typeof files === 'object' && Array.isArray((files as Partial<Synthesis>).files);
-    throw invalidArgument(fn, 'files', synthesis ? kindOf(files) : files, synthesis
+    throw (synthesis ? invalidSecretArgument : invalidArgument)(fn, 'files', files, synthesis
       ? `must be the array of files, not the whole synthesis: pass its files, e.g. ${fn}(synthesize(plan).files, 'dist')`
       : `must be an array of { path, content }, not ${kindOf(files)}, e.g. synthesizeFolders([{ folder: 'production', app }])`);
   }
@@ -293,6 +300,9 @@ function checkFiles(fn: string, files: unknown, options: { nonEmpty?: boolean; m
       throw invalidArgument(fn, `files[${i}]`, file, `must be { path, content }, not ${kindOf(file)}`);
     }
     if (typeof file.content !== 'string') throw invalidArgument(fn, `files[${i}].content`, file.content, `must be a string, not ${kindOf(file.content)}`);
+    if (file.objects !== undefined && !Array.isArray(file.objects)) {
+      throw invalidSecretArgument(fn, `files[${i}].objects`, file.objects, 'must be the array of the file\'s objects as synthesized, or left out (the content is then parsed)');
+    }
     const p = file.path;
     if (typeof p !== 'string' || p === '' || p.startsWith('/') || p.split('/').some((s) => s === '' || s === '.' || s === '..') || p.includes('\\')) {
       throw invalidArgument(fn, `files[${i}].path`, p, 'must be a path relative to the output folder, without "..", "." or empty segments, e.g. "production/wave-2/payments.yaml"');
@@ -320,7 +330,7 @@ function checkFiles(fn: string, files: unknown, options: { nonEmpty?: boolean; m
 function parseManifests(fn: string, arg: string, content: string): any[] {
   return parseAllDocuments(content).map((document) => {
     if (document.errors.length > 0) {
-      throw invalidSecretArgument(fn, arg, content, `must be valid YAML: ${document.errors[0].message.split('\n')[0]}`);
+      throw invalidSecretArgument(fn, arg, content, `must be valid YAML: ${document.errors[0].message.split('\n')[0].replace(/:$/, '')}`);
     }
     return document.toJSON();
   });
@@ -369,7 +379,9 @@ function createFolder(dir: string, fail: (e: unknown) => Error): void {
 /** The differences between these files and what `outdir` holds: one line per differing path. */
 export function compareOutput(files: readonly OutputFile[], outdir: string): string[] {
   checkFiles('compareOutput', files);
-  if (typeof outdir !== 'string' || outdir === '') throw invalidArgument('compareOutput', 'outdir', outdir, `must be the path of the output folder, not ${kindOf(outdir)}, e.g. "dist"`);
+  if (typeof outdir !== 'string' || outdir === '') {
+    throw invalidArgument('compareOutput', 'outdir', outdir, `must be the path of the output folder, not ${outdir === '' ? 'empty' : kindOf(outdir)}, e.g. "dist"`);
+  }
   if (fs.existsSync(outdir) && !fs.statSync(outdir).isDirectory()) throw invalidArgument('compareOutput', 'outdir', outdir, 'is a file; it must be a folder, or not exist yet');
   const expected = new Map(files.map((f) => [f.path, f.content]));
   const actual = new Map(listFiles(outdir).map((p) => [p, fs.readFileSync(path.join(outdir, p), 'utf8')]));

@@ -13,20 +13,10 @@ import { diffResources, formatResourceChanges, readOutputFiles } from '../lib/re
 // main.ts runs its main() only when the running script is named main.js or main.ts, so importing
 // it from this bundle (build/diff.js) is safe; platformFiles() is exactly what `npm run synth` writes.
 import { platformFiles } from '../main';
+import { diffArgs } from './args';
 
 function run(argv: readonly string[]): number {
-  const failOnChange = argv.includes('--fail-on-change');
-  const unknown = argv.filter((a) => a.startsWith('-') && a !== '--fail-on-change');
-  if (unknown.length > 0) {
-    console.error(`diff: unknown option ${unknown.join(', ')}; usage: npm run diff [-- [--fail-on-change] [folder]]`);
-    return 2;
-  }
-  const folders = argv.filter((a) => !a.startsWith('-'));
-  if (folders.length > 1) {
-    console.error(`diff: one folder to compare with, not ${folders.length} (${folders.join(', ')}); usage: npm run diff [-- [--fail-on-change] [folder]]`);
-    return 2;
-  }
-  const outdir = folders[0] ?? 'dist';
+  const { failOnChange, outdir } = diffArgs(argv);
   if (!fs.existsSync(outdir) || !fs.statSync(outdir).isDirectory()) {
     console.error(`diff: '${outdir}' is not a folder; give the output folder to compare with (default: dist)`);
     return 2;

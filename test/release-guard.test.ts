@@ -72,7 +72,7 @@ describe('checkRelease: the new output against the previous release in git', () 
     expect(checkRelease(changed, { repoDir: repo.dir }).violations.map((v) => v.message)).toEqual([SELECTOR_MESSAGE]);
     // An entry without a reason is refused.
     fs.writeFileSync(path.join(repo.dir, 'immutable-changes.yaml'), entry.replace(/ {4}reason: .*\n/, ''));
-    expect(() => checkRelease(changed, { repoDir: repo.dir })).toThrow('immutable-changes.yaml: intended[0].reason must be a non-empty string');
+    expect(() => checkRelease(changed, { repoDir: repo.dir })).toThrow("immutable-changes.yaml: 'intended[0].reason' (undefined) is invalid: must be a non-empty string: why the object is replaced, and who deletes it when");
   });
 
   test('an unchanged selector passes, and a commit that leaves dist/ alone still compares with the release before', () => {

@@ -117,8 +117,12 @@ function checkResources(scope: Construct, at: string, env: GitOpsEnvironment): v
     throw invalidProp(scope, prop, resources, 'must be what the environment\'s output contains: environmentResources(folder) of its folder in the delivery plan');
   }
   if (resources.folder !== undefined && resources.folder !== env.name) {
-    throw invalidProp(scope, `${at}.name`, env.name, `must be the folder its resources were read from ("${resources.folder}"): `
-      + `the Application and the Kustomizations apply <outputPath>/${env.name}, which the output does not have`);
+    throw invalidProp(scope, `${at}.name`, env.name, `must be the name of the folder its resources were read from ("${resources.folder}"): the Application and `
+      + `the Kustomizations apply <outputPath>/${env.name}; give each environment the name, waves and resources of its own folder`);
+  }
+  if (resources.waves !== undefined && resources.waves.length === 0) {
+    throw invalidProp(scope, `${prop}.waves`, [], `must not be empty: its folder "${resources.folder ?? env.name}" was planned with waves: false, and GitOps `
+      + 'applies an environment wave by wave (one Kustomization per wave folder); plan the folder in waves');
   }
   if (resources.waves !== undefined && JSON.stringify(resources.waves) !== JSON.stringify(env.waves)) {
     throw invalidProp(scope, `${at}.waves`, env.waves, `must be the waves of its folder "${resources.folder ?? env.name}", `

@@ -4,7 +4,7 @@ import { Cpu } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
 import { ExternalSecretSource, malformedSecretKeyRefOptions, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
-import { constructLabel, describeValue, invalidArgument, invalidProp, invalidPropAt, invalidSecretProp } from './errors';
+import { constructLabel, describeValue, invalidArgument, invalidProp, invalidPropAt, invalidSecretArgument, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { imageVersion } from './labels';
 import { describeSecret, kindOf, secretKind } from './secrets';
@@ -704,14 +704,14 @@ export function checkObjectsArgument(fn: string, arg: string, value: unknown, ex
   objects.forEach((object: any, i) => {
     const prototype = object !== null && typeof object === 'object' ? Object.getPrototypeOf(object) : undefined;
     if (prototype !== Object.prototype && prototype !== null || Array.isArray(object)) {
-      throw invalidArgument(fn, `${arg}[${i}]`, typeof object === 'string' ? kindOf(object) : object,
+      throw invalidSecretArgument(fn, `${arg}[${i}]`, object,
         `must be a parsed Kubernetes object ({ apiVersion, kind, metadata }), not ${kindOf(object)}: give objectsOf(files)`);
     }
     if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
-      const file = typeof object.path === 'string' && typeof object.content === 'string';
-      throw invalidArgument(fn, `${arg}[${i}]`, file ? object.path : kindOf(object), file
-        ? 'is an output file, not a Kubernetes object: give the objects of the files, objectsOf(files)'
-        : 'must be a parsed Kubernetes object with a string apiVersion and kind: give objectsOf(files)');
+      if (typeof object.path === 'string' && typeof object.content === 'string') {
+        throw invalidArgument(fn, `${arg}[${i}]`, object.path, 'is an output file, not a Kubernetes object: give the objects of the files, objectsOf(files)');
+      }
+      throw invalidSecretArgument(fn, `${arg}[${i}]`, object, 'must be a parsed Kubernetes object with a string apiVersion and kind: give objectsOf(files)');
     }
   });
   return objects;
