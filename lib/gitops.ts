@@ -61,7 +61,11 @@ export interface GitOpsDeliveryProps {
   readonly argoCdNamespace?: string;
   /** @default "flux-system" */
   readonly fluxNamespace?: string;
-  /** An existing Flux GitRepository to use. @default - a GitRepository `fintech-platform` for `repoUrl` at `revision` */
+  /**
+   * An existing Flux GitRepository to use. Flux then follows that GitRepository's own URL and
+   * ref, so `repoUrl` and `revision` are Argo CD's only: keep them the same as the GitRepository's.
+   * @default - a GitRepository `fintech-platform` for `repoUrl` at `revision`
+   */
   readonly fluxSource?: FluxSourceRef;
   /** How often Flux checks the source and reconciles. @default Duration.minutes(5) */
   readonly interval?: Duration;
@@ -94,7 +98,7 @@ export const DEFAULT_FLUX_CLI_IMAGE = 'ghcr.io/fluxcd/flux-cli:v2.8.3';
 export class GitOpsDelivery extends Construct {
   /** The git repository that holds the committed output. */
   public readonly repoUrl: string;
-  /** The revision both Argo CD and Flux apply. */
+  /** The revision Argo CD applies, and Flux too unless `fluxSource` names a GitRepository of its own. */
   public readonly revision: GitRevision;
   /** Where the synthesized folders are in the repository, without a trailing "/". */
   public readonly outputPath: string;
