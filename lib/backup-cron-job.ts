@@ -3,7 +3,7 @@ import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
-import { backupAlertRules } from './backup/alerts';
+import { backupAlertRules, checkFailuresVisible } from './backup/alerts';
 import { CronIntervals } from './backup/cron';
 import { BackupDestination } from './backup/destination';
 import { createBackupJob, IDENTITY_DIR, IDENTITY_FILE, JOB_COMPONENTS, JobPurpose, NEVER, PRUNE_ACTIVE_DEADLINE, WORK_DIR } from './backup/job';
@@ -16,16 +16,17 @@ import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, SecretUse } from './external-secret';
+import { FintechService } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity, WorkloadAccess } from './rbac';
 import { DEFAULT_NAMESPACE } from './shared/defaults';
-import { invalidProp } from './shared/errors';
+import { constructLabel, invalidProp } from './shared/errors';
 import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoNullOptions, checkNoNulls, checkNotSecret,
+  checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotSecret,
   checkNumber, checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
 } from './shared/validation';
 
@@ -139,9 +140,13 @@ export interface BackupCronJobProps {
   readonly backoffLimit?: number;
   /** @default 3 */
   readonly successfulJobsHistoryLimit?: number;
-  /** @default 3 */
+  /** At least 1 with `alerts`: the failure alerts read the failed Job. @default 3 */
   readonly failedJobsHistoryLimit?: number;
-  /** Finished Jobs (and their pods' logs) are deleted after this. @default Duration.days(3) */
+  /**
+   * Finished Jobs (and their pods' logs) are deleted after this. At least 15 minutes with `alerts`:
+   * a failed Job must outlive its failure alert's 5 minutes of holding.
+   * @default Duration.days(3)
+   */
   readonly ttlAfterFinished?: Duration;
   /**
    * Container resources of every Job; what is not given comes from the default.
@@ -336,7 +341,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.destination = checkDestination(this, props.destination);
     this.selectorLabels = selectorLabels(this.name);
     this.runAs = checkRunAs(this, 'runAs', props.runAs);
-    this.remotePath = this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`));
+    this.remotePath = checkOwnFolder(this, this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`)), props.prefix);
     this.timeZone = checkTimeZone(this, 'timeZone', props.timeZone ?? 'Etc/UTC');
     this.retentionDays = checkRetention(this, props.retention ?? Duration.days(30));
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);
@@ -370,6 +375,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     const alerts = props.alerts === false ? undefined : this.createAlerts(props.alerts ?? {}, verify?.timing);
     this.missingAlertAfterSeconds = alerts?.missingAfterSeconds;
     this.alertRule = alerts?.rule;
+    checkNoCollidingObjects(this, 'name', this.name, 'give the backup another name', (c) => c instanceof FintechService);
   }
 
   /** Nothing needs to be applied first: a run that finds its database unreachable fails and alerts. */
@@ -530,6 +536,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   }
 
   private createAlerts(alerts: BackupAlertOptions, verification?: RunTiming): { missingAfterSeconds: number; rule: PrometheusRule } {
+    checkFailuresVisible(this, this.ttlSecondsAfterFinished, this.failedJobsHistoryLimit);
     const factor = checkNumber(this, 'alerts.missingAfterFactor', alerts.missingAfterFactor ?? 1.5);
     const missingAfterSeconds = missingThreshold(this, 'alerts.missingAfterFactor', factor, this.intervals, this.startingDeadlineSeconds, this.activeDeadlineSeconds);
     const verificationMissingAfterSeconds = verification
@@ -624,6 +631,24 @@ function checkPrefix(scope: IConstruct, prefix: string): string {
     throw invalidProp(scope, 'prefix', prefix, 'must be a folder path of lowercase letters, digits, "-", "_" and ".", separated by "/"');
   }
   return checkNotSecret(scope, 'prefix', prefix, 'the prefix names the backups\' folder in the object store and is written into the manifests');
+}
+
+/**
+ * Each backup keeps its own folder: in another backup's folder of the same kind of store, either
+ * backup's retention would delete the other's archives, and a restore would take the newest of either.
+ */
+function checkOwnFolder(backup: BackupCronJob, remotePath: string, prefix: string | undefined): string {
+  const other = backup.node.root.node.findAll().find((c): c is BackupCronJob => c instanceof BackupCronJob && c !== backup
+    && c.remotePath === remotePath && c.destination.type === backup.destination.type);
+  if (other && prefix === undefined && other.name === backup.name && other.namespace === backup.namespace) {
+    throw invalidProp(backup, 'name', backup.name, `is also the name of ${constructLabel(other)} in namespace '${backup.namespace}': the CronJobs, their other objects `
+      + 'and the folder of their backups would be the same; give each backup a name of its own');
+  }
+  if (other) {
+    throw invalidProp(backup, 'prefix', remotePath.slice(remotePath.indexOf(':') + 1), `is the folder of ${constructLabel(other)} too: either backup's retention would delete `
+      + "the other's archives, and a restore would take the newest of either; give each backup a folder of its own");
+  }
+  return remotePath;
 }
 
 function checkWorkSpace(scope: IConstruct, workSpace: Size): Size {

@@ -27,7 +27,7 @@ import {
   BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, checkRetentionCoversWindows, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
-import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys, checkNoNulls } from './shared/validation';
+import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys, checkNoCollidingObjects, checkNoNulls } from './shared/validation';
 
 export type { ServiceMonitoringOptions } from './monitoring/services';
 
@@ -105,7 +105,7 @@ export interface MonitoringStackProps {
   readonly dashboardFolder?: string;
   /** At most a minute: the rules read 5-minute rates. @default Duration.seconds(15) */
   readonly scrapeInterval?: Duration;
-  /** @default Duration.seconds(15) */
+  /** At most a minute: alerts hold for a minute before they fire, and wait for an evaluation. @default Duration.seconds(15) */
   readonly evaluationInterval?: Duration;
 }
 
@@ -235,8 +235,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
     this.name = checkStackName(this, 'name', props.name, id, own);
     this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
-    this.scrapeInterval = checkInterval(this, 'scrapeInterval', props.scrapeInterval, 60);
-    this.evaluationInterval = checkInterval(this, 'evaluationInterval', props.evaluationInterval);
+    this.scrapeInterval = checkInterval(this, 'scrapeInterval', props.scrapeInterval);
+    this.evaluationInterval = checkInterval(this, 'evaluationInterval', props.evaluationInterval, 'evaluation');
     this.discoveryLabels = checkDiscoveryLabels(this, 'discoveryLabels', props.discoveryLabels ?? PART_OF);
     this.runbookBaseUrl = checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
     this.services = checkMonitoredServices(this, 'services', props.services);
@@ -272,6 +272,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
     const guardRails = props.namespaceGuardRails;
     if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', guardRails ?? {}, stackPods(parts));
     [this.dashboardDefinitions, this.dashboards] = stackDashboards(this, props);
+    // The guard rails' namespace is checked by its FintechEnvironment; a service checks itself against every other construct.
+    checkNoCollidingObjects(this, 'name', this.name, 'give the stack another name', (c) => c instanceof FintechService || c instanceof FintechEnvironment);
   }
 
   /** The FintechEnvironments of the services' namespaces: their namespaces must exist first. */

@@ -73,6 +73,12 @@ const BACKEND_TYPE = /^[a-z][a-z0-9]*$/;
 const REGION = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PEER_EXAMPLE = "NetworkPeer.external('object-store', [{ port: 443 }], '203.0.113.0/24')";
 const PROVIDER = /^[A-Za-z0-9]+$/;
+/** rclone's S3 providers, as rclone spells them. */
+const S3_PROVIDERS = [
+  'AWS', 'Alibaba', 'ArvanCloud', 'Ceph', 'ChinaMobile', 'Cloudflare', 'DigitalOcean', 'Dreamhost', 'GCS', 'HuaweiOBS', 'IBMCOS', 'IDrive', 'IONOS',
+  'LyveCloud', 'Leviia', 'Liara', 'Linode', 'Magalu', 'Minio', 'Netease', 'Outscale', 'Petabox', 'RackCorp', 'Rclone', 'Scaleway', 'SeaweedFS',
+  'Selectel', 'StackPath', 'Storj', 'Synology', 'TencentCOS', 'Wasabi', 'Qiniu', 'Other',
+];
 const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const NOT_A_SECRET = 'give credentials as Secret references, SecretKeyRef.of(secretName, key)';
 
@@ -93,6 +99,10 @@ export class BackupDestination {
       checkBucket(scope, `${prop}.bucket`, options.bucket);
       const provider = options.provider === undefined ? 'AWS' : checkString(scope, `${prop}.provider`, options.provider, { example: '"AWS" or "Minio"' });
       if (!PROVIDER.test(provider)) throw invalidProp(scope, `${prop}.provider`, provider, 'must be an rclone S3 provider name such as "AWS", "Minio" or "Ceph"');
+      const spelt = S3_PROVIDERS.find((p) => p.toLowerCase() === provider.toLowerCase());
+      if (spelt !== undefined && spelt !== provider) {
+        throw invalidProp(scope, `${prop}.provider`, provider, `must be spelt "${spelt}": rclone compares provider names as written, and takes an unknown one for a generic S3 store`);
+      }
       checkNotSecret(scope, `${prop}.provider`, provider, NOT_A_SECRET);
       if (options.region !== undefined && !REGION.test(checkString(scope, `${prop}.region`, options.region, { example: '"eu-central-1"' }))) {
         throw invalidProp(scope, `${prop}.region`, options.region, 'must be a region name such as "eu-central-1"');

@@ -280,7 +280,7 @@ export function checkDatabaseName(scope: IConstruct, prop: string, name: string)
   if (typeof name !== 'string' || !PG_IDENTIFIER.test(name) || name.length > 63) {
     throw invalidProp(scope, prop, name, 'must be a PostgreSQL database name: at most 63 lowercase letters, digits and "_", not starting with a digit');
   }
-  return name;
+  return checkNotSecret(scope, prop, name, 'a database name is written into the manifests; give the name of the database');
 }
 
 /** A PostgreSQL role name the scripts can use unquoted. */
@@ -288,7 +288,7 @@ function checkRoleName(scope: IConstruct, prop: string, name: string): string {
   if (typeof name !== 'string' || !PG_IDENTIFIER.test(name) || name.length > 63) {
     throw invalidProp(scope, prop, name, 'must be a PostgreSQL role name: at most 63 lowercase letters, digits and "_", not starting with a digit');
   }
-  return name;
+  return checkNotSecret(scope, prop, name, 'a role name is written into the manifests; give the name of the role');
 }
 
 /** A Secret reference that must be there: credentials are never accepted as values. */

@@ -10,8 +10,9 @@ import {
 import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp, invalidSecretProp } from '../shared/errors';
+import { promDuration } from '../shared/promql';
 import {
-  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNoNullOptions, checkNotSecret, checkPort, checkSecretKeyRef, checkString, secretKind,
+  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNoNullOptions, checkNotSecret, checkPort, checkSecretKeyRef, checkString, checkUniqueItems, secretKind,
 } from '../shared/validation';
 import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 import { MonitoringScope, stackLabels } from './context';
@@ -223,6 +224,8 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
   const severityMatcher = <T>(value: string, matchType: T) => ({ name: 'severity', value, matchType });
   const groupBy = [...(routing.groupBy ?? DEFAULT_GROUP_BY)];
   if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
+  const groupInterval = checkedDuration(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5));
+  checkRepeatsAfterGroupInterval(scope, prop, routing);
   const heartbeat = routing.deadMansSwitch === undefined ? undefined : checkHeartbeat(scope, prop, routing.deadMansSwitch, routing.heartbeatInterval);
   if (heartbeat === undefined && routing.heartbeatInterval !== undefined) {
     throw invalidProp(scope, `${prop}.heartbeatInterval`, humanDuration(routing.heartbeatInterval), "is set without 'deadMansSwitch'; give the heartbeat's notifier, or leave the interval out");
@@ -243,7 +246,7 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
       receiver: receiverName(prefix, Severity.WARNING),
       groupBy,
       groupWait: checkedDuration(scope, `${prop}.groupWait`, routing.groupWait ?? Duration.seconds(30)),
-      groupInterval: checkedDuration(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5)),
+      groupInterval,
       repeatInterval: repeat(Severity.WARNING),
       routes: [...heartbeatRoutes, ...SEVERITIES.map((severity): AlertmanagerConfigSpecRoute => ({
         receiver: receiverName(prefix, severity),
@@ -455,6 +458,25 @@ function mayHoldCredential(value: unknown): boolean {
   return text !== undefined && (text.includes('://') || secretKind(text) !== undefined);
 }
 
+/**
+ * Alertmanager sends a group's notifications only at its group interval, so a repeat interval
+ * shorter than it is not kept (each repeat waits for the next group interval): refused, on the
+ * repeat interval when it is given, else on the group interval that exceeds a default one.
+ */
+function checkRepeatsAfterGroupInterval(scope: IConstruct, prop: string, routing: AlertRoutingOptions): void {
+  const groupSeconds = (routing.groupInterval ?? Duration.minutes(5)).toSeconds();
+  for (const severity of SEVERITIES) {
+    const given = routing.repeatInterval?.[severity];
+    const repeat = checkedDuration(scope, `${prop}.repeatInterval.${severity}`, given ?? DEFAULT_REPEAT[severity]);
+    if ((given ?? DEFAULT_REPEAT[severity]).toSeconds() >= groupSeconds) continue;
+    const group = promDuration(groupSeconds);
+    throw given !== undefined
+      ? invalidProp(scope, `${prop}.repeatInterval.${severity}`, repeat, `must be at least 'groupInterval' (${group}): Alertmanager repeats a notification only at a group interval`)
+      : invalidProp(scope, `${prop}.groupInterval`, group, `must not exceed the repeat interval of ${severity} alerts (${repeat}, the default): `
+        + `Alertmanager repeats a notification only at a group interval; give 'repeatInterval.${severity}' too, or a shorter group interval`);
+  }
+}
+
 /** Checks the dead man's switch; returns its interval as a PromQL/Alertmanager duration. */
 function checkHeartbeat(scope: IConstruct, prop: string, notifier: Notifier, interval: Duration = Duration.minutes(1)): string {
   checkNotifier(scope, `${prop}.deadMansSwitch`, notifier);
@@ -483,12 +505,14 @@ const NOTIFIER_OPTIONS: Record<Notifier['kind'], [string[], string]> = {
 /** A list of label names (grouping, inhibition), each a valid label name. */
 function checkLabelList(scope: IConstruct, prop: string, labels: unknown): void {
   if (labels === undefined) return;
-  checkArray<string>(scope, prop, labels, '["namespace", "service"]').forEach((label, i) => {
+  const list = checkArray<string>(scope, prop, labels, '["namespace", "service"]');
+  list.forEach((label, i) => {
     checkLabelKey(scope, `${prop}[${i}]`, label);
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) {
       throw invalidProp(scope, `${prop}[${i}]`, label, 'must be a Prometheus label name: letters, digits and "_", not starting with a digit, e.g. "service"');
     }
   });
+  checkUniqueItems(scope, prop, list);
 }
 
 /** A Duration as a message shows it, whatever was given. */

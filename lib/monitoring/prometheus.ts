@@ -441,15 +441,17 @@ export function checkDiscoveryLabels(scope: IConstruct, prop: string, labels: Re
 const STACK_LABEL_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
 
 /**
- * A scrape or evaluation interval: a whole number of seconds, and at most `maxSeconds` (the
- * scrape interval: the rules read 5-minute rates, which need several samples in every window).
+ * A scrape or evaluation interval: a whole number of seconds, and at most a minute: the rules
+ * read 5-minute rates, which need several samples in every window, and the shortest `for` of an
+ * alert is a minute, which a longer evaluation interval would stretch.
  * @default Duration.seconds(15)
  */
-export function checkInterval(scope: IConstruct, prop: string, given: Duration = Duration.seconds(15), maxSeconds?: number): Duration {
+export function checkInterval(scope: IConstruct, prop: string, given: Duration = Duration.seconds(15), kind: 'scrape' | 'evaluation' = 'scrape'): Duration {
   checkedDuration(scope, prop, given);
-  if (maxSeconds !== undefined && given.toSeconds() > maxSeconds) {
-    throw invalidProp(scope, prop, promDuration(given.toSeconds()),
-      `must be at most ${promDuration(maxSeconds)}: the alerts and SLO rules read rates over 5 minutes, which need several samples in every window`);
+  if (given.toSeconds() > 60) {
+    throw invalidProp(scope, prop, promDuration(given.toSeconds()), kind === 'scrape'
+      ? 'must be at most 1m: the alerts and SLO rules read rates over 5 minutes, which need several samples in every window'
+      : 'must be at most 1m: alerts such as ServiceDown fire after holding for a minute, and every alert would wait for the next evaluation');
   }
   return given;
 }

@@ -1,9 +1,10 @@
 import { isIPv4, isIPv6 } from 'net';
-import { Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
 import { ExternalSecretSource, malformedSecretKeyRefOptions, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
+import { DEFAULT_NAMESPACE } from './defaults';
 import { constructLabel, describeValue, invalidArgument, invalidProp, invalidPropAt, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { describeSecret, kindOf, secretKind } from './secrets';
@@ -759,6 +760,58 @@ export function checkConstructId(scope: unknown, id: unknown, type: string): str
 
 function hasChart(scope: IConstruct): boolean {
   return scope.node.scopes.some((c) => Chart.isChart(c));
+}
+
+/** Kinds without a namespace: two of one name collide whatever their Charts' namespaces. */
+const CLUSTER_SCOPED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'IngressClass', 'ClusterSecretStore'];
+
+/** The constructs that check their own objects for collisions with {@link checkNoCollidingObjects}. */
+const COLLISION_CHECKED = new WeakSet<IConstruct>();
+
+/**
+ * Refuses, when the app is synthesized, an object of `owner` whose API group, kind, namespace and
+ * name another construct of the app also emits: the API server would keep only one of them. The
+ * error names `prop` (the name the objects are derived from) and its `value`. Constructs for which
+ * `skip` holds are not compared (they check themselves against every other construct), nor are
+ * objects added to a Chart directly (compared when the app is synthesized into folders); of two
+ * constructs that both check, the first in the tree reports.
+ */
+export function checkNoCollidingObjects(owner: IConstruct, prop: string, value: string, remedy: string, skip: (c: IConstruct) => boolean = () => false): void {
+  COLLISION_CHECKED.add(owner);
+  owner.node.addValidation({ validate: () => collidingObjects(owner, prop, value, remedy, skip) });
+}
+
+function collidingObjects(owner: IConstruct, prop: string, value: string, remedy: string, skip: (c: IConstruct) => boolean): string[] {
+  const namespaceOf = (o: ApiObject) => (CLUSTER_SCOPED_KINDS.includes(o.kind) ? '' : o.metadata.namespace ?? Chart.of(o).namespace ?? DEFAULT_NAMESPACE);
+  const keyOf = (o: ApiObject) => [o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', o.kind, namespaceOf(o), o.name].join(' ');
+  const order = owner.node.root.node.findAll();
+  const others = new Map<string, ApiObject>();
+  const visit = (c: IConstruct): void => {
+    if (c === owner || skip(c)) return;
+    // Of two constructs that both check, the one first in the tree reports the pair.
+    if (c !== owner.node.root && COLLISION_CHECKED.has(c) && order.indexOf(c) < order.indexOf(owner)) return;
+    if (c instanceof ApiObject) {
+      if (!others.has(keyOf(c)) && !(c.node.scope instanceof Chart)) others.set(keyOf(c), c);
+    } else {
+      c.node.children.forEach(visit);
+    }
+  };
+  visit(owner.node.root);
+  const own: ApiObject[] = [];
+  const collect = (c: IConstruct): void => {
+    if (c instanceof ApiObject) own.push(c);
+    else if (c === owner || !(COLLISION_CHECKED.has(c) || skip(c))) c.node.children.forEach(collect);
+  };
+  collect(owner);
+  for (const o of own) {
+    const other = others.get(keyOf(o));
+    if (other) {
+      const where = namespaceOf(o) === '' ? '' : ` in namespace '${namespaceOf(o)}'`;
+      return [invalidProp(owner, prop, value, `gives the ${o.kind} "${o.name}"${where}, which ${constructLabel(other.node.scope!)} also emits;`
+        + ` the API server would keep only one of them: ${remedy}`).message];
+    }
+  }
+  return [];
 }
 
 /**
