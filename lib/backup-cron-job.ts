@@ -124,7 +124,11 @@ export interface BackupCronJobProps {
   readonly prefix?: string;
   /** When backups run. @default Cron.schedule({ minute: '0', hour: '2' }) (daily at 02:00) */
   readonly schedule?: Cron;
-  /** IANA time zone of `schedule` (and of the verification's schedule). @default "Etc/UTC" */
+  /**
+   * IANA time zone of `schedule` (and of the verification's and pruning's schedules). In a zone with
+   * daylight saving time, no schedule may run in an hour its clocks skip or repeat.
+   * @default "Etc/UTC"
+   */
   readonly timeZone?: string;
   /** Backups older than this are deleted after each successful backup, except the newest. Whole days, at least 1. @default Duration.days(30) */
   readonly retention?: Duration;
@@ -348,7 +352,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.successfulJobsHistoryLimit = checkInteger(this, 'successfulJobsHistoryLimit', props.successfulJobsHistoryLimit ?? 3, 0, 100);
     this.failedJobsHistoryLimit = checkInteger(this, 'failedJobsHistoryLimit', props.failedJobsHistoryLimit ?? 3, 0, 100);
     ({ schedule: this.schedule, intervals: this.intervals, ttlSecondsAfterFinished: this.ttlSecondsAfterFinished,
-      startingDeadlineSeconds: this.startingDeadlineSeconds, activeDeadlineSeconds: this.activeDeadlineSeconds } = resolveBackupTiming(this, props));
+      startingDeadlineSeconds: this.startingDeadlineSeconds, activeDeadlineSeconds: this.activeDeadlineSeconds } = resolveBackupTiming(this, props, this.timeZone));
     this.workSpace = checkWorkSpace(this, checkSize(this, 'workSpace', props.workSpace ?? Size.gibibytes(10)));
     this.resources = this.containerResources(props.resources ?? {});
     this.pruneResources = kubeResources(checkedResources(this, 'pruneResources', props.pruneResources ?? {}, DEFAULT_PRUNE_RESOURCES));
@@ -409,6 +413,8 @@ export class BackupCronJob extends Construct implements IDeliverable {
     if (this.access) {
       checkOwnCredential(this, 'access.reader', readerEnv, writerEnv);
       checkOwnCredential(this, 'access.pruner', prunerEnv, writerEnv);
+      checkOwnCredential(this, 'access.reader', readerEnv, prunerEnv, 'access.pruner',
+        "with the pruner's, the restore and verification Jobs could also delete backups");
     }
     const restoreEnv = this.source._restoreEnvironment(this);
     const base: JobEnvVar[] = [
@@ -494,7 +500,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   }
 
   private createVerificationJob(verification: RestoreVerificationOptions, env: JobEnvironments): { job: k8s.KubeCronJob; timing: RunTiming } {
-    const [schedule, intervals] = checkSchedule(this, 'restoreVerification.schedule', verification.schedule ?? DEFAULT_VERIFICATION_SCHEDULE());
+    const [schedule, intervals] = checkSchedule(this, 'restoreVerification.schedule', verification.schedule, DEFAULT_VERIFICATION_SCHEDULE, this.timeZone);
     const activeDeadline = checkDuration(this, 'restoreVerification.activeDeadline', verification.activeDeadline ?? Duration.hours(3), { example: 'e.g. Duration.hours(3)' });
     checkNoOverlap(this, 'restoreVerification.schedule', 'restoreVerification.activeDeadline', schedule, intervals, this.startingDeadlineSeconds, activeDeadline);
     const job = this.createCronJob(this, 'Verification', `${this.name}-verify`, 'verify', this.timing(schedule, activeDeadline),
@@ -504,7 +510,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
 
   /** The pruning CronJob "<name>-prune", with its own ServiceAccount and a NetworkPolicy that reaches the store only. */
   private createPruning(access: BackupAccessOptions, env: JobEnvironments): Pruning {
-    const [schedule, intervals] = checkSchedule(this, 'access.pruneSchedule', access.pruneSchedule ?? DEFAULT_PRUNE_SCHEDULE());
+    const [schedule, intervals] = checkSchedule(this, 'access.pruneSchedule', access.pruneSchedule, DEFAULT_PRUNE_SCHEDULE, this.timeZone);
     checkNoOverlap(this, 'access.pruneSchedule', 'access.pruneSchedule', schedule, intervals, this.startingDeadlineSeconds, PRUNE_ACTIVE_DEADLINE);
     const name = `${this.name}-prune`;
     const scope = new PruningIdentity(this, 'Pruning', this.namespace);

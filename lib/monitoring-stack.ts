@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { AlertmanagerConfig, AlertmanagerConfigSpec } from '../imports/alertmanagerconfigs-monitoring.coreos.com';
 import { Alertmanager } from '../imports/alertmanagers-monitoring.coreos.com';
+import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
 import { Prometheus } from '../imports/prometheuses-monitoring.coreos.com';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
@@ -10,7 +11,7 @@ import { DeliveryTier, IDeliverable } from './delivery';
 import { FintechEnvironment } from './environment';
 import { FintechService } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
-import { AlertRoutingOptions, createRouting } from './monitoring/alertmanager-config';
+import { AlertRoutingOptions, createRouting, createRoutingExternalSecrets } from './monitoring/alertmanager-config';
 import { PART_OF } from './monitoring/context';
 import { DashboardDefinition, stackDashboards } from './monitoring/dashboards';
 import { checkKubeStateMetricsOptions, KubeStateMetrics, KubeStateMetricsOptions } from './monitoring/kube-state-metrics';
@@ -219,6 +220,11 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly alertmanagerDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The routing (AlertmanagerConfig); undefined without `routing`. */
   public readonly alertmanagerConfig?: AlertmanagerConfig;
+  /**
+   * One per Secret of the receivers made with `SecretKeyRef.fromExternalSecret`, beside the
+   * AlertmanagerConfig; empty without.
+   */
+  public readonly externalSecrets: readonly ExternalSecret[];
   /** @internal The AlertmanagerConfig's spec as rendered, for checks on it. */
   public readonly routingSpec?: AlertmanagerConfigSpec;
 
@@ -262,6 +268,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     }
     // Routing and the Alertmanager that uses it; the pipeline watching itself; the stack pods' network paths, namespace and dashboards.
     [this.routingSpec, this.alertmanagerConfig] = createRouting(this, 'routing', props.routing, own.alertmanager !== undefined);
+    this.externalSecrets = this.alertmanagerConfig ? createRoutingExternalSecrets(this, 'routing', props.routing!, this.alertmanagerConfig) : [];
     if (own.alertmanager) {
       [this.alertmanagerServiceAccount, this.alertmanager, this.alertmanagerService, this.alertmanagerDisruptionBudget] =
         createAlertmanager(this, own.alertmanager, this.alertmanagerConfig?.name);

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import {
   AlertmanagerConfig, AlertmanagerConfigSpec, AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType as SourceMatchType,
@@ -7,6 +7,8 @@ import {
   AlertmanagerConfigSpecReceiversWebhookConfigs,
   AlertmanagerConfigSpecRoute, AlertmanagerConfigSpecRouteMatchersMatchType as RouteMatchType,
 } from '../../imports/alertmanagerconfigs-monitoring.coreos.com';
+import { ExternalSecret } from '../../imports/externalsecrets-external-secrets.io';
+import { createExternalSecrets, SecretUse } from '../external-secret';
 import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp, invalidSecretProp } from '../shared/errors';
@@ -295,6 +297,40 @@ export function createRouting(
   return [spec, config];
 }
 
+/**
+ * The ExternalSecrets of the receivers' Secrets that come from a store (`SecretKeyRef.fromExternalSecret`),
+ * beside the AlertmanagerConfig that reads them: in the stack's namespace, which must then be its
+ * Chart's (with the cluster's Alertmanager the routing lives in the services' namespace, where the
+ * stack creates no objects of its own).
+ */
+export function createRoutingExternalSecrets(stack: MonitoringScope, prop: string, routing: AlertRoutingOptions, config: AlertmanagerConfig): ExternalSecret[] {
+  const uses = routingSecretUses(prop, routing);
+  const external = uses.find((u) => u.ref.externalSource !== undefined);
+  if (external === undefined) return [];
+  const namespace = config.metadata.namespace;
+  if (namespace !== Chart.of(stack).namespace) {
+    throw invalidProp(stack, external.prop, `SecretKeyRef.fromExternalSecret('${external.ref.secretName}')`, `is read by the AlertmanagerConfig in namespace '${namespace}', `
+      + "where the stack creates no ExternalSecret (it does in its Chart's namespace, with its own Alertmanager); create the Secret there and reference it with SecretKeyRef.of");
+  }
+  return createExternalSecrets(stack, uses, stackLabels(stack, 'alertmanager'));
+}
+
+/** Every Secret key the routing's notifiers read, with the prop that names it. */
+function routingSecretUses(prop: string, routing: AlertRoutingOptions): SecretUse[] {
+  const lists: Array<[string, readonly Notifier[]]> = [
+    [`${prop}.critical`, routing.critical], [`${prop}.warning`, routing.warning], ...(routing.info ? [[`${prop}.info`, routing.info] as [string, Notifier[]]] : []),
+  ];
+  const notifiers: Array<[string, Notifier]> = [
+    ...lists.flatMap(([at, list]) => list.map((n, i): [string, Notifier] => [`${at}[${i}]`, n])),
+    ...(routing.deadMansSwitch ? [[`${prop}.deadMansSwitch`, routing.deadMansSwitch] as [string, Notifier]] : []),
+  ];
+  const fields = { slack: 'webhookUrl', pagerduty: 'routingKey', email: 'password', webhook: 'url' } as const;
+  return notifiers.flatMap(([at, n]) => {
+    const ref = (n.options as unknown as Record<string, unknown>)[fields[n.kind]];
+    return ref instanceof SecretKeyRef ? [{ prop: `${at}.${fields[n.kind]}`, ref }] : [];
+  });
+}
+
 function receiver(name: string, notifiers: readonly Notifier[]): AlertmanagerConfigSpecReceivers {
   const of = <T>(kind: Notifier['kind']) => notifiers.filter((n) => n.kind === kind).map((n) => n.options as T);
   const slack = of<SlackNotifierOptions>('slack').map((o): AlertmanagerConfigSpecReceiversSlackConfigs => ({
@@ -416,6 +452,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     checkString(scope, `${prop}.channel`, o.channel, { example: '"#fintech-alerts"' });
     if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
     checkNotSecret(scope, `${prop}.channel`, o.channel, "give the channel's name here, and the webhook URL as 'webhookUrl' (a SecretKeyRef)");
+    checkSlackChannel(scope, `${prop}.channel`, o.channel);
   } else if (notifier.kind === 'webhook') {
     const o = notifier.options as WebhookNotifierOptions;
     secret('url', o.url, 'the webhook URL');
@@ -444,6 +481,17 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
         throw invalidProp(scope, `${prop}.requireTls`, false, "must not be false with a 'password': the SMTP password would cross the network unencrypted; leave it out (STARTTLS required)");
       }
     }
+  }
+}
+
+/** Slack's channel names: at most 80 characters, lower case; a user ("@name") or a channel id ("C024BE91L") otherwise. */
+function checkSlackChannel(scope: IConstruct, prop: string, channel: string): void {
+  const user = channel.startsWith('@');
+  const name = /^[#@]/.test(channel) ? channel.slice(1) : channel;
+  const id = !/^[#@]/.test(channel) && /^[CGD][A-Z0-9]{8,}$/.test(channel);
+  if (!id && (name === '' || name.length > 80 || (!user && name !== name.toLowerCase()))) {
+    throw invalidProp(scope, prop, channel, 'must be a Slack channel name of at most 80 lowercase characters such as "#fintech-alerts", a user such as "@oncall", '
+      + 'or a channel id such as "C024BE91L"');
   }
 }
 

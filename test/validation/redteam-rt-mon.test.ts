@@ -1,7 +1,7 @@
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart, Cron, Duration } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  BackupCronJob, BackupDestination, BackupSource, FintechService, KubeStateMetrics, MonitoringStack, NetworkPeer, Notifier, SecretKeyRef, ServiceLevelObjective,
+  BackupCronJob, BackupDestination, BackupSource, FintechService, KubeStateMetrics, MonitoringStack, NetworkPeer, Notifier, SecretKeyRef, SecretStoreRef, ServiceLevelObjective,
 } from '../../lib';
 import { plainErrorMessage } from '../support/errors';
 
@@ -36,6 +36,9 @@ function stack(props: object): () => void {
   };
 }
 const routing = (o: object) => ({ routing: { critical: [pagerDuty()], warning: [slack()], ...o } });
+const fromStore = (key: string) => SecretKeyRef.fromExternalSecret({
+  secretName: 'alertmanager-receivers', key, store: SecretStoreRef.cluster('vault'), remoteKey: 'fintech/alertmanager', property: key,
+});
 const INGRESS_PEER_RULE = "admits every address on the internet: an external peer that connects in must name its CIDR, e.g. NetworkPeer.external('partner', [{ port: 443 }], "
   + "'203.0.113.0/24') (the default \"0.0.0.0/0\" is for egress only); for public traffic, give the service an 'ingress'";
 const BASE_URL_RULE = 'must not have a query ("?") or fragment ("#"): a path is appended to it for each link, e.g. "https://runbooks.example.com/alerts"';
@@ -88,6 +91,17 @@ const MONITORING: Array<[string, () => void, string]> = [
   ['a dashboard uid that is a routing key', stack({ serviceOptions: { payments: { dashboardUid: ROUTING_KEY } } }),
     `${M}: 'serviceOptions.payments.dashboardUid' (a string of 32 characters) is invalid: looks like a credential (a random token), and secret values never go into `
       + "manifests: a dashboard's uid is in its URL, seen by everyone who can read dashboards"],
+  ['a Slack channel of upper-case letters', stack(routing({ warning: [Notifier.slack({ channel: '#Payments', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack') })] })),
+    `${M}: 'routing.warning[0].channel' ("#Payments") is invalid: must be a Slack channel name of at most 80 lowercase characters such as "#fintech-alerts", a user such as "@oncall", `
+      + 'or a channel id such as "C024BE91L"'],
+  ['a Slack channel "#" without a name', stack(routing({ warning: [Notifier.slack({ channel: '#', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack') })] })),
+    `${M}: 'routing.warning[0].channel' ("#") is invalid: must be a Slack channel name of at most 80 lowercase characters such as "#fintech-alerts", a user such as "@oncall", `
+      + 'or a channel id such as "C024BE91L"'],
+  ['a receiver Secret from a store with the cluster\'s Alertmanager', stack({
+    alertmanager: false,
+    routing: { critical: [Notifier.pagerDuty({ routingKey: fromStore('pd') })], warning: [Notifier.pagerDuty({ routingKey: fromStore('pd') })] },
+  }), `${M}: 'routing.critical[0].routingKey' ("SecretKeyRef.fromExternalSecret('alertmanager-receivers')") is invalid: is read by the AlertmanagerConfig in namespace `
+    + "'fintech-prod', where the stack creates no ExternalSecret (it does in its Chart's namespace, with its own Alertmanager); create the Secret there and reference it with SecretKeyRef.of"],
   ['a stack in kube-system with guard rails', () => {
     const app = new App();
     const service = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-prod' }), 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
@@ -189,6 +203,22 @@ const BACKUPS: Array<[string, () => void, string]> = [
     `${B}: 'failedJobsHistoryLimit' (0) is invalid: must be at least 1 with 'alerts': a failed Job deleted at once never raises its failure alert; set 'alerts' to false to do without them`],
   ['an S3 provider in lower case', backup({ destination: s3({ provider: 'minio', endpoint: 'https://minio.storage.svc:9000' }) }),
     `${B}: 'destination.provider' ("minio") is invalid: must be spelt "Minio": rclone compares provider names as written, and takes an unknown one for a generic S3 store`],
+  ['a daily backup in the hour Berlin skips in March', backup({ timeZone: 'Europe/Berlin', schedule: Cron.schedule({ minute: '30', hour: '2' }) }),
+    `${B}: 'schedule' ("30 2 * * *") is invalid: runs at 02:30 in Europe/Berlin, which skips 02:00-03:00 when its clocks change in March: that day the run is skipped; `
+      + 'schedule it outside that hour, or use "Etc/UTC"'],
+  ['a weekly verification in the hour New York repeats in November', backup({ timeZone: 'America/New_York', schedule: Cron.schedule({ minute: '0', hour: '4' }), restoreVerification: { schedule: Cron.schedule({ minute: '15', hour: '1', weekDay: '0' }) } }),
+    `${B}: 'restoreVerification.schedule' ("15 1 * * 0") is invalid: runs at 01:15 in America/New_York, which repeats 01:00-02:00 when its clocks change in November: `
+      + 'that day the run is started twice; schedule it outside that hour, or use "Etc/UTC"'],
+  ['the default schedule in the hour Berlin skips', backup({ timeZone: 'Europe/Berlin' }),
+    `${B}: 'schedule' ("0 2 * * *") is invalid: runs at 02:00 in Europe/Berlin (the default schedule), which skips 02:00-03:00 when its clocks change in March: `
+      + 'that day the run is skipped; schedule it outside that hour, or use "Etc/UTC"'],
+  ['the reader and the pruner with one credential', backup({
+    access: {
+      pruner: s3({ accessKeyId: SecretKeyRef.of('s3-pruner', 'id'), secretAccessKey: SecretKeyRef.of('s3-pruner', 'secret') }),
+      reader: s3({ accessKeyId: SecretKeyRef.of('s3-pruner', 'id'), secretAccessKey: SecretKeyRef.of('s3-pruner', 'secret') }),
+    },
+  }), `${B}: 'access.reader' ("s3-pruner/id s3-pruner/secret") is invalid: must carry its own credential (other Secret keys than 'access.pruner'): `
+    + "with the pruner's, the restore and verification Jobs could also delete backups"],
   ['a database name that is a routing key', backup({ source: postgres({ database: ROUTING_KEY }) }),
     `${B}: 'source.database' (a string of 32 characters) is invalid: looks like a credential (a random token), and secret values never go into manifests: `
       + 'a database name is written into the manifests; give the name of the database'],
@@ -237,6 +267,8 @@ test('valid input stays valid: nested backup folders, no alerts without failed J
   expect(() => twoBackups({ prefix: 'fintech-prod' }, { prefix: 'fintech-prod/db' })()).not.toThrow();
   expect(() => backup({ failedJobsHistoryLimit: 0, ttlAfterFinished: Duration.seconds(0), alerts: false })()).not.toThrow();
   expect(() => backup({ destination: s3({ provider: 'Minio', endpoint: 'https://minio.storage.svc:9000' }) })()).not.toThrow();
+  expect(() => backup({ timeZone: 'Europe/Berlin', schedule: Cron.schedule({ minute: '30', hour: '3' }) })()).not.toThrow();
+  expect(() => stack({ routing: { critical: [Notifier.pagerDuty({ routingKey: fromStore('pd') })], warning: [Notifier.slack({ channel: '@oncall', webhookUrl: fromStore('slack') })] } })()).not.toThrow();
   expect(() => stack({ network: { grafana: NetworkPeer.external('grafana', [{ port: 443 }], '10.20.0.0/16') } })()).not.toThrow();
   expect(() => backup({ resources: { cpu: { request: Cpu.millis(100) } }, source: postgres({ peer: NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16') }) })()).not.toThrow();
 });
