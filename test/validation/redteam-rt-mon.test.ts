@@ -219,6 +219,22 @@ const BACKUPS: Array<[string, () => void, string]> = [
     },
   }), `${B}: 'access.reader' ("s3-pruner/id s3-pruner/secret") is invalid: must carry its own credential (other Secret keys than 'access.pruner'): `
     + "with the pruner's, the restore and verification Jobs could also delete backups"],
+  ['a database port the peer does not allow', backup({ source: postgres({ port: 6432, peer: NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16') }) }),
+    `${B}: 'source.peer.ports' ([{"port":5432}]) is invalid: must allow TCP port 6432, which the Jobs connect to ('source.port'), or the NetworkPolicy blocks every run`],
+  ['an object store on its own port behind a peer for 443', backup({ destination: s3({ endpoint: 'https://minio.storage.svc:9000', peer: NetworkPeer.external('minio', [{ port: 443 }], '10.0.0.0/16') }) }),
+    `${B}: 'destination.peer.ports' ([{"port":443}]) is invalid: must allow TCP port 9000, which the Jobs connect to ('destination.endpoint'), or the NetworkPolicy blocks every run`],
+  ['an Azure peer for port 80', backup({ destination: BackupDestination.azureBlob({ container: 'backups', account: 'fintech', sasUrl: SecretKeyRef.of('azure', 'sas'), peer: NetworkPeer.external('azure', [{ port: 80 }]) }) }),
+    `${B}: 'destination.peer.ports' ([{"port":80}]) is invalid: must allow TCP port 443, which the Jobs connect to (HTTPS), or the NetworkPolicy blocks every run`],
+  ['an event-store export on a port its Service does not serve', () => {
+    const app = new App();
+    const chart = new Chart(app, 'data', { namespace: 'fintech-prod' });
+    const events = new FintechService(chart, 'transactions', { image: 'registry.fintech.internal/fintech/transactions:1.0.0', port: 8004 });
+    new BackupCronJob(chart, 'ledger-db-backup', {
+      image: 'registry.fintech.internal/fintech/backup-tools:1.0.0', encryption: false, destination: s3(),
+      source: BackupSource.eventStoreExport({ url: 'http://transactions:9999/events/export', peer: NetworkPeer.service(events) }),
+    });
+  }, `${B}: 'source.url' (9999) is invalid: connects to port 9999, which the Service of 'source.peer' (transactions) does not serve (its ports: 8004); `
+    + 'connect to one of them, or the NetworkPolicy blocks every run'],
   ['a database name that is a routing key', backup({ source: postgres({ database: ROUTING_KEY }) }),
     `${B}: 'source.database' (a string of 32 characters) is invalid: looks like a credential (a random token), and secret values never go into manifests: `
       + 'a database name is written into the manifests; give the name of the database'],
