@@ -469,8 +469,11 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
       }
     }
     if (o.from.includes(',')) throw invalidProp(scope, `${prop}.from`, o.from, 'must be one e-mail address, the sender; only "to" takes several');
-    if (!/^[^\s:]+:\d+$/.test(o.smarthost ?? '')) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
-    const port = Number(o.smarthost.split(':')[1]);
+    // An IPv6 address is written in brackets, as Go's net.SplitHostPort reads it: "[2001:db8::25]:587".
+    if (!/^([^\s:[\]]+|\[[0-9A-Fa-f:.]+\]):\d+$/.test(o.smarthost ?? '')) {
+      throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
+    }
+    const port = Number(o.smarthost.slice(o.smarthost.lastIndexOf(':') + 1));
     if (!(port >= 1 && port <= 65535)) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must have a port from 1 to 65535, e.g. "smtp.fintech.internal:587"');
     if (o.username !== undefined || o.password !== undefined) {
       if (!o.username) throw invalidProp(scope, `${prop}.username`, o.username, "must be set when 'password' is");

@@ -284,6 +284,7 @@ test('valid input stays valid: nested backup folders, no alerts without failed J
   expect(() => backup({ failedJobsHistoryLimit: 0, ttlAfterFinished: Duration.seconds(0), alerts: false })()).not.toThrow();
   expect(() => backup({ destination: s3({ provider: 'Minio', endpoint: 'https://minio.storage.svc:9000' }) })()).not.toThrow();
   expect(() => backup({ timeZone: 'Europe/Berlin', schedule: Cron.schedule({ minute: '30', hour: '3' }) })()).not.toThrow();
+  expect(() => stack(routing({ info: [Notifier.email({ to: 'oncall@example.com', from: 'am@example.com', smarthost: '[2001:db8::25]:587' })] }))()).not.toThrow();
   expect(() => stack({ routing: { critical: [Notifier.pagerDuty({ routingKey: fromStore('pd') })], warning: [Notifier.slack({ channel: '@oncall', webhookUrl: fromStore('slack') })] } })()).not.toThrow();
   expect(() => stack({ network: { grafana: NetworkPeer.external('grafana', [{ port: 443 }], '10.20.0.0/16') } })()).not.toThrow();
   expect(() => backup({ resources: { cpu: { request: Cpu.millis(100) } }, source: postgres({ peer: NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16') }) })()).not.toThrow();
