@@ -102,6 +102,10 @@ const MONITORING: Array<[string, () => void, string]> = [
     routing: { critical: [Notifier.pagerDuty({ routingKey: fromStore('pd') })], warning: [Notifier.pagerDuty({ routingKey: fromStore('pd') })] },
   }), `${M}: 'routing.critical[0].routingKey' ("SecretKeyRef.fromExternalSecret('alertmanager-receivers')") is invalid: is read by the AlertmanagerConfig in namespace `
     + "'fintech-prod', where the stack creates no ExternalSecret (it does in its Chart's namespace, with its own Alertmanager); create the Secret there and reference it with SecretKeyRef.of"],
+  ['a Prometheus version given to the Alertmanager', stack({ alertmanager: { version: 'v3.5.0' } }),
+    `${M}: 'alertmanager.version' ("v3.5.0") is invalid: must be an Alertmanager version, which are 0.x (e.g. "v0.28.1"); this looks like a Prometheus version`],
+  ['an Alertmanager version given to the Prometheus', stack({ prometheus: { version: 'v0.28.1' } }),
+    `${M}: 'prometheus.version' ("v0.28.1") is invalid: must be a Prometheus version (e.g. "v3.5.0"); 0.x versions are Alertmanager's`],
   ['a stack in kube-system with guard rails', () => {
     const app = new App();
     const service = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-prod' }), 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
