@@ -1,4 +1,4 @@
-import { Chart, Cron, Duration, Size } from 'cdk8s';
+import { Cron, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
@@ -26,7 +26,7 @@ import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotSecret,
+  checkChartNamespace, checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotSecret,
   checkNumber, checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
 } from './shared/validation';
 
@@ -338,7 +338,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     super(scope, id);
     checkPropsShape(this, props);
     this.name = checkName(this, props.name ?? id);
-    this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
+    this.namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
     this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image));
     this.version = imageVersion(this.image);
     this.source = checkSource(this, props.source);

@@ -1,4 +1,4 @@
-import { Chart, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { AlertmanagerConfig, AlertmanagerConfigSpec } from '../imports/alertmanagerconfigs-monitoring.coreos.com';
@@ -28,7 +28,7 @@ import {
   BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, checkRetentionCoversWindows, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
-import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys, checkNoCollidingObjects, checkNoNulls } from './shared/validation';
+import { checkChartNamespace, checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys, checkNoCollidingObjects, checkNoNulls } from './shared/validation';
 
 export type { ServiceMonitoringOptions } from './monitoring/services';
 
@@ -239,7 +239,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     checkProps(this, props);
     const own = ownComponents(this, props);
     this.name = checkStackName(this, 'name', props.name, id, own);
-    this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
+    this.namespace = checkChartNamespace(this) ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
     this.scrapeInterval = checkInterval(this, 'scrapeInterval', props.scrapeInterval);
     this.evaluationInterval = checkInterval(this, 'evaluationInterval', props.evaluationInterval, 'evaluation');

@@ -106,6 +106,12 @@ const MONITORING: Array<[string, () => void, string]> = [
     `${M}: 'alertmanager.version' ("v3.5.0") is invalid: must be an Alertmanager version, which are 0.x (e.g. "v0.28.1"); this looks like a Prometheus version`],
   ['an Alertmanager version given to the Prometheus', stack({ prometheus: { version: 'v0.28.1' } }),
     `${M}: 'prometheus.version' ("v0.28.1") is invalid: must be a Prometheus version (e.g. "v3.5.0"); 0.x versions are Alertmanager's`],
+  ['a stack in a Chart whose namespace has capitals', () => {
+    const app = new App();
+    const service = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-prod' }), 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
+    new MonitoringStack(new Chart(app, 'monitoring', { namespace: 'Monitoring' }), 'mon', { services: [service], routing: { critical: [pagerDuty()], warning: [slack()] } });
+  }, `${M}: 'namespace' ("Monitoring") is invalid: is the namespace of its Chart 'monitoring', and must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", `
+    + 'starting and ending with a letter or digit'],
   ['a stack in kube-system with guard rails', () => {
     const app = new App();
     const service = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-prod' }), 'payments', { image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080 });
@@ -239,6 +245,12 @@ const BACKUPS: Array<[string, () => void, string]> = [
     });
   }, `${B}: 'source.url' (9999) is invalid: connects to port 9999, which the Service of 'source.peer' (transactions) does not serve (its ports: 8004); `
     + 'connect to one of them, or the NetworkPolicy blocks every run'],
+  ['a backup in a Chart whose namespace has capitals', () => {
+    new BackupCronJob(new Chart(new App(), 'data', { namespace: 'Fintech-Prod' }), 'ledger-db-backup', {
+      image: 'registry.fintech.internal/fintech/backup-tools:1.0.0', source: postgres(), destination: s3(), encryption: false,
+    });
+  }, `${B}: 'namespace' ("Fintech-Prod") is invalid: is the namespace of its Chart 'data', and must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", `
+    + 'starting and ending with a letter or digit'],
   ['a database name that is a routing key', backup({ source: postgres({ database: ROUTING_KEY }) }),
     `${B}: 'source.database' (a string of 32 characters) is invalid: looks like a credential (a random token), and secret values never go into manifests: `
       + 'a database name is written into the manifests; give the name of the database'],
