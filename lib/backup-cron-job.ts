@@ -1,9 +1,9 @@
-import { Chart, Cron, Duration, Size } from 'cdk8s';
+import { Cron, Duration, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
-import { backupAlertRules } from './backup/alerts';
+import { backupAlertRules, checkFailuresVisible } from './backup/alerts';
 import { CronIntervals } from './backup/cron';
 import { BackupDestination } from './backup/destination';
 import { createBackupJob, IDENTITY_DIR, IDENTITY_FILE, JOB_COMPONENTS, JobPurpose, NEVER, PRUNE_ACTIVE_DEADLINE, WORK_DIR } from './backup/job';
@@ -16,16 +16,17 @@ import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, SecretUse } from './external-secret';
+import { FintechService } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity, WorkloadAccess } from './rbac';
 import { DEFAULT_NAMESPACE } from './shared/defaults';
-import { invalidProp } from './shared/errors';
+import { constructLabel, invalidProp } from './shared/errors';
 import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoNullOptions, checkNoNulls, checkNotSecret,
+  checkChartNamespace, checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotSecret,
   checkNumber, checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
 } from './shared/validation';
 
@@ -123,7 +124,11 @@ export interface BackupCronJobProps {
   readonly prefix?: string;
   /** When backups run. @default Cron.schedule({ minute: '0', hour: '2' }) (daily at 02:00) */
   readonly schedule?: Cron;
-  /** IANA time zone of `schedule` (and of the verification's schedule). @default "Etc/UTC" */
+  /**
+   * IANA time zone of `schedule` (and of the verification's and pruning's schedules). In a zone with
+   * daylight saving time, no schedule may run in an hour its clocks skip or repeat.
+   * @default "Etc/UTC"
+   */
   readonly timeZone?: string;
   /** Backups older than this are deleted after each successful backup, except the newest. Whole days, at least 1. @default Duration.days(30) */
   readonly retention?: Duration;
@@ -139,9 +144,13 @@ export interface BackupCronJobProps {
   readonly backoffLimit?: number;
   /** @default 3 */
   readonly successfulJobsHistoryLimit?: number;
-  /** @default 3 */
+  /** At least 1 with `alerts`: the failure alerts read the failed Job. @default 3 */
   readonly failedJobsHistoryLimit?: number;
-  /** Finished Jobs (and their pods' logs) are deleted after this. @default Duration.days(3) */
+  /**
+   * Finished Jobs (and their pods' logs) are deleted after this. At least 15 minutes with `alerts`:
+   * a failed Job must outlive its failure alert's 5 minutes of holding.
+   * @default Duration.days(3)
+   */
   readonly ttlAfterFinished?: Duration;
   /**
    * Container resources of every Job; what is not given comes from the default.
@@ -329,21 +338,21 @@ export class BackupCronJob extends Construct implements IDeliverable {
     super(scope, id);
     checkPropsShape(this, props);
     this.name = checkName(this, props.name ?? id);
-    this.namespace = Chart.of(this).namespace ?? DEFAULT_NAMESPACE;
+    this.namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
     this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image));
     this.version = imageVersion(this.image);
     this.source = checkSource(this, props.source);
     this.destination = checkDestination(this, props.destination);
     this.selectorLabels = selectorLabels(this.name);
     this.runAs = checkRunAs(this, 'runAs', props.runAs);
-    this.remotePath = this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`));
+    this.remotePath = checkOwnFolder(this, this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`)), props.prefix);
     this.timeZone = checkTimeZone(this, 'timeZone', props.timeZone ?? 'Etc/UTC');
     this.retentionDays = checkRetention(this, props.retention ?? Duration.days(30));
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);
     this.successfulJobsHistoryLimit = checkInteger(this, 'successfulJobsHistoryLimit', props.successfulJobsHistoryLimit ?? 3, 0, 100);
     this.failedJobsHistoryLimit = checkInteger(this, 'failedJobsHistoryLimit', props.failedJobsHistoryLimit ?? 3, 0, 100);
     ({ schedule: this.schedule, intervals: this.intervals, ttlSecondsAfterFinished: this.ttlSecondsAfterFinished,
-      startingDeadlineSeconds: this.startingDeadlineSeconds, activeDeadlineSeconds: this.activeDeadlineSeconds } = resolveBackupTiming(this, props));
+      startingDeadlineSeconds: this.startingDeadlineSeconds, activeDeadlineSeconds: this.activeDeadlineSeconds } = resolveBackupTiming(this, props, this.timeZone));
     this.workSpace = checkWorkSpace(this, checkSize(this, 'workSpace', props.workSpace ?? Size.gibibytes(10)));
     this.resources = this.containerResources(props.resources ?? {});
     this.pruneResources = kubeResources(checkedResources(this, 'pruneResources', props.pruneResources ?? {}, DEFAULT_PRUNE_RESOURCES));
@@ -370,6 +379,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     const alerts = props.alerts === false ? undefined : this.createAlerts(props.alerts ?? {}, verify?.timing);
     this.missingAlertAfterSeconds = alerts?.missingAfterSeconds;
     this.alertRule = alerts?.rule;
+    checkNoCollidingObjects(this, 'name', this.name, 'give the backup another name', (c) => c instanceof FintechService);
   }
 
   /** Nothing needs to be applied first: a run that finds its database unreachable fails and alerts. */
@@ -403,6 +413,8 @@ export class BackupCronJob extends Construct implements IDeliverable {
     if (this.access) {
       checkOwnCredential(this, 'access.reader', readerEnv, writerEnv);
       checkOwnCredential(this, 'access.pruner', prunerEnv, writerEnv);
+      checkOwnCredential(this, 'access.reader', readerEnv, prunerEnv, 'access.pruner',
+        "with the pruner's, the restore and verification Jobs could also delete backups");
     }
     const restoreEnv = this.source._restoreEnvironment(this);
     const base: JobEnvVar[] = [
@@ -488,7 +500,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   }
 
   private createVerificationJob(verification: RestoreVerificationOptions, env: JobEnvironments): { job: k8s.KubeCronJob; timing: RunTiming } {
-    const [schedule, intervals] = checkSchedule(this, 'restoreVerification.schedule', verification.schedule ?? DEFAULT_VERIFICATION_SCHEDULE());
+    const [schedule, intervals] = checkSchedule(this, 'restoreVerification.schedule', verification.schedule, DEFAULT_VERIFICATION_SCHEDULE, this.timeZone);
     const activeDeadline = checkDuration(this, 'restoreVerification.activeDeadline', verification.activeDeadline ?? Duration.hours(3), { example: 'e.g. Duration.hours(3)' });
     checkNoOverlap(this, 'restoreVerification.schedule', 'restoreVerification.activeDeadline', schedule, intervals, this.startingDeadlineSeconds, activeDeadline);
     const job = this.createCronJob(this, 'Verification', `${this.name}-verify`, 'verify', this.timing(schedule, activeDeadline),
@@ -498,7 +510,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
 
   /** The pruning CronJob "<name>-prune", with its own ServiceAccount and a NetworkPolicy that reaches the store only. */
   private createPruning(access: BackupAccessOptions, env: JobEnvironments): Pruning {
-    const [schedule, intervals] = checkSchedule(this, 'access.pruneSchedule', access.pruneSchedule ?? DEFAULT_PRUNE_SCHEDULE());
+    const [schedule, intervals] = checkSchedule(this, 'access.pruneSchedule', access.pruneSchedule, DEFAULT_PRUNE_SCHEDULE, this.timeZone);
     checkNoOverlap(this, 'access.pruneSchedule', 'access.pruneSchedule', schedule, intervals, this.startingDeadlineSeconds, PRUNE_ACTIVE_DEADLINE);
     const name = `${this.name}-prune`;
     const scope = new PruningIdentity(this, 'Pruning', this.namespace);
@@ -530,6 +542,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
   }
 
   private createAlerts(alerts: BackupAlertOptions, verification?: RunTiming): { missingAfterSeconds: number; rule: PrometheusRule } {
+    checkFailuresVisible(this, this.ttlSecondsAfterFinished, this.failedJobsHistoryLimit);
     const factor = checkNumber(this, 'alerts.missingAfterFactor', alerts.missingAfterFactor ?? 1.5);
     const missingAfterSeconds = missingThreshold(this, 'alerts.missingAfterFactor', factor, this.intervals, this.startingDeadlineSeconds, this.activeDeadlineSeconds);
     const verificationMissingAfterSeconds = verification
@@ -624,6 +637,24 @@ function checkPrefix(scope: IConstruct, prefix: string): string {
     throw invalidProp(scope, 'prefix', prefix, 'must be a folder path of lowercase letters, digits, "-", "_" and ".", separated by "/"');
   }
   return checkNotSecret(scope, 'prefix', prefix, 'the prefix names the backups\' folder in the object store and is written into the manifests');
+}
+
+/**
+ * Each backup keeps its own folder: in another backup's folder of the same kind of store, either
+ * backup's retention would delete the other's archives, and a restore would take the newest of either.
+ */
+function checkOwnFolder(backup: BackupCronJob, remotePath: string, prefix: string | undefined): string {
+  const other = backup.node.root.node.findAll().find((c): c is BackupCronJob => c instanceof BackupCronJob && c !== backup
+    && c.remotePath === remotePath && c.destination.type === backup.destination.type);
+  if (other && prefix === undefined && other.name === backup.name && other.namespace === backup.namespace) {
+    throw invalidProp(backup, 'name', backup.name, `is also the name of ${constructLabel(other)} in namespace '${backup.namespace}': the CronJobs, their other objects `
+      + 'and the folder of their backups would be the same; give each backup a name of its own');
+  }
+  if (other) {
+    throw invalidProp(backup, 'prefix', remotePath.slice(remotePath.indexOf(':') + 1), `is the folder of ${constructLabel(other)} too: either backup's retention would delete `
+      + "the other's archives, and a restore would take the newest of either; give each backup a folder of its own");
+  }
+  return remotePath;
 }
 
 function checkWorkSpace(scope: IConstruct, workSpace: Size): Size {

@@ -1,8 +1,9 @@
-import { Chart, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { AlertmanagerConfig, AlertmanagerConfigSpec } from '../imports/alertmanagerconfigs-monitoring.coreos.com';
 import { Alertmanager } from '../imports/alertmanagers-monitoring.coreos.com';
+import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
 import { Prometheus } from '../imports/prometheuses-monitoring.coreos.com';
 import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com';
 import { ServiceMonitor } from '../imports/servicemonitors-monitoring.coreos.com';
@@ -10,7 +11,7 @@ import { DeliveryTier, IDeliverable } from './delivery';
 import { FintechEnvironment } from './environment';
 import { FintechService } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
-import { AlertRoutingOptions, createRouting } from './monitoring/alertmanager-config';
+import { AlertRoutingOptions, createRouting, createRoutingExternalSecrets } from './monitoring/alertmanager-config';
 import { PART_OF } from './monitoring/context';
 import { DashboardDefinition, stackDashboards } from './monitoring/dashboards';
 import { checkKubeStateMetricsOptions, KubeStateMetrics, KubeStateMetricsOptions } from './monitoring/kube-state-metrics';
@@ -27,7 +28,7 @@ import {
   BurnRateWindow, checkBurnRateWindows, checkObjectiveLists, checkRetentionCoversWindows, DEFAULT_BURN_RATE_WINDOWS, ServiceLevelObjective, serviceObjectives,
 } from './monitoring/slo';
 import { MONITORING_NAMESPACE } from './shared/defaults';
-import { checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys, checkNoNulls } from './shared/validation';
+import { checkChartNamespace, checkConstructId, checkDnsLabel, checkDnsLabelArgument, checkKnownKeys, checkNoCollidingObjects, checkNoNulls } from './shared/validation';
 
 export type { ServiceMonitoringOptions } from './monitoring/services';
 
@@ -105,7 +106,7 @@ export interface MonitoringStackProps {
   readonly dashboardFolder?: string;
   /** At most a minute: the rules read 5-minute rates. @default Duration.seconds(15) */
   readonly scrapeInterval?: Duration;
-  /** @default Duration.seconds(15) */
+  /** At most a minute: alerts hold for a minute before they fire, and wait for an evaluation. @default Duration.seconds(15) */
   readonly evaluationInterval?: Duration;
 }
 
@@ -219,6 +220,11 @@ export class MonitoringStack extends Construct implements IDeliverable {
   public readonly alertmanagerDisruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The routing (AlertmanagerConfig); undefined without `routing`. */
   public readonly alertmanagerConfig?: AlertmanagerConfig;
+  /**
+   * One per Secret of the receivers made with `SecretKeyRef.fromExternalSecret`, beside the
+   * AlertmanagerConfig; empty without.
+   */
+  public readonly externalSecrets: readonly ExternalSecret[];
   /** @internal The AlertmanagerConfig's spec as rendered, for checks on it. */
   public readonly routingSpec?: AlertmanagerConfigSpec;
 
@@ -233,10 +239,10 @@ export class MonitoringStack extends Construct implements IDeliverable {
     checkProps(this, props);
     const own = ownComponents(this, props);
     this.name = checkStackName(this, 'name', props.name, id, own);
-    this.namespace = Chart.of(this).namespace ?? MONITORING_NAMESPACE;
+    this.namespace = checkChartNamespace(this) ?? MONITORING_NAMESPACE;
     this.environment = props.environment === undefined ? undefined : checkDnsLabel(this, 'environment', props.environment);
-    this.scrapeInterval = checkInterval(this, 'scrapeInterval', props.scrapeInterval, 60);
-    this.evaluationInterval = checkInterval(this, 'evaluationInterval', props.evaluationInterval);
+    this.scrapeInterval = checkInterval(this, 'scrapeInterval', props.scrapeInterval);
+    this.evaluationInterval = checkInterval(this, 'evaluationInterval', props.evaluationInterval, 'evaluation');
     this.discoveryLabels = checkDiscoveryLabels(this, 'discoveryLabels', props.discoveryLabels ?? PART_OF);
     this.runbookBaseUrl = checkRunbookBaseUrl(this, 'runbookBaseUrl', props.runbookBaseUrl);
     this.services = checkMonitoredServices(this, 'services', props.services);
@@ -262,6 +268,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     }
     // Routing and the Alertmanager that uses it; the pipeline watching itself; the stack pods' network paths, namespace and dashboards.
     [this.routingSpec, this.alertmanagerConfig] = createRouting(this, 'routing', props.routing, own.alertmanager !== undefined);
+    this.externalSecrets = this.alertmanagerConfig ? createRoutingExternalSecrets(this, 'routing', props.routing!, this.alertmanagerConfig) : [];
     if (own.alertmanager) {
       [this.alertmanagerServiceAccount, this.alertmanager, this.alertmanagerService, this.alertmanagerDisruptionBudget] =
         createAlertmanager(this, own.alertmanager, this.alertmanagerConfig?.name);
@@ -272,6 +279,8 @@ export class MonitoringStack extends Construct implements IDeliverable {
     const guardRails = props.namespaceGuardRails;
     if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', guardRails ?? {}, stackPods(parts));
     [this.dashboardDefinitions, this.dashboards] = stackDashboards(this, props);
+    // The guard rails' namespace is checked by its FintechEnvironment; a service checks itself against every other construct.
+    checkNoCollidingObjects(this, 'name', this.name, 'give the stack another name', (c) => c instanceof FintechService || c instanceof FintechEnvironment);
   }
 
   /** The FintechEnvironments of the services' namespaces: their namespaces must exist first. */

@@ -1,14 +1,37 @@
 import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { PrometheusRuleSpecGroupsRules } from '../../imports/prometheusrules-monitoring.coreos.com';
 import { alertRule, AlertRule, renderRuleGroup, Severity } from '../monitoring/alert-rules';
 import { KUBE_METRICS, selector } from '../shared/promql';
 import { humanSeconds } from './cron';
+import { invalidProp } from '../shared/errors';
 
 /**
  * PromQL for the backup alerts, from kube-state-metrics' CronJob and Job metrics (names from
  * `KUBE_METRICS`, so the kube-state-metrics ServiceMonitor keeps them).
  */
 const { cronJobCreated, cronJobLastSuccessfulTime, jobOwner, jobStartTime, jobStatusFailed } = KUBE_METRICS;
+
+/** How long the failure alerts hold before they fire. */
+const FAILURE_HOLD = Duration.minutes(5);
+/** The least time a failed Job must be kept for its failure alert: the hold, plus scraping and evaluation (at most a minute each), with room. */
+const MIN_FAILED_JOB_SECONDS = 15 * 60;
+
+/**
+ * The failure alerts read the failed Job through kube-state-metrics: a Job deleted by its TTL or
+ * the history limit before the alert has held for {@link FAILURE_HOLD} never alerts at all.
+ */
+export function checkFailuresVisible(scope: IConstruct, ttlSecondsAfterFinished: number, failedJobsHistoryLimit: number): void {
+  if (failedJobsHistoryLimit < 1) {
+    throw invalidProp(scope, 'failedJobsHistoryLimit', failedJobsHistoryLimit, "must be at least 1 with 'alerts': a failed Job deleted at once never raises "
+      + "its failure alert; set 'alerts' to false to do without them");
+  }
+  if (ttlSecondsAfterFinished < MIN_FAILED_JOB_SECONDS) {
+    throw invalidProp(scope, 'ttlAfterFinished', humanSeconds(ttlSecondsAfterFinished), `must be at least ${humanSeconds(MIN_FAILED_JOB_SECONDS)} with 'alerts': `
+      + `a failed Job deleted before its failure alert has held for ${humanSeconds(FAILURE_HOLD.toSeconds())} (and been scraped and evaluated) never alerts; `
+      + "set 'alerts' to false to do without them");
+  }
+}
 
 /** A CronJob, by namespace and name. */
 export interface CronJobRef {
@@ -83,7 +106,7 @@ export function backupAlertRules(subject: BackupAlertSubject, runbookBaseUrl: st
       `No successful ${kind} backup of ${name} for ${humanSeconds(missingAfter)}`,
       `The ${what} has not succeeded for more than ${humanSeconds(missingAfter)} (schedule "${subject.schedule}" ${subject.timeZone}):`
       + ` the newest restorable backup is getting old. Check the CronJob ${name} (suspended? failing? not scheduled?).`),
-    rule('BackupJobFailed', latestRunFailed(backup), Duration.minutes(5), Severity.WARNING,
+    rule('BackupJobFailed', latestRunFailed(backup), FAILURE_HOLD, Severity.WARNING,
       `The latest ${kind} backup of ${name} failed`,
       `A Job of CronJob ${name} in namespace ${namespace} failed after the last successful backup.`
       + ' Read its logs (kubectl logs job/<job>); nothing incomplete was uploaded under a final name.'),
@@ -91,7 +114,7 @@ export function backupAlertRules(subject: BackupAlertSubject, runbookBaseUrl: st
   if (verificationMissingAfter !== undefined) {
     const verify = { namespace, name: `${name}-verify` };
     rules.push(
-      rule('RestoreVerificationFailed', latestRunFailed(verify), Duration.minutes(5), Severity.CRITICAL,
+      rule('RestoreVerificationFailed', latestRunFailed(verify), FAILURE_HOLD, Severity.CRITICAL,
         `Restore verification of ${name} failed: the newest backup may not be restorable`,
         `A Job of CronJob ${name}-verify in namespace ${namespace} failed: the newest backup could not be downloaded,`
         + ' did not match its checksum, could not be restored, or failed the sanity checks. Read its logs.'),
@@ -102,7 +125,7 @@ export function backupAlertRules(subject: BackupAlertSubject, runbookBaseUrl: st
   }
   if (subject.pruneJob) {
     const prune = { namespace, name: `${name}-prune` };
-    rules.push(rule('BackupPruningFailed', latestRunFailed(prune), Duration.minutes(5), Severity.WARNING,
+    rules.push(rule('BackupPruningFailed', latestRunFailed(prune), FAILURE_HOLD, Severity.WARNING,
       `Pruning of the ${kind} backups of ${name} failed`,
       `A Job of CronJob ${name}-prune in namespace ${namespace} failed: backups older than ${subject.retentionDays} days`
       + ' may be kept longer than the retention allows. Read its logs.'));

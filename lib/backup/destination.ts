@@ -3,7 +3,7 @@ import { checkNetworkPeer, NetworkPeer } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
 import { checkInstance, checkNotCredentialName, checkNotSecret, checkRecord, checkString, checkUrl, checkValueOrSecretKeyRef, propPath } from '../shared/validation';
-import { checkOptions, JobEnvVar, requiredSecret, urlPort } from './source';
+import { checkOptions, checkPeerAllowsPort, JobEnvVar, requiredSecret, urlPort } from './source';
 
 /** The rclone remote the scripts use: `backup:`, configured by `RCLONE_CONFIG_BACKUP_*` variables. */
 export const RCLONE_REMOTE = 'backup';
@@ -73,6 +73,12 @@ const BACKEND_TYPE = /^[a-z][a-z0-9]*$/;
 const REGION = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PEER_EXAMPLE = "NetworkPeer.external('object-store', [{ port: 443 }], '203.0.113.0/24')";
 const PROVIDER = /^[A-Za-z0-9]+$/;
+/** rclone's S3 providers, as rclone spells them. */
+const S3_PROVIDERS = [
+  'AWS', 'Alibaba', 'ArvanCloud', 'Ceph', 'ChinaMobile', 'Cloudflare', 'DigitalOcean', 'Dreamhost', 'GCS', 'HuaweiOBS', 'IBMCOS', 'IDrive', 'IONOS',
+  'LyveCloud', 'Leviia', 'Liara', 'Linode', 'Magalu', 'Minio', 'Netease', 'Outscale', 'Petabox', 'RackCorp', 'Rclone', 'Scaleway', 'SeaweedFS',
+  'Selectel', 'StackPath', 'Storj', 'Synology', 'TencentCOS', 'Wasabi', 'Qiniu', 'Other',
+];
 const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const NOT_A_SECRET = 'give credentials as Secret references, SecretKeyRef.of(secretName, key)';
 
@@ -88,11 +94,16 @@ export class BackupDestination {
   /** Amazon S3 or an S3-compatible store. Needs only object read/write/list/delete on the bucket (no bucket creation). */
   public static s3(options: S3DestinationOptions): BackupDestination {
     // A MinIO or Ceph endpoint listens on its own port: the Jobs' NetworkPolicy must allow that one.
-    return new BackupDestination('s3', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(urlPort(options?.endpoint) || 443), (scope, prop) => {
-      checkCommon(scope, prop, options, 'BackupDestination.s3', ['bucket', 'accessKeyId', 'secretAccessKey', 'region', 'endpoint', 'provider', 'peer']);
+    const port = urlPort(options?.endpoint) || 443;
+    return new BackupDestination('s3', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(port), (scope, prop) => {
+      checkCommon(scope, prop, options, 'BackupDestination.s3', ['bucket', 'accessKeyId', 'secretAccessKey', 'region', 'endpoint', 'provider', 'peer'], port, options?.endpoint === undefined ? undefined : `${prop}.endpoint`);
       checkBucket(scope, `${prop}.bucket`, options.bucket);
       const provider = options.provider === undefined ? 'AWS' : checkString(scope, `${prop}.provider`, options.provider, { example: '"AWS" or "Minio"' });
       if (!PROVIDER.test(provider)) throw invalidProp(scope, `${prop}.provider`, provider, 'must be an rclone S3 provider name such as "AWS", "Minio" or "Ceph"');
+      const spelt = S3_PROVIDERS.find((p) => p.toLowerCase() === provider.toLowerCase());
+      if (spelt !== undefined && spelt !== provider) {
+        throw invalidProp(scope, `${prop}.provider`, provider, `must be spelt "${spelt}": rclone compares provider names as written, and takes an unknown one for a generic S3 store`);
+      }
       checkNotSecret(scope, `${prop}.provider`, provider, NOT_A_SECRET);
       if (options.region !== undefined && !REGION.test(checkString(scope, `${prop}.region`, options.region, { example: '"eu-central-1"' }))) {
         throw invalidProp(scope, `${prop}.region`, options.region, 'must be a region name such as "eu-central-1"');
@@ -116,7 +127,7 @@ export class BackupDestination {
   /** Azure Blob Storage. */
   public static azureBlob(options: AzureBlobDestinationOptions): BackupDestination {
     return new BackupDestination('azureblob', options?.container, options?.peer ?? HTTPS_ANYWHERE(), (scope, prop) => {
-      checkCommon(scope, prop, options, 'BackupDestination.azureBlob', ['container', 'account', 'key', 'sasUrl', 'peer']);
+      checkCommon(scope, prop, options, 'BackupDestination.azureBlob', ['container', 'account', 'key', 'sasUrl', 'peer'], 443);
       checkBucket(scope, `${prop}.container`, options.container);
       if ((options.key === undefined) === (options.sasUrl === undefined)) {
         throw invalidProp(scope, prop, 'key/sasUrl', "must reference exactly one Secret: 'key' (the account key) or 'sasUrl'; credentials are never accepted as values");
@@ -138,7 +149,7 @@ export class BackupDestination {
   /** Google Cloud Storage (uniform bucket-level access). */
   public static gcs(options: GcsDestinationOptions): BackupDestination {
     return new BackupDestination('google cloud storage', options?.bucket, options?.peer ?? HTTPS_ANYWHERE(), (scope, prop) => {
-      checkCommon(scope, prop, options, 'BackupDestination.gcs', ['bucket', 'serviceAccountCredentials', 'peer']);
+      checkCommon(scope, prop, options, 'BackupDestination.gcs', ['bucket', 'serviceAccountCredentials', 'peer'], 443);
       checkBucket(scope, `${prop}.bucket`, options.bucket);
       return [
         { name: 'BUCKET_POLICY_ONLY', value: 'true' },
@@ -219,9 +230,15 @@ export class BackupDestination {
 }
 
 /** The options object, its option names and the peer, common to every destination. */
-function checkCommon(scope: IConstruct, prop: string, options: { readonly peer?: NetworkPeer } | undefined, factory: string, known: readonly string[]): void {
+function checkCommon(
+  scope: IConstruct, prop: string, options: { readonly peer?: NetworkPeer } | undefined, factory: string, known: readonly string[],
+  port?: number, portProp?: string,
+): void {
   checkOptions(scope, prop, options, factory, known);
-  if (options!.peer !== undefined) checkNetworkPeer(scope, `${prop}.peer`, checkInstance(scope, `${prop}.peer`, options!.peer, NetworkPeer, PEER_EXAMPLE));
+  if (options!.peer === undefined) return;
+  checkNetworkPeer(scope, `${prop}.peer`, checkInstance(scope, `${prop}.peer`, options!.peer, NetworkPeer, PEER_EXAMPLE));
+  // rclone's other backends connect wherever their options say: their port is not known here.
+  if (port !== undefined) checkPeerAllowsPort(scope, `${prop}.peer`, options!.peer, port, portProp);
 }
 
 function checkBucket(scope: IConstruct, prop: string, bucket: string): void {

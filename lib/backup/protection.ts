@@ -100,13 +100,16 @@ export function checkAccess(scope: IConstruct, access: BackupAccessOptions | und
  * the writer's credential, the separation of access (a compromised backup Job cannot delete or
  * read old backups) would exist only on paper.
  */
-export function checkOwnCredential(scope: IConstruct, prop: string, env: readonly JobEnvVar[], writerEnv: readonly JobEnvVar[]): void {
+export function checkOwnCredential(
+  scope: IConstruct, prop: string, env: readonly JobEnvVar[], writerEnv: readonly JobEnvVar[],
+  other = 'destination', risk = "with the writer's, the backup Job could still delete and read old backups",
+): void {
   const refs = (list: readonly JobEnvVar[]) => list.filter((v) => v.secret).map((v) => `${v.secret!.secretName}/${v.secret!.key}`).sort().join(' ');
   const own = refs(env);
   const writer = refs(writerEnv);
   // A store without credentials (rclone's local backend on a volume) has nothing to separate.
   if (writer !== '' && own === writer) {
-    throw invalidProp(scope, prop, own, "must carry its own credential (other Secret keys than 'destination'): with the writer's, the backup Job could still delete and read old backups");
+    throw invalidProp(scope, prop, own, `must carry its own credential (other Secret keys than '${other}'): ${risk}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { Cron, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../shared/errors';
-import { checkCron, checkDuration, checkInstance, checkInteger } from '../shared/validation';
+import { checkCron, checkDuration, checkInstance, checkInteger, checkNoClockChange } from '../shared/validation';
 import { CronIntervals, humanSeconds } from './cron';
 
 /**
@@ -40,12 +40,12 @@ export interface BackupTiming {
  * kept 3 days; up to 30 minutes late; at most 3 hours), checked, including that a run ends
  * before the next one starts.
  */
-export function resolveBackupTiming(scope: IConstruct, props: BackupTimingProps): BackupTiming {
+export function resolveBackupTiming(scope: IConstruct, props: BackupTimingProps, timeZone: string): BackupTiming {
   const ttlSecondsAfterFinished = checkInteger(scope, 'ttlAfterFinished',
     checkDuration(scope, 'ttlAfterFinished', props.ttlAfterFinished ?? Duration.days(3), { minSeconds: 0, example: 'e.g. Duration.days(3)' }), 0);
   const startingDeadlineSeconds = checkDuration(scope, 'startingDeadline', props.startingDeadline ?? Duration.minutes(30), { minSeconds: 10, example: 'e.g. Duration.minutes(30)' });
   const activeDeadlineSeconds = checkDuration(scope, 'activeDeadline', props.activeDeadline ?? Duration.hours(3), { example: 'e.g. Duration.hours(3)' });
-  const [schedule, intervals] = checkSchedule(scope, 'schedule', props.schedule ?? DEFAULT_BACKUP_SCHEDULE());
+  const [schedule, intervals] = checkSchedule(scope, 'schedule', props.schedule, DEFAULT_BACKUP_SCHEDULE, timeZone);
   checkNoOverlap(scope, 'schedule', 'activeDeadline', schedule, intervals, startingDeadlineSeconds, activeDeadlineSeconds);
   return { schedule, intervals, ttlSecondsAfterFinished, startingDeadlineSeconds, activeDeadlineSeconds };
 }
@@ -58,9 +58,11 @@ export const DEFAULT_VERIFICATION_SCHEDULE = (): Cron => Cron.schedule({ minute:
 export const DEFAULT_PRUNE_SCHEDULE = (): Cron => Cron.schedule({ minute: '0', hour: '5' });
 
 /** The schedule as 5 space-separated fields, and the shortest and longest time between two runs. */
-export function checkSchedule(scope: IConstruct, prop: string, cron: Cron): [string, CronIntervals] {
+export function checkSchedule(scope: IConstruct, prop: string, given: Cron | undefined, fallback: () => Cron, timeZone: string): [string, CronIntervals] {
+  const cron = given ?? fallback();
   checkInstance(scope, prop, cron, Cron, "Cron.schedule({ minute: '0', hour: '2' }) for \"0 2 * * *\"");
   const { expression, intervals } = checkCron(scope, prop, cron);
+  checkNoClockChange(scope, prop, expression, timeZone, given === undefined);
   return [expression, intervals];
 }
 

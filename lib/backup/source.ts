@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { checkNetworkPeer, NetworkPeer } from '../network-peer';
+import { checkNetworkPeer, NetworkPeer, NetworkPeerKind } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
 import {
@@ -215,6 +215,7 @@ export class BackupSource {
     if (this.options.peer !== undefined) {
       const example = "NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')";
       checkNetworkPeer(scope, 'source.peer', checkInstance(scope, 'source.peer', this.options.peer, NetworkPeer, example));
+      checkPeerAllowsPort(scope, 'source.peer', this.options.peer, this.port, this.kind === BackupSourceKind.EVENT_STORE ? 'source.url' : 'source.port');
     }
     switch (this.kind) {
       case BackupSourceKind.POSTGRES: return this.postgresEnvironment(scope, this.options as PostgresSourceOptions, database);
@@ -268,6 +269,29 @@ export class BackupSource {
 }
 
 /**
+ * The port the Jobs connect to (`port`, from `portProp`) must be one the peer admits, or the
+ * NetworkPolicy blocks every run: an address range or a namespace by the TCP ports it names, a
+ * service of the app by the ports of its Service (a service named outside the app is not known).
+ */
+export function checkPeerAllowsPort(scope: IConstruct, peerProp: string, peer: NetworkPeer, port: number | undefined, portProp?: string): void {
+  if (!port) return;
+  const via = portProp === undefined ? 'HTTPS' : `'${portProp}'`;
+  if (peer.kind === NetworkPeerKind.SERVICE) {
+    const served = (peer.target as { servicePorts?: ReadonlyArray<{ port: number }> } | undefined)?.servicePorts?.map((p) => p.port);
+    if (portProp !== undefined && served && served.length > 0 && !served.includes(port)) {
+      throw invalidProp(scope, portProp, port, `connects to port ${port}, which the Service of '${peerProp}' (${peer.name}) does not serve (its ports: ${served.join(', ')}); `
+        + 'connect to one of them, or the NetworkPolicy blocks every run');
+    }
+    return;
+  }
+  const allowed = peer.ports.filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.port);
+  // A peer without ports is refused with the NetworkPolicy's own message.
+  if (peer.ports.length > 0 && !allowed.includes(port)) {
+    throw invalidProp(scope, `${peerProp}.ports`, peer.ports, `must allow TCP port ${port}, which the Jobs connect to (${via}), or the NetworkPolicy blocks every run`);
+  }
+}
+
+/**
  * A factory's options object: an object, with only the options the factory knows.
  * @internal
  */
@@ -280,7 +304,7 @@ export function checkDatabaseName(scope: IConstruct, prop: string, name: string)
   if (typeof name !== 'string' || !PG_IDENTIFIER.test(name) || name.length > 63) {
     throw invalidProp(scope, prop, name, 'must be a PostgreSQL database name: at most 63 lowercase letters, digits and "_", not starting with a digit');
   }
-  return name;
+  return checkNotSecret(scope, prop, name, 'a database name is written into the manifests; give the name of the database');
 }
 
 /** A PostgreSQL role name the scripts can use unquoted. */
@@ -288,7 +312,7 @@ function checkRoleName(scope: IConstruct, prop: string, name: string): string {
   if (typeof name !== 'string' || !PG_IDENTIFIER.test(name) || name.length > 63) {
     throw invalidProp(scope, prop, name, 'must be a PostgreSQL role name: at most 63 lowercase letters, digits and "_", not starting with a digit');
   }
-  return name;
+  return checkNotSecret(scope, prop, name, 'a role name is written into the manifests; give the name of the role');
 }
 
 /** A Secret reference that must be there: credentials are never accepted as values. */

@@ -161,6 +161,7 @@ export function checkErrorCounterAlert(scope: IConstruct, prop: string, a: Error
   if (!ALERT_NAME.test(a.alert ?? '')) {
     throw invalidProp(scope, `${prop}.alert`, a.alert, 'must be an alert name in PascalCase: a capital letter, then letters and digits');
   }
+  checkNotSecret(scope, `${prop}.alert`, a.alert, 'an alert name is sent with every notification; name what fails, e.g. "SnapshotFailures"');
   checkSeverity(scope, `${prop}.severity`, a.severity);
   if (/[\r\n]/.test(checkString(scope, `${prop}.summary`, a.summary, { example: '"EventStore snapshots are failing"' }))) {
     throw invalidProp(scope, `${prop}.summary`, a.summary, 'must be one line');
@@ -171,6 +172,7 @@ export function checkErrorCounterAlert(scope: IConstruct, prop: string, a: Error
   if (!/^[a-z][a-z0-9_]*$/.test(a.errorType ?? '')) {
     throw invalidProp(scope, `${prop}.errorType`, a.errorType, 'must be an error_type label value: lowercase letters, digits and "_", e.g. "snapshot_failure"');
   }
+  checkNotSecret(scope, `${prop}.errorType`, a.errorType, 'the error_type value is written into the alert rule; give the label value the service counts its errors by');
   if (a.threshold !== undefined && !(typeof a.threshold === 'number' && a.threshold >= 0)) throw invalidProp(scope, `${prop}.threshold`, a.threshold, 'must be a number of errors, at least 0');
   return a;
 }

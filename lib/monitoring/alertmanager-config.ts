@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import {
   AlertmanagerConfig, AlertmanagerConfigSpec, AlertmanagerConfigSpecInhibitRulesSourceMatchMatchType as SourceMatchType,
@@ -7,11 +7,14 @@ import {
   AlertmanagerConfigSpecReceiversWebhookConfigs,
   AlertmanagerConfigSpecRoute, AlertmanagerConfigSpecRouteMatchersMatchType as RouteMatchType,
 } from '../../imports/alertmanagerconfigs-monitoring.coreos.com';
+import { ExternalSecret } from '../../imports/externalsecrets-external-secrets.io';
+import { createExternalSecrets, SecretUse } from '../external-secret';
 import { SecretKeyRef } from '../secret-key-ref';
 import { checkedDuration } from '../shared/duration';
 import { invalidProp, invalidSecretProp } from '../shared/errors';
+import { promDuration } from '../shared/promql';
 import {
-  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNoNullOptions, checkNotSecret, checkPort, checkSecretKeyRef, checkString, secretKind,
+  checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNoNullOptions, checkNotSecret, checkPort, checkSecretKeyRef, checkString, checkUniqueItems, secretKind,
 } from '../shared/validation';
 import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 import { MonitoringScope, stackLabels } from './context';
@@ -223,6 +226,8 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
   const severityMatcher = <T>(value: string, matchType: T) => ({ name: 'severity', value, matchType });
   const groupBy = [...(routing.groupBy ?? DEFAULT_GROUP_BY)];
   if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
+  const groupInterval = checkedDuration(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5));
+  checkRepeatsAfterGroupInterval(scope, prop, routing);
   const heartbeat = routing.deadMansSwitch === undefined ? undefined : checkHeartbeat(scope, prop, routing.deadMansSwitch, routing.heartbeatInterval);
   if (heartbeat === undefined && routing.heartbeatInterval !== undefined) {
     throw invalidProp(scope, `${prop}.heartbeatInterval`, humanDuration(routing.heartbeatInterval), "is set without 'deadMansSwitch'; give the heartbeat's notifier, or leave the interval out");
@@ -243,7 +248,7 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
       receiver: receiverName(prefix, Severity.WARNING),
       groupBy,
       groupWait: checkedDuration(scope, `${prop}.groupWait`, routing.groupWait ?? Duration.seconds(30)),
-      groupInterval: checkedDuration(scope, `${prop}.groupInterval`, routing.groupInterval ?? Duration.minutes(5)),
+      groupInterval,
       repeatInterval: repeat(Severity.WARNING),
       routes: [...heartbeatRoutes, ...SEVERITIES.map((severity): AlertmanagerConfigSpecRoute => ({
         receiver: receiverName(prefix, severity),
@@ -290,6 +295,40 @@ export function createRouting(
     spec,
   });
   return [spec, config];
+}
+
+/**
+ * The ExternalSecrets of the receivers' Secrets that come from a store (`SecretKeyRef.fromExternalSecret`),
+ * beside the AlertmanagerConfig that reads them: in the stack's namespace, which must then be its
+ * Chart's (with the cluster's Alertmanager the routing lives in the services' namespace, where the
+ * stack creates no objects of its own).
+ */
+export function createRoutingExternalSecrets(stack: MonitoringScope, prop: string, routing: AlertRoutingOptions, config: AlertmanagerConfig): ExternalSecret[] {
+  const uses = routingSecretUses(prop, routing);
+  const external = uses.find((u) => u.ref.externalSource !== undefined);
+  if (external === undefined) return [];
+  const namespace = config.metadata.namespace;
+  if (namespace !== Chart.of(stack).namespace) {
+    throw invalidProp(stack, external.prop, `SecretKeyRef.fromExternalSecret('${external.ref.secretName}')`, `is read by the AlertmanagerConfig in namespace '${namespace}', `
+      + "where the stack creates no ExternalSecret (it does in its Chart's namespace, with its own Alertmanager); create the Secret there and reference it with SecretKeyRef.of");
+  }
+  return createExternalSecrets(stack, uses, stackLabels(stack, 'alertmanager'));
+}
+
+/** Every Secret key the routing's notifiers read, with the prop that names it. */
+function routingSecretUses(prop: string, routing: AlertRoutingOptions): SecretUse[] {
+  const lists: Array<[string, readonly Notifier[]]> = [
+    [`${prop}.critical`, routing.critical], [`${prop}.warning`, routing.warning], ...(routing.info ? [[`${prop}.info`, routing.info] as [string, Notifier[]]] : []),
+  ];
+  const notifiers: Array<[string, Notifier]> = [
+    ...lists.flatMap(([at, list]) => list.map((n, i): [string, Notifier] => [`${at}[${i}]`, n])),
+    ...(routing.deadMansSwitch ? [[`${prop}.deadMansSwitch`, routing.deadMansSwitch] as [string, Notifier]] : []),
+  ];
+  const fields = { slack: 'webhookUrl', pagerduty: 'routingKey', email: 'password', webhook: 'url' } as const;
+  return notifiers.flatMap(([at, n]) => {
+    const ref = (n.options as unknown as Record<string, unknown>)[fields[n.kind]];
+    return ref instanceof SecretKeyRef ? [{ prop: `${at}.${fields[n.kind]}`, ref }] : [];
+  });
 }
 
 function receiver(name: string, notifiers: readonly Notifier[]): AlertmanagerConfigSpecReceivers {
@@ -413,6 +452,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     checkString(scope, `${prop}.channel`, o.channel, { example: '"#fintech-alerts"' });
     if (!/^[#@]?[^\s]+$/.test(o.channel ?? '')) throw invalidProp(scope, `${prop}.channel`, o.channel, 'must be a Slack channel such as "#fintech-alerts"');
     checkNotSecret(scope, `${prop}.channel`, o.channel, "give the channel's name here, and the webhook URL as 'webhookUrl' (a SecretKeyRef)");
+    checkSlackChannel(scope, `${prop}.channel`, o.channel);
   } else if (notifier.kind === 'webhook') {
     const o = notifier.options as WebhookNotifierOptions;
     secret('url', o.url, 'the webhook URL');
@@ -429,8 +469,11 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
       }
     }
     if (o.from.includes(',')) throw invalidProp(scope, `${prop}.from`, o.from, 'must be one e-mail address, the sender; only "to" takes several');
-    if (!/^[^\s:]+:\d+$/.test(o.smarthost ?? '')) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
-    const port = Number(o.smarthost.split(':')[1]);
+    // An IPv6 address is written in brackets, as Go's net.SplitHostPort reads it: "[2001:db8::25]:587".
+    if (!/^([^\s:[\]]+|\[[0-9A-Fa-f:.]+\]):\d+$/.test(o.smarthost ?? '')) {
+      throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must be "host:port", e.g. "smtp.fintech.internal:587"');
+    }
+    const port = Number(o.smarthost.slice(o.smarthost.lastIndexOf(':') + 1));
     if (!(port >= 1 && port <= 65535)) throw invalidProp(scope, `${prop}.smarthost`, o.smarthost, 'must have a port from 1 to 65535, e.g. "smtp.fintech.internal:587"');
     if (o.username !== undefined || o.password !== undefined) {
       if (!o.username) throw invalidProp(scope, `${prop}.username`, o.username, "must be set when 'password' is");
@@ -444,6 +487,17 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
   }
 }
 
+/** Slack's channel names: at most 80 characters, lower case; a user ("@name") or a channel id ("C024BE91L") otherwise. */
+function checkSlackChannel(scope: IConstruct, prop: string, channel: string): void {
+  const user = channel.startsWith('@');
+  const name = /^[#@]/.test(channel) ? channel.slice(1) : channel;
+  const id = !/^[#@]/.test(channel) && /^[CGD][A-Z0-9]{8,}$/.test(channel);
+  if (!id && (name === '' || name.length > 80 || (!user && name !== name.toLowerCase()))) {
+    throw invalidProp(scope, prop, channel, 'must be a Slack channel name of at most 80 lowercase characters such as "#fintech-alerts", a user such as "@oncall", '
+      + 'or a channel id such as "C024BE91L"');
+  }
+}
+
 /** A value with a URL or a secret-looking string in it, e.g. a webhook URL given where a Notifier belongs. */
 function mayHoldCredential(value: unknown): boolean {
   let text: string | undefined;
@@ -453,6 +507,25 @@ function mayHoldCredential(value: unknown): boolean {
     return true;
   }
   return text !== undefined && (text.includes('://') || secretKind(text) !== undefined);
+}
+
+/**
+ * Alertmanager sends a group's notifications only at its group interval, so a repeat interval
+ * shorter than it is not kept (each repeat waits for the next group interval): refused, on the
+ * repeat interval when it is given, else on the group interval that exceeds a default one.
+ */
+function checkRepeatsAfterGroupInterval(scope: IConstruct, prop: string, routing: AlertRoutingOptions): void {
+  const groupSeconds = (routing.groupInterval ?? Duration.minutes(5)).toSeconds();
+  for (const severity of SEVERITIES) {
+    const given = routing.repeatInterval?.[severity];
+    const repeat = checkedDuration(scope, `${prop}.repeatInterval.${severity}`, given ?? DEFAULT_REPEAT[severity]);
+    if ((given ?? DEFAULT_REPEAT[severity]).toSeconds() >= groupSeconds) continue;
+    const group = promDuration(groupSeconds);
+    throw given !== undefined
+      ? invalidProp(scope, `${prop}.repeatInterval.${severity}`, repeat, `must be at least 'groupInterval' (${group}): Alertmanager repeats a notification only at a group interval`)
+      : invalidProp(scope, `${prop}.groupInterval`, group, `must not exceed the repeat interval of ${severity} alerts (${repeat}, the default): `
+        + `Alertmanager repeats a notification only at a group interval; give 'repeatInterval.${severity}' too, or a shorter group interval`);
+  }
 }
 
 /** Checks the dead man's switch; returns its interval as a PromQL/Alertmanager duration. */
@@ -483,12 +556,14 @@ const NOTIFIER_OPTIONS: Record<Notifier['kind'], [string[], string]> = {
 /** A list of label names (grouping, inhibition), each a valid label name. */
 function checkLabelList(scope: IConstruct, prop: string, labels: unknown): void {
   if (labels === undefined) return;
-  checkArray<string>(scope, prop, labels, '["namespace", "service"]').forEach((label, i) => {
+  const list = checkArray<string>(scope, prop, labels, '["namespace", "service"]');
+  list.forEach((label, i) => {
     checkLabelKey(scope, `${prop}[${i}]`, label);
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) {
       throw invalidProp(scope, `${prop}[${i}]`, label, 'must be a Prometheus label name: letters, digits and "_", not starting with a digit, e.g. "service"');
     }
   });
+  checkUniqueItems(scope, prop, list);
 }
 
 /** A Duration as a message shows it, whatever was given. */

@@ -267,7 +267,7 @@ function checkUid(stack: MonitoringScope, prop: string, uid: string): string {
   if (!/^[a-zA-Z0-9_-]+$/.test(uid) || uid.length > MAX_UID_LENGTH) {
     throw invalidProp(stack, prop, uid, `must be at most ${MAX_UID_LENGTH} letters, digits, "-" or "_" (a Grafana dashboard uid)`);
   }
-  return uid;
+  return checkNotSecret(stack, prop, uid, "a dashboard's uid is in its URL, seen by everyone who can read dashboards");
 }
 
 /** Every PromQL query of a dashboard, for promtool. */

@@ -1,11 +1,12 @@
 import { Chart, JsonPatch, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
+import { FintechService } from '../fintech-service';
 import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkNoNullOptions, checkPinnedImage, checkUniqueItems } from '../shared/validation';
+import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkPinnedImage, checkUniqueItems } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -75,6 +76,7 @@ export function checkKubeStateMetricsOptions(scope: IConstruct, prop: string, op
 
 /** The stack's own kube-state-metrics `kube-state-metrics-<name>`, in the stack's namespace, watching the services' namespaces. */
 export function stackKubeStateMetrics(stack: MonitoringScope, options: KubeStateMetricsOptions | undefined): KubeStateMetrics {
+  STACKS.add(stack);
   return new KubeStateMetrics(stack, 'KubeStateMetrics', {
     ...options,
     name: `kube-state-metrics-${stack.name}`,
@@ -83,6 +85,9 @@ export function stackKubeStateMetrics(stack: MonitoringScope, options: KubeState
     labels: stackLabels(stack, 'kube-state-metrics'),
   });
 }
+
+/** The MonitoringStacks that run a kube-state-metrics of their own. */
+const STACKS = new WeakSet<IConstruct>();
 
 /** Properties of {@link KubeStateMetrics}. */
 export interface KubeStateMetricsProps extends KubeStateMetricsOptions {
@@ -153,6 +158,8 @@ export class KubeStateMetrics extends Construct {
         ports: [{ name: 'http', port: KUBE_STATE_METRICS_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
+    // A stack's own kube-state-metrics is named after the stack, which checks its objects.
+    if (!STACKS.has(scope)) checkNoCollidingObjects(this, 'name', props.name, 'give it another name', (c) => c instanceof FintechService);
   }
 
 }
@@ -161,6 +168,7 @@ export class KubeStateMetrics extends Construct {
 function checkProps(scope: IConstruct, props: KubeStateMetricsProps): void {
   checkKnownKeys(scope, 'props', props, ['name', 'namespace', 'watchedNamespaces', 'labels', 'image', 'resources'],
     "{ name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech-production'], labels: {} }");
+  checkNoNulls(scope, { image: props.image, resources: props.resources });
   checkDnsLabel(scope, 'name', props.name);
   checkDnsLabel(scope, 'namespace', props.namespace);
   const watched = checkArray<string>(scope, 'watchedNamespaces', props.watchedNamespaces, "['fintech-production']");

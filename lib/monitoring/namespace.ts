@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Alertmanager } from '../../imports/alertmanagers-monitoring.coreos.com';
 import { Prometheus } from '../../imports/prometheuses-monitoring.coreos.com';
 import { checkNamespaceLabels, ContainerLimits, containerLimitRange, EnvironmentQuota, FintechEnvironment, resourceQuotaHard } from '../environment';
-import { invalidProp } from '../shared/errors';
+import { constructLabel, invalidProp } from '../shared/errors';
 import { parseCpuMillis, parseQuantity } from '../shared/quantity';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity, ResourceQuantities } from '../shared/resources';
 import { checkKnownKeys, checkLabels, checkNoNullOptions } from '../shared/validation';
@@ -74,6 +74,17 @@ export function monitoringNamespace(stack: MonitoringScope, id: string, options:
   if (stack.serviceNamespaces.includes(stack.namespace)) {
     throw invalidProp(stack, 'namespaceGuardRails', stack.namespace, "would guard a namespace of the stack's services too, with a quota sized for the stack alone; "
       + "put the stack in a namespace of its own (its Chart's namespace), or set 'namespaceGuardRails' to false");
+  }
+  if (stack.namespace === 'default' || stack.namespace.startsWith('kube-')) {
+    throw invalidProp(stack, 'namespaceGuardRails', stack.namespace, 'would guard a namespace of Kubernetes itself ("default" and "kube-*") with a default-deny policy and '
+      + "a quota that would cut off system workloads; put the stack in a namespace of its own (its Chart's namespace), or set 'namespaceGuardRails' to false");
+  }
+  const guarded = stack.node.root.node.findAll().find((c): c is FintechEnvironment => c instanceof FintechEnvironment && c.namespaceName === stack.namespace);
+  if (guarded) {
+    // Another stack's guard rails are named by that stack.
+    const owner = guarded.node.scope?.constructor === stack.constructor ? guarded.node.scope : guarded;
+    throw invalidProp(stack, 'namespaceGuardRails', stack.namespace, `would guard a namespace that ${constructLabel(owner)} `
+      + "already guards; give the stack a namespace of its own (its Chart's namespace), or set 'namespaceGuardRails' to false");
   }
   const scope: Construct = stack;
   const name = stack.namespace;

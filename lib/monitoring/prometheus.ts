@@ -168,7 +168,7 @@ export interface PrometheusSpecInput {
 
 /** The Prometheus resource's spec. Only the selectors given select anything: PodMonitors, Probes and ScrapeConfigs are not read. */
 export function prometheusSpec(scope: IConstruct, prop: string, options: PrometheusOptions, input: PrometheusSpecInput): PrometheusSpec {
-  checkStatefulOptions(scope, prop, options, PROMETHEUS_EXAMPLE);
+  checkStatefulOptions(scope, prop, options, PROMETHEUS_EXAMPLE, 'Prometheus');
   const storage = options.storage ?? Size.gibibytes(50);
   const storageMiB = checkStorage(scope, `${prop}.storage`, storage);
   return {
@@ -210,7 +210,7 @@ export function prometheusSpec(scope: IConstruct, prop: string, options: Prometh
 export function alertmanagerSpec(
   scope: IConstruct, prop: string, options: AlertmanagerOptions, name: string, serviceAccountName: string, configName: string | undefined,
 ): AlertmanagerSpec {
-  checkStatefulOptions(scope, prop, options, ALERTMANAGER_EXAMPLE);
+  checkStatefulOptions(scope, prop, options, ALERTMANAGER_EXAMPLE, 'Alertmanager');
   const storage = options.storage ?? Size.gibibytes(1);
   checkStorage(scope, `${prop}.storage`, storage);
   const retention = options.retention ?? Duration.hours(120);
@@ -318,15 +318,29 @@ function retentionSize(storageMiB: number): string {
 }
 
 /** The options Prometheus and Alertmanager share: only known ones, of the right types. */
-function checkStatefulOptions(scope: IConstruct, prop: string, options: PrometheusOptions | AlertmanagerOptions, example: string): void {
+function checkStatefulOptions(scope: IConstruct, prop: string, options: PrometheusOptions | AlertmanagerOptions, example: string, component: 'Prometheus' | 'Alertmanager'): void {
   const known = ['replicas', 'storage', 'storageClassName', 'resources', 'runAs', 'version', 'retention'];
   checkKnownKeys(scope, prop, options, known, example);
   checkNoNullOptions(scope, prop, options, known);
   if (options.storage !== undefined) checkSize(scope, `${prop}.storage`, options.storage);
   if (options.retention !== undefined) checkDuration(scope, `${prop}.retention`, options.retention, { example: 'e.g. Duration.days(15)' });
   if (options.storageClassName !== undefined) checkDnsSubdomain(scope, `${prop}.storageClassName`, options.storageClassName);
-  if (options.version !== undefined) checkPinnedVersion(scope, `${prop}.version`, options.version);
+  if (options.version !== undefined) checkComponentVersion(scope, `${prop}.version`, checkPinnedVersion(scope, `${prop}.version`, options.version), component);
   checkRunAs(scope, `${prop}.runAs`, options.runAs);
+}
+
+/**
+ * Alertmanager's releases are 0.x and Prometheus' are not: the version of one given for the other
+ * (a copied block of options) names an image that does not exist, and the pods never start.
+ */
+function checkComponentVersion(scope: IConstruct, prop: string, version: string, component: 'Prometheus' | 'Alertmanager'): void {
+  const major = Number(version.replace(/^v/, '').split('.')[0]);
+  if (component === 'Alertmanager' && major !== 0) {
+    throw invalidProp(scope, prop, version, 'must be an Alertmanager version, which are 0.x (e.g. "v0.28.1"); this looks like a Prometheus version');
+  }
+  if (component === 'Prometheus' && major === 0) {
+    throw invalidProp(scope, prop, version, 'must be a Prometheus version (e.g. "v3.5.0"); 0.x versions are Alertmanager\'s');
+  }
 }
 
 function checkStorage(scope: IConstruct, prop: string, storage: Size): number {
@@ -447,15 +461,17 @@ export function checkDiscoveryLabels(scope: IConstruct, prop: string, labels: Re
 const STACK_LABEL_KEYS = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
 
 /**
- * A scrape or evaluation interval: a whole number of seconds, and at most `maxSeconds` (the
- * scrape interval: the rules read 5-minute rates, which need several samples in every window).
+ * A scrape or evaluation interval: a whole number of seconds, and at most a minute: the rules
+ * read 5-minute rates, which need several samples in every window, and the shortest `for` of an
+ * alert is a minute, which a longer evaluation interval would stretch.
  * @default Duration.seconds(15)
  */
-export function checkInterval(scope: IConstruct, prop: string, given: Duration = Duration.seconds(15), maxSeconds?: number): Duration {
+export function checkInterval(scope: IConstruct, prop: string, given: Duration = Duration.seconds(15), kind: 'scrape' | 'evaluation' = 'scrape'): Duration {
   checkedDuration(scope, prop, given);
-  if (maxSeconds !== undefined && given.toSeconds() > maxSeconds) {
-    throw invalidProp(scope, prop, promDuration(given.toSeconds()),
-      `must be at most ${promDuration(maxSeconds)}: the alerts and SLO rules read rates over 5 minutes, which need several samples in every window`);
+  if (given.toSeconds() > 60) {
+    throw invalidProp(scope, prop, promDuration(given.toSeconds()), kind === 'scrape'
+      ? 'must be at most 1m: the alerts and SLO rules read rates over 5 minutes, which need several samples in every window'
+      : 'must be at most 1m: alerts such as ServiceDown fire after holding for a minute, and every alert would wait for the next evaluation');
   }
   return given;
 }

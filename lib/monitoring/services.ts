@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { FintechService } from '../fintech-service';
-import { invalidProp } from '../shared/errors';
+import { constructLabel, invalidProp } from '../shared/errors';
 import { checkArray, checkKnownKeys, checkNoNullOptions, checkRecord, checkString, propPath } from '../shared/validation';
 import type { ErrorCounterAlert, ServiceAlertOptions } from './alert-rules';
 import type { ServiceLevelObjective } from './slo';
@@ -33,6 +33,17 @@ export function checkMonitoredServices(scope: IConstruct, prop: string, services
   services.forEach((svc, i) => {
     if (!(svc instanceof FintechService)) throw invalidProp(scope, `${prop}[${i}]`, svc, 'must be a FintechService');
     const key = `${svc.namespace}/${svc.name}`;
+    if (svc.node.root !== scope.node.root) {
+      throw invalidProp(scope, `${prop}[${i}]`, key, `is a service of another App (${svc.node.path}); a stack watches the services of its own App, whose output holds its rules`);
+    }
+    // The stacks' rules for one service would be one PrometheusRule emitted twice, and every alert of it sent twice.
+    const other = scope.node.root.node.findAll().find((c) => {
+      const watched = (c as unknown as { services?: unknown }).services;
+      return c !== scope && c.constructor === scope.constructor && Array.isArray(watched) && watched.includes(svc);
+    });
+    if (other) {
+      throw invalidProp(scope, `${prop}[${i}]`, key, `is already watched by ${constructLabel(other)}; each service is watched by one stack (its rules and alerts would be emitted twice)`);
+    }
     if (seen.has(key)) throw invalidProp(scope, `${prop}[${i}]`, key, 'is listed twice; each service must be monitored once');
     seen.add(key);
     if (!svc.serviceMonitor) {

@@ -1,9 +1,10 @@
 import { isIPv4, isIPv6 } from 'net';
-import { Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Chart, Cron, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
 import { ExternalSecretSource, malformedSecretKeyRefOptions, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
+import { DEFAULT_NAMESPACE } from './defaults';
 import { constructLabel, describeValue, invalidArgument, invalidProp, invalidPropAt, invalidSecretArgument, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { imageVersion } from './labels';
@@ -686,6 +687,80 @@ export function checkTimeZone(scope: IConstruct, prop: string, value: unknown): 
   return zone;
 }
 
+/**
+ * A schedule in a time zone with daylight saving time must not fire in a local hour the clocks
+ * skip or repeat: the CronJob controller does not run a time the clocks skip (a daily backup is
+ * missed once a year) and may run a repeated time twice.
+ */
+export function checkNoClockChange(scope: IConstruct, prop: string, expression: string, timeZone: string, isDefault = false): void {
+  const schedule = parseCron(expression);
+  for (const shift of clockChanges(timeZone)) {
+    if (!schedule.months.has(shift.month)) continue;
+    for (const hour of schedule.hours) {
+      for (const minute of schedule.minutes) {
+        const at = hour * 60 + minute;
+        // A range next to midnight runs past either end of the day.
+        if (![at, at - 1440, at + 1440].some((m) => m >= shift.fromMinute && m < shift.toMinute)) continue;
+        const clock = (m: number) => {
+          const day = ((m % 1440) + 1440) % 1440;
+          return `${String(Math.floor(day / 60)).padStart(2, '0')}:${String(day % 60).padStart(2, '0')}`;
+        };
+        throw invalidProp(scope, prop, expression, `runs at ${clock(at)} in ${timeZone}${isDefault ? ' (the default schedule)' : ''}, which ${shift.skipped ? 'skips' : 'repeats'} ${clock(shift.fromMinute)}-${clock(shift.toMinute)} `
+          + `when its clocks change in ${MONTHS[shift.month - 1]}: that day the run is ${shift.skipped ? 'skipped' : 'started twice'}; schedule it outside that hour, or use "Etc/UTC"`);
+      }
+    }
+  }
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** A local time range the clocks of a time zone skip or repeat once a year, as minutes of the day. */
+interface ClockChange {
+  readonly month: number;
+  readonly fromMinute: number;
+  readonly toMinute: number;
+  readonly skipped: boolean;
+}
+
+const clockChangeCache = new Map<string, readonly ClockChange[]>();
+
+/** The clock changes of `timeZone` in the current year (none for a zone without daylight saving time). */
+function clockChanges(timeZone: string): readonly ClockChange[] {
+  const year = new Date().getUTCFullYear();
+  const key = `${timeZone} ${year}`;
+  const cached = clockChangeCache.get(key);
+  if (cached) return cached;
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
+  });
+  const MINUTE = 60_000;
+  const local = (t: number) => {
+    const parts = Object.fromEntries(format.formatToParts(new Date(t)).map((p) => [p.type, Number(p.value)]));
+    return { minutes: (Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - t) / MINUTE, month: parts.month };
+  };
+  const changes: ClockChange[] = [];
+  const start = Date.UTC(year, 0, 1);
+  const days = (Date.UTC(year + 1, 0, 1) - start) / (1440 * MINUTE);
+  for (let day = 0; day < days; day++) {
+    let [before, after] = [start + day * 1440 * MINUTE, start + (day + 1) * 1440 * MINUTE];
+    const [from, to] = [local(before).minutes, local(after).minutes];
+    if (from === to) continue;
+    // The minute the offset changes: the first instant with the new offset.
+    while (after - before > MINUTE) {
+      const middle = before + Math.floor((after - before) / MINUTE / 2) * MINUTE;
+      if (local(middle).minutes === from) before = middle;
+      else after = middle;
+    }
+    const wall = (((after / MINUTE + from) % 1440) + 1440) % 1440;
+    const month = local(before).month;
+    changes.push(to > from
+      ? { month, fromMinute: wall, toMinute: wall + (to - from), skipped: true }
+      : { month, fromMinute: wall - (from - to), toMinute: wall, skipped: false });
+  }
+  clockChangeCache.set(key, changes);
+  return changes;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Arguments of the functions a consumer calls (no construct: errors name the function)
 
@@ -821,6 +896,58 @@ export function checkConstructId(scope: unknown, id: unknown, type: string): str
 
 function hasChart(scope: IConstruct): boolean {
   return scope.node.scopes.some((c) => Chart.isChart(c));
+}
+
+/** Kinds without a namespace: two of one name collide whatever their Charts' namespaces. */
+const CLUSTER_SCOPED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'IngressClass', 'ClusterSecretStore'];
+
+/** The constructs that check their own objects for collisions with {@link checkNoCollidingObjects}. */
+const COLLISION_CHECKED = new WeakSet<IConstruct>();
+
+/**
+ * Refuses, when the app is synthesized, an object of `owner` whose API group, kind, namespace and
+ * name another construct of the app also emits: the API server would keep only one of them. The
+ * error names `prop` (the name the objects are derived from) and its `value`. Constructs for which
+ * `skip` holds are not compared (they check themselves against every other construct), nor are
+ * objects added to a Chart directly (compared when the app is synthesized into folders); of two
+ * constructs that both check, the first in the tree reports.
+ */
+export function checkNoCollidingObjects(owner: IConstruct, prop: string, value: string, remedy: string, skip: (c: IConstruct) => boolean = () => false): void {
+  COLLISION_CHECKED.add(owner);
+  owner.node.addValidation({ validate: () => collidingObjects(owner, prop, value, remedy, skip) });
+}
+
+function collidingObjects(owner: IConstruct, prop: string, value: string, remedy: string, skip: (c: IConstruct) => boolean): string[] {
+  const namespaceOf = (o: ApiObject) => (CLUSTER_SCOPED_KINDS.includes(o.kind) ? '' : o.metadata.namespace ?? Chart.of(o).namespace ?? DEFAULT_NAMESPACE);
+  const keyOf = (o: ApiObject) => [o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', o.kind, namespaceOf(o), o.name].join(' ');
+  const order = owner.node.root.node.findAll();
+  const others = new Map<string, ApiObject>();
+  const visit = (c: IConstruct): void => {
+    if (c === owner || skip(c)) return;
+    // Of two constructs that both check, the one first in the tree reports the pair.
+    if (c !== owner.node.root && COLLISION_CHECKED.has(c) && order.indexOf(c) < order.indexOf(owner)) return;
+    if (c instanceof ApiObject) {
+      if (!others.has(keyOf(c)) && !(c.node.scope instanceof Chart)) others.set(keyOf(c), c);
+    } else {
+      c.node.children.forEach(visit);
+    }
+  };
+  visit(owner.node.root);
+  const own: ApiObject[] = [];
+  const collect = (c: IConstruct): void => {
+    if (c instanceof ApiObject) own.push(c);
+    else if (c === owner || !(COLLISION_CHECKED.has(c) || skip(c))) c.node.children.forEach(collect);
+  };
+  collect(owner);
+  for (const o of own) {
+    const other = others.get(keyOf(o));
+    if (other) {
+      const where = namespaceOf(o) === '' ? '' : ` in namespace '${namespaceOf(o)}'`;
+      return [invalidProp(owner, prop, value, `gives the ${o.kind} "${o.name}"${where}, which ${constructLabel(other.node.scope!)} also emits;`
+        + ` the API server would keep only one of them: ${remedy}`).message];
+    }
+  }
+  return [];
 }
 
 /**

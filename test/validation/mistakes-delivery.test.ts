@@ -237,8 +237,10 @@ describe('BackupCronJob mistakes', () => {
   });
 
   test('time zone links and aliases the tz database spells this way are accepted', () => {
+    // At 04:00, clear of the hours these zones skip or repeat when their clocks change.
+    const schedule = Cron.schedule({ minute: '0', hour: '4' });
     for (const timeZone of ['Etc/UTC', 'UTC', 'US/Eastern', 'America/Argentina/Buenos_Aires', 'Europe/Berlin']) {
-      expect((backup({ timeZone })() as BackupCronJob).timeZone).toBe(timeZone);
+      expect((backup({ timeZone, schedule })() as BackupCronJob).timeZone).toBe(timeZone);
     }
   });
 });

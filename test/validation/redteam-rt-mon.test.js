@@ -2,8 +2,8 @@
 // MonitoringStack's props and nested options (it would silently take the default), and peers of
 // a BackupCronJob whose CIDR or ports the API server refuses; each refused with the construct's
 // path, the full prop path, the value and what is valid, never a TypeError.
-const { App, Chart } = require('cdk8s');
-const { BackupCronJob, BackupDestination, BackupSource, FintechService, MonitoringStack, NetworkPeer, Notifier, SecretKeyRef } = require('../../lib');
+const { App, Chart, Duration } = require('cdk8s');
+const { BackupCronJob, BackupDestination, BackupSource, FintechService, KubeStateMetrics, MonitoringStack, NetworkPeer, Notifier, SecretKeyRef } = require('../../lib');
 const { plainErrorMessage } = require('../support/errors');
 
 const NULL_RULE = 'must be left out (undefined) for the default, not null';
@@ -61,6 +61,14 @@ const CASES = [
     `${B}: 'source.peer.ports[0].port' ("6379") is invalid: must be a finite number, not a string`],
   ['an object-store peer CIDR of a whole word', backup({ destination: BackupDestination.s3({ bucket: 'ledger-backups', accessKeyId: SecretKeyRef.of('s3', 'id'), secretAccessKey: SecretKeyRef.of('s3', 'secret'), peer: NetworkPeer.external('s3', [{ port: 443 }], 'any') }) }),
     `${B}: 'destination.peer.cidr' ("any") is invalid: must be an IPv4 or IPv6 CIDR: an address, "/" and a prefix length, e.g. "10.0.0.0/8" or "fd00::/8"`],
+  ['finished Jobs kept a minute, with alerts', backup({ ttlAfterFinished: Duration.minutes(1) }),
+    `${B}: 'ttlAfterFinished' ("1m") is invalid: must be at least 15m with 'alerts': a failed Job deleted before its failure alert has held for 5m (and been scraped and evaluated) `
+      + "never alerts; set 'alerts' to false to do without them"],
+  ['the S3 provider "aws"', backup({ destination: BackupDestination.s3({ bucket: 'ledger-backups', accessKeyId: SecretKeyRef.of('s3', 'id'), secretAccessKey: SecretKeyRef.of('s3', 'secret'), provider: 'aws' }) }),
+    `${B}: 'destination.provider' ("aws") is invalid: must be spelt "AWS": rclone compares provider names as written, and takes an unknown one for a generic S3 store`],
+  ['KubeStateMetrics image: null', () => {
+    new KubeStateMetrics(new Chart(new App(), 'monitoring', { namespace: 'monitoring' }), 'ksm', { name: 'ksm', namespace: 'monitoring', watchedNamespaces: ['fintech-prod'], labels: {}, image: null });
+  }, `KubeStateMetrics 'monitoring/ksm': 'image' (null) is invalid: ${NULL_RULE}`],
 ];
 
 describe('plain JavaScript callers of the MonitoringStack and the BackupCronJob', () => {
