@@ -183,6 +183,8 @@ const ERROR_RETRY_SECONDS = 10;
  * - Plain Kubernetes: the service's Deployment is the stable track, a second Deployment
  *   `<name>-canary` the canary track, sized by `splitReplicas`; a PrometheusRule fires
  *   `CanaryRollbackRequired`.
+ *
+ * Put it in a Chart with a namespace: the analysis and the alerts select the canary's metrics by it.
  */
 export class CanaryRollout extends Construct {
   public readonly backend: CanaryBackend;
@@ -230,6 +232,7 @@ export class CanaryRollout extends Construct {
     this.errorRateQuery = errorRatePercent(this.canarySeries(name), window);
     this.latencyQuery = latencyQuantileSeconds(this.canarySeries(name), 0.95, window);
     this.service = this.createFintechService(name, props);
+    this.node.addValidation({ validate: () => this.chartWithoutNamespace() });
 
     if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
       this.stableService = this.createTrackService('StableService', 'stable');
@@ -352,6 +355,18 @@ export class CanaryRollout extends Construct {
     if (!match) return e;
     const prop = match[2] === 'image' || match[2].startsWith('image.') ? imageProp + match[2].slice('image'.length) : match[2];
     return new Error(`${constructLabel(this)}: '${prop}'${e.message.slice(match[0].length)}`);
+  }
+
+  /**
+   * The analysis and the rollback alerts select the canary's series by namespace: in a Chart without
+   * one, where the pods run is decided only when the objects are applied, and the queries would
+   * look for them in "default".
+   */
+  private chartWithoutNamespace(): string[] {
+    const chart = Chart.of(this);
+    if (chart.namespace !== undefined) return [];
+    return [invalidProp(this, 'namespace', undefined, `is not set on the Chart '${chart.node.path}': the canary's analysis and rollback alerts select`
+      + " its metrics by namespace; give the Chart a namespace, e.g. new Chart(app, id, { namespace: 'payments' })").message];
   }
 
   /** The canary's series: the namespace keeps two environments apart in a Prometheus that scrapes both. */

@@ -29,7 +29,7 @@ import {
 } from './shared/security';
 import {
   checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
-  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotApiServerService, checkNotCredentialName, checkNotGivenAsUndefined,
   checkNotReservedLabels, checkNotSecret, checkNumber, checkPort, checkPortName, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, checkWorkloadImage, propPath,
 } from './shared/validation';
@@ -501,6 +501,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const name = props.name === undefined || props.name === null
       ? checkDnsLabel(this, 'id', id, { startsWithLetter: true }) : checkDnsLabel(this, 'name', props.name, { startsWithLetter: true });
     const namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
+    checkNotApiServerService(this, props.name === undefined || props.name === null ? 'id' : 'name', name, namespace);
     const image = this.checkImage('image', props.image);
     const port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
     const servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? port));

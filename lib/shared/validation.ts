@@ -785,6 +785,17 @@ export function checkChartNamespace(scope: IConstruct): string | undefined {
   return namespace;
 }
 
+/**
+ * The name of a Service of a namespace: not "kubernetes" in "default", the API server's own
+ * Service, which the API server keeps rewriting (and every pod's API calls go through).
+ */
+export function checkNotApiServerService(scope: IConstruct, prop: string, name: string, namespace: string): string {
+  if (name === 'kubernetes' && namespace === 'default') {
+    throw invalidProp(scope, prop, name, "is the API server's own Service in namespace 'default'; give the service another name or another namespace");
+  }
+  return name;
+}
+
 /** Where {@link checkNoNulls} looks. */
 export interface NoNullsOptions {
   /** The options' own prop (`autoscaling`), before each option's name in messages. @default - the props of the construct */

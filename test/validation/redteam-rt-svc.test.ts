@@ -131,3 +131,42 @@ describe('the inputs beside those mistakes stay valid', () => {
     expect(svc.networkPolicy.toJson().spec.egress[1].to).toEqual([{ ipBlock: { cidr: '10.40.10.0/24' } }]);
   });
 });
+
+describe('constructs whose objects name their namespace, in a Chart without one', () => {
+  const bare = (build: (chart: Chart) => void) => plainErrorMessage(() => {
+    const app = new App();
+    build(new Chart(app, 'prod'));
+    app.synthYaml();
+  });
+
+  test('an Ingress with its HSTS header, which it names as "<namespace>/<name>"', () => {
+    expect(bare((chart) => new FintechService(chart, 'payments', { image: IMAGE, port: 8080, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') } })))
+      .toBe(`${S}: 'ingress.hsts' ("max-age=31536000; includeSubDomains") is invalid: needs the namespace of the Chart 'prod', which has none:`
+        + ' the Ingress names its header ConfigMap as "<namespace>/<name>"; give the Chart a namespace (new Chart(app, id, { namespace: \'payments\' }))'
+        + ' or turn the header off (hsts: false)');
+  });
+
+  test('an Ingress without the header needs no namespace', () => {
+    const app = new App();
+    const svc = new FintechService(new Chart(app, 'prod'), 'payments', {
+      image: IMAGE, port: 8080, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls'), hsts: false },
+    });
+    app.synthYaml();
+    expect(svc.responseHeaders).toBeUndefined();
+  });
+
+  test('a CanaryRollout, whose analysis and alerts select its metrics by namespace', () => {
+    expect(bare((chart) => new CanaryRollout(chart, 'payments', { stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10 })))
+      .toBe(`Validation failed with the following errors:\n  [prod/payments] ${C}: 'namespace' (undefined) is invalid: is not set on the Chart 'prod':`
+        + " the canary's analysis and rollback alerts select its metrics by namespace; give the Chart a namespace, e.g. new Chart(app, id, { namespace: 'payments' })");
+  });
+
+  test("a service named after the API server's own Service in 'default'", () => {
+    expect(bare((chart) => new FintechService(chart, 'kubernetes', { image: IMAGE, port: 8080 })))
+      .toBe("FintechService 'prod/kubernetes': 'id' (\"kubernetes\") is invalid: is the API server's own Service in namespace 'default';"
+        + ' give the service another name or another namespace');
+    expect(bare((chart) => new FintechService(chart, 'api', { name: 'kubernetes', image: IMAGE, port: 8080 })))
+      .toBe("FintechService 'prod/api': 'name' (\"kubernetes\") is invalid: is the API server's own Service in namespace 'default';"
+        + ' give the service another name or another namespace');
+  });
+});
