@@ -94,12 +94,22 @@ export function checkInstance<T>(scope: IConstruct, prop: string, value: unknown
  * without a word). An unknown option's value is never shown: it may be a secret given by mistake.
  */
 export function checkKnownKeys(scope: IConstruct, prop: string, value: unknown, known: readonly string[], example?: string): void {
-  checkRecord(scope, prop, value, example);
+  if (!isOptionsInstance(value, known)) checkRecord(scope, prop, value, example);
   for (const [name, option] of Object.entries(value as object)) {
     if (!known.includes(name)) {
       throw invalidSecretProp(scope, propPath(prop, name), option, `is not a known option; the options are ${known.join(', ')}`);
     }
   }
+}
+
+/**
+ * An instance of the caller's own class with fields among the options (`class PaymentsProps implements
+ * FintechServiceProps { image = '...'; port = 8080 }`): read as the options object it is, its other
+ * fields then reported as unknown options. Instances without such fields (a Map, a Duration) are not.
+ */
+function isOptionsInstance(value: unknown, known: readonly string[]): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.keys(value).some((field) => known.includes(field));
 }
 
 /**

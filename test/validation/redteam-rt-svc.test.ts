@@ -1,7 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import {
-  CanaryBackend, CanaryRollout, DataClassification, FintechService, IngressTls, NetworkPeer, SecretKeyRef,
+  AutoscalingOptions, CanaryBackend, CanaryRollout, DataClassification, FintechService, FintechServiceProps, IngressTls, NetworkPeer, SecretKeyRef,
 } from '../../lib';
+import { FINTECH_SERVICE_PROPS } from '../../lib/fintech-service';
 import { plainErrorMessage } from '../support/errors';
 
 /**
@@ -168,5 +169,31 @@ describe('constructs whose objects name their namespace, in a Chart without one'
     expect(bare((chart) => new FintechService(chart, 'api', { name: 'kubernetes', image: IMAGE, port: 8080 })))
       .toBe("FintechService 'prod/api': 'name' (\"kubernetes\") is invalid: is the API server's own Service in namespace 'default';"
         + ' give the service another name or another namespace');
+  });
+});
+
+describe('props given as instances of the caller\'s own classes', () => {
+  class Scaling implements AutoscalingOptions {
+    public readonly maxReplicas = 6;
+  }
+  class PaymentsProps implements FintechServiceProps {
+    public readonly image = IMAGE;
+    public readonly port = 8080;
+    public readonly autoscaling = new Scaling();
+  }
+  class MisspeltProps extends PaymentsProps {
+    public readonly replica = 4;
+  }
+
+  test('are read as the options objects they are', () => {
+    const app = new App();
+    const svc = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', new PaymentsProps());
+    app.synthYaml();
+    expect([svc.port, svc.minReplicas, svc.maxReplicas]).toEqual([8080, 3, 6]);
+  });
+
+  test('a field that is no option is reported as one, as in an object literal', () => {
+    expect(synthMessage((chart) => new FintechService(chart, 'payments', new MisspeltProps())))
+      .toBe(`${S}: 'props.replica' (a number) is invalid: is not a known option; the options are ${FINTECH_SERVICE_PROPS.join(', ')}`);
   });
 });
