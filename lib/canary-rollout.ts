@@ -9,7 +9,7 @@ import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
 import { FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
 import { checkWholeSeconds, goDuration } from './shared/duration';
-import { constructLabel, invalidProp } from './shared/errors';
+import { constructLabel, invalidProp, reportErrorsAs } from './shared/errors';
 import { kindOf } from './shared/secrets';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
 import { alertRule, checkRunbookBaseUrl, renderRuleGroup, RuleGroup, Severity } from './monitoring/alert-rules';
@@ -330,8 +330,10 @@ export class CanaryRollout extends Construct {
     const given = props.metrics === false ? undefined : props.metrics?.podTargetLabels;
     const podTargetLabels = Array.isArray(given) ? [...new Set([...given, TRACK, 'version'])] : given ?? [TRACK, 'version'];
     const servicePath = `${this.node.path}/Service`;
+    const imageProp = workloadImage === this.stableImage ? 'stableImage' : 'canaryImage';
+    let service: FintechService;
     try {
-      return new FintechService(this, 'Service', {
+      service = new FintechService(this, 'Service', {
         ...serviceProps as Omit<FintechServiceProps, 'image'>,
         name,
         image: workloadImage,
@@ -339,8 +341,11 @@ export class CanaryRollout extends Construct {
         metrics: props.metrics === false ? false : { ...props.metrics, podTargetLabels },
       });
     } catch (e) {
-      throw this.asOwnError(e, servicePath, workloadImage === this.stableImage ? 'stableImage' : 'canaryImage');
+      throw this.asOwnError(e, servicePath, imageProp);
     }
+    // Its checks at synth time (names, peers, routes) are about this rollout's props too.
+    reportErrorsAs(service, this, { image: imageProp, ...(props.name === undefined ? { name: 'id' } : {}) });
+    return service;
   }
 
   /**

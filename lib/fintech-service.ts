@@ -467,6 +467,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' }))) {
       throw invalidProp(this, 'scaleTarget.kind', target.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
     }
+    checkNotSecret(this, 'scaleTarget.kind', target.kind, 'a kind names a type of object, e.g. "Rollout"');
     checkDnsSubdomain(this, 'scaleTarget.name', target.name);
     const owner = this.scaleTarget;
     if (this.scalingDelegated && (owner.apiVersion !== target.apiVersion || owner.kind !== target.kind || owner.name !== target.name)) {

@@ -78,6 +78,9 @@ describe('FintechService and CanaryRollout: mistakes that type-check', () => {
       dataClassification: DataClassification.CARDHOLDER, egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }], '10.40.10.0/24')],
     }, (s) => s.allowTo(NetworkPeer.external('card-network', [{ port: 443 }], '::/0'))),
     `${S}: 'egressTo[1].cidr' ("::/0") is invalid: ${CARDHOLDER_ANYWHERE}`],
+    ['a secret as the scale target kind', () => service({}, (s) => s.delegateScaling({ ...ROLLOUT, kind: 'AKIAIOSFODNN7EXAMPLE' })),
+      `${S}: 'scaleTarget.kind' (a string of 20 characters) is invalid: looks like a credential (an AWS access key id), and secret values never go into manifests:`
+      + ' a kind names a type of object, e.g. "Rollout"'],
   ])('%s', (_name, message, expected) => {
     expect(message()).toBe(expected);
   });
@@ -195,5 +198,39 @@ describe('props given as instances of the caller\'s own classes', () => {
   test('a field that is no option is reported as one, as in an object literal', () => {
     expect(synthMessage((chart) => new FintechService(chart, 'payments', new MisspeltProps())))
       .toBe(`${S}: 'props.replica' (a number) is invalid: is not a known option; the options are ${FINTECH_SERVICE_PROPS.join(', ')}`);
+  });
+});
+
+describe('CanaryRollout: the checks of its service that run at synth time name the rollout and its props', () => {
+  const FAILED = 'Validation failed with the following errors:\n  ';
+  const app = () => new App();
+  const messageOf = (build: (a: App) => void) => plainErrorMessage(() => {
+    const a = app();
+    build(a);
+    a.synthYaml();
+  });
+  const chart = (a: App, id = 'prod', namespace = 'fintech-production') => new Chart(a, id, { namespace });
+  const rollout = { stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10 };
+
+  test.each<[string, (a: App) => void, string]>([
+    ['a service peer in another namespace', (a) => {
+      const gateway = new FintechService(chart(a, 'edge', 'edge'), 'gateway', { image: IMAGE, port: 8080 });
+      new CanaryRollout(chart(a), 'payments', { ...rollout, egressTo: [NetworkPeer.service(gateway)] });
+    }, `[prod/payments/Service] ${C}: 'egressTo[0]' ("service gateway") is invalid: runs in namespace 'edge', not in 'fintech-production';`
+      + " a service peer must be in the same namespace (for pods of another namespace: NetworkPeer.namespace('edge', ports, podLabels))"],
+    ['a host and path another service routes', (a) => {
+      const c = chart(a);
+      new FintechService(c, 'web', { image: IMAGE, port: 8080, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') } });
+      new CanaryRollout(c, 'payments', { ...rollout, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') } });
+    }, `[prod/payments/Service] ${C}: 'ingress.host' ("api.example.com") is invalid: with path "/" is already routed by the Ingress of`
+      + " FintechService 'prod/web'; ingress-nginx refuses a second Ingress for the same host and path: give this service another host or path"],
+    ['the name of a service, taken from the id', (a) => {
+      const c = chart(a);
+      new FintechService(c, 'svc', { name: 'payments', image: IMAGE, port: 8080 });
+      new CanaryRollout(c, 'payments', rollout);
+    }, `[prod/payments/Service] ${C}: 'id' ("payments") is invalid: a service of that name already exists in namespace 'fintech-production' (prod/svc);`
+      + ' names must be unique'],
+  ])('%s', (_name, build, expected) => {
+    expect(messageOf(build)).toBe(FAILED + expected);
   });
 });
