@@ -28,7 +28,7 @@ import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
 import {
-  checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
+  checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkContainerPort, checkDnsLabel, checkDnsSubdomain, checkDuration,
   checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotApiServerService, checkNotCredentialName, checkNotGivenAsUndefined,
   checkNotReservedLabels, checkNotSecret, checkNumber, checkPort, checkPortName, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, checkWorkloadImage, propPath,
@@ -38,7 +38,7 @@ import {
 export interface NamedPort {
   /** Port name (IANA_SVC_NAME: at most 15 lowercase letters, digits, "-"). */
   readonly name: string;
-  /** The port the container listens on. */
+  /** The port the container listens on: 1024 or above. */
   readonly containerPort: number;
   /** @default - the same as `containerPort` */
   readonly servicePort?: number;
@@ -79,7 +79,10 @@ export interface FintechServiceProps {
   readonly name?: string;
   /** Container image, pinned to a version tag other than `latest` or to a sha256 digest. */
   readonly image: string;
-  /** The port the container serves HTTP on (also used for probes and metrics). */
+  /**
+   * The port the container serves HTTP on (also used for probes and metrics): 1024 or above, as
+   * the container has no capability to listen lower; `servicePort` can be lower.
+   */
   readonly port: number;
   /** The Service's port for the main HTTP port. @default - the same as `port` */
   readonly servicePort?: number;
@@ -504,7 +507,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
     checkNotApiServerService(this, props.name === undefined || props.name === null ? 'id' : 'name', name, namespace);
     const image = this.checkImage('image', props.image);
-    const port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
+    const port = checkContainerPort(this, 'port', checkNumber(this, 'port', props.port));
     const servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? port));
     const replicas = checkInt32(this, 'replicas', checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1));
     checkNoNulls(this, props);
@@ -719,7 +722,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const prop = `extraPorts[${index}]`;
     checkKnownKeys(this, prop, port, ['name', 'containerPort', 'servicePort'], "{ name: 'grpc', containerPort: 9090 }");
     checkPortName(this, `${prop}.name`, port.name);
-    checkPort(this, `${prop}.containerPort`, checkNumber(this, `${prop}.containerPort`, port.containerPort));
+    checkContainerPort(this, `${prop}.containerPort`, checkNumber(this, `${prop}.containerPort`, port.containerPort));
     if (port.servicePort !== undefined) checkPort(this, `${prop}.servicePort`, checkNumber(this, `${prop}.servicePort`, port.servicePort));
     return port;
   }

@@ -304,6 +304,20 @@ export function checkPort(scope: IConstruct, prop: string, value: number): numbe
   return checkInteger(scope, prop, value, 1, 65535);
 }
 
+/**
+ * A port a container of this library listens on: {@link checkPort}, and 1024 or above, since the
+ * container runs as a user without capabilities, which containerd 1.x and CRI-O do not let bind a
+ * lower port (the process would fail to start listening).
+ */
+export function checkContainerPort(scope: IConstruct, prop: string, value: number): number {
+  checkPort(scope, prop, value);
+  if (value < 1024) {
+    throw invalidProp(scope, prop, value, 'must be from 1024 to 65535: the container runs as a non-root user without capabilities, which most container'
+      + ' runtimes (containerd 1.x, CRI-O) do not let listen below 1024; listen on e.g. 8080 and give the Service the low port (servicePort: 80)');
+  }
+  return value;
+}
+
 /** The protocols a Service or NetworkPolicy port may have. */
 export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
 

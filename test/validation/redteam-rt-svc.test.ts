@@ -23,6 +23,8 @@ const IMAGE_RULE = 'must be an image reference, [registry[:port]/]repository[:ta
   + ' digits and single ".", "_" or "-" separators (e.g. "registry.fintech.internal/fintech/payments:1.4.2")';
 const CARDHOLDER_ANYWHERE = "lets a cardholder-data service ('dataClassification' CARDHOLDER) send to any address: its external peers must name their CIDRs,"
   + " e.g. NetworkPeer.external('card-network', [{ port: 443 }], '198.51.100.0/24')";
+const LOW_PORT = 'must be from 1024 to 65535: the container runs as a non-root user without capabilities, which most container runtimes'
+  + ' (containerd 1.x, CRI-O) do not let listen below 1024; listen on e.g. 8080 and give the Service the low port (servicePort: 80)';
 const ROLLOUT = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' };
 const longTag = `1.4.2-build.${'7'.repeat(60)}`;
 
@@ -78,6 +80,10 @@ describe('FintechService and CanaryRollout: mistakes that type-check', () => {
       dataClassification: DataClassification.CARDHOLDER, egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }], '10.40.10.0/24')],
     }, (s) => s.allowTo(NetworkPeer.external('card-network', [{ port: 443 }], '::/0'))),
     `${S}: 'egressTo[1].cidr' ("::/0") is invalid: ${CARDHOLDER_ANYWHERE}`],
+    ['the container listening on port 80', () => service({ port: 80 }), `${S}: 'port' (80) is invalid: ${LOW_PORT}`],
+    ['an extra container port 443', () => service({ extraPorts: [{ name: 'https', containerPort: 443 }] }),
+      `${S}: 'extraPorts[0].containerPort' (443) is invalid: ${LOW_PORT}`],
+    ['a canary listening on port 80', () => canary({ port: 80 }), `${C}: 'port' (80) is invalid: ${LOW_PORT}`],
     ['a secret as the scale target kind', () => service({}, (s) => s.delegateScaling({ ...ROLLOUT, kind: 'AKIAIOSFODNN7EXAMPLE' })),
       `${S}: 'scaleTarget.kind' (a string of 20 characters) is invalid: looks like a credential (an AWS access key id), and secret values never go into manifests:`
       + ' a kind names a type of object, e.g. "Rollout"'],
