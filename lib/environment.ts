@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { dnsEgressRule } from './network-policy';
 import { invalidProp } from './shared/errors';
+import { parseCpuMillis, parseQuantity } from './shared/quantity';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
 import {
   checkConstructId, checkCpu, checkDnsLabel, checkInt32, checkInteger, checkKnownKeys, checkLabels, checkNoNulls, checkNotGivenAsUndefined, checkOneOf, checkSize,
@@ -245,4 +246,25 @@ export function containerLimitRange(scope: IConstruct, prop: string, limits: Con
     default: quantities(cpu.limit, memory.limit),
     max: quantities(cpu.max, memory.max),
   };
+}
+
+/**
+ * Why a container with these limits (Kubernetes quantities, e.g. `{ cpu: "4", memory: "2Gi" }`)
+ * would be refused in `namespace`: above the maximum of the LimitRange of the app's
+ * FintechEnvironment for that namespace. Errors name `scope` and `<prop>.cpu.limit` or
+ * `<prop>.memory.limit`; empty when the container fits or no environment of the app owns the namespace.
+ */
+export function containerLimitProblems(scope: IConstruct, namespace: string, prop: string, limits: Readonly<Record<string, string>>): string[] {
+  const environment = scope.node.root.node.findAll()
+    .find((c): c is FintechEnvironment => c instanceof FintechEnvironment && c.namespaceName === namespace);
+  const max = environment?.limitRange.toJson().spec.limits.find((l: { type: string }) => l.type === 'Container')?.max;
+  if (environment === undefined || max === undefined) return [];
+  const problems: string[] = [];
+  for (const [resource, option, parse] of [['cpu', 'maxCpu', parseCpuMillis], ['memory', 'maxMemory', parseQuantity]] as const) {
+    if (limits[resource] === undefined || max[resource] === undefined || parse(limits[resource]) <= parse(max[resource])) continue;
+    problems.push(invalidProp(scope, `${prop}.${resource}.limit`, limits[resource], `is above the most a container may have in namespace '${namespace}'`
+      + ` (${max[resource]}, 'containerLimits.${option}' of FintechEnvironment '${environment.node.path}'): the API server would refuse every pod;`
+      + ` lower the limit or raise the environment's ${option}`).message);
+  }
+  return problems;
 }

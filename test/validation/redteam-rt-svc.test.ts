@@ -1,6 +1,8 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import {
-  AutoscalingOptions, CanaryBackend, CanaryRollout, DataClassification, FintechService, FintechServiceProps, IngressTls, NetworkPeer, SecretKeyRef,
+  AutoscalingOptions, CanaryBackend, CanaryRollout, DataClassification, FintechEnvironment, FintechService, FintechServiceProps, IngressTls, NetworkPeer,
+  SecretKeyRef,
 } from '../../lib';
 import { FINTECH_SERVICE_PROPS } from '../../lib/fintech-service';
 import { plainErrorMessage } from '../support/errors';
@@ -238,5 +240,42 @@ describe('CanaryRollout: the checks of its service that run at synth time name t
       + ' names must be unique'],
   ])('%s', (_name, build, expected) => {
     expect(messageOf(build)).toBe(FAILED + expected);
+  });
+});
+
+describe('a container above the LimitRange of its namespace\'s FintechEnvironment', () => {
+  const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
+  const FAILED = 'Validation failed with the following errors:\n  ';
+  const withEnvironment = (build: (chart: Chart) => void) => plainErrorMessage(() => {
+    const app = new App();
+    new FintechEnvironment(new Chart(app, 'environment'), 'production', { namespace: 'fintech-production', quota: QUOTA });
+    build(new Chart(app, 'prod', { namespace: 'fintech-production' }));
+    app.synthYaml();
+  });
+  const ABOVE = (value: string, max: string, option: string) => `is above the most a container may have in namespace 'fintech-production'`
+    + ` (${max}, 'containerLimits.${option}' of FintechEnvironment 'environment/production'): the API server would refuse every pod;`
+    + ` lower the limit or raise the environment's ${option}`;
+
+  test.each<[string, (chart: Chart) => void, string]>([
+    ['a CPU limit above maxCpu', (chart) => new FintechService(chart, 'payments', { image: IMAGE, port: 8080, resources: { cpu: { limit: Cpu.units(4) } } }),
+      `[prod/payments] ${S}: 'resources.cpu.limit' ("4") is invalid: ${ABOVE('4', '2', 'maxCpu')}`],
+    ['a memory limit above maxMemory', (chart) => new FintechService(chart, 'payments', {
+      image: IMAGE, port: 8080, resources: { memory: { limit: Size.gibibytes(8) } },
+    }), `[prod/payments] ${S}: 'resources.memory.limit' ("8Gi") is invalid: ${ABOVE('8Gi', '4Gi', 'maxMemory')}`],
+    ['a canary\'s CPU limit above maxCpu', (chart) => new CanaryRollout(chart, 'payments', {
+      stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10, resources: { cpu: { limit: Cpu.units(3) } },
+    }), `[prod/payments/Service] ${C}: 'resources.cpu.limit' ("3") is invalid: ${ABOVE('3', '2', 'maxCpu')}`],
+  ])('%s', (_name, build, expected) => {
+    expect(withEnvironment(build)).toBe(FAILED + expected);
+  });
+
+  test('limits at the maximum, or in a namespace without an environment of the app, are accepted', () => {
+    const app = new App();
+    new FintechEnvironment(new Chart(app, 'environment'), 'production', { namespace: 'fintech-production', quota: QUOTA });
+    new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', {
+      image: IMAGE, port: 8080, resources: { cpu: { limit: Cpu.units(2) }, memory: { limit: Size.gibibytes(4) } },
+    });
+    new FintechService(new Chart(app, 'other', { namespace: 'other' }), 'payments', { image: IMAGE, port: 8080, resources: { cpu: { limit: Cpu.units(8) } } });
+    expect(() => app.synthYaml()).not.toThrow();
   });
 });
