@@ -9,7 +9,6 @@ import {
   AutoscalingOptions, createHorizontalAutoscaler, createVerticalAutoscaler, ReplicaBounds, replicaBounds, VerticalAutoscalingOptions,
 } from './autoscaling';
 import { DeliveryTier, IDeliverable } from './delivery';
-import { containerLimitProblems } from './environment';
 import { createExternalSecrets, reloadAnnotations } from './external-secret';
 import { createIngress, IngressOptions } from './ingress';
 import { checkCardholderEgressPeer, checkIngressPeer, checkNetworkPeer, INetworkPeerTarget, NetworkPeer, PeerPort } from './network-peer';
@@ -330,7 +329,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       automountServiceAccountToken: this.automountServiceAccountToken, metricsPath: this.metricsPath,
     } = settings);
     this.scaleTarget = this.deploymentRef();
-    this.node.addValidation({ validate: () => [...this.duplicateName(), ...this.collidingObjects(), ...this.containerLimitProblems()] });
+    this.node.addValidation({ validate: () => [...this.duplicateName(), ...this.collidingObjects()] });
 
     const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
@@ -568,12 +567,6 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private scraperGrant(peer: NetworkPeer): IngressGrant {
     const prop = this.scraperGrants.length === 0 ? 'metricsScrapers' : `metricsScrapers[${this.scraperGrants.length}]`;
     return { prop, peer, ports: [{ port: this.port }] };
-  }
-
-  /** Limits above the LimitRange of the namespace's FintechEnvironment: the API server would refuse every pod. */
-  private containerLimitProblems(): string[] {
-    const limits = this.podSpec.containers[0].resources?.limits ?? {};
-    return containerLimitProblems(this, this.namespace, 'resources', Object.fromEntries(Object.entries(limits).map(([k, q]) => [k, String(q.value)])));
   }
 
   /** Two services of one name in a namespace would select each other's pods: the second is refused. */

@@ -252,19 +252,19 @@ describe('a container above the LimitRange of its namespace\'s FintechEnvironmen
     build(new Chart(app, 'prod', { namespace: 'fintech-production' }));
     app.synthYaml();
   });
-  const ABOVE = (value: string, max: string, option: string) => `is above the most a container may have in namespace 'fintech-production'`
+  const ABOVE = (max: string, option: string) => `is above the most a container may have in namespace 'fintech-production'`
     + ` (${max}, 'containerLimits.${option}' of FintechEnvironment 'environment/production'): the API server would refuse every pod;`
     + ` lower the limit or raise the environment's ${option}`;
 
   test.each<[string, (chart: Chart) => void, string]>([
     ['a CPU limit above maxCpu', (chart) => new FintechService(chart, 'payments', { image: IMAGE, port: 8080, resources: { cpu: { limit: Cpu.units(4) } } }),
-      `[prod/payments] ${S}: 'resources.cpu.limit' ("4") is invalid: ${ABOVE('4', '2', 'maxCpu')}`],
+      `[environment/production] ${S}: 'resources.cpu.limit' ("4") is invalid: ${ABOVE('2', 'maxCpu')}`],
     ['a memory limit above maxMemory', (chart) => new FintechService(chart, 'payments', {
       image: IMAGE, port: 8080, resources: { memory: { limit: Size.gibibytes(8) } },
-    }), `[prod/payments] ${S}: 'resources.memory.limit' ("8Gi") is invalid: ${ABOVE('8Gi', '4Gi', 'maxMemory')}`],
+    }), `[environment/production] ${S}: 'resources.memory.limit' ("8Gi") is invalid: ${ABOVE('4Gi', 'maxMemory')}`],
     ['a canary\'s CPU limit above maxCpu', (chart) => new CanaryRollout(chart, 'payments', {
       stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10, resources: { cpu: { limit: Cpu.units(3) } },
-    }), `[prod/payments/Service] ${C}: 'resources.cpu.limit' ("3") is invalid: ${ABOVE('3', '2', 'maxCpu')}`],
+    }), `[environment/production] ${C}: 'resources.cpu.limit' ("3") is invalid: ${ABOVE('2', 'maxCpu')}`],
   ])('%s', (_name, build, expected) => {
     expect(withEnvironment(build)).toBe(FAILED + expected);
   });
