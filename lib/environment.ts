@@ -256,7 +256,6 @@ export function containerLimitRange(scope: IConstruct, prop: string, limits: Con
   };
 }
 
-
 /**
  * Why the container of `service` would be refused in `namespace` by a LimitRange whose `Container`
  * maximum is `max` (Kubernetes quantities): errors name the service and `resources.cpu.limit` or
