@@ -465,19 +465,21 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    * Deployment leaves `replicas` unset.
    */
   public delegateScaling(target: k8s.CrossVersionObjectReferenceV2): void {
-    checkKnownKeys(this, 'scaleTarget', target, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
-    checkApiVersion(this, 'scaleTarget.apiVersion', target.apiVersion);
-    if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' }))) {
-      throw invalidProp(this, 'scaleTarget.kind', target.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
+    // The workload object itself (an ApiObject) stands for its reference.
+    const ref = target instanceof ApiObject ? { apiVersion: target.apiVersion, kind: target.kind, name: target.name } : target;
+    checkKnownKeys(this, 'scaleTarget', ref, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
+    checkApiVersion(this, 'scaleTarget.apiVersion', ref.apiVersion);
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', ref.kind, { example: '"Rollout"' }))) {
+      throw invalidProp(this, 'scaleTarget.kind', ref.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
     }
-    checkNotSecret(this, 'scaleTarget.kind', target.kind, 'a kind names a type of object, e.g. "Rollout"');
-    checkDnsSubdomain(this, 'scaleTarget.name', target.name);
+    checkNotSecret(this, 'scaleTarget.kind', ref.kind, 'a kind names a type of object, e.g. "Rollout"');
+    checkDnsSubdomain(this, 'scaleTarget.name', ref.name);
     const owner = this.scaleTarget;
-    if (this.scalingDelegated && (owner.apiVersion !== target.apiVersion || owner.kind !== target.kind || owner.name !== target.name)) {
-      throw invalidProp(this, 'scaleTarget', { ...target }, `cannot take the pod count: ${owner.kind} '${owner.name}' (${owner.apiVersion}) already owns it; one workload scales the pods`);
+    if (this.scalingDelegated && (owner.apiVersion !== ref.apiVersion || owner.kind !== ref.kind || owner.name !== ref.name)) {
+      throw invalidProp(this, 'scaleTarget', { ...ref }, `cannot take the pod count: ${owner.kind} '${owner.name}' (${owner.apiVersion}) already owns it; one workload scales the pods`);
     }
     this.scalingDelegated = true;
-    this.scaleTarget = { ...target };
+    this.scaleTarget = { ...ref };
   }
 
   /**

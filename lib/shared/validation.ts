@@ -105,10 +105,10 @@ export function checkKnownKeys(scope: IConstruct, prop: string, value: unknown, 
 /**
  * An instance of the caller's own class with fields among the options (`class PaymentsProps implements
  * FintechServiceProps { image = '...'; port = 8080 }`): read as the options object it is, its other
- * fields then reported as unknown options. Instances without such fields (a Map, a Duration) are not.
+ * fields then reported as unknown options. Constructs and instances without such fields (a Map, a Duration) are not.
  */
 function isOptionsInstance(value: unknown, known: readonly string[]): boolean {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Construct.isConstruct(value)) return false;
   return Object.keys(value).some((field) => known.includes(field));
 }
 

@@ -1,4 +1,4 @@
-import { App, Chart, Size } from 'cdk8s';
+import { ApiObject, App, Chart, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
   AutoscalingOptions, CanaryBackend, CanaryRollout, DataClassification, FintechEnvironment, FintechService, FintechServiceProps, IngressTls, NetworkPeer,
@@ -131,6 +131,15 @@ describe('the inputs beside those mistakes stay valid', () => {
     app.synthYaml();
     expect(svc.autoscaler!.toJson().spec.scaleTargetRef).toEqual(ROLLOUT);
     expect(other.autoscaler!.toJson().spec.scaleTargetRef).toEqual({ apiVersion: 'v1', kind: 'ReplicationController', name: 'ledger' });
+  });
+
+  test('the workload object itself stands for its reference as the scale target', () => {
+    const app = new App();
+    const chart = new Chart(app, 'prod', { namespace: 'fintech-production' });
+    const svc = new FintechService(chart, 'payments', { image: IMAGE, port: 8080 });
+    svc.delegateScaling(new ApiObject(chart, 'rollout', { apiVersion: ROLLOUT.apiVersion, kind: ROLLOUT.kind, metadata: { name: 'payments' } }));
+    app.synthYaml();
+    expect(svc.autoscaler!.toJson().spec.scaleTargetRef).toEqual(ROLLOUT);
   });
 
   test('a cardholder-data service may send to a named CIDR', () => {
