@@ -9,7 +9,7 @@ import { PrometheusRule } from '../imports/prometheusrules-monitoring.coreos.com
 import { Rollout, RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration } from '../imports/rollouts-argoproj.io';
 import { FINTECH_SERVICE_PROPS, FintechService, FintechServiceProps } from './fintech-service';
 import { checkWholeSeconds, goDuration } from './shared/duration';
-import { constructLabel, invalidProp } from './shared/errors';
+import { constructLabel, invalidProp, reportErrorsAs } from './shared/errors';
 import { kindOf } from './shared/secrets';
 import { COMPONENT_LABEL, imageVersion, serviceLabels } from './shared/labels';
 import { alertRule, checkRunbookBaseUrl, renderRuleGroup, RuleGroup, Severity } from './monitoring/alert-rules';
@@ -183,6 +183,8 @@ const ERROR_RETRY_SECONDS = 10;
  * - Plain Kubernetes: the service's Deployment is the stable track, a second Deployment
  *   `<name>-canary` the canary track, sized by `splitReplicas`; a PrometheusRule fires
  *   `CanaryRollbackRequired`.
+ *
+ * Put it in a Chart with a namespace: the analysis and the alerts select the canary's metrics by it.
  */
 export class CanaryRollout extends Construct {
   public readonly backend: CanaryBackend;
@@ -230,6 +232,7 @@ export class CanaryRollout extends Construct {
     this.errorRateQuery = errorRatePercent(this.canarySeries(name), window);
     this.latencyQuery = latencyQuantileSeconds(this.canarySeries(name), 0.95, window);
     this.service = this.createFintechService(name, props);
+    this.node.addValidation({ validate: () => this.chartWithoutNamespace() });
 
     if (this.backend === CanaryBackend.ARGO_ROLLOUTS) {
       this.stableService = this.createTrackService('StableService', 'stable');
@@ -327,8 +330,10 @@ export class CanaryRollout extends Construct {
     const given = props.metrics === false ? undefined : props.metrics?.podTargetLabels;
     const podTargetLabels = Array.isArray(given) ? [...new Set([...given, TRACK, 'version'])] : given ?? [TRACK, 'version'];
     const servicePath = `${this.node.path}/Service`;
+    const imageProp = workloadImage === this.stableImage ? 'stableImage' : 'canaryImage';
+    let service: FintechService;
     try {
-      return new FintechService(this, 'Service', {
+      service = new FintechService(this, 'Service', {
         ...serviceProps as Omit<FintechServiceProps, 'image'>,
         name,
         image: workloadImage,
@@ -336,8 +341,11 @@ export class CanaryRollout extends Construct {
         metrics: props.metrics === false ? false : { ...props.metrics, podTargetLabels },
       });
     } catch (e) {
-      throw this.asOwnError(e, servicePath, workloadImage === this.stableImage ? 'stableImage' : 'canaryImage');
+      throw this.asOwnError(e, servicePath, imageProp);
     }
+    // Its checks at synth time (names, peers, routes) are about this rollout's props too.
+    reportErrorsAs(service, this, { image: imageProp, ...(props.name === undefined ? { name: 'id' } : {}) });
+    return service;
   }
 
   /**
@@ -352,6 +360,18 @@ export class CanaryRollout extends Construct {
     if (!match) return e;
     const prop = match[2] === 'image' || match[2].startsWith('image.') ? imageProp + match[2].slice('image'.length) : match[2];
     return new Error(`${constructLabel(this)}: '${prop}'${e.message.slice(match[0].length)}`);
+  }
+
+  /**
+   * The analysis and the rollback alerts select the canary's series by namespace: in a Chart without
+   * one, where the pods run is decided only when the objects are applied, and the queries would
+   * look for them in "default".
+   */
+  private chartWithoutNamespace(): string[] {
+    const chart = Chart.of(this);
+    if (chart.namespace !== undefined) return [];
+    return [invalidProp(this, 'namespace', undefined, `is not set on the Chart '${chart.node.path}': the canary's analysis and rollback alerts select`
+      + " its metrics by namespace; give the Chart a namespace, e.g. new Chart(app, id, { namespace: 'payments' })").message];
   }
 
   /** The canary's series: the namespace keeps two environments apart in a Prometheus that scrapes both. */

@@ -2,8 +2,10 @@ import { Chart, JsonPatch, ApiObject, Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { DeliveryTier, IDeliverable } from './delivery';
-import { dnsEgressRule } from './network-policy';
+import { FintechService } from './fintech-service';
+import { dnsEgressRule, peerTargetsOf } from './network-policy';
 import { invalidProp } from './shared/errors';
+import { parseCpuMillis, parseQuantity } from './shared/quantity';
 import { cpuMillis, cpuQuantity, memoryMiB, memoryQuantity } from './shared/resources';
 import {
   checkConstructId, checkCpu, checkDnsLabel, checkInt32, checkInteger, checkKnownKeys, checkLabels, checkNoNulls, checkNotGivenAsUndefined, checkOneOf, checkSize,
@@ -105,7 +107,7 @@ export class FintechEnvironment extends Construct implements IDeliverable {
       spec: { limits: [containerLimitRange(this, 'containerLimits', props.containerLimits ?? {})] },
     });
 
-    this.node.addValidation({ validate: () => this.checkNamespaceUnique() });
+    this.node.addValidation({ validate: () => [...this.checkNamespaceUnique(), ...this.servicesAboveLimits()] });
 
     this.defaultDenyPolicy = new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
       metadata: namespaced('default-deny'),
@@ -120,6 +122,13 @@ export class FintechEnvironment extends Construct implements IDeliverable {
   /** Everything else lives in the namespace: it comes first. */
   public deliveryDependencies(): IConstruct[] {
     return [];
+  }
+
+  /** The services of the app in this namespace whose container limits are above the LimitRange's maximum: the API server would refuse their pods. */
+  private servicesAboveLimits(): string[] {
+    const max = this.limitRange.toJson().spec.limits.find((l: { type: string }) => l.type === 'Container')?.max ?? {};
+    return peerTargetsOf(this).filter((t): t is FintechService => t instanceof FintechService && t.namespace === this.namespaceName)
+      .flatMap((service) => containerLimitProblems(this, service, max));
   }
 
   /** Two environments of one app in the same namespace would overwrite each other's quota, limits and policy. */
@@ -245,4 +254,21 @@ export function containerLimitRange(scope: IConstruct, prop: string, limits: Con
     default: quantities(cpu.limit, memory.limit),
     max: quantities(cpu.max, memory.max),
   };
+}
+
+/**
+ * Why the container of `service` would be refused in `namespace` by a LimitRange whose `Container`
+ * maximum is `max` (Kubernetes quantities): errors name the service and `resources.cpu.limit` or
+ * `resources.memory.limit`, and the environment option to raise.
+ */
+function containerLimitProblems(environment: FintechEnvironment, service: FintechService, max: Readonly<Record<string, string>>): string[] {
+  const limits = service.deployment.toJson().spec.template.spec.containers[0].resources?.limits ?? {};
+  const problems: string[] = [];
+  for (const [resource, option, parse] of [['cpu', 'maxCpu', parseCpuMillis], ['memory', 'maxMemory', parseQuantity]] as const) {
+    if (limits[resource] === undefined || max[resource] === undefined || parse(limits[resource]) <= parse(max[resource])) continue;
+    problems.push(invalidProp(service, `resources.${resource}.limit`, limits[resource], `is above the most a container may have in namespace`
+      + ` '${environment.namespaceName}' (${max[resource]}, 'containerLimits.${option}' of FintechEnvironment '${environment.node.path}'):`
+      + ` the API server would refuse every pod; lower the limit or raise the environment's ${option}`).message);
+  }
+  return problems;
 }

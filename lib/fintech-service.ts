@@ -28,8 +28,8 @@ import {
   containerSecurityContext, DEFAULT_SCRATCH_DIRECTORIES, podSecurityContext, RunAsIdentity, scratchMounts, scratchVolumes,
 } from './shared/security';
 import {
-  checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
-  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkContainerPort, checkDnsLabel, checkDnsSubdomain, checkDuration,
+  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotApiServerService, checkNotCredentialName, checkNotGivenAsUndefined,
   checkNotReservedLabels, checkNotSecret, checkNumber, checkPort, checkPortName, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, checkWorkloadImage, propPath,
 } from './shared/validation';
@@ -38,7 +38,7 @@ import {
 export interface NamedPort {
   /** Port name (IANA_SVC_NAME: at most 15 lowercase letters, digits, "-"). */
   readonly name: string;
-  /** The port the container listens on. */
+  /** The port the container listens on: 1024 or above. */
   readonly containerPort: number;
   /** @default - the same as `containerPort` */
   readonly servicePort?: number;
@@ -93,7 +93,11 @@ export interface FintechServiceProps {
   readonly name?: string;
   /** Container image, pinned to a version tag other than `latest` or to a sha256 digest. */
   readonly image: string;
-  /** The port the container serves HTTP on (also used for probes, and for metrics unless `metrics.port` is another). */
+  /**
+   * The port the container serves HTTP on (also used for probes, and for metrics unless
+   * `metrics.port` is another): 1024 or above, as the container has no capability to listen
+   * lower; `servicePort` can be lower.
+   */
   readonly port: number;
   /** The Service's port for the main HTTP port. @default - the same as `port` */
   readonly servicePort?: number;
@@ -492,18 +496,21 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    * Deployment leaves `replicas` unset.
    */
   public delegateScaling(target: k8s.CrossVersionObjectReferenceV2): void {
-    checkKnownKeys(this, 'scaleTarget', target, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
-    checkApiVersion(this, 'scaleTarget.apiVersion', target.apiVersion);
-    if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', target.kind, { example: '"Rollout"' }))) {
-      throw invalidProp(this, 'scaleTarget.kind', target.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
+    // The workload object itself (an ApiObject) stands for its reference.
+    const ref = target instanceof ApiObject ? { apiVersion: target.apiVersion, kind: target.kind, name: target.name } : target;
+    checkKnownKeys(this, 'scaleTarget', ref, ['apiVersion', 'kind', 'name'], "{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' }");
+    checkApiVersion(this, 'scaleTarget.apiVersion', ref.apiVersion);
+    if (!/^[A-Z][A-Za-z0-9]*$/.test(checkString(this, 'scaleTarget.kind', ref.kind, { example: '"Rollout"' }))) {
+      throw invalidProp(this, 'scaleTarget.kind', ref.kind, 'must be a Kubernetes kind: a letter in upper case, then letters and digits, e.g. "Rollout"');
     }
-    checkDnsSubdomain(this, 'scaleTarget.name', target.name);
+    checkNotSecret(this, 'scaleTarget.kind', ref.kind, 'a kind names a type of object, e.g. "Rollout"');
+    checkDnsSubdomain(this, 'scaleTarget.name', ref.name);
     const owner = this.scaleTarget;
-    if (this.scalingDelegated && (owner.apiVersion !== target.apiVersion || owner.kind !== target.kind || owner.name !== target.name)) {
-      throw invalidProp(this, 'scaleTarget', { ...target }, `cannot take the pod count: ${owner.kind} '${owner.name}' (${owner.apiVersion}) already owns it; one workload scales the pods`);
+    if (this.scalingDelegated && (owner.apiVersion !== ref.apiVersion || owner.kind !== ref.kind || owner.name !== ref.name)) {
+      throw invalidProp(this, 'scaleTarget', { ...ref }, `cannot take the pod count: ${owner.kind} '${owner.name}' (${owner.apiVersion}) already owns it; one workload scales the pods`);
     }
     this.scalingDelegated = true;
-    this.scaleTarget = { ...target };
+    this.scaleTarget = { ...ref };
   }
 
   /**
@@ -531,8 +538,9 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const name = props.name === undefined || props.name === null
       ? checkDnsLabel(this, 'id', id, { startsWithLetter: true }) : checkDnsLabel(this, 'name', props.name, { startsWithLetter: true });
     const namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
+    checkNotApiServerService(this, props.name === undefined || props.name === null ? 'id' : 'name', name, namespace);
     const image = this.checkImage('image', props.image);
-    const port = checkPort(this, 'port', checkNumber(this, 'port', props.port));
+    const port = checkContainerPort(this, 'port', checkNumber(this, 'port', props.port));
     const servicePort = checkPort(this, 'servicePort', checkNumber(this, 'servicePort', props.servicePort ?? port));
     const replicas = checkInt32(this, 'replicas', checkInteger(this, 'replicas', checkNumber(this, 'replicas', props.replicas ?? DEFAULT_REPLICAS), 1));
     checkNoNulls(this, props);
@@ -606,7 +614,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    */
   private checkMetricsPort(given: number | undefined, port: number, servicePort: number, extraPorts: readonly NamedPort[]): number {
     if (given === undefined) return port;
-    const metricsPort = checkPort(this, 'metrics.port', checkNumber(this, 'metrics.port', given));
+    const metricsPort = checkContainerPort(this, 'metrics.port', checkNumber(this, 'metrics.port', given));
     if (metricsPort === port) return port;
     const taken = [
       ...(servicePort === metricsPort ? ["'servicePort'"] : []),
@@ -798,7 +806,7 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     const prop = `extraPorts[${index}]`;
     checkKnownKeys(this, prop, port, ['name', 'containerPort', 'servicePort'], "{ name: 'grpc', containerPort: 9090 }");
     checkPortName(this, `${prop}.name`, port.name);
-    checkPort(this, `${prop}.containerPort`, checkNumber(this, `${prop}.containerPort`, port.containerPort));
+    checkContainerPort(this, `${prop}.containerPort`, checkNumber(this, `${prop}.containerPort`, port.containerPort));
     if (port.servicePort !== undefined) checkPort(this, `${prop}.servicePort`, checkNumber(this, `${prop}.servicePort`, port.servicePort));
     return port;
   }

@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { NetworkPeer } from './network-peer';
@@ -67,7 +67,11 @@ export interface IngressOptions {
   readonly tls?: IngressTls | false;
   /** Redirect HTTP to HTTPS. @default true (when TLS is on) */
   readonly forceHttpsRedirect?: boolean;
-  /** `false` turns the header off. @default - max-age one year, includeSubDomains */
+  /**
+   * `false` turns the header off. The Ingress names the header's ConfigMap with its namespace, so
+   * the header needs a Chart with a namespace.
+   * @default - max-age one year, includeSubDomains
+   */
   readonly hsts?: HstsOptions | false;
   /** Requests per second per client IP. @default 20 */
   readonly rateLimitPerSecond?: number;
@@ -154,13 +158,21 @@ export function createIngress(scope: Construct, backend: IngressBackend, options
   }
   const tls = options.tls === false ? undefined : options.tls;
   const hsts = tls && options.hsts !== false ? hstsHeader(scope, options.hsts ?? {}) : undefined;
+  const hardening = hardeningAnnotations(scope, options, tls !== undefined, rateLimitPerSecond);
+  if (hsts && Chart.of(scope).namespace === undefined) {
+    // The controller reads the header's ConfigMap as "<namespace>/<name>": in a Chart without a
+    // namespace, where the objects land is decided only when they are applied.
+    throw invalidProp(scope, 'ingress.hsts', hsts, `needs the namespace of the Chart '${Chart.of(scope).node.path}', which has none:`
+      + ' the Ingress names its header ConfigMap as "<namespace>/<name>"; give the Chart a namespace (new Chart(app, id, { namespace: \'payments\' }))'
+      + ' or turn the header off (hsts: false)');
+  }
   const metadata = (name: string) => ({ name, labels: backend.labels });
   const responseHeaders = hsts ? new k8s.KubeConfigMap(scope, 'ResponseHeaders', {
     metadata: metadata(`${backend.name}-response-headers`),
     data: { 'Strict-Transport-Security': hsts },
   }) : undefined;
   const annotations: Record<string, string> = {
-    ...hardeningAnnotations(scope, options, tls !== undefined, rateLimitPerSecond),
+    ...hardening,
     ...(responseHeaders ? { [CUSTOM_HEADERS_ANNOTATION]: `${backend.namespace}/${responseHeaders.name}` } : {}),
     ...(tls?.clusterIssuer ? { 'cert-manager.io/cluster-issuer': tls.clusterIssuer } : {}),
   };

@@ -415,7 +415,8 @@ export function analyseSegmentation(environment: string, objects: readonly any[]
   const violations = [
     ...entrances.filter((e) => e.reason === undefined).map((e) =>
       `${environment}: ${e.from.id} can reach the cardholder-data service ${e.to.id} (${e.ports.join(', ')}), ` +
-      'and this connection is not declared: remove the network peer, or declare it as a scope entrance with a reason'),
+      'and this connection is not declared: remove the network peer, or declare it as a scope entrance with a reason'
+      + ` (the folder's scopeEntrances: { from: '${e.from.id}', to: '${e.to.id}', reason: '...' })`),
     ...externalDestinations.filter((e) => isEverything(e.to.id)).map((e) =>
       `${environment}: the cardholder-data service ${e.from.id} may send to any address (${e.to.id}, ${e.ports.join(', ')}): ` +
       'external peers of cardholder-data services must name their CIDRs'),

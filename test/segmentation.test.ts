@@ -121,7 +121,8 @@ describe('analyseSegmentation', () => {
     expect(result.inScope.map((e) => e.id)).toEqual(['shop/payments']);
     expect(result.violations).toEqual([
       'prod: shop/gateway can reach the cardholder-data service shop/payments (TCP/8080), and this connection is not declared: ' +
-      'remove the network peer, or declare it as a scope entrance with a reason',
+      'remove the network peer, or declare it as a scope entrance with a reason' +
+      " (the folder's scopeEntrances: { from: 'shop/gateway', to: 'shop/payments', reason: '...' })",
     ]);
   });
 
@@ -186,7 +187,8 @@ describe('the cardholder-data scope of FintechServices', () => {
   test('synthesis fails on an undeclared connection into the scope, naming both ends', () => {
     expect(() => shop([declared[1]])).toThrow(
       'Synthesis failed:\n  network segmentation of the cardholder-data scope: prod: shop/gateway can reach the cardholder-data service shop/payments (TCP/8080), '
-      + 'and this connection is not declared: remove the network peer, or declare it as a scope entrance with a reason');
+      + 'and this connection is not declared: remove the network peer, or declare it as a scope entrance with a reason'
+      + " (the folder's scopeEntrances: { from: 'shop/gateway', to: 'shop/payments', reason: '...' })");
   });
 
   test('a folder without waves is checked too', () => {

@@ -9,7 +9,25 @@ import { describeSecret, kindOf, secretKind } from './secrets';
  * @example FintechService 'production/payments/payments': 'replicas' (0) is invalid: must be an integer of at least 1
  */
 export function invalidProp(scope: IConstruct, prop: string, value: unknown, expectation: string): Error {
-  return invalidPropAt(constructLabel(scope), prop, value, expectation);
+  return invalidPropAt(constructLabel(scope), reportedProp(scope, prop), value, expectation);
+}
+
+/** The constructs that another construct builds from its own props, with that construct and its names for their props. */
+const REPORTERS = new WeakMap<IConstruct, { readonly owner: IConstruct; readonly props: Readonly<Record<string, string>> }>();
+
+/**
+ * Errors about `part`, which `owner` builds from its own props (a CanaryRollout's FintechService),
+ * name `owner` and its props from then on: `props` maps a prop of `part` (and the options under it)
+ * to the name `owner` gives it (`image` to `canaryImage`); other props keep their names.
+ */
+export function reportErrorsAs(part: IConstruct, owner: IConstruct, props: Readonly<Record<string, string>> = {}): void {
+  REPORTERS.set(part, { owner, props });
+}
+
+function reportedProp(scope: IConstruct, prop: string): string {
+  const renamed = REPORTERS.get(scope)?.props ?? {};
+  const head = Object.keys(renamed).find((p) => prop === p || prop.startsWith(`${p}.`) || prop.startsWith(`${p}[`));
+  return head === undefined ? prop : renamed[head] + prop.slice(head.length);
 }
 
 /** {@link invalidProp} for a construct that does not exist yet (its scope or id is what is wrong), named by `label`. */
@@ -22,7 +40,7 @@ export function invalidPropAt(label: string, prop: string, value: unknown, expec
  * URL): the message says what kind of value it was ("a string of 64 characters"), never the value.
  */
 export function invalidSecretProp(scope: IConstruct, prop: string, value: unknown, expectation: string): Error {
-  return new Error(`${constructLabel(scope)}: '${prop}' (${describeSecret(value)}) is invalid: ${expectation}`);
+  return new Error(`${constructLabel(scope)}: '${reportedProp(scope, prop)}' (${describeSecret(value)}) is invalid: ${expectation}`);
 }
 
 /**
@@ -42,7 +60,8 @@ export function invalidSecretArgument(fn: string, argument: string, value: unkno
 
 /** `FintechService 'production/payments/payments'`: the construct's type and path. */
 export function constructLabel(scope: IConstruct): string {
-  return `${scope.constructor.name} '${scope.node.path}'`;
+  const reporter = REPORTERS.get(scope)?.owner ?? scope;
+  return `${reporter.constructor.name} '${reporter.node.path}'`;
 }
 
 /**

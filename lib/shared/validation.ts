@@ -106,12 +106,22 @@ export function kindOfInstance(value: unknown, type: ClassOf<unknown>, packageNa
  * without a word). An unknown option's value is never shown: it may be a secret given by mistake.
  */
 export function checkKnownKeys(scope: IConstruct, prop: string, value: unknown, known: readonly string[], example?: string): void {
-  checkRecord(scope, prop, value, example);
+  if (!isOptionsInstance(value, known)) checkRecord(scope, prop, value, example);
   for (const [name, option] of Object.entries(value as object)) {
     if (!known.includes(name)) {
       throw invalidSecretProp(scope, propPath(prop, name), option, `is not a known option; the options are ${known.join(', ')}`);
     }
   }
+}
+
+/**
+ * An instance of the caller's own class with fields among the options (`class PaymentsProps implements
+ * FintechServiceProps { image = '...'; port = 8080 }`): read as the options object it is, its other
+ * fields then reported as unknown options. Constructs and instances without such fields (a Map, a Duration) are not.
+ */
+function isOptionsInstance(value: unknown, known: readonly string[]): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Construct.isConstruct(value)) return false;
+  return Object.keys(value).some((field) => known.includes(field));
 }
 
 /**
@@ -304,6 +314,20 @@ export function checkHostname(scope: IConstruct, prop: string, value: string): s
 /** A TCP/UDP port number: an integer from 1 to 65535 (not a string). */
 export function checkPort(scope: IConstruct, prop: string, value: number): number {
   return checkInteger(scope, prop, value, 1, 65535);
+}
+
+/**
+ * A port a container of this library listens on: {@link checkPort}, and 1024 or above, since the
+ * container runs as a user without capabilities, which containerd 1.x and CRI-O do not let bind a
+ * lower port (the process would fail to start listening).
+ */
+export function checkContainerPort(scope: IConstruct, prop: string, value: number): number {
+  checkPort(scope, prop, value);
+  if (value < 1024) {
+    throw invalidProp(scope, prop, value, 'must be from 1024 to 65535: the container runs as a non-root user without capabilities, which most container'
+      + ' runtimes (containerd 1.x, CRI-O) do not let listen below 1024; listen on e.g. 8080 and give the Service the low port (servicePort: 80)');
+  }
+  return value;
 }
 
 /** The protocols a Service or NetworkPolicy port may have. */
@@ -962,6 +986,17 @@ export function checkChartNamespace(scope: IConstruct): string | undefined {
     throw invalidProp(scope, 'namespace', namespace, `is the namespace of its Chart '${chart.node.path}', and ${DNS_LABEL_RULE}`);
   }
   return namespace;
+}
+
+/**
+ * The name of a Service of a namespace: not "kubernetes" in "default", the API server's own
+ * Service, which the API server keeps rewriting (and every pod's API calls go through).
+ */
+export function checkNotApiServerService(scope: IConstruct, prop: string, name: string, namespace: string): string {
+  if (name === 'kubernetes' && namespace === 'default') {
+    throw invalidProp(scope, prop, name, "is the API server's own Service in namespace 'default'; give the service another name or another namespace");
+  }
+  return name;
 }
 
 /** Where {@link checkNoNulls} looks. */

@@ -19,7 +19,7 @@ const OWN_NUMBER = 'the metrics port needs a number of its own (the container an
 function serviceMessage(props: object): string {
   return plainErrorMessage(() => {
     const app = new App();
-    new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080, ...props } as any);
+    new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', { image: IMAGE, port: 8080, ...props } as any);
     app.synthYaml();
   });
 }
@@ -27,7 +27,7 @@ function serviceMessage(props: object): string {
 function canaryMessage(props: object): string {
   return plainErrorMessage(() => {
     const app = new App();
-    new CanaryRollout(new Chart(app, 'prod'), 'payments', { stableImage: IMAGE, canaryImage: CANARY, port: 8080, ...props } as any);
+    new CanaryRollout(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', { stableImage: IMAGE, canaryImage: CANARY, port: 8080, ...props } as any);
     app.synthYaml();
   });
 }
@@ -52,8 +52,11 @@ describe('metrics.port bad input', () => {
       `${S}: 'metrics.port' (9090) is invalid: is already 'extraPorts[0].containerPort'; ${OWN_NUMBER}`],
     ['the Service port of an extra port', { metrics: { port: 9090 }, extraPorts: [{ name: 'grpc', containerPort: 9091, servicePort: 9090 }] },
       `${S}: 'metrics.port' (9090) is invalid: is already 'extraPorts[0].servicePort'; ${OWN_NUMBER}`],
-    ['the Service port of the serving port', { metrics: { port: 80 }, servicePort: 80 },
-      `${S}: 'metrics.port' (80) is invalid: is already 'servicePort'; ${OWN_NUMBER}`],
+    ['the Service port of the serving port', { metrics: { port: 8443 }, servicePort: 8443 },
+      `${S}: 'metrics.port' (8443) is invalid: is already 'servicePort'; ${OWN_NUMBER}`],
+    ['a metrics port below 1024', { metrics: { port: 443 } },
+      `${S}: 'metrics.port' (443) is invalid: must be from 1024 to 65535: the container runs as a non-root user without capabilities, which most container`
+      + ' runtimes (containerd 1.x, CRI-O) do not let listen below 1024; listen on e.g. 8080 and give the Service the low port (servicePort: 80)'],
     ['an extra port named "metrics" beside a metrics port', { metrics: { port: 9090 }, extraPorts: [{ name: 'metrics', containerPort: 9091 }] },
       `${S}: 'extraPorts[0].name' ("metrics") is invalid: is the name of the metrics port, which 'metrics.port' (9090) adds; each port needs its own name`],
     ['an Ingress with metrics on the serving port by default', { ingress },
@@ -72,7 +75,7 @@ describe('metrics.port bad input', () => {
     ['an Ingress with metrics off', { ingress, metrics: false }],
   ])('accepts %s', (_, props) => {
     const app = new App();
-    new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080, ...props } as any);
+    new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', { image: IMAGE, port: 8080, ...props } as any);
     expect(() => app.synthYaml()).not.toThrow();
   });
 

@@ -140,7 +140,9 @@ describe('CanaryRollout mistakes', () => {
   ])('rejects %s', (_, make, message) => expect(plainErrorMessage(make)).toBe(message));
 
   test('pod target labels of the caller are kept beside the track and version the canary needs', () => {
-    const rollout = canary({ metrics: { podTargetLabels: ['team'] } })() as CanaryRollout;
+    const rollout = new CanaryRollout(new Chart(new App(), 'prod', { namespace: 'fintech' }), 'finance-service', {
+      stableImage: STABLE, canaryImage: CANARY, port: 8080, metrics: { podTargetLabels: ['team'] },
+    });
     const monitor = Chart.of(rollout).toJson().find((o: any) => o.kind === 'ServiceMonitor');
     expect(monitor.spec.podTargetLabels).toEqual(['team', 'track', 'version']);
   });

@@ -246,7 +246,7 @@ describe('FintechService: ids, scopes and collisions', () => {
     ['an App as the scope', (app) => new FintechService(app as any, 'payments', P),
       "FintechService 'payments': 'scope' (an App) is invalid: must be a Chart or a construct inside one: the objects of a FintechService are written by a Chart, e.g. new FintechService(chart, 'payments', { ... })"],
     ['two Ingresses for one host and path', (app) => {
-      const chart = new Chart(app, 'prod');
+      const chart = new Chart(app, 'prod', { namespace: 'fintech' });
       new FintechService(chart, 'payments', { ...P, ingress: { host: HOST, tls }, metrics: { port: 9090 } });
       new FintechService(chart, 'ledger', { ...P, ingress: { host: HOST, tls: IngressTls.fromSecret('ledger-tls') }, metrics: { port: 9090 } });
     }, "Validation failed with the following errors:\n  [prod/ledger] FintechService 'prod/ledger': 'ingress.host' (\"api.example.com\") is invalid: with path \"/\" is already routed"

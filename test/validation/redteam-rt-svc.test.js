@@ -1,10 +1,11 @@
 // Plain JavaScript, as a caller without type checking writes it: sizes made from strings, which
-// cdk8s keeps as strings and then compares as strings ("900" > "1000"). Every error names the
-// construct's path and the prop the size was given in.
+// cdk8s keeps as strings and then compares as strings ("900" > "1000"), and other values of the
+// wrong type. Every error names the construct's path and the prop the value was given in.
 const { App, Chart, Size } = require('cdk8s');
 const { Cpu } = require('cdk8s-plus-28');
 const { plainErrorMessage } = require('../support/errors');
 const { FintechEnvironment, FintechService, IngressTls } = require('../../lib');
+const { FINTECH_SERVICE_PROPS } = require('../../lib/fintech-service');
 
 const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
 const S = "FintechService 'prod/payments'";
@@ -42,6 +43,22 @@ describe('sizes made from strings', () => {
       `${E}: 'quota.requestsMemory' ("9") is invalid: ${FROM_STRING}`],
     ['a container limit from a string', () => environment({ containerLimits: { maxMemory: Size.gibibytes('4') } }),
       `${E}: 'containerLimits.maxMemory' ("4") is invalid: ${FROM_STRING}`],
+  ])('%s', (_name, message, expected) => {
+    expect(message()).toBe(expected);
+  });
+});
+
+describe('other values of the wrong JavaScript type', () => {
+  const withService = (use) => messageOf((app) => use(new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080 })));
+
+  test.each([
+    ['a number as the scale target API version', () => withService((s) => s.delegateScaling({ apiVersion: 1, kind: 'Rollout', name: 'payments' })),
+      `${S}: 'scaleTarget.apiVersion' (1) is invalid: must be a string, not a number, e.g. "argoproj.io/v1alpha1"`],
+    ['a port as a string with a low number', () => service({ port: '80' }), `${S}: 'port' ("80") is invalid: must be a finite number, not a string`],
+    ['props as an instance of a class with a misspelt field', () => {
+      class Props { constructor() { this.image = IMAGE; this.port = 8080; this.replica = 3; } }
+      return messageOf((app) => new FintechService(new Chart(app, 'prod'), 'payments', new Props()));
+    }, `${S}: 'props.replica' (a number) is invalid: is not a known option; the options are ${FINTECH_SERVICE_PROPS.join(', ')}`],
   ])('%s', (_name, message, expected) => {
     expect(message()).toBe(expected);
   });

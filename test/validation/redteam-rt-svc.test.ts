@@ -1,7 +1,10 @@
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import {
-  CanaryBackend, CanaryRollout, DataClassification, FintechService, IngressTls, NetworkPeer, SecretKeyRef,
+  AutoscalingOptions, CanaryBackend, CanaryRollout, DataClassification, FintechEnvironment, FintechService, FintechServiceProps, IngressTls, NetworkPeer,
+  SecretKeyRef,
 } from '../../lib';
+import { FINTECH_SERVICE_PROPS } from '../../lib/fintech-service';
 import { plainErrorMessage } from '../support/errors';
 
 /**
@@ -22,6 +25,8 @@ const IMAGE_RULE = 'must be an image reference, [registry[:port]/]repository[:ta
   + ' digits and single ".", "_" or "-" separators (e.g. "registry.fintech.internal/fintech/payments:1.4.2")';
 const CARDHOLDER_ANYWHERE = "lets a cardholder-data service ('dataClassification' CARDHOLDER) send to any address: its external peers must name their CIDRs,"
   + " e.g. NetworkPeer.external('card-network', [{ port: 443 }], '198.51.100.0/24')";
+const LOW_PORT = 'must be from 1024 to 65535: the container runs as a non-root user without capabilities, which most container runtimes'
+  + ' (containerd 1.x, CRI-O) do not let listen below 1024; listen on e.g. 8080 and give the Service the low port (servicePort: 80)';
 const ROLLOUT = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'payments' };
 const longTag = `1.4.2-build.${'7'.repeat(60)}`;
 
@@ -77,6 +82,13 @@ describe('FintechService and CanaryRollout: mistakes that type-check', () => {
       dataClassification: DataClassification.CARDHOLDER, egressTo: [NetworkPeer.external('postgres', [{ port: 5432 }], '10.40.10.0/24')],
     }, (s) => s.allowTo(NetworkPeer.external('card-network', [{ port: 443 }], '::/0'))),
     `${S}: 'egressTo[1].cidr' ("::/0") is invalid: ${CARDHOLDER_ANYWHERE}`],
+    ['the container listening on port 80', () => service({ port: 80 }), `${S}: 'port' (80) is invalid: ${LOW_PORT}`],
+    ['an extra container port 443', () => service({ extraPorts: [{ name: 'https', containerPort: 443 }] }),
+      `${S}: 'extraPorts[0].containerPort' (443) is invalid: ${LOW_PORT}`],
+    ['a canary listening on port 80', () => canary({ port: 80 }), `${C}: 'port' (80) is invalid: ${LOW_PORT}`],
+    ['a secret as the scale target kind', () => service({}, (s) => s.delegateScaling({ ...ROLLOUT, kind: 'AKIAIOSFODNN7EXAMPLE' })),
+      `${S}: 'scaleTarget.kind' (a string of 20 characters) is invalid: looks like a credential (an AWS access key id), and secret values never go into manifests:`
+      + ' a kind names a type of object, e.g. "Rollout"'],
   ])('%s', (_name, message, expected) => {
     expect(message()).toBe(expected);
   });
@@ -121,6 +133,15 @@ describe('the inputs beside those mistakes stay valid', () => {
     expect(other.autoscaler!.toJson().spec.scaleTargetRef).toEqual({ apiVersion: 'v1', kind: 'ReplicationController', name: 'ledger' });
   });
 
+  test('the workload object itself stands for its reference as the scale target', () => {
+    const app = new App();
+    const chart = new Chart(app, 'prod', { namespace: 'fintech-production' });
+    const svc = new FintechService(chart, 'payments', { image: IMAGE, port: 8080 });
+    svc.delegateScaling(new ApiObject(chart, 'rollout', { apiVersion: ROLLOUT.apiVersion, kind: ROLLOUT.kind, metadata: { name: 'payments' } }));
+    app.synthYaml();
+    expect(svc.autoscaler!.toJson().spec.scaleTargetRef).toEqual(ROLLOUT);
+  });
+
   test('a cardholder-data service may send to a named CIDR', () => {
     const app = new App();
     const svc = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', {
@@ -129,5 +150,141 @@ describe('the inputs beside those mistakes stay valid', () => {
     });
     app.synthYaml();
     expect(svc.networkPolicy.toJson().spec.egress[1].to).toEqual([{ ipBlock: { cidr: '10.40.10.0/24' } }]);
+  });
+});
+
+describe('constructs whose objects name their namespace, in a Chart without one', () => {
+  const bare = (build: (chart: Chart) => void) => plainErrorMessage(() => {
+    const app = new App();
+    build(new Chart(app, 'prod'));
+    app.synthYaml();
+  });
+
+  test('an Ingress with its HSTS header, which it names as "<namespace>/<name>"', () => {
+    expect(bare((chart) => new FintechService(chart, 'payments', { image: IMAGE, port: 8080, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') } })))
+      .toBe(`${S}: 'ingress.hsts' ("max-age=31536000; includeSubDomains") is invalid: needs the namespace of the Chart 'prod', which has none:`
+        + ' the Ingress names its header ConfigMap as "<namespace>/<name>"; give the Chart a namespace (new Chart(app, id, { namespace: \'payments\' }))'
+        + ' or turn the header off (hsts: false)');
+  });
+
+  test('an Ingress without the header needs no namespace', () => {
+    const app = new App();
+    const svc = new FintechService(new Chart(app, 'prod'), 'payments', {
+      image: IMAGE, port: 8080, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls'), hsts: false }, metrics: { port: 9090 },
+    });
+    app.synthYaml();
+    expect(svc.responseHeaders).toBeUndefined();
+  });
+
+  test('a CanaryRollout, whose analysis and alerts select its metrics by namespace', () => {
+    expect(bare((chart) => new CanaryRollout(chart, 'payments', { stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10 })))
+      .toBe(`Validation failed with the following errors:\n  [prod/payments] ${C}: 'namespace' (undefined) is invalid: is not set on the Chart 'prod':`
+        + " the canary's analysis and rollback alerts select its metrics by namespace; give the Chart a namespace, e.g. new Chart(app, id, { namespace: 'payments' })");
+  });
+
+  test("a service named after the API server's own Service in 'default'", () => {
+    expect(bare((chart) => new FintechService(chart, 'kubernetes', { image: IMAGE, port: 8080 })))
+      .toBe("FintechService 'prod/kubernetes': 'id' (\"kubernetes\") is invalid: is the API server's own Service in namespace 'default';"
+        + ' give the service another name or another namespace');
+    expect(bare((chart) => new FintechService(chart, 'api', { name: 'kubernetes', image: IMAGE, port: 8080 })))
+      .toBe("FintechService 'prod/api': 'name' (\"kubernetes\") is invalid: is the API server's own Service in namespace 'default';"
+        + ' give the service another name or another namespace');
+  });
+});
+
+describe('props given as instances of the caller\'s own classes', () => {
+  class Scaling implements AutoscalingOptions {
+    public readonly maxReplicas = 6;
+  }
+  class PaymentsProps implements FintechServiceProps {
+    public readonly image = IMAGE;
+    public readonly port = 8080;
+    public readonly autoscaling = new Scaling();
+  }
+  class MisspeltProps extends PaymentsProps {
+    public readonly replica = 4;
+  }
+
+  test('are read as the options objects they are', () => {
+    const app = new App();
+    const svc = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', new PaymentsProps());
+    app.synthYaml();
+    expect([svc.port, svc.minReplicas, svc.maxReplicas]).toEqual([8080, 3, 6]);
+  });
+
+  test('a field that is no option is reported as one, as in an object literal', () => {
+    expect(synthMessage((chart) => new FintechService(chart, 'payments', new MisspeltProps())))
+      .toBe(`${S}: 'props.replica' (a number) is invalid: is not a known option; the options are ${FINTECH_SERVICE_PROPS.join(', ')}`);
+  });
+});
+
+describe('CanaryRollout: the checks of its service that run at synth time name the rollout and its props', () => {
+  const FAILED = 'Validation failed with the following errors:\n  ';
+  const app = () => new App();
+  const messageOf = (build: (a: App) => void) => plainErrorMessage(() => {
+    const a = app();
+    build(a);
+    a.synthYaml();
+  });
+  const chart = (a: App, id = 'prod', namespace = 'fintech-production') => new Chart(a, id, { namespace });
+  const rollout = { stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10 };
+
+  test.each<[string, (a: App) => void, string]>([
+    ['a service peer in another namespace', (a) => {
+      const gateway = new FintechService(chart(a, 'edge', 'edge'), 'gateway', { image: IMAGE, port: 8080 });
+      new CanaryRollout(chart(a), 'payments', { ...rollout, egressTo: [NetworkPeer.service(gateway)] });
+    }, `[prod/payments/Service] ${C}: 'egressTo[0]' ("service gateway") is invalid: runs in namespace 'edge', not in 'fintech-production';`
+      + " a service peer must be in the same namespace (for pods of another namespace: NetworkPeer.namespace('edge', ports, podLabels))"],
+    ['a host and path another service routes', (a) => {
+      const c = chart(a);
+      new FintechService(c, 'web', { image: IMAGE, port: 8080, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') }, metrics: { port: 9090 } });
+      new CanaryRollout(c, 'payments', { ...rollout, ingress: { host: 'api.example.com', tls: IngressTls.fromSecret('api-tls') }, metrics: { port: 9090 } });
+    }, `[prod/payments/Service] ${C}: 'ingress.host' ("api.example.com") is invalid: with path "/" is already routed by the Ingress of`
+      + " FintechService 'prod/web'; ingress-nginx refuses a second Ingress for the same host and path: give this service another host or path"],
+    ['the name of a service, taken from the id', (a) => {
+      const c = chart(a);
+      new FintechService(c, 'svc', { name: 'payments', image: IMAGE, port: 8080 });
+      new CanaryRollout(c, 'payments', rollout);
+    }, `[prod/payments/Service] ${C}: 'id' ("payments") is invalid: a service of that name already exists in namespace 'fintech-production' (prod/svc);`
+      + ' names must be unique'],
+  ])('%s', (_name, build, expected) => {
+    expect(messageOf(build)).toBe(FAILED + expected);
+  });
+});
+
+describe('a container above the LimitRange of its namespace\'s FintechEnvironment', () => {
+  const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
+  const FAILED = 'Validation failed with the following errors:\n  ';
+  const withEnvironment = (build: (chart: Chart) => void) => plainErrorMessage(() => {
+    const app = new App();
+    new FintechEnvironment(new Chart(app, 'environment'), 'production', { namespace: 'fintech-production', quota: QUOTA });
+    build(new Chart(app, 'prod', { namespace: 'fintech-production' }));
+    app.synthYaml();
+  });
+  const ABOVE = (max: string, option: string) => `is above the most a container may have in namespace 'fintech-production'`
+    + ` (${max}, 'containerLimits.${option}' of FintechEnvironment 'environment/production'): the API server would refuse every pod;`
+    + ` lower the limit or raise the environment's ${option}`;
+
+  test.each<[string, (chart: Chart) => void, string]>([
+    ['a CPU limit above maxCpu', (chart) => new FintechService(chart, 'payments', { image: IMAGE, port: 8080, resources: { cpu: { limit: Cpu.units(4) } } }),
+      `[environment/production] ${S}: 'resources.cpu.limit' ("4") is invalid: ${ABOVE('2', 'maxCpu')}`],
+    ['a memory limit above maxMemory', (chart) => new FintechService(chart, 'payments', {
+      image: IMAGE, port: 8080, resources: { memory: { limit: Size.gibibytes(8) } },
+    }), `[environment/production] ${S}: 'resources.memory.limit' ("8Gi") is invalid: ${ABOVE('4Gi', 'maxMemory')}`],
+    ['a canary\'s CPU limit above maxCpu', (chart) => new CanaryRollout(chart, 'payments', {
+      stableImage: IMAGE, canaryImage: CANARY_IMAGE, port: 8080, replicas: 10, resources: { cpu: { limit: Cpu.units(3) } },
+    }), `[environment/production] ${C}: 'resources.cpu.limit' ("3") is invalid: ${ABOVE('2', 'maxCpu')}`],
+  ])('%s', (_name, build, expected) => {
+    expect(withEnvironment(build)).toBe(FAILED + expected);
+  });
+
+  test('limits at the maximum, or in a namespace without an environment of the app, are accepted', () => {
+    const app = new App();
+    new FintechEnvironment(new Chart(app, 'environment'), 'production', { namespace: 'fintech-production', quota: QUOTA });
+    new FintechService(new Chart(app, 'prod', { namespace: 'fintech-production' }), 'payments', {
+      image: IMAGE, port: 8080, resources: { cpu: { limit: Cpu.units(2) }, memory: { limit: Size.gibibytes(4) } },
+    });
+    new FintechService(new Chart(app, 'other', { namespace: 'other' }), 'payments', { image: IMAGE, port: 8080, resources: { cpu: { limit: Cpu.units(8) } } });
+    expect(() => app.synthYaml()).not.toThrow();
   });
 });
