@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { CanaryBackend, CanaryRollout, FintechEnvironment, FintechService, GitOpsDelivery, MonitoringStack, NetworkPeer } from './lib';
 import {
-  assertCapacity, capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, objectsOf, OutputFile, OutputFolder, planCapacity, planDelivery, SegmentationResult,
+  capacityMarkdown, capacityTable, compareOutput, DeliveryPlan, environmentResources, OutputFile, OutputFolder, planDelivery, SegmentationResult,
   segmentationMarkdown, synthesize, Synthesis, wavesOf, writeFileAtomically, writeOutput,
 } from './lib/tools';
 import {
@@ -139,15 +139,14 @@ export function platformFiles(): OutputFile[] {
 
 /**
  * Synthesizes the reference platform into dist/ (or $CDK8S_OUTDIR when run by `cdk8s synth`)
- * and writes its capacity and segmentation reports, after checking that every environment fits
- * its quota. With `--check`, writes nothing and fails when the committed output or a report
+ * and writes its capacity and segmentation reports (synthesis has checked that every environment
+ * fits its quota). With `--check`, writes nothing and fails when the committed output or a report
  * differs from a fresh synth.
  */
 function main(argv: readonly string[]): void {
   const { check, outdir } = synthArgs(argv, process.env);
-  const { files, segmentation } = platformSynthesis();
-  const capacity = planCapacity(objectsOf(files));
-  const warnings = assertCapacity(capacity);
+  const { files, segmentation, capacity } = platformSynthesis();
+  const warnings = capacity.flatMap((report) => report.warnings);
   const reports = new Map([[CAPACITY_REPORT, capacityMarkdown(capacity)], [SEGMENTATION_REPORT, segmentationReport(segmentation)]]);
 
   if (check) {

@@ -26,8 +26,8 @@ import { imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './shared/resources';
 import { RunAsIdentity } from './shared/security';
 import {
-  checkChartNamespace, checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotSecret,
-  checkNumber, checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
+  checkChartNamespace, checkConstructId, checkDnsLabel, checkDuration, checkInteger, checkKnownKeys, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotSecret,
+  checkNumber, checkRunAs, checkSize, checkTimeZone, checkWorkloadImage,
 } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
@@ -339,7 +339,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     checkPropsShape(this, props);
     this.name = checkName(this, props.name ?? id);
     this.namespace = checkChartNamespace(this) ?? DEFAULT_NAMESPACE;
-    this.image = checkImageReference(this, 'image', checkPinnedImage(this, 'image', props.image));
+    this.image = checkWorkloadImage(this, 'image', props.image);
     this.version = imageVersion(this.image);
     this.source = checkSource(this, props.source);
     this.destination = checkDestination(this, props.destination);

@@ -4,6 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { checkFolderPlan, checkFolderPlans, checkOutputFolders, DeliveryPlan, FolderPlan, OutputFolder, planDelivery } from './delivery';
+import { NamespaceCapacity, planCapacity } from './capacity';
 import { analyseSegmentation, SegmentationResult } from './segmentation';
 import { describeValue, invalidArgument, invalidProp, invalidSecretArgument } from './shared/errors';
 import { apiGroupOf, isKnownNamespaced } from './shared/kinds';
@@ -27,6 +28,11 @@ export interface Synthesis {
   readonly files: OutputFile[];
   /** One per folder, in the plan's order: what the folder's NetworkPolicies allow into the cardholder-data scope. */
   readonly segmentation: readonly SegmentationResult[];
+  /**
+   * The capacity report of every namespace with a ResourceQuota, folder by folder; synthesis fails
+   * on any report's errors (a quota the workloads do not fit in), and leaves the warnings here.
+   */
+  readonly capacity: readonly NamespaceCapacity[];
 }
 
 /** The annotation that orders Argo CD's sync: lower waves are applied, and healthy, first. */
@@ -118,6 +124,7 @@ function synthesizeChecked(plan: DeliveryPlan, fn: string, arg: string): Synthes
   }
   const files: OutputFile[] = [];
   const segmentation: SegmentationResult[] = [];
+  const capacity: NamespaceCapacity[] = [];
   const errors: string[] = [];
   for (const { folder, charts, waves, scopeEntrances } of plan.folders) {
     const start = files.length;
@@ -139,14 +146,18 @@ function synthesizeChecked(plan: DeliveryPlan, fn: string, arg: string): Synthes
       files.push({ path: `${folder}/kustomization.yaml`, content: kustomization(waves.map((w) => waveFolder(w.wave))) });
     }
     if (errors.length === 0) {
-      const analysis = analyseSegmentation(folder, objectsOf(files.slice(start)), scopeEntrances);
+      const objects = objectsOf(files.slice(start));
+      const analysis = analyseSegmentation(folder, objects, scopeEntrances);
       segmentation.push(analysis);
       errors.push(...analysis.violations.map((v) => `network segmentation of the cardholder-data scope: ${v}`));
+      const reports = planCapacity(objects);
+      capacity.push(...reports);
+      errors.push(...reports.flatMap((report) => report.errors.map((e) => `capacity of folder '${folder}': ${e}`)));
     }
   }
   if (errors.length > 0) throw new Error(`Synthesis failed:\n  ${errors.join('\n  ')}`);
   checkFoldersApart(plan, files, fn, arg);
-  return { files, segmentation };
+  return { files, segmentation, capacity };
 }
 
 /**

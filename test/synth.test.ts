@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { KubeConfigMap, KubeServiceAccount } from 'cdk8s-plus-28/lib/imports/k8s';
-import { FintechService, NetworkPeer } from '../lib';
-import { compareOutput, OutputFile, synthesizeFolders, writeOutput } from '../lib/tools';
+import { FintechEnvironment, FintechService, NetworkPeer } from '../lib';
+import { compareOutput, OutputFile, planDelivery, synthesize, synthesizeFolders, writeOutput } from '../lib/tools';
 
 const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
 
@@ -134,5 +135,37 @@ describe('what synthesis refuses', () => {
     expect(() => synthesizeFolders([{ folder: 'test', app }])).toThrow(
       "synthesizeFolders: 'folders[0].app' (an App) is invalid: has no objects; a GitOps sync with pruning would apply the empty folder by deleting everything "
       + 'it applied before. Add the charts, or leave the folder out');
+  });
+});
+
+describe('capacity at synthesis', () => {
+  /** A namespace whose quota holds `requestsCpu` millicores of requests, and a service of 3 pods of 250m (750m), 1 CPU while rolling out. */
+  function overQuotaApp(requestsCpu: number): App {
+    const app = new App();
+    new FintechEnvironment(new Chart(app, 'environment'), 'env', {
+      namespace: 'fintech-test',
+      quota: { requestsCpu: Cpu.millis(requestsCpu), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) },
+    });
+    new FintechService(new Chart(app, 'payments', { namespace: 'fintech-test' }), 'payments', {
+      image: IMAGE, port: 8080, replicas: 3, autoscaling: { maxReplicas: 10 },
+      resources: { cpu: { request: Cpu.millis(250), limit: Cpu.millis(500) }, memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } },
+    });
+    return app;
+  }
+
+  test('a folder whose workloads do not fit their namespace\'s quota fails, and nothing is written', () => {
+    const outdir = path.join(tempDir(), 'dist');
+    expect(() => writeOutput(synthesizeFolders([{ folder: 'test', app: overQuotaApp(500) }]), outdir))
+      .toThrow("Synthesis failed:\n  capacity of folder 'test': namespace 'fintech-test' at steady state: requests.cpu 750m exceeds the quota 500m;"
+        + ' largest consumers: Deployment/payments 750m (3 pods)\n'
+        + "  capacity of folder 'test': namespace 'fintech-test' during the rollout of payments (Deployment/payments +1): requests.cpu 1 exceeds the quota 500m;"
+        + ' largest consumers: Deployment/payments 1 (4 pods)');
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test('the same folder with room in its quota synthesizes, and the report is returned', () => {
+    const plan = planDelivery([{ folder: 'test', app: overQuotaApp(4000) }]);
+    const { capacity } = synthesize(plan);
+    expect(capacity.map((report) => [report.namespace, report.errors])).toEqual([['fintech-test', []]]);
   });
 });

@@ -157,6 +157,10 @@ function backup(props: object): () => void {
 
 const OWN_CREDENTIAL = "must carry its own credential (other Secret keys than 'destination'): with the writer's, the backup Job could still delete and read old backups";
 const BACKUP: Array<[string, () => void, string]> = [
+  ['an image tag that cannot be the version label', backup({ image: `registry.fintech.internal/fintech/backup-tools:${'1.0.0-'.repeat(11)}x` }),
+    `${B}: 'image' ("registry.fintech.internal/fintech/backup-tools:${'1.0.0-'.repeat(11)}x") is invalid: must have a tag that is also a label value`
+    + ' (at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit): the tag becomes the app.kubernetes.io/version label;'
+    + ' shorten the tag or pin the image by digest (...@sha256:<64 hex>)'],
   ['a reader built anew with the writer\'s credential', backup({ access: { pruner: s3('backup-pruner'), reader: s3() } }),
     `${B}: 'access.reader' ("backup-writer/id backup-writer/secret") is invalid: ${OWN_CREDENTIAL}`],
   ['a pruner built anew with the writer\'s credential', backup({ access: { pruner: s3(), reader: s3('backup-reader') } }),
