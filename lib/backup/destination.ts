@@ -2,7 +2,9 @@ import { IConstruct } from 'constructs';
 import { checkNetworkPeer, NetworkPeer } from '../network-peer';
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
-import { checkInstance, checkNotCredentialName, checkNotSecret, checkRecord, checkString, checkUrl, checkValueOrSecretKeyRef, propPath } from '../shared/validation';
+import {
+  checkInstance, checkNotCredentialName, checkNotSecret, checkRecord, checkString, checkUrl, checkValueOrSecretKeyRef, isCredentialName, propPath,
+} from '../shared/validation';
 import { checkOptions, checkPeerAllowsPort, JobEnvVar, requiredSecret, urlPort } from './source';
 
 /** The rclone remote the scripts use: `backup:`, configured by `RCLONE_CONFIG_BACKUP_*` variables. */
@@ -79,6 +81,26 @@ const S3_PROVIDERS = [
   'LyveCloud', 'Leviia', 'Liara', 'Linode', 'Magalu', 'Minio', 'Netease', 'Outscale', 'Petabox', 'RackCorp', 'Rclone', 'Scaleway', 'SeaweedFS',
   'Selectel', 'StackPath', 'Storj', 'Synology', 'TencentCOS', 'Wasabi', 'Qiniu', 'Other',
 ];
+/**
+ * The options rclone requires of a backend, as `rclone config providers` marks them Required
+ * (backends whose requirements depend on their provider are left out).
+ */
+export const RCLONE_REQUIRED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  alias: ['remote'], b2: ['account', 'key'], cache: ['remote'], chunker: ['remote'], combine: ['upstreams'], compress: ['remote'],
+  crypt: ['remote', 'password'], filefabric: ['url'], ftp: ['host'], hasher: ['remote'], hdfs: ['namenode'], http: ['url'],
+  mailru: ['user', 'pass'], netstorage: ['host', 'account', 'secret'], opendrive: ['username', 'password'], seafile: ['url', 'user'],
+  sftp: ['host'], smb: ['host'], union: ['upstreams'], webdav: ['url'],
+};
+/** Backend types people write for a store that rclone names otherwise (S3 providers that are not backends too), with the factory that configures it. */
+const MISTAKEN_BACKENDS: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(S3_PROVIDERS.filter((provider) => !['GCS', 'Storj', 'Rclone', 'Other'].includes(provider))
+    .map((provider) => [provider.toLowerCase(), `BackupDestination.s3({ provider: '${provider}', ... })`])),
+  amazon: "BackupDestination.s3({ provider: 'AWS', ... })",
+  azure: 'BackupDestination.azureBlob(...)',
+  blob: 'BackupDestination.azureBlob(...)',
+  google: 'BackupDestination.gcs(...)',
+  gcp: 'BackupDestination.gcs(...)',
+};
 const STORAGE_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const NOT_A_SECRET = 'give credentials as Secret references, SecretKeyRef.of(secretName, key)';
 
@@ -171,6 +193,9 @@ export class BackupDestination {
       checkCommon(scope, prop, options, 'BackupDestination.rclone', ['type', 'path', 'options', 'secretOptions', 'peer']);
       const type = checkString(scope, `${prop}.type`, options.type, { example: '"s3" or "local"' });
       if (!BACKEND_TYPE.test(type)) throw invalidProp(scope, `${prop}.type`, type, 'must be an rclone backend type as "rclone help backends" lists it (one lowercase word), e.g. "sftp", "s3" or "local"');
+      if (Object.prototype.hasOwnProperty.call(MISTAKEN_BACKENDS, type)) {
+        throw invalidProp(scope, `${prop}.type`, type, `is not an rclone backend (rclone would find no backend called "${type}"); use ${MISTAKEN_BACKENDS[type]}`);
+      }
       const given = checkString(scope, `${prop}.path`, options.path, { example: '"fintech-backups"' });
       if (!PATH.test(local ? given.replace(/^\/+/, '') : given)) {
         throw invalidProp(scope, `${prop}.path`, given, 'must be a bucket or folder path: letters, digits, "_", "-", "." separated by "/"');
@@ -188,6 +213,12 @@ export class BackupDestination {
         checkOptionName(scope, propPath(`${prop}.secretOptions`, name), name);
         return requiredSecret(scope, `${prop}.secretOptions.${name}`, name.toUpperCase(), ref, `the rclone option '${name}'`);
       });
+      const missing = (RCLONE_REQUIRED_OPTIONS[type] ?? []).find((name) => !(name in plainOptions) && !(name in secretOptions));
+      if (missing !== undefined) {
+        const where = isCredentialName(missing) ? `secretOptions.${missing}` : `options.${missing}`;
+        const example = isCredentialName(missing) ? `SecretKeyRef.of('${type}', '${missing}')` : `'...'`;
+        throw invalidProp(scope, `${prop}.${where}`, undefined, `is required by rclone's "${type}" backend, which fails every run without it; e.g. ${where.split('.')[0]}: { ${missing}: ${example} }`);
+      }
       return [...plain, ...secret];
     }, local);
   }
