@@ -26,7 +26,7 @@ import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './sh
 import { RunAsIdentity } from './shared/security';
 import {
   checkConstructId, checkDnsLabel, checkDuration, checkImageReference, checkInteger, checkKnownKeys, checkNoNullOptions, checkNoNulls, checkNotSecret,
-  checkNumber, checkPinnedImage, checkRunAs, checkSize, checkTimeZone,
+  checkNumber, checkPinnedImage, checkRunAs, checkSize, checkString, checkTimeZone,
 } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
@@ -336,7 +336,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.destination = checkDestination(this, props.destination);
     this.selectorLabels = selectorLabels(this.name);
     this.runAs = checkRunAs(this, 'runAs', props.runAs);
-    this.remotePath = this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`));
+    this.remotePath = this.destination._remotePath(this, checkPrefix(this, checkString(this, 'prefix', props.prefix ?? `${this.namespace}/${this.name}`, { example: '"ledger/daily"' })));
     this.timeZone = checkTimeZone(this, 'timeZone', props.timeZone ?? 'Etc/UTC');
     this.retentionDays = checkRetention(this, props.retention ?? Duration.days(30));
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);

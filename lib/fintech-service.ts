@@ -856,17 +856,14 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private disruptionLimit(options: DisruptionBudgetOptions): Partial<k8s.PodDisruptionBudgetSpec> {
     checkKnownKeys(this, 'disruptionBudget', options, ['minAvailable', 'maxUnavailable'], '{ maxUnavailable: 1 }');
     checkNoNulls(this, options, { prefix: 'disruptionBudget' });
-    if (options.minAvailable !== undefined && options.maxUnavailable !== undefined) {
+    const count = (name: keyof DisruptionBudgetOptions): number | undefined => (options[name] === undefined ? undefined
+      : checkInt32(this, `disruptionBudget.${name}`, checkInteger(this, `disruptionBudget.${name}`, checkNumber(this, `disruptionBudget.${name}`, options[name]), 1)));
+    const minAvailable = count('minAvailable');
+    const maxUnavailable = count('maxUnavailable');
+    if (minAvailable !== undefined && maxUnavailable !== undefined) {
       throw invalidProp(this, 'disruptionBudget', options, 'give either minAvailable or maxUnavailable, not both');
     }
-    if (options.minAvailable !== undefined) {
-      checkInt32(this, 'disruptionBudget.minAvailable', checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1));
-      this.disruptionBudgetLimit = { minAvailable: options.minAvailable };
-    } else {
-      const maxUnavailable = checkInt32(this, 'disruptionBudget.maxUnavailable', checkInteger(this, 'disruptionBudget.maxUnavailable',
-        checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1));
-      this.disruptionBudgetLimit = { maxUnavailable };
-    }
+    this.disruptionBudgetLimit = minAvailable !== undefined ? { minAvailable } : { maxUnavailable: maxUnavailable ?? 1 };
     const [prop, value] = Object.entries(this.disruptionBudgetLimit)[0];
     this.checkDisruptionBudgetFits(this.minReplicas, `disruptionBudget.${prop}`, value, '');
     return { [prop]: k8s.IntOrString.fromNumber(value) };

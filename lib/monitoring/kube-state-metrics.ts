@@ -5,7 +5,7 @@ import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkNoNullOptions, checkPinnedImage, checkUniqueItems } from '../shared/validation';
+import { checkArray, checkConstructId, checkDnsLabel, checkImageReference, checkKnownKeys, checkLabels, checkNoNullOptions, checkNoNulls, checkPinnedImage, checkUniqueItems } from '../shared/validation';
 import { MonitoringScope, stackLabels } from './context';
 import type { ScrapeTarget } from './prometheus';
 
@@ -161,6 +161,7 @@ export class KubeStateMetrics extends Construct {
 function checkProps(scope: IConstruct, props: KubeStateMetricsProps): void {
   checkKnownKeys(scope, 'props', props, ['name', 'namespace', 'watchedNamespaces', 'labels', 'image', 'resources'],
     "{ name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech-production'], labels: {} }");
+  checkNoNulls(scope, props, { required: ['name', 'namespace', 'watchedNamespaces', 'labels'] });
   checkDnsLabel(scope, 'name', props.name);
   checkDnsLabel(scope, 'namespace', props.namespace);
   const watched = checkArray<string>(scope, 'watchedNamespaces', props.watchedNamespaces, "['fintech-production']");

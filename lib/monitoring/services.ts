@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { FintechService } from '../fintech-service';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkKnownKeys, checkNoNullOptions, checkRecord, checkString, propPath } from '../shared/validation';
+import { checkArray, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkRecord, checkString, propPath } from '../shared/validation';
 import type { ErrorCounterAlert, ServiceAlertOptions } from './alert-rules';
 import type { ServiceLevelObjective } from './slo';
 
@@ -66,7 +66,7 @@ export function checkServiceOptions(
           checkNoNullOptions(scope, `${at}.errorAlerts[${i}]`, a, ['window', 'threshold', 'for']);
         });
     }
-    if (given.dashboardUid !== undefined) checkString(scope, `${at}.dashboardUid`, given.dashboardUid);
+    if (given.dashboardUid !== undefined) checkNotSecret(scope, `${at}.dashboardUid`, checkString(scope, `${at}.dashboardUid`, given.dashboardUid), 'a dashboard UID is part of its public URL');
   }
   return options;
 }
