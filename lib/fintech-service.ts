@@ -29,7 +29,7 @@ import {
 } from './shared/security';
 import {
   checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkDnsLabel, checkDnsSubdomain, checkDuration,
-  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNullOptions, checkNoNulls, checkNotCredentialName, checkNotGivenAsUndefined,
   checkNotReservedLabels, checkNotSecret, checkNumber, checkPort, checkPortName, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, checkWorkloadImage, propPath,
 } from './shared/validation';
@@ -474,7 +474,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     checkInt32(this, 'maxReplicas', checkInteger(this, 'maxReplicas', max, 1));
     if (min > max) throw invalidProp(this, 'minReplicas', min, `must not exceed 'maxReplicas' (${max})`);
     checkKnownKeys(this, 'setReplicaBounds options', options, ['podsOnOtherTracks'], '{ podsOnOtherTracks: 1 }');
-    const otherTrackPods = checkInteger(this, 'podsOnOtherTracks', options.podsOnOtherTracks ?? 0, 0);
+    checkNoNullOptions(this, 'setReplicaBounds options', options, ['podsOnOtherTracks']);
+    const otherTrackPods = checkInteger(this, 'setReplicaBounds options.podsOnOtherTracks', options.podsOnOtherTracks ?? 0, 0);
     this.checkDisruptionBudgetFits(min + otherTrackPods, 'minReplicas', min,
       otherTrackPods > 0 ? `, counting the ${otherTrackPods} ${otherTrackPods === 1 ? 'pod' : 'pods'} of other tracks` : '');
     if (!this.autoscaler && min !== max) {

@@ -109,9 +109,9 @@ function readPublicApi() {
       if (!isPublic(member)) continue;
       const isStatic = ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static;
       if (ts.isConstructorDeclaration(member)) {
-        if (!isConstruct(instanceType)) continue;
         const signature = checker.getSignatureFromDeclaration(member);
-        api.constructs.push({ name, parameters: describeParameters(signature) });
+        if (isConstruct(instanceType)) api.constructs.push({ name, parameters: describeParameters(signature) });
+        else api.functions.push({ name: `new ${name}`, cls: name, parameters: describeParameters(signature) });
       } else if (ts.isMethodDeclaration(member)) {
         const signature = checker.getSignatureFromDeclaration(member);
         (isStatic ? api.factories : api.methods).push({ name: `${name}.${member.name.getText()}`, cls: name, method: member.name.getText(), parameters: describeParameters(signature) });
