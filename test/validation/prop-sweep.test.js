@@ -1,18 +1,18 @@
 // Plain JavaScript, as a caller without type checking writes it: every prop of every public
-// construct, every argument of every public factory, read from the package's TypeScript
-// declarations (test/support/public-api.js), is given in turn each wrong value that does not fit
-// its declared type. Each must fail synthesis with a plain Error that starts with the construct's
-// label, names the prop by its full path and never prints a planted secret. A prop added later is
-// swept without being listed here; a prop or type the sweep cannot handle fails the test.
-const { App, Chart, Cron, Duration, Size } = require('cdk8s');
-const { Cpu } = require('cdk8s-plus-28');
-const lib = require('../../lib');
-const { readPublicApi } = require('../support/public-api');
-
+// construct and every argument of every public factory, function and method, read from the
+// package's TypeScript declarations (test/support/public-api.js), is given in turn each wrong
+// value that does not fit its declared type. Each must fail with a plain Error that starts with
+// the construct's label (or the function's name), names the prop by its full path and never
+// prints a planted secret. A prop added later is swept without being listed here; a prop, type or
+// function the sweep cannot handle fails the test.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { App, Chart, Cron, Duration, Size } = require('cdk8s');
+const { Cpu } = require('cdk8s-plus-28');
+const lib = require('../../lib');
 const tools = require('../../lib/tools');
+const { readPublicApi } = require('../support/public-api');
 
 const { FintechService } = lib;
 const IMAGE = 'registry.fintech.internal/fintech/payments:1.4.2';
@@ -726,6 +726,18 @@ describe('every prop of every public construct, swept with wrong values', () => 
           failures.push(`${target} baseline ${i}: ${e.message}`);
         }
       });
+    }
+    for (const [name, spec] of Object.entries(CALLS)) {
+      const args = spec.args;
+      const cwd = process.cwd();
+      process.chdir(WORK);
+      try {
+        spec.run((API_CALLS.get(name)?.parameters ?? []).map((p) => materialize(args[p.name])));
+      } catch (e) {
+        failures.push(`${name}: ${e.message}`);
+      } finally {
+        process.chdir(cwd);
+      }
     }
     expect(failures).toEqual([]);
   });
