@@ -27,7 +27,7 @@ import { checkedResources, kubeResources, memoryMiB, memoryQuantity } from './sh
 import { RunAsIdentity } from './shared/security';
 import {
   checkChartNamespace, checkConstructId, checkDnsLabel, checkDuration, checkInteger, checkKnownKeys, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotSecret,
-  checkNumber, checkRunAs, checkSize, checkTimeZone, checkWorkloadImage,
+  checkNumber, checkRunAs, checkSize, checkString, checkTimeZone, checkWorkloadImage,
 } from './shared/validation';
 
 export { BackupSource, BackupSourceKind, BackupDestination };
@@ -345,7 +345,8 @@ export class BackupCronJob extends Construct implements IDeliverable {
     this.destination = checkDestination(this, props.destination);
     this.selectorLabels = selectorLabels(this.name);
     this.runAs = checkRunAs(this, 'runAs', props.runAs);
-    this.remotePath = checkOwnFolder(this, this.destination._remotePath(this, checkPrefix(this, props.prefix ?? `${this.namespace}/${this.name}`)), props.prefix);
+    this.remotePath = checkOwnFolder(this, this.destination._remotePath(this,
+      checkPrefix(this, checkString(this, 'prefix', props.prefix ?? `${this.namespace}/${this.name}`, { example: '"ledger/daily"' }))), props.prefix);
     this.timeZone = checkTimeZone(this, 'timeZone', props.timeZone ?? 'Etc/UTC');
     this.retentionDays = checkRetention(this, props.retention ?? Duration.days(30));
     this.backoffLimit = checkInteger(this, 'backoffLimit', props.backoffLimit ?? 1, 0, 10);

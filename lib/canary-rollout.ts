@@ -269,7 +269,10 @@ export class CanaryRollout extends Construct {
       throw invalidProp(this, 'metrics', false, "must not be false: the canary's analysis and rollback alerts measure its error rate and latency"
         + ' from the service\'s metrics, and without them nothing would detect a bad release');
     }
-    if (props.metrics !== undefined) checkRecord(this, 'metrics', props.metrics, "{ path: '/metrics' }");
+    if (props.metrics !== undefined) {
+      checkRecord(this, 'metrics', props.metrics, "{ path: '/metrics' }");
+      checkNoNullOptions(this, 'metrics', props.metrics, ['path', 'port', 'interval', 'podTargetLabels']);
+    }
     const canaryImage = props.canaryImage === undefined ? undefined : checkWorkloadImage(this, 'canaryImage', props.canaryImage);
     const phase = this.checkPhase(props, backend, canaryImage, steps);
     const inProgress = canaryImage !== undefined && (backend === CanaryBackend.ARGO_ROLLOUTS || phase!.percent < 100);

@@ -29,7 +29,7 @@ import {
 } from './shared/security';
 import {
   checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkContainerPort, checkDnsLabel, checkDnsSubdomain, checkDuration,
-  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNulls, checkNotApiServerService, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNullOptions, checkNoNulls, checkNotApiServerService, checkNotCredentialName, checkNotGivenAsUndefined,
   checkNotReservedLabels, checkNotSecret, checkNumber, checkPort, checkPortName, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, checkWorkloadImage, propPath,
 } from './shared/validation';
@@ -478,7 +478,8 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
     checkInt32(this, 'maxReplicas', checkInteger(this, 'maxReplicas', max, 1));
     if (min > max) throw invalidProp(this, 'minReplicas', min, `must not exceed 'maxReplicas' (${max})`);
     checkKnownKeys(this, 'setReplicaBounds options', options, ['podsOnOtherTracks'], '{ podsOnOtherTracks: 1 }');
-    const otherTrackPods = checkInteger(this, 'podsOnOtherTracks', options.podsOnOtherTracks ?? 0, 0);
+    checkNoNullOptions(this, 'setReplicaBounds options', options, ['podsOnOtherTracks']);
+    const otherTrackPods = checkInteger(this, 'setReplicaBounds options.podsOnOtherTracks', options.podsOnOtherTracks ?? 0, 0);
     this.checkDisruptionBudgetFits(min + otherTrackPods, 'minReplicas', min,
       otherTrackPods > 0 ? `, counting the ${otherTrackPods} ${otherTrackPods === 1 ? 'pod' : 'pods'} of other tracks` : '');
     if (!this.autoscaler && min !== max) {
@@ -864,17 +865,14 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
   private disruptionLimit(options: DisruptionBudgetOptions): Partial<k8s.PodDisruptionBudgetSpec> {
     checkKnownKeys(this, 'disruptionBudget', options, ['minAvailable', 'maxUnavailable'], '{ maxUnavailable: 1 }');
     checkNoNulls(this, options, { prefix: 'disruptionBudget' });
-    if (options.minAvailable !== undefined && options.maxUnavailable !== undefined) {
+    const count = (name: keyof DisruptionBudgetOptions): number | undefined => (options[name] === undefined ? undefined
+      : checkInt32(this, `disruptionBudget.${name}`, checkInteger(this, `disruptionBudget.${name}`, checkNumber(this, `disruptionBudget.${name}`, options[name]), 1)));
+    const minAvailable = count('minAvailable');
+    const maxUnavailable = count('maxUnavailable');
+    if (minAvailable !== undefined && maxUnavailable !== undefined) {
       throw invalidProp(this, 'disruptionBudget', options, 'give either minAvailable or maxUnavailable, not both');
     }
-    if (options.minAvailable !== undefined) {
-      checkInt32(this, 'disruptionBudget.minAvailable', checkInteger(this, 'disruptionBudget.minAvailable', checkNumber(this, 'disruptionBudget.minAvailable', options.minAvailable), 1));
-      this.disruptionBudgetLimit = { minAvailable: options.minAvailable };
-    } else {
-      const maxUnavailable = checkInt32(this, 'disruptionBudget.maxUnavailable', checkInteger(this, 'disruptionBudget.maxUnavailable',
-        checkNumber(this, 'disruptionBudget.maxUnavailable', options.maxUnavailable ?? 1), 1));
-      this.disruptionBudgetLimit = { maxUnavailable };
-    }
+    this.disruptionBudgetLimit = minAvailable !== undefined ? { minAvailable } : { maxUnavailable: maxUnavailable ?? 1 };
     const [prop, value] = Object.entries(this.disruptionBudgetLimit)[0];
     this.checkDisruptionBudgetFits(this.minReplicas, `disruptionBudget.${prop}`, value, '');
     return { [prop]: k8s.IntOrString.fromNumber(value) };

@@ -4,7 +4,7 @@ import diff from 'microdiff';
 import { parseAllDocuments } from 'yaml';
 import { invalidArgument, invalidSecretArgument } from './shared/errors';
 import { kindOf } from './shared/secrets';
-import { checkArgumentArray } from './shared/validation';
+import { checkArgumentArray, checkNameArgument } from './shared/validation';
 import { OutputFile } from './synth';
 
 /**
@@ -58,6 +58,7 @@ export function resourceIdentity(object: any, folder = ''): ResourceIdentity {
     throw invalidArgument('resourceIdentity', 'object', object, `must be a parsed Kubernetes object ({ apiVersion, kind, metadata }), not ${kindOf(object)}`);
   }
   if (typeof folder !== 'string') throw invalidArgument('resourceIdentity', 'folder', folder, `must be a string, not ${kindOf(folder)}, e.g. "production"`);
+  checkNameArgument('resourceIdentity', 'folder', folder, '"production"', { allowEmpty: true });
   const apiVersion = String(object?.apiVersion ?? '');
   return {
     folder,
@@ -249,7 +250,11 @@ function checkOutputFileList(fn: string, arg: string, files: readonly unknown[])
     const given = file as Partial<OutputFile> | null;
     if (given === null || typeof given !== 'object' || Array.isArray(given)) throw invalidArgument(fn, `${arg}[${i}]`, file, `must be { path, content }, not ${kindOf(file)}`);
     if (typeof given.path !== 'string') throw invalidArgument(fn, `${arg}[${i}].path`, given.path, `must be a string, not ${kindOf(given.path)}`);
+    if (given.path === '') throw invalidArgument(fn, `${arg}[${i}].path`, given.path, 'must be the path of the file in the output, e.g. "production/0000-services.k8s.yaml"');
     if (typeof given.content !== 'string') throw invalidArgument(fn, `${arg}[${i}].content`, given.content, `must be a string, not ${kindOf(given.content)}`);
+    if (given.objects !== undefined && !Array.isArray(given.objects)) {
+      throw invalidArgument(fn, `${arg}[${i}].objects`, given.objects, `must be the parsed objects of the file's content (an array), or left out, not ${kindOf(given.objects)}`);
+    }
   });
 }
 

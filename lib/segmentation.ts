@@ -2,7 +2,7 @@ import { DATA_CLASSIFICATION_LABEL, DataClassification } from './data-classifica
 import { invalidArgument, invalidSecretArgument } from './shared/errors';
 import { NAME_LABEL } from './shared/labels';
 import { kindOf, secretKind } from './shared/secrets';
-import { checkArgumentArray, checkObjectsArgument, isCidr } from './shared/validation';
+import { checkArgumentArray, checkNameArgument, checkObjectsArgument, isCidr } from './shared/validation';
 
 /**
  * Network reachability computed from the NetworkPolicies of a synthesized environment, the way a
@@ -152,6 +152,8 @@ export class NetworkModel {
 
   /** The ports on which `from` may open connections to `to`: empty when none. */
   public allowedPorts(from: Endpoint, to: Endpoint): string[] {
+    checkEndpointArgument('NetworkModel.allowedPorts', 'from', from);
+    checkEndpointArgument('NetworkModel.allowedPorts', 'to', to);
     const egress = this.governed(from) ? this.allowed(from, to, 'egress') : [ANY_PORT];
     if (!egress.length) return [];
     const ingress = this.governed(to) ? this.allowed(to, from, 'ingress') : [ANY_PORT];
@@ -395,9 +397,19 @@ export interface SegmentationResult {
   readonly unusedDeclarations: readonly ScopeEntrance[];
 }
 
+/** An endpoint as {@link NetworkModel.endpoints} lists it: `{ kind, id, labels, ports }`. */
+function checkEndpointArgument(fn: string, arg: string, value: unknown): void {
+  const given = value as Partial<Endpoint> | null;
+  if (given === null || typeof given !== 'object' || Array.isArray(given) || !['workload', 'namespace', 'external'].includes(given.kind as string)
+    || typeof given.id !== 'string' || given.labels === null || typeof given.labels !== 'object' || !Array.isArray(given.ports)) {
+    throw invalidArgument(fn, arg, value, `must be one of the model's endpoints (model.endpoints), { kind, id, labels, ports }, not ${kindOf(value)}`);
+  }
+}
+
 /** Computes the scope of `objects` (one environment) and checks it against the declared entrances. */
 export function analyseSegmentation(environment: string, objects: readonly any[], declared: readonly ScopeEntrance[] = []): SegmentationResult {
   if (typeof environment !== 'string') throw invalidArgument('analyseSegmentation', 'environment', environment, `must be the environment's name, a string, not ${kindOf(environment)}`);
+  checkNameArgument('analyseSegmentation', 'environment', environment, '"production"');
   checkObjectsArgument('analyseSegmentation', 'objects', objects);
   checkScopeEntrances('analyseSegmentation', 'declared', declared);
   const model = new NetworkModel(objects);

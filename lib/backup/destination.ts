@@ -261,11 +261,14 @@ export class BackupDestination {
 }
 
 /** The options object, its option names and the peer, common to every destination. */
+/** The options with a default, which a JavaScript caller may give as null meaning "the default". */
+const OPTIONAL_OPTIONS = ['region', 'endpoint', 'provider', 'peer', 'key', 'sasUrl', 'options', 'secretOptions'];
+
 function checkCommon(
   scope: IConstruct, prop: string, options: { readonly peer?: NetworkPeer } | undefined, factory: string, known: readonly string[],
   port?: number, portProp?: string,
 ): void {
-  checkOptions(scope, prop, options, factory, known);
+  checkOptions(scope, prop, options, factory, known, OPTIONAL_OPTIONS);
   if (options!.peer === undefined) return;
   checkNetworkPeer(scope, `${prop}.peer`, checkInstance(scope, `${prop}.peer`, options!.peer, NetworkPeer, PEER_EXAMPLE));
   // rclone's other backends connect wherever their options say: their port is not known here.

@@ -3,7 +3,7 @@ import { checkNetworkPeer, NetworkPeer, NetworkPeerKind } from '../network-peer'
 import { SecretKeyRef } from '../secret-key-ref';
 import { invalidProp } from '../shared/errors';
 import {
-  checkArray, checkBoolean, checkInstance, checkKnownKeys, checkNotSecret, checkOneOf, checkPort, checkSecretKeyRef, checkUrl,
+  checkArray, checkBoolean, checkInstance, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkOneOf, checkPort, checkSecretKeyRef, checkUrl,
   checkValueOrSecretKeyRef,
 } from '../shared/validation';
 import { BackupSourceKind } from './scripts';
@@ -108,6 +108,8 @@ const SSL_MODES: readonly PostgresSslMode[] = ['disable', 'allow', 'prefer', 're
 const POSTGRES_OPTIONS = ['database', 'host', 'port', 'user', 'password', 'sslMode', 'peer', 'verifyTables', 'owner', 'applicationRoles'];
 const REDIS_OPTIONS = ['host', 'port', 'password', 'tls', 'peer'];
 const EVENT_STORE_OPTIONS = ['url', 'token', 'peer'];
+/** The options with a default, which a JavaScript caller may give as null meaning "the default". */
+const OPTIONAL_OPTIONS = ['port', 'sslMode', 'peer', 'verifyTables', 'owner', 'applicationRoles', 'tls', 'token'];
 
 /**
  * What a {@link BackupCronJob} backs up: a PostgreSQL database, a Redis server or the event-store
@@ -211,7 +213,7 @@ export class BackupSource {
   public _environment(scope: IConstruct, database?: string): JobEnvVar[] {
     const factory = { [BackupSourceKind.POSTGRES]: 'postgres', [BackupSourceKind.REDIS]: 'redis', [BackupSourceKind.EVENT_STORE]: 'eventStoreExport' }[this.kind];
     const known = { [BackupSourceKind.POSTGRES]: POSTGRES_OPTIONS, [BackupSourceKind.REDIS]: REDIS_OPTIONS, [BackupSourceKind.EVENT_STORE]: EVENT_STORE_OPTIONS }[this.kind];
-    checkOptions(scope, 'source', this.options, `BackupSource.${factory}`, known);
+    checkOptions(scope, 'source', this.options, `BackupSource.${factory}`, known, OPTIONAL_OPTIONS);
     if (this.options.peer !== undefined) {
       const example = "NetworkPeer.external('postgres', [{ port: 5432 }], '10.0.0.0/16')";
       checkNetworkPeer(scope, 'source.peer', checkInstance(scope, 'source.peer', this.options.peer, NetworkPeer, example));
@@ -292,11 +294,13 @@ export function checkPeerAllowsPort(scope: IConstruct, peerProp: string, peer: N
 }
 
 /**
- * A factory's options object: an object, with only the options the factory knows.
+ * A factory's options object: an object, with only the options the factory knows, none of the
+ * `optional` ones given as null.
  * @internal
  */
-export function checkOptions(scope: IConstruct, prop: string, options: unknown, factory: string, known: readonly string[]): void {
+export function checkOptions(scope: IConstruct, prop: string, options: unknown, factory: string, known: readonly string[], optional: readonly string[]): void {
   checkKnownKeys(scope, prop, options, known, `${factory}({ ... })`);
+  checkNoNullOptions(scope, prop, options, optional.filter((name) => known.includes(name)));
 }
 
 /** A PostgreSQL database name the scripts can use unquoted. */

@@ -1,7 +1,12 @@
 import { Construct } from 'constructs';
 import { ChangeFreeze, checkNoOverlap, resolveFreeze, ResolvedFreeze } from '../change-freeze';
 import { invalidProp } from '../shared/errors';
-import { checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInteger, checkKnownKeys, checkNoNullOptions, checkUniqueField, checkUniqueItems } from '../shared/validation';
+import {
+  checkArray, checkBoolean, checkDnsLabel, checkDnsSubdomain, checkInteger, checkKnownKeys, checkNoNullOptions, checkNotSecret, checkNumber, checkString, checkUniqueField,
+  checkUniqueItems,
+} from '../shared/validation';
+
+const NOT_A_SECRET = 'the folder is a path in the repository; name the environment, e.g. "production"';
 
 /** An API group ("" for the core group) and a kind, as Argo CD's project resource lists name them. */
 export interface GroupKind {
@@ -113,9 +118,18 @@ const ENVIRONMENT_OPTIONS = ['name', 'namespace', 'waves', 'resources', 'freezes
 function checkResources(scope: Construct, at: string, env: GitOpsEnvironment): void {
   const prop = `${at}.resources`;
   const resources = env.resources;
-  if (!resources || !Array.isArray(resources.namespaces) || !Array.isArray(resources.namespacedKinds) || !Array.isArray(resources.clusterKinds)) {
-    throw invalidProp(scope, prop, resources, 'must be what the environment\'s output contains: environmentResources(folder) of its folder in the delivery plan');
+  const expected = 'must be what the environment\'s output contains: environmentResources(folder) of its folder in the delivery plan';
+  if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) throw invalidProp(scope, prop, resources, expected);
+  checkNoNullOptions(scope, prop, resources, ['folder', 'waves']);
+  for (const list of ['namespaces', 'clusterKinds', 'namespacedKinds'] as const) checkArray(scope, `${prop}.${list}`, resources[list], `environmentResources(folder).${list}`);
+  if (resources.folder !== undefined) {
+    checkNotSecret(scope, `${prop}.folder`, checkString(scope, `${prop}.folder`, resources.folder, { example: '"production"' }), NOT_A_SECRET);
   }
+  if (resources.waves !== undefined) {
+    checkArray<number>(scope, `${prop}.waves`, resources.waves, 'wavesOf(folder)')
+      .forEach((wave, i) => checkInteger(scope, `${prop}.waves[${i}]`, checkNumber(scope, `${prop}.waves[${i}]`, wave), 0));
+  }
+  resources.namespaces.forEach((namespace, i) => checkDnsLabel(scope, `${prop}.namespaces[${i}]`, namespace));
   if (resources.folder !== undefined && resources.folder !== env.name) {
     throw invalidProp(scope, `${at}.name`, env.name, `must be the name of the folder its resources were read from ("${resources.folder}"): the Application and `
       + `the Kustomizations apply <outputPath>/${env.name}; give each environment the name, waves and resources of its own folder`);
@@ -131,7 +145,6 @@ function checkResources(scope: Construct, at: string, env: GitOpsEnvironment): v
   if (!resources.namespaces.includes(env.namespace)) {
     throw invalidProp(scope, `${prop}.namespaces`, resources.namespaces, `must include the environment's namespace "${env.namespace}": its output has no object there`);
   }
-  resources.namespaces.forEach((namespace, i) => checkDnsLabel(scope, `${prop}.namespaces[${i}]`, namespace));
   for (const list of ['clusterKinds', 'namespacedKinds'] as const) {
     resources[list].forEach((groupKind, i) => checkGroupKind(scope, `${prop}.${list}[${i}]`, groupKind));
   }

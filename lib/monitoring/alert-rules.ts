@@ -158,7 +158,7 @@ export function serviceAlertSettings(scope: IConstruct, prop: string, options: S
 
 /** Throws unless an error-counter alert has a PascalCase name, a severity, a one-line summary, whole-second windows, an error_type label value and a threshold of at least 0. */
 export function checkErrorCounterAlert(scope: IConstruct, prop: string, a: ErrorCounterAlert): ErrorCounterAlert {
-  if (!ALERT_NAME.test(a.alert ?? '')) {
+  if (!ALERT_NAME.test(checkString(scope, `${prop}.alert`, a.alert, { example: '"SnapshotFailures"' }))) {
     throw invalidProp(scope, `${prop}.alert`, a.alert, 'must be an alert name in PascalCase: a capital letter, then letters and digits');
   }
   checkNotSecret(scope, `${prop}.alert`, a.alert, 'an alert name is sent with every notification; name what fails, e.g. "SnapshotFailures"');
@@ -169,11 +169,11 @@ export function checkErrorCounterAlert(scope: IConstruct, prop: string, a: Error
   checkNotSecret(scope, `${prop}.summary`, a.summary, 'a summary is sent with every notification; say what fails, without credentials');
   if (a.window !== undefined) checkWindow(scope, `${prop}.window`, a.window);
   if (a.for !== undefined) checkWindow(scope, `${prop}.for`, a.for);
-  if (!/^[a-z][a-z0-9_]*$/.test(a.errorType ?? '')) {
+  if (!/^[a-z][a-z0-9_]*$/.test(checkString(scope, `${prop}.errorType`, a.errorType, { example: '"snapshot_failure"' }))) {
     throw invalidProp(scope, `${prop}.errorType`, a.errorType, 'must be an error_type label value: lowercase letters, digits and "_", e.g. "snapshot_failure"');
   }
   checkNotSecret(scope, `${prop}.errorType`, a.errorType, 'the error_type value is written into the alert rule; give the label value the service counts its errors by');
-  if (a.threshold !== undefined && !(typeof a.threshold === 'number' && a.threshold >= 0)) throw invalidProp(scope, `${prop}.threshold`, a.threshold, 'must be a number of errors, at least 0');
+  if (a.threshold !== undefined && !(typeof a.threshold === 'number' && Number.isFinite(a.threshold) && a.threshold >= 0)) throw invalidProp(scope, `${prop}.threshold`, a.threshold, 'must be a number of errors, at least 0');
   return a;
 }
 

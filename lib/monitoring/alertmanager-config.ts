@@ -464,6 +464,7 @@ function checkNotifier(scope: IConstruct, prop: string, notifier: Notifier): voi
     const examples = { to: '"oncall@example.com, sre@example.com"', from: '"alertmanager@example.com"', smarthost: '"smtp.example.com:587"' };
     for (const field of ['to', 'from', 'smarthost'] as const) checkString(scope, `${prop}.${field}`, o[field], { example: examples[field] });
     for (const field of ['to', 'from'] as const) {
+      checkNotSecret(scope, `${prop}.${field}`, o[field], 'give the e-mail address only; the Alertmanager configuration is readable by the monitoring team');
       if (!/^[^\s@]+@[^\s@]+(,\s*[^\s@]+@[^\s@]+)*$/.test(o[field] ?? '')) {
         throw invalidProp(scope, `${prop}.${field}`, o[field], 'must be an e-mail address (several for "to", comma-separated)');
       }

@@ -168,7 +168,7 @@ export class KubeStateMetrics extends Construct {
 function checkProps(scope: IConstruct, props: KubeStateMetricsProps): void {
   checkKnownKeys(scope, 'props', props, ['name', 'namespace', 'watchedNamespaces', 'labels', 'image', 'resources'],
     "{ name: 'kube-state-metrics', namespace: 'monitoring', watchedNamespaces: ['fintech-production'], labels: {} }");
-  checkNoNulls(scope, { image: props.image, resources: props.resources });
+  checkNoNulls(scope, props, { required: ['name', 'namespace', 'watchedNamespaces', 'labels'] });
   checkDnsLabel(scope, 'name', props.name);
   checkDnsLabel(scope, 'namespace', props.namespace);
   const watched = checkArray<string>(scope, 'watchedNamespaces', props.watchedNamespaces, "['fintech-production']");

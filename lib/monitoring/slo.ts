@@ -252,7 +252,8 @@ export function checkObjectiveLists(scope: IConstruct, objectives: unknown, burn
 
 /**
  * Each service's objectives, by service name: its own (`serviceOptions.<name>.objectives`), else
- * the stack's shared ones, else {@link defaultObjectives}; each checked, names unique per service.
+ * the stack's shared ones, else {@link defaultObjectives}; each checked (the shared ones also when no
+ * service uses them), names unique per service.
  */
 export function serviceObjectives(
   scope: IConstruct, services: ReadonlyArray<{ readonly name: string }>,
@@ -260,6 +261,8 @@ export function serviceObjectives(
   burnRateWindows: readonly BurnRateWindow[] | undefined,
 ): Map<string, readonly ServiceLevelObjective[]> {
   const objectives = new Map<string, readonly ServiceLevelObjective[]>();
+  // The shared objectives are checked even when every service has its own: given, they must be valid.
+  shared?.forEach((slo, i) => checkObjective(scope, `objectives[${i}]`, slo));
   for (const svc of services) {
     const own = options[svc.name]?.objectives;
     const prop = own ? `serviceOptions.${svc.name}.objectives` : 'objectives';

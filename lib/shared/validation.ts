@@ -795,6 +795,18 @@ export function checkArgumentArray<T = unknown>(fn: string, arg: string, value: 
 }
 
 /**
+ * A name argument of `fn` that ends up in reports and messages (an environment, a folder): a
+ * string that does not look like a credential; empty only with `allowEmpty`.
+ */
+export function checkNameArgument(fn: string, arg: string, value: unknown, example: string, options: { allowEmpty?: boolean } = {}): string {
+  if (typeof value !== 'string') throw invalidArgument(fn, arg, value, `${typeMismatch('a string', value)}, e.g. ${example}`);
+  if (value === '' && !options.allowEmpty) throw invalidArgument(fn, arg, value, `must not be empty, e.g. ${example}`);
+  const secret = secretKind(value);
+  if (secret) throw invalidSecretArgument(fn, arg, value, `looks like a credential (${secret}): it is a name written into reports; e.g. ${example}`);
+  return value;
+}
+
+/**
  * An array argument of parsed Kubernetes objects (`objectsOf(files)`): each a plain object with
  * a string `apiVersion` and `kind`. Output files or YAML text given instead are named as such.
  */
