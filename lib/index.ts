@@ -30,6 +30,7 @@ export type { MonitoringStackProps, ServiceMonitoringOptions } from './monitorin
 export { MonitoringStack } from './monitoring-stack';
 export type { ErrorCounterAlert, ServiceAlertOptions } from './monitoring/alert-rules';
 export { Severity } from './monitoring/alert-rules';
+export type { RoutedSeverity } from './monitoring/alert-rules';
 export type { AlertRoutingOptions, EmailNotifierOptions, PagerDutyNotifierOptions, SlackNotifierOptions, WebhookNotifierOptions } from './monitoring/alertmanager-config';
 export { Notifier } from './monitoring/alertmanager-config';
 export type { DashboardDefinition, DashboardPanel, PanelQuery, PanelUnit } from './monitoring/dashboards';

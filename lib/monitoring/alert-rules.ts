@@ -25,8 +25,11 @@ export enum Severity {
   NONE = 'none',
 }
 
+/** A severity Alertmanager routes by: any but {@link Severity.NONE}, the Watchdog's. */
+export type RoutedSeverity = Exclude<Severity, Severity.NONE>;
+
 /** The severities Alertmanager routes by, most urgent first ({@link Severity.NONE} is not one). */
-export const SEVERITIES: readonly Severity[] = [Severity.CRITICAL, Severity.WARNING, Severity.INFO];
+export const SEVERITIES: readonly RoutedSeverity[] = [Severity.CRITICAL, Severity.WARNING, Severity.INFO];
 
 /** An alerting rule before rendering. Every alert has a severity, a summary, a description and a runbook. */
 export interface AlertRule {
@@ -397,7 +400,7 @@ const HTTP_URL = /^https?:\/\/[^\s]+$/;
 
 /** Throws unless `severity` is one of {@link SEVERITIES} (it may come from untyped configuration). */
 export function checkSeverity(scope: IConstruct, prop: string, severity: unknown): Severity {
-  if (!SEVERITIES.includes(severity as Severity)) {
+  if (!SEVERITIES.includes(severity as RoutedSeverity)) {
     throw invalidProp(scope, prop, severity, `must be one of ${SEVERITIES.join(', ')} (Severity.CRITICAL, Severity.WARNING, Severity.INFO)`);
   }
   return severity as Severity;

@@ -16,7 +16,7 @@ import { promDuration } from '../shared/promql';
 import {
   checkArray, checkBoolean, checkDuration, checkKnownKeys, checkLabelKey, checkNoNullOptions, checkNotSecret, checkPort, checkSecretKeyRef, checkString, checkUniqueItems, secretKind,
 } from '../shared/validation';
-import { Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
+import { RoutedSeverity, Severity, SEVERITIES, WATCHDOG_ALERT } from './alert-rules';
 import { MonitoringScope, stackLabels } from './context';
 
 /**
@@ -113,7 +113,7 @@ export interface AlertRoutingOptions {
    * Repeat a notification for an alert still firing after this long, per severity.
    * @default - critical 1 hour, warning 4 hours, info 24 hours
    */
-  readonly repeatInterval?: Partial<Record<Severity, Duration>>;
+  readonly repeatInterval?: Partial<Record<RoutedSeverity, Duration>>;
   /**
    * Labels whose values must be equal for a firing critical alert to silence warning and info
    * alerts; must include "namespace" (a label both alerts lack counts as equal). @default ["namespace", "service"]
@@ -222,7 +222,7 @@ export function alertmanagerConfigSpec(scope: IConstruct, prop: string, routing:
     }
     list.forEach((n, i) => checkNotifier(scope, `${at}[${i}]`, n));
   }
-  const repeat = (severity: Severity) => checkedDuration(scope, `${prop}.repeatInterval.${severity}`, routing.repeatInterval?.[severity] ?? DEFAULT_REPEAT[severity]);
+  const repeat = (severity: RoutedSeverity) => checkedDuration(scope, `${prop}.repeatInterval.${severity}`, routing.repeatInterval?.[severity] ?? DEFAULT_REPEAT[severity]);
   const severityMatcher = <T>(value: string, matchType: T) => ({ name: 'severity', value, matchType });
   const groupBy = [...(routing.groupBy ?? DEFAULT_GROUP_BY)];
   if (groupBy.length === 0) throw invalidProp(scope, `${prop}.groupBy`, groupBy, 'must list at least one label, e.g. ["alertname", "namespace", "service"]');
