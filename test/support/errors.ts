@@ -1,3 +1,5 @@
+import { App } from 'cdk8s';
+
 /**
  * The exact message of the Error `build` throws, asserting it is a plain Error (never a TypeError
  * or another class from deep inside); fails when nothing is thrown.
@@ -10,4 +12,13 @@ export function plainErrorMessage(build: () => unknown): string {
     return (e as Error).message;
   }
   throw new Error('expected an error, none was thrown');
+}
+
+/** The exact message of synthesizing (validations included) what `build` adds to a new App. */
+export function appSynthMessage(build: (app: App) => unknown): string {
+  return plainErrorMessage(() => {
+    const app = new App();
+    build(app);
+    app.synthYaml();
+  });
 }

@@ -2,9 +2,9 @@
 // the arguments of the choice classes' factories (NetworkPeer, SecretKeyRef, SecretStoreRef,
 // IngressTls, ScalingPolicy). The factories never throw: the construct that receives what they
 // made checks it, so every error names that construct's path and the prop it was given in.
-const { App, Chart, Duration, Size } = require('cdk8s');
+const { Chart, Duration, Size } = require('cdk8s');
 const { Cpu } = require('cdk8s-plus-28');
-const { plainErrorMessage } = require('../support/errors');
+const { appSynthMessage } = require('../support/errors');
 const {
   DataClassification, FintechEnvironment, FintechService, IngressTls, NetworkPeer, PodSecurityLevel, ScalingPolicy, SecretKeyRef, SecretStoreRef,
 } = require('../../lib');
@@ -23,14 +23,7 @@ const vault = (options) => SecretKeyRef.fromExternalSecret({
   secretName: 'payments-db', key: 'password', store: SecretStoreRef.cluster('vault-backend'), remoteKey: 'fintech/payments-db', ...options,
 });
 
-/** The exact message of a plain Error (never a TypeError) from synthesizing what `build` adds to a new App. */
-function messageOf(build) {
-  return plainErrorMessage(() => {
-    const app = new App();
-    build(app);
-    app.synthYaml();
-  });
-}
+const messageOf = appSynthMessage;
 
 const service = (props) => messageOf((app) => new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080, ...props }));
 const withService = (use) => messageOf((app) => use(new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080 })));

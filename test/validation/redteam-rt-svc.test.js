@@ -1,9 +1,9 @@
 // Plain JavaScript, as a caller without type checking writes it: sizes made from strings, which
 // cdk8s keeps as strings and then compares as strings ("900" > "1000"), and other values of the
 // wrong type. Every error names the construct's path and the prop the value was given in.
-const { App, Chart, Size } = require('cdk8s');
+const { Chart, Size } = require('cdk8s');
 const { Cpu } = require('cdk8s-plus-28');
-const { plainErrorMessage } = require('../support/errors');
+const { appSynthMessage } = require('../support/errors');
 const { FintechEnvironment, FintechService, IngressTls } = require('../../lib');
 const { FINTECH_SERVICE_PROPS } = require('../../lib/fintech-service');
 
@@ -13,14 +13,7 @@ const E = "FintechEnvironment 'environment/production'";
 const FROM_STRING = 'must be a Size made from a number, not from a string: Size.mebibytes(512) rather than Size.mebibytes("512")';
 const QUOTA = { requestsCpu: Cpu.units(16), requestsMemory: Size.gibibytes(32), limitsCpu: Cpu.units(32), limitsMemory: Size.gibibytes(64) };
 
-/** The exact message of a plain Error (never a TypeError) from synthesizing what `build` adds to a new App. */
-function messageOf(build) {
-  return plainErrorMessage(() => {
-    const app = new App();
-    build(app);
-    app.synthYaml();
-  });
-}
+const messageOf = appSynthMessage;
 
 const service = (props) => messageOf((app) => new FintechService(new Chart(app, 'prod'), 'payments', { image: IMAGE, port: 8080, ...props }));
 const environment = (props) => messageOf((app) => new FintechEnvironment(new Chart(app, 'environment'), 'production', {
