@@ -14,8 +14,10 @@ import * as os from 'os';
 import { performance } from 'perf_hooks';
 import * as v8 from 'v8';
 import * as vm from 'vm';
+import { Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
-import { DataClassification, NetworkPeer, SecretKeyRef } from '../lib';
+import { DataClassification, EnvironmentQuota, NetworkPeer, SecretKeyRef } from '../lib';
 import { OutputFile, OutputFolder, synthesizeFolders } from '../lib/tools';
 import { toYaml } from '../lib/shared/yaml';
 import { buildEnvironment, buildPlatform } from '../main';
@@ -179,6 +181,17 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * A quota that holds `services` generated services with room to spare (the platform's quotas are
+ * sized for its own catalogue, and synthesis refuses workloads over their quota).
+ */
+function quotaFor(services: number): EnvironmentQuota {
+  return {
+    requestsCpu: Cpu.units(services + 10), requestsMemory: Size.gibibytes(2 * services + 20),
+    limitsCpu: Cpu.units(2 * services + 20), limitsMemory: Size.gibibytes(4 * services + 40),
+  };
+}
+
 function runScenario(scenario: Scenario, runs: number): Result {
   // Untimed: the output once, its plain objects, and the document count.
   const reference = synthesizeFolders(scenario.build());
@@ -246,7 +259,7 @@ function main(): void {
         name: `generated-${n}`,
         services: n,
         build: () => ENVIRONMENTS.map((env) => ({
-          folder: env.name, app: buildEnvironment(env, services, {}, { monitoring: options.withMonitoring }),
+          folder: env.name, app: buildEnvironment({ ...env, quota: quotaFor(n) }, services, {}, { monitoring: options.withMonitoring }),
         })),
       };
     }),
