@@ -16,7 +16,6 @@ import { backupScript, BackupSourceKind, SCRIPT_FILES } from './backup/scripts';
 import { BackupSource, checkDatabaseName, JobEnvVar } from './backup/source';
 import { DeliveryTier, IDeliverable } from './delivery';
 import { createExternalSecrets, SecretUse } from './external-secret';
-import { FintechService } from './fintech-service';
 import { checkRunbookBaseUrl } from './monitoring/alert-rules';
 import { createNetworkPolicy } from './network-policy';
 import { createWorkloadIdentity, WorkloadAccess } from './rbac';
@@ -380,7 +379,7 @@ export class BackupCronJob extends Construct implements IDeliverable {
     const alerts = props.alerts === false ? undefined : this.createAlerts(props.alerts ?? {}, verify?.timing);
     this.missingAlertAfterSeconds = alerts?.missingAfterSeconds;
     this.alertRule = alerts?.rule;
-    checkNoCollidingObjects(this, 'name', this.name, 'give the backup another name', (c) => c instanceof FintechService);
+    checkNoCollidingObjects(this, 'name', this.name, 'give the backup another name');
   }
 
   /** Nothing needs to be applied first: a run that finds its database unreachable fails and alerts. */

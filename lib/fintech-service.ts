@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { ApiObject, Chart, Duration, Lazy, Size } from 'cdk8s';
+import { ApiObject, Duration, Lazy, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ExternalSecret } from '../imports/externalsecrets-external-secrets.io';
@@ -20,7 +20,7 @@ import {
   DEFAULT_AUTOMOUNT_SERVICE_ACCOUNT_TOKEN, DEFAULT_METRICS_PATH, DEFAULT_NAMESPACE, MONITORING_NAMESPACE,
 } from './shared/defaults';
 import { goDuration } from './shared/duration';
-import { constructLabel, invalidProp } from './shared/errors';
+import { invalidProp } from './shared/errors';
 import { classificationLabels, DATA_CLASSIFICATION_LABEL, DataClassification, OWNER_LABEL } from './data-classification';
 import { COMPONENT_LABEL, imageVersion, selectorLabels, serviceLabels } from './shared/labels';
 import { checkedResources, kubeResources, ResourceDefaults } from './shared/resources';
@@ -29,7 +29,7 @@ import {
 } from './shared/security';
 import {
   checkAnnotation, checkApiVersion, checkArray, checkBoolean, checkEnvVariableSize, checkScrapePath, checkChartNamespace, checkConfigMapSize, checkConstructId, checkContainerPort, checkDnsLabel, checkDnsSubdomain, checkDuration,
-  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoNullOptions, checkNoNulls, checkNotApiServerService, checkNotCredentialName, checkNotGivenAsUndefined,
+  checkInt32, checkInteger, checkKnownKeys, checkLabelKey, checkLabels, checkNoCollidingObjects, checkNoNullOptions, checkNoNulls, checkNotApiServerService, checkNotCredentialName, checkNotGivenAsUndefined,
   checkNotReservedLabels, checkNotSecret, checkNumber, checkPort, checkPortName, checkRecord, checkRunAs,
   checkSecretKeyRef, checkString, checkWorkloadImage, propPath,
 } from './shared/validation';
@@ -354,7 +354,9 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
       automountServiceAccountToken: this.automountServiceAccountToken, metricsPath: this.metricsPath, metricsPort: this.metricsPort,
     } = settings);
     this.scaleTarget = this.deploymentRef();
-    this.node.addValidation({ validate: () => [...this.duplicateName(), ...this.collidingObjects()] });
+    this.node.addValidation({ validate: () => this.duplicateName() });
+    // Two services' objects are compared by their names and their ExternalSecrets' own checks.
+    checkNoCollidingObjects(this, 'name', this.name, 'give the service another name', (c) => c instanceof FintechService);
 
     const labels = { ...serviceLabels(this.name, this.version), ...this.classificationLabels };
     const metadata = (name = this.name): k8s.ObjectMeta => ({ name, labels });
@@ -665,30 +667,6 @@ export class FintechService extends Construct implements IDeliverable, INetworkP
    * construct emits (a canary's track Deployment, an environment's default-deny policy): the API
    * server would keep only one of them. Two services of one name are {@link duplicateName}'s.
    */
-  private collidingObjects(): string[] {
-    const keyOf = (o: ApiObject) => [o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', o.kind,
-      o.metadata.namespace ?? Chart.of(o).namespace ?? DEFAULT_NAMESPACE, o.name].join(' ');
-    const others = new Map<string, ApiObject>();
-    const visit = (c: IConstruct): void => {
-      if (c instanceof ApiObject) {
-        // Objects added to a Chart directly are compared with every other object when the app is synthesized into folders.
-        if (!others.has(keyOf(c)) && !(c.node.scope instanceof Chart)) others.set(keyOf(c), c);
-      } else if (!(c instanceof FintechService)) {
-        c.node.children.forEach(visit);
-      }
-    };
-    visit(this.node.root);
-    for (const own of this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-      const other = others.get(keyOf(own));
-      if (other) {
-        const namespace = own.metadata.namespace ?? Chart.of(own).namespace ?? DEFAULT_NAMESPACE;
-        return [invalidProp(this, 'name', this.name, `gives the ${own.kind} "${own.name}" in namespace '${namespace}', which ${constructLabel(other.node.scope!)}`
-          + ' also emits; the API server would keep only one of them: give the service another name').message];
-      }
-    }
-    return [];
-  }
-
   private checkExtraPorts(extraPorts: readonly NamedPort[], port: number, servicePort: number): NamedPort[] {
     const checked = extraPorts.map((p, i) => this.checkNamedPort(p, i));
     const main = { name: MAIN_PORT_NAME, containerPort: port, servicePort };

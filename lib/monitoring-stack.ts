@@ -280,7 +280,7 @@ export class MonitoringStack extends Construct implements IDeliverable {
     if (guardRails !== false) this.namespaceGuardRails = monitoringNamespace(this, 'Namespace', guardRails ?? {}, stackPods(parts));
     [this.dashboardDefinitions, this.dashboards] = stackDashboards(this, props);
     // The guard rails' namespace is checked by its FintechEnvironment; a service checks itself against every other construct.
-    checkNoCollidingObjects(this, 'name', this.name, 'give the stack another name', (c) => c instanceof FintechService || c instanceof FintechEnvironment);
+    checkNoCollidingObjects(this, 'name', this.name, 'give the stack another name', (c) => c instanceof FintechEnvironment);
   }
 
   /** The FintechEnvironments of the services' namespaces: their namespaces must exist first. */

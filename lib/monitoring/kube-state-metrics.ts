@@ -1,7 +1,6 @@
 import { Chart, JsonPatch, Size } from 'cdk8s';
 import { ContainerResources, Cpu, k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { FintechService } from '../fintech-service';
 import { KUBE_STATE_METRICS } from '../shared/promql';
 import { checkedResources, kubeResources, ResourceDefaults } from '../shared/resources';
 import { containerSecurityContext, podSecurityContext } from '../shared/security';
@@ -159,7 +158,7 @@ export class KubeStateMetrics extends Construct {
       },
     });
     // A stack's own kube-state-metrics is named after the stack, which checks its objects.
-    if (!STACKS.has(scope)) checkNoCollidingObjects(this, 'name', props.name, 'give it another name', (c) => c instanceof FintechService);
+    if (!STACKS.has(scope)) checkNoCollidingObjects(this, 'name', props.name, 'give it another name');
   }
 
 }

@@ -5,6 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { cronIntervals, CronIntervals, CronSyntaxError, humanSeconds, parseCron } from '../backup/cron';
 import { ExternalSecretSource, malformedSecretKeyRefOptions, SecretKeyRef, SecretStoreKind, SecretStoreRef } from '../secret-key-ref';
 import { DEFAULT_NAMESPACE } from './defaults';
+import { apiGroupOf, isClusterScoped } from './kinds';
 import { constructLabel, describeValue, invalidArgument, invalidProp, invalidPropAt, invalidSecretArgument, invalidSecretProp } from './errors';
 import { isQuantity, parseQuantity } from './quantity';
 import { imageVersion } from './labels';
@@ -935,8 +936,6 @@ function hasChart(scope: IConstruct): boolean {
 }
 
 /** Kinds without a namespace: two of one name collide whatever their Charts' namespaces. */
-const CLUSTER_SCOPED_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'IngressClass', 'ClusterSecretStore'];
-
 /** The constructs that check their own objects for collisions with {@link checkNoCollidingObjects}. */
 const COLLISION_CHECKED = new WeakSet<IConstruct>();
 
@@ -954,8 +953,8 @@ export function checkNoCollidingObjects(owner: IConstruct, prop: string, value: 
 }
 
 function collidingObjects(owner: IConstruct, prop: string, value: string, remedy: string, skip: (c: IConstruct) => boolean): string[] {
-  const namespaceOf = (o: ApiObject) => (CLUSTER_SCOPED_KINDS.includes(o.kind) ? '' : o.metadata.namespace ?? Chart.of(o).namespace ?? DEFAULT_NAMESPACE);
-  const keyOf = (o: ApiObject) => [o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', o.kind, namespaceOf(o), o.name].join(' ');
+  const namespaceOf = (o: ApiObject) => (isClusterScoped(apiGroupOf(o.apiVersion), o.kind) ? '' : o.metadata.namespace ?? Chart.of(o).namespace ?? DEFAULT_NAMESPACE);
+  const keyOf = (o: ApiObject) => [apiGroupOf(o.apiVersion), o.kind, namespaceOf(o), o.name].join(' ');
   const order = owner.node.root.node.findAll();
   const others = new Map<string, ApiObject>();
   const visit = (c: IConstruct): void => {
