@@ -165,7 +165,7 @@ function synthesizeChecked(plan: DeliveryPlan, fn: string, arg: string): Synthes
  * them, so whichever GitOps applies last silently wins.
  */
 function collision(emitted: Map<string, string>, folder: string, constructPath: string, object: any): string[] {
-  const group = String(object.apiVersion).includes('/') ? String(object.apiVersion).split('/')[0] : 'core';
+  const group = apiGroupOf(String(object.apiVersion)) || 'core';
   const where = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';
   const key = `${object.kind}.${group} ${where}${object.metadata?.name}`;
   const first = emitted.get(key);

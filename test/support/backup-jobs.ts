@@ -176,10 +176,10 @@ export function expectSuccess(run: JobRun): void {
   if (run.status !== 0) throw new Error(`the Job failed (exit ${run.status}):\n${run.stderr}`);
 }
 
-/** GIVEN a chart with one BackupCronJob of `source` backing up to rclone's local backend at `storeRoot`/`prefix`. */
-export function synthesizeBackup(source: BackupSource, storeRoot: string, prefix: string, overrides: Partial<BackupCronJobProps> = {}) {
+/** GIVEN a chart with one BackupCronJob `id` of `source` backing up to rclone's local backend at `storeRoot`/`prefix`. */
+export function synthesizeBackup(source: BackupSource, storeRoot: string, prefix: string, overrides: Partial<BackupCronJobProps> = {}, id = 'backup') {
   const chart = new Chart(new App(), 'test', { namespace: NAMESPACE });
-  const backup = new BackupCronJob(chart, 'backup', {
+  const backup = new BackupCronJob(chart, id, {
     image: 'registry.fintech.internal/fintech/backup-tools:1.0.0',
     source,
     destination: BackupDestination.rclone({ type: 'local', path: storeRoot }),
@@ -189,9 +189,11 @@ export function synthesizeBackup(source: BackupSource, storeRoot: string, prefix
   });
   const objects = chart.toJson();
   return {
+    objects,
     configMap: only(objects, 'ConfigMap'),
     backup: only(objects, 'CronJob', backup.name),
     verify: only(objects, 'CronJob', `${backup.name}-verify`),
+    prune: objects.find((o) => o.kind === 'CronJob' && o.metadata.name === `${backup.name}-prune`),
     folder: path.join(storeRoot, prefix),
   };
 }
@@ -237,31 +239,16 @@ export const realRclone = (): string => spawnSync('sh', ['-c', 'command -v rclon
 
 /** GIVEN a chart with one BackupCronJob of database `platform` at `port` backing up to the local store under `prefix`. */
 export function synthesizePostgresBackup(storeRoot: string, port: number, prefix: string, overrides: Partial<BackupCronJobProps> = {}) {
-  const chart = new Chart(new App(), 'test', { namespace: NAMESPACE });
-  new BackupCronJob(chart, 'platform-db-backup', {
-    image: 'registry.fintech.internal/fintech/backup-tools:1.0.0',
-    source: BackupSource.postgres({
-      database: 'platform',
-      host: SecretKeyRef.of('platform-db', 'host'),
-      port,
-      user: SecretKeyRef.of('platform-db', 'user'),
-      password: SecretKeyRef.of('platform-db', 'password'),
-      sslMode: 'disable',
-    }),
-    destination: BackupDestination.rclone({ type: 'local', path: storeRoot }),
-    encryption: false,
-    prefix,
-    ...overrides,
+  const source = BackupSource.postgres({
+    database: 'platform',
+    host: SecretKeyRef.of('platform-db', 'host'),
+    port,
+    user: SecretKeyRef.of('platform-db', 'user'),
+    password: SecretKeyRef.of('platform-db', 'password'),
+    sslMode: 'disable',
   });
-  const objects = chart.toJson();
-  return {
-    configMap: only(objects, 'ConfigMap'),
-    backup: only(objects, 'CronJob', 'platform-db-backup'),
-    restore: only(objects, 'CronJob', 'platform-db-backup-restore'),
-    verify: only(objects, 'CronJob', 'platform-db-backup-verify'),
-    prune: objects.find((o) => o.kind === 'CronJob' && o.metadata.name === 'platform-db-backup-prune'),
-    folder: path.join(storeRoot, prefix),
-  };
+  const synthesized = synthesizeBackup(source, storeRoot, prefix, overrides, 'platform-db-backup');
+  return { ...synthesized, restore: only(synthesized.objects, 'CronJob', 'platform-db-backup-restore') };
 }
 
 /** Drops and recreates database `name`, empty and owned by `fintech`. */

@@ -7,6 +7,7 @@ import { Notifier } from '../../lib/monitoring/alertmanager-config';
 import { KubeStateMetrics } from '../../lib/monitoring/kube-state-metrics';
 import { ServiceLevelObjective } from '../../lib/monitoring/slo';
 import { plainErrorMessage } from '../support/errors';
+import { email, pagerDuty, receiver as ref, routing, slack, webhook } from '../support/monitoring-fixtures';
 
 /**
  * GIVEN the mistakes a new user makes with a MonitoringStack and what it is built from (notifiers,
@@ -17,12 +18,6 @@ import { plainErrorMessage } from '../support/errors';
 const P = "MonitoringStack 'monitoring/stack'";
 const O = "MonitoringStack 'monitoring/other'";
 const K = "KubeStateMetrics 'monitoring/ksm'";
-const ref = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
-const slack = (o: object = {}) => Notifier.slack({ channel: '#alerts', webhookUrl: ref('slack-url'), ...o } as any);
-const pagerDuty = (o: object = {}) => Notifier.pagerDuty({ routingKey: ref('routing-key'), ...o } as any);
-const email = (o: object = {}) => Notifier.email({ to: 'oncall@fintech.internal', from: 'am@fintech.internal', smarthost: 'smtp.fintech.internal:587', ...o } as any);
-const webhook = (o: object = {}) => Notifier.webhook({ url: ref('heartbeat-url'), ...o } as any);
-const routing = (o: object = {}) => ({ critical: [pagerDuty()], warning: [slack()], ...o });
 const errorAlert = (o: object = {}) => ({ alert: 'SnapshotFailures', errorType: 'snapshot_failure', severity: Severity.WARNING, summary: 'EventStore snapshots fail', ...o });
 const window = (o: object = {}) => ({ longWindow: Duration.hours(1), shortWindow: Duration.minutes(5), budgetPercent: 2, severity: Severity.CRITICAL, ...o });
 

@@ -5,15 +5,10 @@ import { Severity } from '../../lib/monitoring/alert-rules';
 import { Notifier } from '../../lib/monitoring/alertmanager-config';
 import { ServiceLevelObjective } from '../../lib/monitoring/slo';
 import { plainErrorMessage } from '../support/errors';
+import { email, pagerDuty, routing, slack, webhook } from '../support/monitoring-fixtures';
 
 /** GIVEN a mistake in one prop of a MonitoringStack THEN the stack refuses it with its path, the prop, the value and what is valid. */
 const P = "MonitoringStack 'monitoring/stack'";
-const ref = (key: string) => SecretKeyRef.of('alertmanager-receivers', key);
-const slack = (o: object = {}) => Notifier.slack({ channel: '#alerts', webhookUrl: ref('slack-url'), ...o } as any);
-const pagerDuty = (o: object = {}) => Notifier.pagerDuty({ routingKey: ref('routing-key'), ...o } as any);
-const email = (o: object = {}) => Notifier.email({ to: 'oncall@fintech.internal', from: 'am@fintech.internal', smarthost: 'smtp.fintech.internal:587', ...o } as any);
-const webhook = (o: object = {}) => Notifier.webhook({ url: ref('heartbeat-url'), ...o } as any);
-const routing = (o: object = {}) => ({ critical: [pagerDuty()], warning: [slack()], ...o });
 
 function stack(props: object): MonitoringStack {
   const app = new App();

@@ -9,6 +9,7 @@ import {
   checkCapacity, diffFields, diffResources, formatResource, formatResourceChanges, planCapacity, readOutputFiles, resourceIdentity, segmentationMarkdown,
 } from '../../lib/tools';
 import { plainErrorMessage } from '../support/errors';
+import { oneServiceStack, pagerDuty, routing as receivers, slack } from '../support/monitoring-fixtures';
 
 /**
  * Mistakes a new user makes with the platform constructs and tools (monitoring, backups, GitOps,
@@ -27,22 +28,10 @@ const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 
 const M = "MonitoringStack 'monitoring/mon'";
 const NOTIFIER_RULE = 'must be a Notifier: Notifier.slack(...), Notifier.pagerDuty(...), Notifier.email(...) or Notifier.webhook(...)';
-const slack = () => Notifier.slack({ channel: '#payments', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack') });
-const pagerDuty = () => Notifier.pagerDuty({ routingKey: SecretKeyRef.of('alertmanager-receivers', 'pd') });
 const email = (o: object) => Notifier.email({ to: 'oncall@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587', ...o } as any);
 
-function stack(props: object): () => void {
-  return () => {
-    const app = new App();
-    const service = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-prod' }), 'payments', {
-      image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080,
-    });
-    const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
-    new MonitoringStack(chart, 'mon', { services: [service], routing: { critical: [pagerDuty()], warning: [slack()] }, ...props } as any);
-    chart.toJson();
-  };
-}
-const routing = (o: object) => ({ routing: { critical: [pagerDuty()], warning: [slack()], ...o } });
+const stack = (props: object) => () => oneServiceStack(props).chart.toJson();
+const routing = (o: object) => ({ routing: receivers(o) });
 
 const MONITORING: Array<[string, () => void, string]> = [
   ['a heartbeat URL given as the dead man\'s switch', stack(routing({ deadMansSwitch: HEARTBEAT_URL })),

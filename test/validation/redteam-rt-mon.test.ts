@@ -4,6 +4,7 @@ import {
   BackupCronJob, BackupDestination, BackupSource, FintechService, KubeStateMetrics, MonitoringStack, NetworkPeer, Notifier, SecretKeyRef, SecretStoreRef, ServiceLevelObjective,
 } from '../../lib';
 import { plainErrorMessage } from '../support/errors';
+import { oneServiceStack, pagerDuty, routing as receivers, slack } from '../support/monitoring-fixtures';
 
 /**
  * Mistakes with the MonitoringStack and the BackupCronJob that were accepted silently: a null
@@ -21,21 +22,9 @@ const ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE';
 // MonitoringStack
 
 const M = "MonitoringStack 'monitoring/mon'";
-const slack = () => Notifier.slack({ channel: '#payments', webhookUrl: SecretKeyRef.of('alertmanager-receivers', 'slack') });
-const pagerDuty = () => Notifier.pagerDuty({ routingKey: SecretKeyRef.of('alertmanager-receivers', 'pd') });
 
-function stack(props: object): () => void {
-  return () => {
-    const app = new App();
-    const service = new FintechService(new Chart(app, 'prod', { namespace: 'fintech-prod' }), 'payments', {
-      image: 'registry.fintech.internal/fintech/payments:1.4.2', port: 8080,
-    });
-    const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
-    new MonitoringStack(chart, 'mon', { services: [service], routing: { critical: [pagerDuty()], warning: [slack()] }, ...props } as any);
-    app.synthYaml();
-  };
-}
-const routing = (o: object) => ({ routing: { critical: [pagerDuty()], warning: [slack()], ...o } });
+const stack = (props: object) => () => oneServiceStack(props).app.synthYaml();
+const routing = (o: object) => ({ routing: receivers(o) });
 const fromStore = (key: string) => SecretKeyRef.fromExternalSecret({
   secretName: 'alertmanager-receivers', key, store: SecretStoreRef.cluster('vault'), remoteKey: 'fintech/alertmanager', property: key,
 });
